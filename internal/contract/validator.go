@@ -1,22 +1,26 @@
 // Package contract checks HTTP exchanges against the BYOK v1 OpenAPI spec
-// (openapi/byok-v1.yaml) and counts which documented
-// (operation, status) pairs were seen.
+// (openapi/byok-v1.yaml) and counts which documented (operation, status)
+// pairs were seen.
 //
 // Tests put a Validator in front of a client (Transport) or a server
 // (Middleware); any request or response the spec rejects fails the test with
-// the operation, the field and the reason.
+// the operation, the field and the reason. ForTest gives a test its
+// Validator and, when BYOK_CONTRACT_DIR is set, records the pairs it saw for
+// the coverage table of `make contract`.
 package contract
 
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"slices"
+	"net/url"
 	"sort"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -30,34 +34,19 @@ import (
 // injection). Such responses are not held to the spec and are not counted.
 const FaultHeader = "X-Byoktest-Fault"
 
-// Pair is one documented (operation, status) pair.
-type Pair struct {
-	OperationID string
-	Status      int
-}
-
-// String returns "operationId status".
-func (p Pair) String() string { return p.OperationID + " " + strconv.Itoa(p.Status) }
-
-// Reporter is the part of testing.TB a Validator reports violations to.
-type Reporter interface {
-	Helper()
-	Errorf(format string, args ...any)
-}
-
-// Validator validates requests and responses against the spec. It is safe for
-// concurrent use.
+// Validator validates requests and responses against the spec and counts
+// the (operation, status) pairs it saw. It is safe for concurrent use.
 type Validator struct {
 	doc    *openapi3.T
 	router routers.Router
 
-	mu   sync.Mutex
-	seen map[Pair]int
+	mu     sync.Mutex
+	counts map[Pair]Count
 }
 
-// New returns a Validator for the BYOK v1 spec. The spec's server
-// URL is dropped so that exchanges with any host (a loopback test server)
-// are routed by path alone.
+// New returns a Validator for the BYOK v1 spec. The spec's server URL is
+// dropped so that exchanges with any host (a loopback test server) are
+// routed by path alone.
 func New() (*Validator, error) {
 	doc, err := openapi.Load()
 	if err != nil {
@@ -68,7 +57,7 @@ func New() (*Validator, error) {
 	if err != nil {
 		return nil, fmt.Errorf("contract: building the router: %w", err)
 	}
-	return &Validator{doc: doc, router: router, seen: map[Pair]int{}}, nil
+	return &Validator{doc: doc, router: router, counts: map[Pair]Count{}}, nil
 }
 
 // Documented lists every (operation, status) pair the spec documents, sorted.
@@ -84,24 +73,36 @@ func (v *Validator) Documented() []Pair {
 			}
 		}
 	}
-	sort.Slice(pairs, func(i, j int) bool {
-		if pairs[i].OperationID != pairs[j].OperationID {
-			return pairs[i].OperationID < pairs[j].OperationID
-		}
-		return pairs[i].Status < pairs[j].Status
-	})
+	sort.Slice(pairs, func(i, j int) bool { return pairs[i].less(pairs[j]) })
 	return pairs
 }
 
-// Seen returns how often each pair was seen and validated.
-func (v *Validator) Seen() map[Pair]int {
+// Counts returns how often each pair was seen, and how often it was seen
+// and found valid.
+func (v *Validator) Counts() map[Pair]Count {
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	out := make(map[Pair]int, len(v.seen))
-	for p, n := range v.seen {
-		out[p] = n
+	out := make(map[Pair]Count, len(v.counts))
+	for p, c := range v.counts {
+		out[p] = c
 	}
 	return out
+}
+
+// Seen returns how often each pair was seen and found valid.
+func (v *Validator) Seen() map[Pair]int {
+	out := map[Pair]int{}
+	for p, c := range v.Counts() {
+		if c.Valid > 0 {
+			out[p] = c.Valid
+		}
+	}
+	return out
+}
+
+// Missing returns the documented pairs never seen and found valid, sorted.
+func (v *Validator) Missing() []Pair {
+	return Missing(v.Documented(), v.Counts())
 }
 
 // Exchange is one request and its response, bodies included.
@@ -113,33 +114,18 @@ type Exchange struct {
 	ResponseBody []byte
 }
 
-// Violation is an exchange the spec rejects.
-type Violation struct {
-	Method, Path string
-	OperationID  string // empty when no operation matched
-	Status       int    // zero for a request violation
-	Err          error
-}
-
-func (e *Violation) Error() string {
-	where := e.Method + " " + e.Path
-	if e.OperationID != "" {
-		where = e.OperationID + " (" + where + ")"
-	}
-	if e.Status == 0 {
-		return fmt.Sprintf("contract: request of %s violates the spec: %v", where, e.Err)
-	}
-	return fmt.Sprintf("contract: %d response of %s violates the spec: %v", e.Status, where, e.Err)
-}
-
-func (e *Violation) Unwrap() error { return e.Err }
-
 func (v *Validator) options() *openapi3filter.Options {
 	return &openapi3filter.Options{
 		AuthenticationFunc: openapi3filter.NoopAuthenticationFunc,
 		// A status the operation does not document is a violation.
 		IncludeResponseStatus: true,
 		MultiError:            true,
+		SchemaValidationOptions: []openapi3.SchemaValidationOption{
+			// Per validation, not global: uri is checked as Prism checks
+			// it; date-time is kin-openapi's check with a short message.
+			openapi3.WithStringFormatValidator("uri", uriFormat{}),
+			openapi3.WithStringFormatValidator("date-time", dateTimeFormat{}),
+		},
 	}
 }
 
@@ -154,7 +140,10 @@ func (v *Validator) Check(ctx context.Context, ex Exchange) []error {
 	req.Body = io.NopCloser(bytes.NewReader(ex.RequestBody))
 	route, params, err := v.router.FindRoute(req)
 	if err != nil {
-		return []error{&Violation{Method: req.Method, Path: req.URL.Path, Status: ex.Status, Err: fmt.Errorf("no documented operation: %w", err)}}
+		return []error{&Violation{
+			Method: req.Method, Path: req.URL.Path, Status: ex.Status, Request: true, Err: err,
+			Problems: []Problem{{Where: "request", Reason: "no documented operation has this method and path"}},
+		}}
 	}
 	opID := route.Operation.OperationID
 	var errs []error
@@ -163,129 +152,47 @@ func (v *Validator) Check(ctx context.Context, ex Exchange) []error {
 	// spec on purpose; its response is still checked below.
 	if ex.Status != http.StatusBadRequest && ex.Status != http.StatusUnprocessableEntity {
 		if err := openapi3filter.ValidateRequest(ctx, in); err != nil {
-			errs = append(errs, &Violation{Method: req.Method, Path: req.URL.Path, OperationID: opID, Err: err})
+			errs = append(errs, &Violation{Method: req.Method, Path: req.URL.Path, OperationID: opID, Status: ex.Status, Request: true, Problems: problems(err), Err: err})
 		}
 	}
 	out := &openapi3filter.ResponseValidationInput{RequestValidationInput: in, Status: ex.Status, Header: ex.Header, Options: v.options()}
 	out.SetBodyBytes(ex.ResponseBody)
-	if err := openapi3filter.ValidateResponse(ctx, out); err != nil {
-		errs = append(errs, &Violation{Method: req.Method, Path: req.URL.Path, OperationID: opID, Status: ex.Status, Err: err})
-		return errs
+	respErr := openapi3filter.ValidateResponse(ctx, out)
+	if respErr != nil {
+		errs = append(errs, &Violation{Method: req.Method, Path: req.URL.Path, OperationID: opID, Status: ex.Status, Problems: problems(respErr), Err: respErr})
 	}
 	v.mu.Lock()
-	v.seen[Pair{opID, ex.Status}]++
+	c := v.counts[Pair{opID, ex.Status}]
+	c.Seen++
+	if len(errs) == 0 {
+		c.Valid++
+	}
+	v.counts[Pair{opID, ex.Status}] = c
 	v.mu.Unlock()
 	return errs
 }
 
-// Transport returns a RoundTripper that sends through base (or
-// http.DefaultTransport when nil) and reports every exchange the spec rejects
-// to r. Transport errors pass through unchanged.
-func (v *Validator) Transport(r Reporter, base http.RoundTripper) http.RoundTripper {
-	if base == nil {
-		base = http.DefaultTransport
+// dateTimeFormat checks `format: date-time`: RFC 3339.
+type dateTimeFormat struct{}
+
+func (dateTimeFormat) Validate(value string) error {
+	if _, err := time.Parse(time.RFC3339Nano, value); err != nil {
+		return errors.New("not an RFC 3339 date-time")
 	}
-	return roundTripFunc(func(req *http.Request) (*http.Response, error) {
-		reqBody, err := drain(&req.Body)
-		if err != nil {
-			return nil, err
-		}
-		resp, err := base.RoundTrip(req)
-		if err != nil {
-			return nil, err
-		}
-		respBody, err := drain(&resp.Body)
-		if err != nil {
-			// A body cut short (a dropped connection) is the transport's
-			// business, not the contract's: hand it on as it came.
-			resp.Body = io.NopCloser(io.MultiReader(bytes.NewReader(respBody), errReader{err}))
-			return resp, nil
-		}
-		for _, err := range v.Check(req.Context(), Exchange{Request: req, RequestBody: reqBody, Status: resp.StatusCode, Header: resp.Header, ResponseBody: respBody}) {
-			r.Helper()
-			r.Errorf("%v", err)
-		}
-		return resp, nil
-	})
+	return nil
 }
 
-// Middleware returns a handler that serves through h and reports every
-// exchange the spec rejects to r.
-func (v *Validator) Middleware(r Reporter, h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		reqBody, err := drain(&req.Body)
-		if err != nil {
-			http.Error(w, "reading request body: "+err.Error(), http.StatusBadRequest)
-			return
-		}
-		rec := &recorder{ResponseWriter: w, status: http.StatusOK}
-		h.ServeHTTP(rec, req)
-		for _, err := range v.Check(req.Context(), Exchange{Request: req, RequestBody: reqBody, Status: rec.status, Header: w.Header().Clone(), ResponseBody: rec.body.Bytes()}) {
-			r.Helper()
-			r.Errorf("%v", err)
-		}
-	})
-}
+// uriFormat checks `format: uri`: an absolute URI (RFC 3986), as JSON Schema
+// validators such as Prism's read it.
+type uriFormat struct{}
 
-// Missing returns the documented pairs never seen, sorted.
-func (v *Validator) Missing() []Pair {
-	seen := v.Seen()
-	var missing []Pair
-	for _, p := range v.Documented() {
-		if seen[p] == 0 {
-			missing = append(missing, p)
-		}
+func (uriFormat) Validate(value string) error {
+	u, err := url.Parse(value)
+	if err != nil {
+		return fmt.Errorf("not a URI: %w", errors.Unwrap(err))
 	}
-	return slices.Clip(missing)
-}
-
-type roundTripFunc func(*http.Request) (*http.Response, error)
-
-func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
-
-// drain reads *body fully and replaces it with a reader over the same bytes.
-func drain(body *io.ReadCloser) ([]byte, error) {
-	if *body == nil || *body == http.NoBody {
-		return nil, nil
+	if !u.IsAbs() {
+		return errors.New("not an absolute URI (no scheme)")
 	}
-	b, err := io.ReadAll(*body)
-	_ = (*body).Close()
-	*body = io.NopCloser(bytes.NewReader(b))
-	return b, err
+	return nil
 }
-
-type errReader struct{ err error }
-
-func (e errReader) Read([]byte) (int, error) { return 0, e.err }
-
-// recorder keeps a copy of what a handler writes while passing it on.
-type recorder struct {
-	http.ResponseWriter
-	status      int
-	wroteHeader bool
-	body        bytes.Buffer
-}
-
-func (r *recorder) WriteHeader(status int) {
-	if !r.wroteHeader {
-		r.status, r.wroteHeader = status, true
-	}
-	r.ResponseWriter.WriteHeader(status)
-}
-
-func (r *recorder) Write(b []byte) (int, error) {
-	r.wroteHeader = true
-	r.body.Write(b)
-	return r.ResponseWriter.Write(b)
-}
-
-func (r *recorder) Flush() {
-	if f, ok := r.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
-	}
-}
-
-// Unwrap lets http.ResponseController reach the underlying writer (to
-// hijack a connection, for instance). A fake that breaks an exchange on
-// purpose sets FaultHeader first, so the broken exchange is not checked.
-func (r *recorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
