@@ -1,0 +1,240 @@
+package wrapper
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/byokctl/byok/api"
+)
+
+// Environment variables read by NewFromEnv.
+const (
+	EnvAPIKey    = "CONFLUENT_CLOUD_API_KEY"
+	EnvAPISecret = "CONFLUENT_CLOUD_API_SECRET"
+	EnvEndpoint  = "CONFLUENT_CLOUD_ENDPOINT"
+)
+
+// libraryUserAgent is the User-Agent the library sends, after the product
+// given with WithUserAgent.
+const libraryUserAgent = "byok-go (+https://github.com/byokctl/byok)"
+
+// attemptTimeout bounds one request attempt of the default HTTP client.
+const attemptTimeout = 60 * time.Second
+
+// Client calls the BYOK Management API v1. It is safe for concurrent use.
+// Create one with New or NewFromEnv.
+type Client struct {
+	api      api.ClientInterface
+	endpoint string
+	auth     *auth // a pointer, so that printing a Client never shows a secret
+	retry    RetryPolicy
+	clock    Clock
+	logger   *slog.Logger
+	agent    string
+}
+
+// New returns a Client. Credentials are required: exactly one of WithAPIKey,
+// WithBearerToken or WithTokenSource; without them New fails, not the first
+// call.
+func New(opts ...Option) (*Client, error) {
+	var o options
+	for _, opt := range opts {
+		if opt == nil {
+			continue
+		}
+		if err := opt(&o); err != nil {
+			return nil, fmt.Errorf("byok: %w", err)
+		}
+	}
+	switch {
+	case o.authCount == 0:
+		return nil, fmt.Errorf("byok: no credentials: pass WithAPIKey, WithBearerToken or WithTokenSource, or use NewFromEnv with %s and %s set", EnvAPIKey, EnvAPISecret)
+	case o.authCount > 1:
+		return nil, errors.New("byok: more than one credential option: pass exactly one of WithAPIKey, WithBearerToken and WithTokenSource")
+	}
+	return newClient(o)
+}
+
+// NewFromEnv returns a Client configured from the environment:
+// CONFLUENT_CLOUD_API_KEY and CONFLUENT_CLOUD_API_SECRET (the API key and
+// secret) and CONFLUENT_CLOUD_ENDPOINT (optional, the endpoint). Options
+// given explicitly override the environment: a credential option replaces
+// the key and secret from the environment, WithEndpoint replaces the
+// endpoint.
+func NewFromEnv(opts ...Option) (*Client, error) {
+	var o options
+	for _, opt := range opts {
+		if opt == nil {
+			continue
+		}
+		if err := opt(&o); err != nil {
+			return nil, fmt.Errorf("byok: %w", err)
+		}
+	}
+	if o.authCount > 1 {
+		return nil, errors.New("byok: more than one credential option: pass exactly one of WithAPIKey, WithBearerToken and WithTokenSource")
+	}
+	if o.authCount == 0 {
+		key, secret := os.Getenv(EnvAPIKey), os.Getenv(EnvAPISecret)
+		switch {
+		case key == "" && secret == "":
+			return nil, fmt.Errorf("byok: no credentials: set %s and %s, or pass WithAPIKey, WithBearerToken or WithTokenSource", EnvAPIKey, EnvAPISecret)
+		case key == "":
+			return nil, fmt.Errorf("byok: %s is set but %s is empty; set both", EnvAPISecret, EnvAPIKey)
+		case secret == "":
+			return nil, fmt.Errorf("byok: %s is set but %s is empty; set both", EnvAPIKey, EnvAPISecret)
+		}
+		if err := WithAPIKey(key, secret)(&o); err != nil {
+			return nil, fmt.Errorf("byok: from %s/%s: %w", EnvAPIKey, EnvAPISecret, err)
+		}
+	}
+	if !o.endpointSet {
+		if ep := os.Getenv(EnvEndpoint); ep != "" {
+			o.endpoint, o.endpointSet = ep, true
+		}
+	}
+	return newClient(o)
+}
+
+func newClient(o options) (*Client, error) {
+	raw := DefaultEndpoint
+	if o.endpointSet {
+		raw = o.endpoint
+	}
+	endpoint, err := parseEndpoint(raw, o.insecureHTTP)
+	if err != nil {
+		return nil, fmt.Errorf("byok: %w", err)
+	}
+	c := &Client{
+		endpoint: endpoint,
+		auth:     o.auth,
+		retry:    DefaultRetryPolicy(),
+		clock:    o.clock,
+		logger:   o.logger,
+		agent:    libraryUserAgent,
+	}
+	if o.retrySet {
+		c.retry = o.retry.withDefaults()
+	}
+	if c.clock == nil {
+		c.clock = realClock{}
+	}
+	if o.userAgent != "" {
+		c.agent = o.userAgent + " " + libraryUserAgent
+	}
+	var doer api.HttpRequestDoer = safeRedirects(o.httpClient)
+	if c.logger != nil {
+		doer = &loggingDoer{next: doer, logger: c.logger}
+	}
+	gen, err := api.NewClientWithResponses(endpoint, api.WithHTTPClient(doer), api.WithRequestEditorFn(c.editRequest))
+	if err != nil {
+		return nil, fmt.Errorf("byok: building the API client: %w", err)
+	}
+	c.api = gen.ClientInterface
+	return c, nil
+}
+
+// Endpoint returns the API endpoint the Client talks to.
+func (c *Client) Endpoint() string { return c.endpoint }
+
+// editRequest sets the headers every request carries. The generated client
+// calls it once per attempt, so a token source is asked again on a retry.
+func (c *Client) editRequest(ctx context.Context, req *http.Request) error {
+	req.Header.Set("User-Agent", c.agent)
+	req.Header.Set("Accept", "application/json")
+	if err := c.auth.apply(ctx, req); err != nil {
+		return &editError{err: err}
+	}
+	return nil
+}
+
+// auth holds the credentials. Its fields are never formatted into errors or
+// logs.
+type auth struct {
+	basicUser, basicSecret string
+	token                  string
+	source                 func(context.Context) (string, error)
+}
+
+func (a *auth) apply(ctx context.Context, req *http.Request) error {
+	switch {
+	case a.basicUser != "":
+		req.SetBasicAuth(a.basicUser, a.basicSecret)
+	case a.token != "":
+		req.Header.Set("Authorization", "Bearer "+a.token)
+	case a.source != nil:
+		token, err := a.source(ctx)
+		if err != nil {
+			return fmt.Errorf("getting a bearer token: %w", err)
+		}
+		if strings.TrimSpace(token) == "" || strings.ContainsAny(token, "\r\n") {
+			return errors.New("getting a bearer token: the token source returned an empty or malformed token")
+		}
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	return nil
+}
+
+// editError marks a failure while preparing a request (a token source that
+// failed): it is returned at once, never retried.
+type editError struct{ err error }
+
+func (e *editError) Error() string { return e.err.Error() }
+func (e *editError) Unwrap() error { return e.err }
+
+// defaultHTTPClient is the HTTP client used without WithHTTPClient.
+func defaultHTTPClient() *http.Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+	return &http.Client{Transport: tr, Timeout: attemptTimeout}
+}
+
+// safeRedirects returns a copy of client (or the default client) whose
+// redirects never carry the Authorization header to another origin and never
+// go from https to http.
+func safeRedirects(client *http.Client) *http.Client {
+	if client == nil {
+		client = defaultHTTPClient()
+	}
+	cp := *client
+	next := client.CheckRedirect
+	cp.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if len(via) >= 10 {
+			return &redirectError{reason: "stopped after 10 redirects"}
+		}
+		first := via[0].URL
+		if first.Scheme == "https" && req.URL.Scheme != "https" {
+			return &redirectError{reason: "refusing a redirect from https to " + req.URL.Scheme}
+		}
+		if req.URL.Scheme != first.Scheme || !strings.EqualFold(req.URL.Host, first.Host) {
+			req.Header.Del("Authorization")
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		return nil
+	}
+	return &cp
+}
+
+// isLoopback reports whether host names the local machine.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// redirectError is a redirect the client refused; it is not retried.
+type redirectError struct{ reason string }
+
+func (e *redirectError) Error() string { return e.reason }

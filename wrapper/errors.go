@@ -1,0 +1,266 @@
+package wrapper
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Sentinel errors. An *APIError matches the sentinel of its status with
+// errors.Is, so callers need not compare status codes:
+//
+//	if errors.Is(err, wrapper.ErrNotFound) { ... }
+var (
+	ErrBadRequest    = errors.New("bad request (400)")
+	ErrUnauthorized  = errors.New("unauthorized (401)")
+	ErrQuotaExceeded = errors.New("quota exceeded (402)")
+	ErrForbidden     = errors.New("forbidden (403)")
+	ErrNotFound      = errors.New("not found (404)")
+	ErrConflict      = errors.New("conflict (409)")
+	ErrInvalid       = errors.New("invalid (422)")
+	ErrRateLimited   = errors.New("rate limited (429)")
+	ErrServer        = errors.New("server error (5xx)")
+
+	// ErrOutcomeUnknown: a create request was sent but no answer came, so
+	// the key may or may not have been created. It is not retried; look
+	// (ListKeys with a filter) before creating again.
+	ErrOutcomeUnknown = errors.New("outcome unknown: the request was sent but no answer came")
+
+	// ErrKeyInvalid: WaitForValidation saw the INVALID phase. The error is a
+	// *ValidationError carrying the server's message.
+	ErrKeyInvalid = errors.New("key validation failed")
+
+	// ErrResponseTooLarge: a response body exceeded MaxResponseBytes.
+	ErrResponseTooLarge = errors.New("response body too large")
+
+	// ErrRepeatedPageToken: the server sent a page token it had sent
+	// before; Keys stops rather than loop forever.
+	ErrRepeatedPageToken = errors.New("the server repeated a page token")
+)
+
+// sentinelFor returns the sentinel of a status, or nil.
+func sentinelFor(status int) error {
+	switch {
+	case status == http.StatusBadRequest:
+		return ErrBadRequest
+	case status == http.StatusUnauthorized:
+		return ErrUnauthorized
+	case status == http.StatusPaymentRequired:
+		return ErrQuotaExceeded
+	case status == http.StatusForbidden:
+		return ErrForbidden
+	case status == http.StatusNotFound:
+		return ErrNotFound
+	case status == http.StatusConflict:
+		return ErrConflict
+	case status == http.StatusUnprocessableEntity:
+		return ErrInvalid
+	case status == http.StatusTooManyRequests:
+		return ErrRateLimited
+	case status >= 500 && status <= 599:
+		return ErrServer
+	}
+	return nil
+}
+
+// maxExcerpt bounds APIError.Body.
+const maxExcerpt = 512
+
+// APIError is a non-2xx answer from the API. It keeps everything the server
+// said. errors.Is matches it against the sentinel of its status (ErrNotFound
+// for 404, ErrServer for any 5xx, ...).
+type APIError struct {
+	// StatusCode is the HTTP status, such as 404.
+	StatusCode int
+	// Method and Path are those of the request, such as "GET" and
+	// "/byok/v1/keys/cck-12345".
+	Method, Path string
+	// RequestID is the X-Request-Id header; quote it to support.
+	RequestID string
+	// Errors are all the error details of the Failure body, in order.
+	Errors []ErrorDetail
+	// RateLimit holds the X-RateLimit-* headers of the answer.
+	RateLimit RateLimit
+	// RetryAfter is the Retry-After header (zero when absent).
+	RetryAfter time.Duration
+	// Body is a short excerpt of a body that is not a JSON Failure (a
+	// proxy's HTML page, say), at most 512 bytes; empty otherwise.
+	Body string
+	// Header is the whole header of the answer.
+	Header http.Header
+}
+
+// ErrorDetail is one error of a Failure body.
+type ErrorDetail struct {
+	// ID identifies this occurrence of the problem.
+	ID string `json:"id,omitempty"`
+	// Status is the HTTP status as a string.
+	Status string `json:"status,omitempty"`
+	// Code is an application-specific error code.
+	Code string `json:"code,omitempty"`
+	// Title is a short summary of the problem.
+	Title string `json:"title,omitempty"`
+	// Detail explains this occurrence of the problem.
+	Detail string `json:"detail,omitempty"`
+	// Source points to the part of the request that caused the error.
+	Source ErrorSource `json:"source,omitzero"`
+	// ErrorCode is a numeric error code, when the server sends one.
+	ErrorCode int `json:"error_code,omitempty"`
+	// Message is a further message, when the server sends one.
+	Message string `json:"message,omitempty"`
+}
+
+// ErrorSource points to the part of the request that caused an error.
+type ErrorSource struct {
+	// Pointer is a JSON Pointer into the request body, such as
+	// "/display_name".
+	Pointer string `json:"pointer,omitempty"`
+	// Parameter names the query parameter at fault.
+	Parameter string `json:"parameter,omitempty"`
+}
+
+// String returns the detail in one line: the title and the detail (or the
+// message or code when those are missing), and what it points to.
+func (d ErrorDetail) String() string {
+	var parts []string
+	for _, s := range []string{d.Title, d.Detail} {
+		if s != "" && !containsString(parts, s) {
+			parts = append(parts, s)
+		}
+	}
+	if len(parts) == 0 && d.Message != "" {
+		parts = append(parts, d.Message)
+	}
+	if len(parts) == 0 && d.Code != "" {
+		parts = append(parts, "code "+d.Code)
+	}
+	s := strings.Join(parts, ": ")
+	switch {
+	case d.Source.Pointer != "":
+		s += " (at " + d.Source.Pointer + ")"
+	case d.Source.Parameter != "":
+		s += " (parameter " + d.Source.Parameter + ")"
+	}
+	return s
+}
+
+func containsString(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Error returns one line: method, path, status, the first error detail,
+// "(+N more)" when there are others, and the request id.
+func (e *APIError) Error() string {
+	var b strings.Builder
+	b.WriteString("byok: ")
+	b.WriteString(e.Method)
+	b.WriteByte(' ')
+	b.WriteString(e.Path)
+	b.WriteString(": ")
+	b.WriteString(strconv.Itoa(e.StatusCode))
+	if text := http.StatusText(e.StatusCode); text != "" {
+		b.WriteByte(' ')
+		b.WriteString(text)
+	}
+	first := ""
+	if len(e.Errors) > 0 {
+		first = e.Errors[0].String()
+	} else if e.Body != "" {
+		first = oneLine(e.Body, 120)
+	}
+	if first != "" {
+		b.WriteString(": ")
+		b.WriteString(first)
+	}
+	if len(e.Errors) > 1 {
+		fmt.Fprintf(&b, " (+%d more)", len(e.Errors)-1)
+	}
+	if e.RequestID != "" {
+		b.WriteString(" (request id ")
+		b.WriteString(e.RequestID)
+		b.WriteByte(')')
+	}
+	return b.String()
+}
+
+// Is reports whether target is the sentinel of e's status.
+func (e *APIError) Is(target error) bool {
+	s := sentinelFor(e.StatusCode)
+	return s != nil && s == target
+}
+
+// oneLine squeezes s into one line of at most n bytes.
+func oneLine(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > n {
+		s = s[:n] + "…"
+	}
+	return s
+}
+
+// excerpt returns at most maxExcerpt bytes of body, cut at a character
+// boundary.
+func excerpt(body []byte) string {
+	if len(body) <= maxExcerpt {
+		return strings.ToValidUTF8(string(body), "?")
+	}
+	return strings.ToValidUTF8(string(body[:maxExcerpt]), "") + "…"
+}
+
+// KeyDecodeError is a key of a list page that could not be decoded (its key
+// material has no kind, or a field has the wrong JSON type). It concerns
+// that key alone: the other keys of the page are returned.
+type KeyDecodeError struct {
+	// Index is the key's position in the page.
+	Index int
+	// ID is the key's id, when it could be read.
+	ID string
+	// Err says what is wrong.
+	Err error
+}
+
+func (e *KeyDecodeError) Error() string {
+	id := e.ID
+	if id == "" {
+		id = "without an id"
+	}
+	return fmt.Sprintf("byok: key %d of the page (%s) cannot be decoded: %v", e.Index, id, e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *KeyDecodeError) Unwrap() error { return e.Err }
+
+// apiError builds the *APIError of a non-2xx answer.
+func (c *Client) apiError(op operation, status int, h http.Header, body []byte) *APIError {
+	e := &APIError{
+		StatusCode: status,
+		Method:     op.method,
+		Path:       op.path,
+		RequestID:  h.Get("X-Request-Id"),
+		RateLimit:  parseRateLimit(h),
+		Header:     h,
+	}
+	e.RetryAfter, _ = parseRetryAfter(h, c.clock.Now())
+	var failure struct {
+		Errors []ErrorDetail `json:"errors"`
+	}
+	err := json.Unmarshal(body, &failure)
+	var typeErr *json.UnmarshalTypeError
+	if (err == nil || errors.As(err, &typeErr)) && len(failure.Errors) > 0 {
+		// A field of an odd type (decoding goes on past it) loses that
+		// field alone, not the details.
+		e.Errors = failure.Errors
+	} else {
+		e.Body = excerpt(body)
+	}
+	return e
+}

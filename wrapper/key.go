@@ -1,0 +1,241 @@
+package wrapper
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Provider is the cloud provider of a key. The constants name the values the
+// API documents; the list is extensible, so any other value a newer server
+// sends is kept as it came.
+type Provider string
+
+// The documented providers.
+const (
+	ProviderAWS   Provider = "AWS"
+	ProviderAzure Provider = "Azure"
+	ProviderGCP   Provider = "GCP"
+)
+
+// Known reports whether p is one of the documented providers.
+func (p Provider) Known() bool {
+	return p == ProviderAWS || p == ProviderAzure || p == ProviderGCP
+}
+
+// State says whether a key is used by a cluster. Values other than the
+// constants are kept as they came.
+type State string
+
+// The documented states.
+const (
+	// StateAvailable: the key can be used to provision a Kafka cluster.
+	StateAvailable State = "AVAILABLE"
+	// StateInUse: a Kafka cluster already uses the key.
+	StateInUse State = "IN_USE"
+)
+
+// Known reports whether s is one of the documented states.
+func (s State) Known() bool { return s == StateAvailable || s == StateInUse }
+
+// Phase is the validation phase of a key. Values other than the constants are
+// kept as they came; WaitForValidation keeps polling on them.
+type Phase string
+
+// The documented validation phases.
+const (
+	// PhaseInitializing: a new key awaiting its first successful validation.
+	PhaseInitializing Phase = "INITIALIZING"
+	// PhaseValid: the last validation attempt succeeded.
+	PhaseValid Phase = "VALID"
+	// PhaseInvalid: the last validation attempt failed; Validation.Message
+	// says why.
+	PhaseInvalid Phase = "INVALID"
+)
+
+// Known reports whether p is one of the documented phases.
+func (p Phase) Known() bool {
+	return p == PhaseInitializing || p == PhaseValid || p == PhaseInvalid
+}
+
+// The kinds of key material the API documents (the "kind" of the "key"
+// object).
+const (
+	KindAWS   = "AwsKey"
+	KindAzure = "AzureKey"
+	KindGCP   = "GcpKey"
+)
+
+// Key is a customer-managed key registered with Confluent Cloud.
+//
+// A Key is decoded once, when it is received; its fields are plain values.
+// Its JSON form (MarshalJSON) is the API's.
+type Key struct {
+	// APIVersion is the schema version, "byok/v1".
+	APIVersion string
+	// Kind is the resource kind, "Key".
+	Kind string
+	// ID identifies the key, such as "cck-12345".
+	ID string
+	// DisplayName is the human-readable name; the only field that can be
+	// changed (UpdateKey).
+	DisplayName string
+	// Provider is the key's cloud provider.
+	Provider Provider
+	// State says whether a cluster uses the key.
+	State State
+	// Validation is the state of the key's validation.
+	Validation Validation
+	// Metadata holds the key's URL, name and timestamps.
+	Metadata Metadata
+	// Material is the cloud-specific key: exactly one of the values (never
+	// pointers) AWSKey, AzureKey, GCPKey or UnknownKey. Use a type switch:
+	//
+	//	switch m := key.Material.(type) {
+	//	case wrapper.AWSKey:
+	//		fmt.Println(m.KeyARN, m.Roles)
+	//	case wrapper.UnknownKey:
+	//		fmt.Println("a newer kind:", m.KindName)
+	//	}
+	Material KeyMaterial
+}
+
+// Identifier returns the cloud's identifier of the key: the key ARN for AWS,
+// the key id for Azure and GCP, and for an unknown kind its "key_arn" or
+// "key_id" field when it has one.
+func (k Key) Identifier() string {
+	if isNilMaterial(k.Material) {
+		return ""
+	}
+	switch m := k.Material.(type) {
+	case AWSKey:
+		return m.KeyARN
+	case *AWSKey:
+		return m.KeyARN
+	case AzureKey:
+		return m.KeyID
+	case *AzureKey:
+		return m.KeyID
+	case GCPKey:
+		return m.KeyID
+	case *GCPKey:
+		return m.KeyID
+	case UnknownKey:
+		return m.identifier()
+	case *UnknownKey:
+		return m.identifier()
+	}
+	return ""
+}
+
+// Validation is the validation state of a key.
+type Validation struct {
+	// Phase is the validation phase.
+	Phase Phase
+	// Message describes the last validation event, such as why the key is
+	// INVALID.
+	Message string
+	// Since is when the key entered the current phase (or the message
+	// changed).
+	Since time.Time
+	// Region is the cloud region of the key, known once it is validated.
+	Region string
+}
+
+// Metadata is the metadata the server keeps for every key. A zero time means
+// the server did not send it.
+type Metadata struct {
+	// Self is the key's URL.
+	Self string
+	// ResourceName is the key's Confluent Resource Name (CRN).
+	ResourceName string
+	// CreatedAt is when the key was created.
+	CreatedAt time.Time
+	// UpdatedAt is when the key was last updated.
+	UpdatedAt time.Time
+	// DeletedAt is when the key was (or will be) deleted; zero for a key
+	// not being deleted.
+	DeletedAt time.Time
+}
+
+// KeyMaterial is the cloud-specific part of a key: one of AWSKey, AzureKey,
+// GCPKey or UnknownKey. The set is closed; a kind this version of the library
+// does not know arrives as UnknownKey.
+type KeyMaterial interface {
+	// Kind returns the API's kind, such as "AwsKey".
+	Kind() string
+	isKeyMaterial()
+}
+
+// AWSKey is a key in AWS KMS.
+type AWSKey struct {
+	// KeyARN is the ARN of the AWS KMS key. Required on create.
+	KeyARN string
+	// Roles are the ARNs of the IAM roles Confluent Cloud created for the
+	// key; grant them access to the KMS key. Set by the server.
+	Roles []string
+}
+
+// Kind returns "AwsKey".
+func (AWSKey) Kind() string   { return KindAWS }
+func (AWSKey) isKeyMaterial() {}
+
+// AzureKey is a key in an Azure Key Vault.
+type AzureKey struct {
+	// KeyID is the key's identifier URL without version, such as
+	// https://vault-name.vault.azure.net/keys/key-name. Required on create.
+	KeyID string
+	// KeyVaultID is the resource id of the Key Vault. Required on create.
+	KeyVaultID string
+	// TenantID is the tenant (a UUID) hosting the Key Vault. Required on
+	// create.
+	TenantID string
+	// ApplicationID is the application Confluent Cloud created for the key.
+	// Set by the server.
+	ApplicationID string
+}
+
+// Kind returns "AzureKey".
+func (AzureKey) Kind() string   { return KindAzure }
+func (AzureKey) isKeyMaterial() {}
+
+// GCPKey is a key in Google Cloud KMS.
+type GCPKey struct {
+	// KeyID is the Cloud KMS key id, such as
+	// projects/p/locations/l/keyRings/r/cryptoKeys/k. Required on create.
+	KeyID string
+	// SecurityGroup is the Google group Confluent Cloud created for the key.
+	// Set by the server.
+	SecurityGroup string
+}
+
+// Kind returns "GcpKey".
+func (GCPKey) Kind() string   { return KindGCP }
+func (GCPKey) isKeyMaterial() {}
+
+// UnknownKey is key material of a kind this version of the library does not
+// know, sent by a newer server. It is kept, never an error: KindName is the
+// kind and Raw the "key" object exactly as received.
+type UnknownKey struct {
+	// KindName is the kind the server sent.
+	KindName string
+	// Raw is the whole "key" object as received.
+	Raw json.RawMessage
+}
+
+// Kind returns the kind the server sent.
+func (u UnknownKey) Kind() string { return u.KindName }
+func (UnknownKey) isKeyMaterial() {}
+
+func (u UnknownKey) identifier() string {
+	var ids struct {
+		KeyARN string `json:"key_arn"`
+		KeyID  string `json:"key_id"`
+	}
+	if json.Unmarshal(u.Raw, &ids) != nil {
+		return ""
+	}
+	if ids.KeyARN != "" {
+		return ids.KeyARN
+	}
+	return ids.KeyID
+}

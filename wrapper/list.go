@@ -1,0 +1,285 @@
+package wrapper
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"iter"
+	"net/http"
+	"net/url"
+
+	"github.com/byokctl/byok/api"
+)
+
+// DefaultKeysPageSize is the page size Keys asks for when none is set.
+const DefaultKeysPageSize = 100
+
+// MaxPageSize is the largest page the API serves.
+const MaxPageSize = 100
+
+// ListKeysOptions filters and pages a list of keys. Empty fields are not
+// sent.
+type ListKeysOptions struct {
+	// DisplayName keeps keys whose display name contains it.
+	DisplayName string
+	// Provider keeps keys of this provider.
+	Provider Provider
+	// State keeps keys in this state.
+	State State
+	// ValidationPhase keeps keys in this validation phase.
+	ValidationPhase Phase
+	// ValidationRegion keeps keys deployed in this cloud region.
+	ValidationRegion string
+	// Key keeps keys whose identifier (key_arn for AWS, key_id for Azure
+	// and GCP) contains it.
+	Key string
+	// PageSize is the number of keys per page, 1 to 100. Zero lets the
+	// server choose (10) for ListKeys; Keys uses 100.
+	PageSize int
+	// PageToken asks for the page after the one that returned it
+	// (KeyPage.NextPageToken).
+	PageToken string
+}
+
+// KeyPage is one page of keys.
+type KeyPage struct {
+	// Keys are the keys of the page, in the server's order.
+	Keys []Key
+	// NextPageToken asks for the next page; empty on the last page.
+	NextPageToken string
+	// TotalSize is the number of keys in the whole result, when the server
+	// says (metadata.total_size); zero otherwise.
+	TotalSize int
+	// Response describes the answer: status, request id, rate limit.
+	Response *Response
+}
+
+// ListKeys returns one page of keys.
+//
+// When some keys of the page cannot be decoded (see KeyDecodeError),
+// ListKeys returns the page with the other keys and an error that joins one
+// *KeyDecodeError per bad key. Any other error comes with a nil page.
+func (c *Client) ListKeys(ctx context.Context, opts ListKeysOptions) (*KeyPage, error) {
+	page, entries, err := c.listPage(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	var errs []error
+	page.Keys = make([]Key, 0, len(entries))
+	for _, e := range entries {
+		if e.err != nil {
+			errs = append(errs, e.err)
+			continue
+		}
+		page.Keys = append(page.Keys, e.key)
+	}
+	return page, errors.Join(errs...)
+}
+
+// Keys returns all the keys matching opts, over as many pages as needed:
+//
+//	for key, err := range client.Keys(ctx, wrapper.ListKeysOptions{Provider: wrapper.ProviderAWS}) {
+//		if err != nil {
+//			return err
+//		}
+//		fmt.Println(key.ID)
+//	}
+//
+// Pages are fetched lazily, PageSize keys at a time (100 unless set);
+// breaking out of the loop stops the fetching. A failed request is yielded
+// once as an error and ends the sequence, as does a page token the server
+// already sent (ErrRepeatedPageToken). A key that cannot be decoded is
+// yielded as a *KeyDecodeError in its place, and the sequence goes on.
+func (c *Client) Keys(ctx context.Context, opts ListKeysOptions) iter.Seq2[Key, error] {
+	return func(yield func(Key, error) bool) {
+		if opts.PageSize == 0 {
+			opts.PageSize = DefaultKeysPageSize
+		}
+		seen := map[string]bool{}
+		if opts.PageToken != "" {
+			seen[opts.PageToken] = true
+		}
+		for {
+			page, entries, err := c.listPage(ctx, opts)
+			if err != nil {
+				yield(Key{}, err)
+				return
+			}
+			for _, e := range entries {
+				if !yield(e.key, e.err) {
+					return
+				}
+			}
+			next := page.NextPageToken
+			if next == "" {
+				return
+			}
+			if seen[next] {
+				yield(Key{}, fmt.Errorf("byok: list keys: %w (%q); stopping rather than loop", ErrRepeatedPageToken, next))
+				return
+			}
+			seen[next] = true
+			opts.PageToken = next
+		}
+	}
+}
+
+// pageEntry is a key of a page, or the error that kept it from decoding.
+type pageEntry struct {
+	key Key
+	err error
+}
+
+// listPage fetches and decodes one page.
+func (c *Client) listPage(ctx context.Context, opts ListKeysOptions) (*KeyPage, []pageEntry, error) {
+	params, err := opts.params()
+	if err != nil {
+		return nil, nil, fmt.Errorf("byok: list keys: %w", err)
+	}
+	op := operation{name: "list keys", method: http.MethodGet, path: "/byok/v1/keys"}
+	ex, err := c.call(ctx, op, func(ctx context.Context) (*http.Response, error) {
+		return c.api.ListByokV1Keys(ctx, params)
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	page, entries, err := decodePage(ex.body)
+	if err != nil {
+		return nil, nil, fmt.Errorf("byok: list keys: decoding the %d answer (request id %s): %w", ex.resp.StatusCode, ex.resp.RequestID, err)
+	}
+	page.Response = ex.resp
+	return page, entries, nil
+}
+
+func (o ListKeysOptions) params() (*api.ListByokV1KeysParams, error) {
+	if o.PageSize < 0 || o.PageSize > MaxPageSize {
+		return nil, fmt.Errorf("ListKeysOptions.PageSize is %d; expected 1 to %d, or 0 for the server's default", o.PageSize, MaxPageSize)
+	}
+	p := &api.ListByokV1KeysParams{
+		DisplayName:      optional(o.DisplayName),
+		Provider:         optional(string(o.Provider)),
+		State:            optional(string(o.State)),
+		ValidationPhase:  optional(string(o.ValidationPhase)),
+		ValidationRegion: optional(o.ValidationRegion),
+		Key:              optional(o.Key),
+		PageToken:        optional(o.PageToken),
+	}
+	if o.PageSize > 0 {
+		n := int32(o.PageSize)
+		p.PageSize = &n
+	}
+	return p, nil
+}
+
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+// pageWire is a KeyList, decoded straight into the wire form of keys.
+type pageWire struct {
+	Metadata listMetaWire `json:"metadata"`
+	Data     []keyWire    `json:"data"`
+}
+
+type listMetaWire struct {
+	Next      *string `json:"next"`
+	TotalSize int     `json:"total_size"`
+}
+
+// decodePage decodes a KeyList body in one pass. Should a key have a field of
+// the wrong JSON type, the page is read again key by key so that the error
+// concerns that key alone. Keys of an unknown kind get their raw "key"
+// object from a second, narrow read of the page.
+func decodePage(body []byte) (*KeyPage, []pageEntry, error) {
+	var w pageWire
+	err := json.Unmarshal(body, &w)
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) {
+		return decodePageByKey(body)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	page, err := w.Metadata.page()
+	if err != nil {
+		return nil, nil, err
+	}
+	entries := make([]pageEntry, len(w.Data))
+	var unknown []int
+	for i := range w.Data {
+		k, known, err := w.Data[i].toKey()
+		if err != nil {
+			entries[i].err = &KeyDecodeError{Index: i, ID: k.ID, Err: err}
+			continue
+		}
+		entries[i].key = k
+		if !known {
+			unknown = append(unknown, i)
+		}
+	}
+	if len(unknown) > 0 {
+		var raws struct {
+			Data []rawMaterial `json:"data"`
+		}
+		if err := json.Unmarshal(body, &raws); err != nil || len(raws.Data) != len(entries) {
+			return nil, nil, fmt.Errorf("reading keys of unknown kind: %w", err)
+		}
+		for _, i := range unknown {
+			m := entries[i].key.Material.(UnknownKey)
+			m.Raw = raws.Data[i].Key
+			entries[i].key.Material = m
+		}
+	}
+	return page, entries, nil
+}
+
+// decodePageByKey is the slow path of decodePage: each key on its own.
+func decodePageByKey(body []byte) (*KeyPage, []pageEntry, error) {
+	var w struct {
+		Metadata listMetaWire      `json:"metadata"`
+		Data     []json.RawMessage `json:"data"`
+	}
+	if err := json.Unmarshal(body, &w); err != nil {
+		return nil, nil, describeJSONError(err)
+	}
+	page, err := w.Metadata.page()
+	if err != nil {
+		return nil, nil, err
+	}
+	entries := make([]pageEntry, len(w.Data))
+	for i, raw := range w.Data {
+		k, err := decodeKey(raw)
+		if err != nil {
+			var id struct {
+				ID string `json:"id"`
+			}
+			_ = json.Unmarshal(raw, &id)
+			entries[i].err = &KeyDecodeError{Index: i, ID: id.ID, Err: err}
+			continue
+		}
+		entries[i].key = k
+	}
+	return page, entries, nil
+}
+
+// page reads the paging metadata: the next page token is the page_token of
+// the "next" link.
+func (m listMetaWire) page() (*KeyPage, error) {
+	p := &KeyPage{TotalSize: m.TotalSize}
+	if m.Next == nil || *m.Next == "" {
+		return p, nil
+	}
+	u, err := url.Parse(*m.Next)
+	if err != nil {
+		return nil, fmt.Errorf("metadata.next %q is not a URL: %w", *m.Next, err)
+	}
+	p.NextPageToken = u.Query().Get("page_token")
+	if p.NextPageToken == "" {
+		return nil, fmt.Errorf("metadata.next %q has no page_token", *m.Next)
+	}
+	return p, nil
+}

@@ -1,0 +1,211 @@
+package wrapper
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// DefaultEndpoint is the Confluent Cloud API endpoint used unless
+// WithEndpoint says otherwise.
+const DefaultEndpoint = "https://api.confluent.cloud"
+
+// Option configures a Client. Options are applied in order by New; an option
+// given a bad value makes New fail with an error that names the option.
+type Option func(*options) error
+
+// options holds what the Option functions set.
+type options struct {
+	endpoint     string
+	endpointSet  bool
+	insecureHTTP bool
+	auth         *auth
+	authCount    int
+	httpClient   *http.Client
+	retry        RetryPolicy
+	retrySet     bool
+	userAgent    string
+	logger       *slog.Logger
+	clock        Clock
+}
+
+// WithAPIKey authenticates with a Confluent Cloud API key and secret (HTTP
+// Basic: the key is the user name, the secret the password). Use exactly one
+// of WithAPIKey, WithBearerToken and WithTokenSource.
+func WithAPIKey(key, secret string) Option {
+	return func(o *options) error {
+		switch {
+		case strings.TrimSpace(key) == "":
+			return errors.New("WithAPIKey: the API key is empty")
+		case secret == "":
+			return errors.New("WithAPIKey: the API secret is empty")
+		case strings.ContainsAny(key, ":\r\n"):
+			return errors.New("WithAPIKey: the API key contains ':' or a line break; expected a key such as ABCDEFGH12345678")
+		}
+		o.auth = &auth{basicUser: key, basicSecret: secret}
+		o.authCount++
+		return nil
+	}
+}
+
+// WithBearerToken authenticates with a fixed OAuth 2.0 access token (for
+// instance one issued by the Confluent Security Token Service). For tokens
+// that expire, use WithTokenSource.
+func WithBearerToken(token string) Option {
+	return func(o *options) error {
+		if strings.TrimSpace(token) == "" {
+			return errors.New("WithBearerToken: the token is empty")
+		}
+		if strings.ContainsAny(token, "\r\n") {
+			return errors.New("WithBearerToken: the token contains a line break")
+		}
+		o.auth = &auth{token: token}
+		o.authCount++
+		return nil
+	}
+}
+
+// WithTokenSource authenticates with bearer tokens obtained from source, which
+// is called before every request attempt (so it may refresh an expiring
+// token). An error from source fails the request without a retry.
+func WithTokenSource(source func(context.Context) (string, error)) Option {
+	return func(o *options) error {
+		if source == nil {
+			return errors.New("WithTokenSource: the token source is nil")
+		}
+		o.auth = &auth{source: source}
+		o.authCount++
+		return nil
+	}
+}
+
+// WithEndpoint sets the API endpoint, such as "https://api.confluent.cloud"
+// (the default). The URL may carry a path prefix. Plain http:// is refused
+// unless the host is a loopback address (localhost, 127.0.0.0/8, ::1) or
+// WithInsecureHTTP is given too. Credentials in the URL are refused.
+func WithEndpoint(endpoint string) Option {
+	return func(o *options) error {
+		o.endpoint = endpoint
+		o.endpointSet = true
+		return nil
+	}
+}
+
+// WithInsecureHTTP allows a plain http:// endpoint on a host that is not a
+// loopback address. Credentials are then sent unencrypted: use it only on a
+// network you trust.
+func WithInsecureHTTP() Option {
+	return func(o *options) error {
+		o.insecureHTTP = true
+		return nil
+	}
+}
+
+// WithHTTPClient sets the HTTP client used for every request. The Client uses
+// a shallow copy of it whose CheckRedirect first drops the Authorization
+// header on a redirect to another scheme, host or port and refuses a redirect
+// from https to http, then calls the given client's CheckRedirect, if any.
+//
+// Without this option the Client uses its own http.Client: TLS 1.2 or later,
+// proxies from the environment and a 60-second limit per attempt.
+func WithHTTPClient(client *http.Client) Option {
+	return func(o *options) error {
+		if client == nil {
+			return errors.New("WithHTTPClient: the client is nil")
+		}
+		o.httpClient = client
+		return nil
+	}
+}
+
+// WithRetryPolicy sets how failed requests are retried; zero fields of policy
+// take the values of DefaultRetryPolicy. See RetryPolicy for which requests
+// are retried.
+func WithRetryPolicy(policy RetryPolicy) Option {
+	return func(o *options) error {
+		if policy.MaxAttempts < 0 || policy.BaseDelay < 0 || policy.MaxDelay < 0 || policy.MaxServerDelay < 0 {
+			return fmt.Errorf("WithRetryPolicy: negative value in %+v; expected zero (the default) or more", policy)
+		}
+		o.retry = policy
+		o.retrySet = true
+		return nil
+	}
+}
+
+// WithoutRetries sends every request once: a failure is returned as it came.
+func WithoutRetries() Option {
+	return func(o *options) error {
+		o.retry = RetryPolicy{MaxAttempts: 1}
+		o.retrySet = true
+		return nil
+	}
+}
+
+// WithUserAgent puts product (such as "byokctl/1.2.0") in front of the
+// library's own User-Agent.
+func WithUserAgent(product string) Option {
+	return func(o *options) error {
+		if strings.TrimSpace(product) == "" || strings.ContainsAny(product, "\r\n") {
+			return fmt.Errorf("WithUserAgent: %q is not a usable User-Agent; expected a product such as \"byokctl/1.2.0\"", product)
+		}
+		o.userAgent = product
+		return nil
+	}
+}
+
+// WithLogger logs every request attempt and response at debug level to
+// logger: method, URL, headers (the Authorization header redacted), status,
+// request id, rate limit and duration. Bodies are not logged.
+func WithLogger(logger *slog.Logger) Option {
+	return func(o *options) error {
+		if logger == nil {
+			return errors.New("WithLogger: the logger is nil")
+		}
+		o.logger = logger
+		return nil
+	}
+}
+
+// WithClock replaces real time in retry back-off and WaitForValidation
+// polling. Tests use it to run without real sleeps.
+func WithClock(clock Clock) Option {
+	return func(o *options) error {
+		if clock == nil {
+			return errors.New("WithClock: the clock is nil")
+		}
+		o.clock = clock
+		return nil
+	}
+}
+
+// parseEndpoint checks raw as an API endpoint.
+func parseEndpoint(raw string, insecureHTTP bool) (string, error) {
+	const expected = "expected a URL such as https://api.confluent.cloud"
+	u, err := url.Parse(raw)
+	if err != nil {
+		// The parse error quotes the URL, which may hold credentials: keep
+		// only the reason.
+		var uerr *url.Error
+		if errors.As(err, &uerr) {
+			err = uerr.Err
+		}
+		return "", fmt.Errorf("endpoint is not a URL (%w); %s", err, expected)
+	}
+	switch {
+	case u.User != nil:
+		return "", errors.New("endpoint: credentials in the URL are refused; pass them with WithAPIKey or WithBearerToken")
+	case u.Scheme != "https" && u.Scheme != "http":
+		return "", fmt.Errorf("endpoint %q: scheme %q is not supported; %s", raw, u.Scheme, expected)
+	case u.Host == "":
+		return "", fmt.Errorf("endpoint %q has no host; %s", raw, expected)
+	case u.RawQuery != "" || u.Fragment != "":
+		return "", fmt.Errorf("endpoint %q has a query or fragment; %s", raw, expected)
+	case u.Scheme == "http" && !insecureHTTP && !isLoopback(u.Hostname()):
+		return "", fmt.Errorf("endpoint %q uses plain http on a host that is not loopback; use https, or WithInsecureHTTP to send credentials unencrypted", raw)
+	}
+	return strings.TrimSuffix(u.String(), "/"), nil
+}

@@ -1,0 +1,284 @@
+package wrapper
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"sync/atomic"
+	"time"
+)
+
+// Retries are done here, by a small loop around the generated client's
+// calls, not by github.com/hashicorp/go-retryablehttp. retryablehttp was
+// evaluated and does not meet this API's rules:
+//
+//   - it sleeps on real timers (time.NewTimer) with no way to inject a
+//     clock, so tests of back-off would really sleep;
+//   - it starts a wait longer than the context's remaining time and then
+//     returns ctx.Err() when the deadline hits, where the rule is to return
+//     the last error at once;
+//   - its CheckRetry sees a response or an error but not whether the request
+//     reached the server (httptrace), nor earlier attempts, so neither "POST
+//     only when certainly not sent" nor "a DELETE whose earlier outcome is
+//     unknown and which then gets 404 has succeeded" can be expressed;
+//   - its Backoff knows Retry-After but not X-RateLimit-Reset, and by default
+//     it drops the last response, losing the server's error details.
+//
+// Working around all of that would leave little of it in use, so the loop
+// below (about a hundred lines) is the simpler and clearer choice.
+
+// MaxResponseBytes caps the body read from any answer. A larger successful
+// answer fails with ErrResponseTooLarge; of a larger error answer only the
+// start is kept.
+const MaxResponseBytes = 8 << 20
+
+// RetryPolicy says how often and how long to retry.
+//
+// Which requests are retried: GET, PATCH and DELETE on 429, 500, 502, 503 and
+// 504 answers and on connection errors; POST (create) only on 429 and when
+// the request certainly did not reach the server (no connection was made).
+// A create that was sent and got no answer fails with ErrOutcomeUnknown. A
+// DELETE that gets 404 after an attempt whose outcome is unknown (a 5xx or a
+// connection lost after sending) has succeeded.
+//
+// How long to wait: Retry-After when the answer has it; else
+// X-RateLimit-Reset when X-RateLimit-Remaining is 0; else exponential
+// back-off with full jitter (a random wait between zero and
+// min(MaxDelay, BaseDelay*2^(retry-1))). A wait the server asks for that is
+// longer than MaxServerDelay, or a wait that would end after the context's
+// deadline, is not started: the last error is returned at once.
+type RetryPolicy struct {
+	// MaxAttempts is the number of attempts, the first included (default 4;
+	// 1 means no retries).
+	MaxAttempts int
+	// BaseDelay is the back-off of the first retry (default 500ms).
+	BaseDelay time.Duration
+	// MaxDelay caps the back-off (default 20s).
+	MaxDelay time.Duration
+	// MaxServerDelay is the longest wait honoured from Retry-After or
+	// X-RateLimit-Reset (default 60s).
+	MaxServerDelay time.Duration
+}
+
+// DefaultRetryPolicy returns the policy a Client uses unless told otherwise:
+// 4 attempts, back-off from 500ms up to 20s, server-requested waits up to 60s.
+func DefaultRetryPolicy() RetryPolicy {
+	return RetryPolicy{MaxAttempts: 4, BaseDelay: 500 * time.Millisecond, MaxDelay: 20 * time.Second, MaxServerDelay: time.Minute}
+}
+
+func (p RetryPolicy) withDefaults() RetryPolicy {
+	d := DefaultRetryPolicy()
+	if p.MaxAttempts == 0 {
+		p.MaxAttempts = d.MaxAttempts
+	}
+	if p.BaseDelay == 0 {
+		p.BaseDelay = d.BaseDelay
+	}
+	if p.MaxDelay == 0 {
+		p.MaxDelay = d.MaxDelay
+	}
+	if p.MaxServerDelay == 0 {
+		p.MaxServerDelay = d.MaxServerDelay
+	}
+	return p
+}
+
+// backoff returns the jittered exponential wait before retry number n (1 for
+// the first retry).
+func (p RetryPolicy) backoff(n int) time.Duration {
+	d := p.BaseDelay
+	for i := 1; i < n && d < p.MaxDelay; i++ {
+		d *= 2
+	}
+	d = min(d, p.MaxDelay)
+	if d <= 0 {
+		return 0
+	}
+	return rand.N(d + 1)
+}
+
+// operation describes one API call.
+type operation struct {
+	name   string // for messages: "get key cck-12345"
+	method string
+	path   string // the API path, for APIError
+}
+
+// exchange is a successful answer, its body read.
+type exchange struct {
+	body []byte
+	resp *Response
+}
+
+// call sends a request with send, retrying by the client's policy, and
+// returns the 2xx answer or the error. send is called once per attempt and
+// must build a fresh request (the generated client does), so bodies are sent
+// intact every time.
+func (c *Client) call(ctx context.Context, op operation, send func(context.Context) (*http.Response, error)) (*exchange, error) {
+	var (
+		lastErr        error
+		outcomeUnknown bool // an earlier attempt may have been carried out
+	)
+	for attempt := 1; ; attempt++ {
+		var trace attemptTrace
+		resp, err := send(httptrace.WithClientTrace(ctx, trace.clientTrace()))
+		var header http.Header
+		retry := false
+		if err != nil {
+			var edit *editError
+			if errors.As(err, &edit) {
+				return nil, fmt.Errorf("byok: %s: %w", op.name, edit.err)
+			}
+			if ctx.Err() != nil {
+				return nil, c.canceled(ctx, op, err, lastErr)
+			}
+			notSent := !trace.gotConn.Load() || isDialError(err)
+			retry = retryableTransportError(err) && (op.method != http.MethodPost || notSent)
+			if !notSent {
+				outcomeUnknown = true
+			}
+			lastErr = c.transportError(op, err, notSent)
+		} else {
+			header = resp.Header
+			body, tooLarge, readErr := readBody(resp.Body)
+			_ = resp.Body.Close()
+			status := resp.StatusCode
+			switch {
+			case readErr != nil && ctx.Err() != nil:
+				return nil, c.canceled(ctx, op, readErr, lastErr)
+			case readErr != nil:
+				outcomeUnknown = true
+				retry = op.method != http.MethodPost
+				lastErr = c.transportError(op, fmt.Errorf("reading the %d answer: %w", status, readErr), false)
+			case status >= 200 && status <= 299 && tooLarge:
+				return nil, fmt.Errorf("byok: %s: %w: the answer is larger than %d bytes", op.name, ErrResponseTooLarge, MaxResponseBytes)
+			case status >= 200 && status <= 299:
+				return &exchange{body: body, resp: newResponse(status, header)}, nil
+			case op.method == http.MethodDelete && status == http.StatusNotFound && outcomeUnknown:
+				c.debug(ctx, "byok: DELETE answered 404 after an attempt of unknown outcome: the key is deleted", "op", op.name)
+				return &exchange{resp: newResponse(status, header)}, nil
+			default:
+				lastErr = c.apiError(op, status, header, body)
+				switch status {
+				case http.StatusTooManyRequests:
+					retry = true
+				case http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+					retry = op.method != http.MethodPost
+					outcomeUnknown = true
+				}
+			}
+		}
+		if !retry || attempt >= c.retry.MaxAttempts {
+			return nil, lastErr
+		}
+		wait, fromServer := c.retryWait(attempt, header)
+		if fromServer && wait > c.retry.MaxServerDelay {
+			return nil, lastErr
+		}
+		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) <= wait {
+			return nil, lastErr
+		}
+		c.debug(ctx, "byok: retrying", "op", op.name, "attempt", attempt, "wait", wait, "reason", lastErr.Error())
+		if err := c.clock.Sleep(ctx, wait); err != nil {
+			return nil, c.canceled(ctx, op, err, lastErr)
+		}
+	}
+}
+
+// retryWait returns the wait before the retry following attempt, and whether
+// the server asked for it.
+func (c *Client) retryWait(attempt int, h http.Header) (time.Duration, bool) {
+	if h != nil {
+		if d, ok := parseRetryAfter(h, c.clock.Now()); ok {
+			return d, true
+		}
+		if rl := parseRateLimit(h); rl.HasRemaining && rl.Remaining == 0 && rl.HasReset {
+			return rl.Reset, true
+		}
+	}
+	return c.retry.backoff(attempt), false
+}
+
+// canceled is the error of a call whose context ended.
+func (c *Client) canceled(ctx context.Context, op operation, err, lastErr error) error {
+	cause := ctx.Err()
+	if cause == nil {
+		cause = err
+	}
+	if lastErr != nil {
+		return fmt.Errorf("byok: %s: %w (after: %w)", op.name, cause, lastErr)
+	}
+	return fmt.Errorf("byok: %s: %w", op.name, cause)
+}
+
+// transportError wraps an error of the connection with the operation's name.
+// A create that may have reached the server is an ErrOutcomeUnknown.
+func (c *Client) transportError(op operation, err error, notSent bool) error {
+	if op.method == http.MethodPost && !notSent {
+		return fmt.Errorf("byok: %s: %w; the key may have been created, list the keys before creating it again: %w", op.name, ErrOutcomeUnknown, err)
+	}
+	return fmt.Errorf("byok: %s: %w", op.name, err)
+}
+
+// attemptTrace records whether an attempt got a connection.
+type attemptTrace struct {
+	gotConn atomic.Bool
+}
+
+func (t *attemptTrace) clientTrace() *httptrace.ClientTrace {
+	return &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { t.gotConn.Store(true) }}
+}
+
+// isDialError reports whether err happened while connecting, before anything
+// was sent.
+func isDialError(err error) bool {
+	var opErr *net.OpError
+	if errors.As(err, &opErr) && opErr.Op == "dial" {
+		return true
+	}
+	var dnsErr *net.DNSError
+	return errors.As(err, &dnsErr)
+}
+
+// retryableTransportError reports whether a connection error may pass on a
+// retry. Certificate problems, a refused redirect and the like do not.
+func retryableTransportError(err error) bool {
+	var (
+		verifyErr *tls.CertificateVerificationError
+		unknownCA x509.UnknownAuthorityError
+		hostErr   x509.HostnameError
+		invalid   x509.CertificateInvalidError
+		record    tls.RecordHeaderError
+		redirect  *redirectError
+	)
+	switch {
+	case errors.As(err, &verifyErr), errors.As(err, &unknownCA), errors.As(err, &hostErr),
+		errors.As(err, &invalid), errors.As(err, &record), errors.As(err, &redirect):
+		return false
+	}
+	return true
+}
+
+// readBody reads at most MaxResponseBytes of r. tooLarge reports a body that
+// was cut.
+func readBody(r io.Reader) (body []byte, tooLarge bool, err error) {
+	body, err = io.ReadAll(io.LimitReader(r, MaxResponseBytes+1))
+	if len(body) > MaxResponseBytes {
+		return body[:MaxResponseBytes], true, nil
+	}
+	return body, false, err
+}
+
+// debug logs at debug level when a logger is set.
+func (c *Client) debug(ctx context.Context, msg string, args ...any) {
+	if c.logger != nil {
+		c.logger.DebugContext(ctx, msg, args...)
+	}
+}
