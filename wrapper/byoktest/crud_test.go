@@ -1,0 +1,47 @@
+package byoktest_test
+
+import (
+	"net/http"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/byokctl/byok/api"
+	"github.com/byokctl/byok/wrapper/byoktest"
+)
+
+func TestCreateGetUpdateDelete(t *testing.T) {
+	srv, _ := validated(t)
+	resp, b := call(t, srv, http.MethodPost, "/byok/v1/keys", awsBody)
+	require.Equal(t, http.StatusCreated, resp.StatusCode, "%s", b)
+	k := decode[api.Key](t, b)
+	require.NotNil(t, k.Id)
+	assert.Regexp(t, `^cck-[a-z0-9]{8}$`, *k.Id)
+	assert.Equal(t, srv.URL()+"/byok/v1/keys/"+*k.Id, resp.Header.Get("Location"))
+	assert.Equal(t, srv.URL()+"/byok/v1/keys/"+*k.Id, *k.Metadata.Self)
+	assert.Equal(t, byoktest.ProviderAWS, *k.Provider)
+	assert.Equal(t, byoktest.StateAvailable, *k.State)
+	assert.Equal(t, byoktest.PhaseInitializing, k.Validation.Phase)
+	assert.Nil(t, k.Validation.Region, "region is computed after validation")
+	aws, err := k.Key.AsAwsKey()
+	require.NoError(t, err)
+	assert.NotEmpty(t, aws.Roles)
+
+	resp, b = call(t, srv, http.MethodGet, "/byok/v1/keys/"+*k.Id, "")
+	require.Equal(t, http.StatusOK, resp.StatusCode, "%s", b)
+	got := decode[api.Key](t, b)
+	assert.Equal(t, byoktest.PhaseValid, got.Validation.Phase)
+	require.NotNil(t, got.Validation.Region)
+	assert.Equal(t, "us-west-2", *got.Validation.Region)
+
+	resp, b = call(t, srv, http.MethodPatch, "/byok/v1/keys/"+*k.Id, `{"display_name":"renamed"}`)
+	require.Equal(t, http.StatusOK, resp.StatusCode, "%s", b)
+	assert.Equal(t, "renamed", *decode[api.Key](t, b).DisplayName)
+
+	resp, b = call(t, srv, http.MethodDelete, "/byok/v1/keys/"+*k.Id, "")
+	require.Equal(t, http.StatusNoContent, resp.StatusCode, "%s", b)
+	assert.Empty(t, b)
+	resp, _ = call(t, srv, http.MethodGet, "/byok/v1/keys/"+*k.Id, "")
+	assert.Equal(t, http.StatusNotFound, resp.StatusCode)
+}

@@ -1,0 +1,157 @@
+package byoktest
+
+import (
+	"fmt"
+	"net/http"
+	"time"
+)
+
+// create serves POST /byok/v1/keys.
+func (h *Handler) create(w http.ResponseWriter, r *http.Request, now time.Time) {
+	obj, status, p := h.readObject(w, r)
+	if p != nil {
+		fail(w, status, *p)
+		return
+	}
+	body, probs := decodeCreate(obj)
+	if len(probs) > 0 {
+		fail(w, http.StatusUnprocessableEntity, probs...)
+		return
+	}
+	base := h.baseFor(r)
+	rec := &record{displayName: body.displayName, kind: body.kind, material: body.mat, state: StateAvailable, createdAt: now, updatedAt: now}
+	h.classify(rec)
+
+	h.store.mu.Lock()
+	if id, taken := h.store.byMaterial[body.mat]; taken {
+		h.store.mu.Unlock()
+		w.Header().Set("Location", keyURL(base, id))
+		fail(w, http.StatusConflict, problem{code: "resource_already_exists", title: "Resource Already Exists",
+			detail: fmt.Sprintf("A key with %s '%s' already exists: %s.", materialName(body.kind), body.mat, id), pointer: "/key/" + materialName(body.kind)})
+		return
+	}
+	if h.cfg.maxKeys > 0 && len(h.store.byID) >= h.cfg.maxKeys {
+		h.store.mu.Unlock()
+		fail(w, http.StatusPaymentRequired, quotaProblem())
+		return
+	}
+	rec.id = h.freshIDLocked()
+	details, err := h.fillDetails(body.details, rec.id)
+	if err != nil {
+		h.store.mu.Unlock()
+		fail(w, http.StatusUnprocessableEntity, unprocessable("/key", "The property '/key' could not be read: "+err.Error()))
+		return
+	}
+	rec.details = details
+	h.store.insert(rec)
+	c := *rec
+	h.store.mu.Unlock()
+
+	if !h.saved(w) {
+		return
+	}
+	w.Header().Set("Location", keyURL(base, c.id))
+	writeJSON(w, http.StatusCreated, h.render(&c, base, now))
+}
+
+// get serves GET /byok/v1/keys/{id}. Each GET counts as a read of the key
+// for the validation progression.
+func (h *Handler) get(w http.ResponseWriter, r *http.Request, id string, now time.Time) {
+	h.store.mu.Lock()
+	rec, ok := h.store.byID[id]
+	if !ok {
+		h.store.mu.Unlock()
+		fail(w, http.StatusNotFound, notFound(id))
+		return
+	}
+	rec.reads++
+	completed := rec.reads == h.cfg.validation.Reads
+	if completed {
+		rec.readsDoneAt = now
+		h.store.version++
+	}
+	c := *rec
+	h.store.mu.Unlock()
+	if completed && !h.saved(w) {
+		return
+	}
+	writeJSON(w, http.StatusOK, h.render(&c, h.baseFor(r), now))
+}
+
+// update serves PATCH /byok/v1/keys/{id}: only display_name changes.
+func (h *Handler) update(w http.ResponseWriter, r *http.Request, id string, now time.Time) {
+	if !h.exists(id) {
+		fail(w, http.StatusNotFound, notFound(id))
+		return
+	}
+	obj, status, p := h.readObject(w, r)
+	if p != nil {
+		fail(w, status, *p)
+		return
+	}
+	name, probs := decodeUpdate(obj)
+	if len(probs) > 0 {
+		fail(w, http.StatusUnprocessableEntity, probs...)
+		return
+	}
+	h.store.mu.Lock()
+	rec, ok := h.store.byID[id]
+	if !ok {
+		h.store.mu.Unlock()
+		fail(w, http.StatusNotFound, notFound(id))
+		return
+	}
+	if name != nil {
+		rec.displayName = name
+		rec.updatedAt = now
+		h.store.version++
+	}
+	c := *rec
+	h.store.mu.Unlock()
+	if name != nil && !h.saved(w) {
+		return
+	}
+	writeJSON(w, http.StatusOK, h.render(&c, h.baseFor(r), now))
+}
+
+// delete serves DELETE /byok/v1/keys/{id}: 409 for a key IN_USE.
+func (h *Handler) delete(w http.ResponseWriter, r *http.Request, id string) {
+	h.store.mu.Lock()
+	rec, ok := h.store.byID[id]
+	if !ok {
+		h.store.mu.Unlock()
+		fail(w, http.StatusNotFound, notFound(id))
+		return
+	}
+	if rec.state == StateInUse {
+		h.store.mu.Unlock()
+		w.Header().Set("Location", keyURL(h.baseFor(r), id))
+		fail(w, http.StatusConflict, problem{code: "resource_in_use", title: "Key In Use",
+			detail: fmt.Sprintf("Key '%s' is in use by a cluster and cannot be deleted.", id)})
+		return
+	}
+	h.store.remove(rec)
+	h.store.mu.Unlock()
+	if !h.saved(w) {
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (h *Handler) exists(id string) bool {
+	h.store.mu.RLock()
+	defer h.store.mu.RUnlock()
+	_, ok := h.store.byID[id]
+	return ok
+}
+
+// saved writes the data file when there is one; when that fails it answers
+// 500 and reports false.
+func (h *Handler) saved(w http.ResponseWriter) bool {
+	if err := h.saveIfPersistent(); err != nil {
+		fail(w, http.StatusInternalServerError, problem{code: "internal_server_error", title: "Internal Server Error",
+			detail: "The change was made but could not be saved to the data file."})
+		return false
+	}
+	return true
+}

@@ -1,0 +1,75 @@
+package byoktest_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/byokctl/byok/internal/contract"
+	"github.com/byokctl/byok/wrapper/byoktest"
+)
+
+// validated starts a server with the contract validator in front of it: any
+// answer the spec rejects fails the test.
+func validated(t *testing.T, opts ...byoktest.Option) (*byoktest.Server, *contract.Validator) {
+	t.Helper()
+	v, err := contract.New()
+	require.NoError(t, err)
+	opts = append([]byoktest.Option{byoktest.WithMiddleware(func(h http.Handler) http.Handler { return v.Middleware(t, h) })}, opts...)
+	return byoktest.NewServer(t, opts...), v
+}
+
+// answer is an HTTP answer with its body read.
+type answer struct {
+	StatusCode int
+	Header     http.Header
+}
+
+// call sends one authorised request and returns the answer with its body
+// read.
+func call(t *testing.T, srv *byoktest.Server, method, path, body string) (answer, []byte) {
+	t.Helper()
+	return send(t, srv, method, path, body, srv.Authorize)
+}
+
+func send(t *testing.T, srv *byoktest.Server, method, path, body string, edit func(*http.Request)) (answer, []byte) {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(t.Context(), method, srv.URL()+path, rd)
+	require.NoError(t, err)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if edit != nil {
+		edit(req)
+	}
+	c := srv.Client()
+	c.Timeout = 10 * time.Second
+	resp, err := c.Do(req)
+	require.NoError(t, err)
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	require.NoError(t, resp.Body.Close())
+	return answer{StatusCode: resp.StatusCode, Header: resp.Header}, b
+}
+
+func decode[T any](t *testing.T, b []byte) T {
+	t.Helper()
+	var v T
+	require.NoErrorf(t, json.Unmarshal(b, &v), "body: %s", b)
+	return v
+}
+
+const (
+	awsBody   = `{"display_name":"billing","key":{"kind":"AwsKey","key_arn":"arn:aws:kms:us-west-2:111122223333:key/1234abcd"}}`
+	azureBody = `{"display_name":"analytics","key":{"kind":"AzureKey","key_id":"https://vault-name.vault.azure.net/keys/key-name","key_vault_id":"/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/vault-name","tenant_id":"00000000-0000-0000-0000-000000000000"}}`
+	gcpBody   = `{"display_name":"logs","key":{"kind":"GcpKey","key_id":"projects/p/locations/us-central1/keyRings/r/cryptoKeys/k"}}`
+)

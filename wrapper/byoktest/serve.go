@@ -1,0 +1,130 @@
+package byoktest
+
+import (
+	"net/http"
+	"time"
+)
+
+// serve is the fake's handler, inside the middleware of WithMiddleware.
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
+	now := h.cfg.clock()
+	w.Header().Set("X-Request-Id", h.requestID())
+	sw := &statusWriter{ResponseWriter: w}
+	entry := Request{ID: w.Header().Get("X-Request-Id"), Time: now, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery}
+	defer func() {
+		entry.Status = sw.status
+		h.log.add(entry)
+	}()
+	_, rt := h.limiter.take(now, false)
+	rt.set(w.Header())
+
+	op, id, ok, allow := route(r)
+	entry.Operation = op
+	switch {
+	case !ok:
+		fail(sw, http.StatusNotFound, problem{code: "not_found", title: "Not Found",
+			detail: "Nothing is at " + r.URL.Path + "; the API's paths are /byok/v1/keys and /byok/v1/keys/{id}."})
+		return
+	case allow != "":
+		sw.Header().Set("Allow", allow)
+		fail(sw, http.StatusMethodNotAllowed, problem{code: "method_not_allowed", title: "Method Not Allowed",
+			detail: r.Method + " is not allowed on " + r.URL.Path + "; allowed: " + allow + "."})
+		return
+	}
+
+	d := h.faults.decide(op)
+	entry.Fault = d.mode
+	if h.before(sw, r, d.mode, rt) {
+		return
+	}
+	if d.status != 0 {
+		h.respond(sw, op, d.status)
+		return
+	}
+	if ok, present := h.authenticate(r); !ok {
+		h.unauthorized(sw, present)
+		return
+	}
+	allowed, rt := h.limiter.take(now, true)
+	rt.set(w.Header())
+	if !allowed {
+		w.Header().Set("Retry-After", retryAfter(rt.reset))
+		fail(sw, http.StatusTooManyRequests, tooManyProblem())
+		return
+	}
+	if h.cfg.forbiddenOps[op] {
+		fail(sw, http.StatusForbidden, forbidden("The credentials may not perform "+string(op)+"."))
+		return
+	}
+	if d.mode == FaultDropResponse || d.mode == FaultTruncated {
+		b := &buffer{w: sw}
+		h.dispatch(b, r, op, id, now)
+		after(sw, b, d.mode)
+		return
+	}
+	h.dispatch(sw, r, op, id, now)
+}
+
+// respond answers a status queued by RespondNext.
+func (h *Handler) respond(w http.ResponseWriter, op Operation, status int) {
+	switch status {
+	case http.StatusUnauthorized:
+		h.unauthorized(w, true)
+		return
+	case http.StatusTooManyRequests:
+		w.Header().Set("Retry-After", "1")
+	}
+	fail(w, status, genericProblem(op, status))
+}
+
+// dispatch runs the operation.
+func (h *Handler) dispatch(w http.ResponseWriter, r *http.Request, op Operation, id string, now time.Time) {
+	switch op {
+	case OpList:
+		h.list(w, r, now)
+		return
+	case OpCreate:
+		h.create(w, r, now)
+		return
+	}
+	if !validID(id) {
+		fail(w, http.StatusBadRequest, badRequest("invalid_id",
+			"The key id must be 1 to 255 letters, digits, '-', '_' or '.' (such as cck-12345).", "id"))
+		return
+	}
+	if h.cfg.forbiddenIDs[id] {
+		fail(w, http.StatusForbidden, forbidden("The credentials may not access key '"+id+"'."))
+		return
+	}
+	switch op {
+	case OpGet:
+		h.get(w, r, id, now)
+	case OpUpdate:
+		h.update(w, r, id, now)
+	case OpDelete:
+		h.delete(w, r, id)
+	}
+}
+
+// statusWriter records the status of the answer for the request log.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusWriter) WriteHeader(status int) {
+	if s.status == 0 {
+		s.status = status
+	}
+	s.ResponseWriter.WriteHeader(status)
+}
+
+func (s *statusWriter) Write(b []byte) (int, error) {
+	if s.status == 0 {
+		s.status = http.StatusOK
+	}
+	return s.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection (to hijack it).
+func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
