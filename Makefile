@@ -7,8 +7,12 @@ GOLANGCI_LINT_VERSION := v2.15.0
 BIN           := $(CURDIR)/bin
 GOLANGCI_LINT := $(BIN)/golangci-lint-$(GOLANGCI_LINT_VERSION)
 OUT           := $(CURDIR)/build
+CONTRACT_DIR  := $(OUT)/contract
+CONTRACT_ENV  := BYOK_CONTRACT_DIR=$(CONTRACT_DIR)
+NODE_BIN      := $(CURDIR)/node_modules/.bin
+NODE_TOOLS    := $(CURDIR)/node_modules/.installed
 
-.PHONY: all check generate drift lint test demo bench contract fuzz breaking clean
+.PHONY: all check generate drift lint test demo bench contract spectral fuzz breaking clean
 
 all: check
 
@@ -35,9 +39,27 @@ $(GOLANGCI_LINT):
 	GOBIN=$(BIN) $(GO) install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
 	mv $(BIN)/golangci-lint $@
 
-## test: all tests with the race detector.
+## test: all tests with the race detector. Each contract validator a test
+## makes (contract.ForTest) records the pairs it saw in $(CONTRACT_DIR).
 test:
-	$(GO) test -race -count=1 ./...
+	rm -rf $(CONTRACT_DIR)
+	$(CONTRACT_ENV) $(GO) test -race -count=1 ./...
+
+## contract: the tests, then the table of the 39 documented (operation,
+## status) pairs with how often each was seen and valid; fails on a pair
+## never seen.
+contract: test
+	$(GO) run ./internal/contract/cmd/coverage -dir $(CONTRACT_DIR)
+
+## spectral: lint the spec with spectral:oas and the rules in .spectral.yaml;
+## any warning fails.
+spectral: $(NODE_TOOLS)
+	$(NODE_BIN)/spectral lint openapi/byok-v1.yaml --ruleset .spectral.yaml --fail-severity=warn
+
+# The Node tools (spectral, prism), pinned by package-lock.json.
+$(NODE_TOOLS): package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts
+	@touch $@
 
 ## demo: the main job against the embedded fake server.
 demo:
