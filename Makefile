@@ -11,8 +11,10 @@ CONTRACT_DIR  := $(OUT)/contract
 CONTRACT_ENV  := BYOK_CONTRACT_DIR=$(CONTRACT_DIR)
 NODE_BIN      := $(CURDIR)/node_modules/.bin
 NODE_TOOLS    := $(CURDIR)/node_modules/.installed
+OASDIFF       := $(GO) run github.com/oasdiff/oasdiff@v1.35.0
+SPEC          ?= openapi/byok-v1.yaml
 
-.PHONY: all check generate drift lint test demo bench contract spectral fuzz breaking clean
+.PHONY: all check generate drift lint test demo bench contract spectral fuzz breaking breaking-latest clean
 
 all: check
 
@@ -55,6 +57,20 @@ contract: test
 ## any warning fails.
 spectral: $(NODE_TOOLS)
 	$(NODE_BIN)/spectral lint openapi/byok-v1.yaml --ruleset .spectral.yaml --fail-severity=warn
+
+## breaking: fail when the spec (SPEC, the working tree's by default) breaks
+## a client of the spec at git ref BASE: make breaking BASE=v1.2.0
+breaking:
+	@test -n "$(BASE)" || { echo "breaking: name the git ref to compare with: make breaking BASE=<ref>" >&2; exit 2; }
+	@mkdir -p $(OUT)
+	git show $(BASE):openapi/byok-v1.yaml > $(OUT)/byok-v1.base.yaml
+	$(OASDIFF) breaking $(OUT)/byok-v1.base.yaml $(SPEC) --fail-on ERR
+
+## breaking-latest: make breaking against the newest v* tag, if there is one.
+breaking-latest:
+	@tag=$$(git tag --list 'v*' --sort=-v:refname | head -n 1); \
+	if [ -z "$$tag" ]; then echo "breaking: no v* tag yet, so no released spec to compare with"; \
+	else $(MAKE) --no-print-directory breaking BASE=$$tag; fi
 
 # The Node tools (spectral, prism), pinned by package-lock.json.
 $(NODE_TOOLS): package.json package-lock.json
