@@ -1,0 +1,174 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/byokctl/byok/wrapper"
+)
+
+// createFlags are the flags every create subcommand has.
+type createFlags struct {
+	displayName string
+	wait        bool
+}
+
+func newCreateCmd(g *globals) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "create aws|azure|gcp",
+		Short: "Register a key of AWS KMS, Azure Key Vault or Google Cloud KMS",
+		Long: `Register a customer managed key. The server answers with the key in the
+INITIALIZING validation phase and, on stderr, byokctl says what to grant the
+key to (AWS IAM roles, an Azure application, a Google group).
+
+With --wait, byokctl then waits for the validation (see byokctl wait); the key
+is printed on stdout in the state last read, even when the validation failed.`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usagef("unknown provider %q: expected aws, azure or gcp", args[0])
+			}
+			return nil
+		},
+		RunE: func(*cobra.Command, []string) error {
+			return usagef("missing the provider: byokctl create aws|azure|gcp")
+		},
+	}
+	cmd.AddCommand(newCreateAWSCmd(g), newCreateAzureCmd(g), newCreateGCPCmd(g))
+	return cmd
+}
+
+func newCreateAWSCmd(g *globals) *cobra.Command {
+	var (
+		cf  createFlags
+		key wrapper.AWSKey
+	)
+	cmd := &cobra.Command{
+		Use:     "aws --key-arn ARN",
+		Short:   "Register an AWS KMS key",
+		Example: "  byokctl create aws --key-arn arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab --wait",
+		Args:    noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return g.create(cmd, cf, key)
+		},
+	}
+	cf.register(cmd)
+	cmd.Flags().StringVar(&key.KeyARN, "key-arn", "", "ARN of the AWS KMS key (required)")
+	_ = cmd.MarkFlagRequired("key-arn")
+	return cmd
+}
+
+func newCreateAzureCmd(g *globals) *cobra.Command {
+	var (
+		cf  createFlags
+		key wrapper.AzureKey
+	)
+	cmd := &cobra.Command{
+		Use:   "azure --key-id URL --key-vault-id ID --tenant-id ID",
+		Short: "Register an Azure Key Vault key",
+		Example: `  byokctl create azure \
+    --key-id https://vault-name.vault.azure.net/keys/key-name \
+    --key-vault-id /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/vault-name \
+    --tenant-id 00000000-0000-0000-0000-000000000000`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return g.create(cmd, cf, key)
+		},
+	}
+	cf.register(cmd)
+	f := cmd.Flags()
+	f.StringVar(&key.KeyID, "key-id", "", "key identifier URL without version (required)")
+	f.StringVar(&key.KeyVaultID, "key-vault-id", "", "resource id of the Key Vault (required)")
+	f.StringVar(&key.TenantID, "tenant-id", "", "tenant id (a UUID) of the Key Vault (required)")
+	for _, name := range []string{"key-id", "key-vault-id", "tenant-id"} {
+		_ = cmd.MarkFlagRequired(name)
+	}
+	return cmd
+}
+
+func newCreateGCPCmd(g *globals) *cobra.Command {
+	var (
+		cf  createFlags
+		key wrapper.GCPKey
+	)
+	cmd := &cobra.Command{
+		Use:     "gcp --key-id ID",
+		Short:   "Register a Google Cloud KMS key",
+		Example: "  byokctl create gcp --key-id projects/p/locations/us-central1/keyRings/r/cryptoKeys/k",
+		Args:    noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return g.create(cmd, cf, key)
+		},
+	}
+	cf.register(cmd)
+	cmd.Flags().StringVar(&key.KeyID, "key-id", "", "Cloud KMS key id (required)")
+	_ = cmd.MarkFlagRequired("key-id")
+	return cmd
+}
+
+func (cf *createFlags) register(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&cf.displayName, "display-name", "", "human-readable name of the key")
+	cmd.Flags().BoolVar(&cf.wait, "wait", false, "wait for the validation to complete (see byokctl wait)")
+}
+
+// create registers material (the AWSKey, AzureKey or GCPKey the flags
+// filled), tells on stderr what to grant, and with --wait waits for the
+// validation.
+func (g *globals) create(cmd *cobra.Command, cf createFlags, material wrapper.KeyMaterial) error {
+	client, err := g.newClient()
+	if err != nil {
+		return err
+	}
+	def := defaultTimeout
+	if cf.wait {
+		def = defaultWaitTimeout
+	}
+	ctx, cancel, limit := g.withTimeout(cmd.Context(), def)
+	defer cancel()
+	key, err := client.CreateKey(ctx, wrapper.CreateKeyRequest{DisplayName: cf.displayName, Key: material})
+	if err != nil {
+		return explainDeadline(err, limit)
+	}
+	g.infof("created %s", key.ID)
+	if hint := grantHint(key.Material); hint != "" {
+		g.infof("%s", hint)
+	}
+	if !cf.wait {
+		g.infof("its validation has begun; follow it with: byokctl wait %s", key.ID)
+		return g.printKey(*key)
+	}
+	waited, err := g.waitForValidation(ctx, client, key.ID, limit)
+	var invalid *wrapper.ValidationError
+	switch {
+	case err == nil:
+		key = waited
+	case errors.As(err, &invalid):
+		key = &invalid.Key
+	}
+	if perr := g.printKey(*key); perr != nil {
+		return perr
+	}
+	return err
+}
+
+// grantHint says what the server created for the key and the user must
+// grant access to.
+func grantHint(m wrapper.KeyMaterial) string {
+	switch m := m.(type) {
+	case wrapper.AWSKey:
+		if len(m.Roles) > 0 {
+			return "grant these IAM roles access to the KMS key: " + strings.Join(m.Roles, ", ")
+		}
+	case wrapper.AzureKey:
+		if m.ApplicationID != "" {
+			return fmt.Sprintf("grant application %s access to the key in the Key Vault", m.ApplicationID)
+		}
+	case wrapper.GCPKey:
+		if m.SecurityGroup != "" {
+			return fmt.Sprintf("grant the Google group %s access to the key", m.SecurityGroup)
+		}
+	}
+	return ""
+}

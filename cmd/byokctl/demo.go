@@ -1,0 +1,207 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/byokctl/byok/wrapper/byoktest"
+)
+
+// demoPollInterval is how often the demo's wait steps poll: the fake
+// validates a key on its second read, so the waits last a moment.
+const demoPollInterval = 200 * time.Millisecond
+
+func newDemoCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "demo",
+		Short: "Walk through the whole flow against an embedded fake server (offline)",
+		Long: `Start the fake BYOK API on a free loopback port and walk through the whole
+flow with it: create an AWS, an Azure and a GCP key (and one whose validation
+fails), wait for their validation, list them, rename one, show it as YAML,
+delete one and list again. Each step is printed as the byokctl command it
+runs, followed by that command's output. Nothing leaves this machine.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return g.demo(cmd.Context())
+		},
+	}
+}
+
+// demoKey is a key the demo creates: the create arguments after "create".
+type demoKey struct {
+	args []string
+}
+
+func demoKeys() []demoKey {
+	return []demoKey{
+		{[]string{"aws", "--display-name", "Billing cluster",
+			"--key-arn", "arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"}},
+		{[]string{"azure", "--display-name", "Analytics cluster",
+			"--key-id", "https://vault-name.vault.azure.net/keys/key-name",
+			"--key-vault-id", "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/resourcegroup-name/providers/Microsoft.KeyVault/vaults/vault-name",
+			"--tenant-id", "00000000-0000-0000-0000-000000000000"}},
+		{[]string{"gcp", "--display-name", "Payments cluster",
+			"--key-id", "projects/exampleproject/locations/us-central1/keyRings/testkeyring/cryptoKeys/testbyokkey"}},
+		// The fake fails the validation of a key whose ARN says "denied".
+		{[]string{"aws", "--display-name", "Key with a wrong policy",
+			"--key-arn", "arn:aws:kms:eu-west-1:111122223333:key/denied-0000-0000-0000-000000000000"}},
+	}
+}
+
+// demoRun runs the steps of a demo against one fake server.
+type demoRun struct {
+	g     *globals
+	child *system // the system the steps run in: the fake's environment
+	fake  *byoktest.Handler
+}
+
+func (g *globals) demo(ctx context.Context) error {
+	// The fake makes up its own credentials: the user's (flags or
+	// environment) are neither used nor printed.
+	fake, err := byoktest.NewHandler(append(g.baseFakeOptions(), g.sys.fakeOptions...)...)
+	if err != nil {
+		return fmt.Errorf("starting the fake server: %w", err)
+	}
+	ln, err := g.sys.listen(ctx, "127.0.0.1:0")
+	if err != nil {
+		_ = fake.Close()
+		return fmt.Errorf("listening on loopback: %w", err)
+	}
+	srv := &http.Server{Handler: fake, ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	defer func() {
+		shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
+		defer cancel()
+		_ = srv.Shutdown(shutdownCtx)
+		if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+			g.errorf("the demo's fake server stopped: %v", err)
+		}
+		_ = fake.Close()
+	}()
+
+	url := "http://" + displayAddr(ln.Addr())
+	env := map[string]string{envEndpoint: url, envAPIKey: fake.APIKey(), envAPISecret: fake.APISecret()}
+	child := *g.sys
+	child.getenv = func(name string) string { return env[name] }
+	if child.pollInterval == 0 {
+		child.pollInterval = demoPollInterval
+	}
+	d := &demoRun{g: g, child: &child, fake: fake}
+
+	d.say("A fake BYOK API is running on %s for the length of this demo;", url)
+	d.say("nothing leaves this machine. Every step is a byokctl command run with:")
+	d.say("")
+	for _, name := range []string{envEndpoint, envAPIKey, envAPISecret} {
+		// The fake's own made-up credentials, not a secret of the user's.
+		d.say("  export %s=%s", name, env[name])
+	}
+
+	d.section("1. Register one key per cloud, and one more whose KMS key policy does not let Confluent Cloud in. A new key starts in validation phase INITIALIZING.")
+	var ids []string
+	for _, k := range demoKeys() {
+		if err := d.step(ctx, exitOK, append([]string{"create"}, k.args...)...); err != nil {
+			return err
+		}
+		keys := fake.Keys()
+		if len(keys) == 0 || keys[len(keys)-1].Id == nil {
+			return errors.New("demo: the fake server has no key after a create")
+		}
+		ids = append(ids, *keys[len(keys)-1].Id)
+	}
+	good, denied := ids[:3], ids[3]
+
+	d.section("2. Wait for each validation. The last key's validation fails, so wait prints the server's message and exits with status 1.")
+	for _, id := range good {
+		if err := d.step(ctx, exitOK, "wait", id); err != nil {
+			return err
+		}
+	}
+	if err := d.step(ctx, exitFailure, "wait", denied); err != nil {
+		return err
+	}
+
+	d.section("3. List every key (all pages; filters such as --provider aws are available).")
+	if err := d.step(ctx, exitOK, "list"); err != nil {
+		return err
+	}
+
+	d.section("4. Rename a key: the display name is the only field that can change.")
+	if err := d.step(ctx, exitOK, "update", good[0], "--display-name", "Billing cluster (production)"); err != nil {
+		return err
+	}
+
+	d.section("5. Show it in full, in the API's field names (-o json works too).")
+	if err := d.step(ctx, exitOK, "get", good[0], "-o", "yaml"); err != nil {
+		return err
+	}
+
+	d.section("6. Delete the key that failed validation, and list again.")
+	if err := d.step(ctx, exitOK, "delete", denied); err != nil {
+		return err
+	}
+	if err := d.step(ctx, exitOK, "list"); err != nil {
+		return err
+	}
+
+	d.section("Done. Run `byokctl serve` to keep a fake running and try byokctl yourself.")
+	return nil
+}
+
+// say prints one line of narration on stdout.
+func (d *demoRun) say(format string, args ...any) {
+	_, _ = fmt.Fprintf(d.g.sys.stdout, format+"\n", args...)
+}
+
+func (d *demoRun) section(title string) {
+	d.say("")
+	d.say("# %s", title)
+}
+
+// step prints args as a command line and runs it in-process against the
+// fake. An exit status other than want ends the demo.
+func (d *demoRun) step(ctx context.Context, want int, args ...string) error {
+	if d.g.debug {
+		args = append(args, "--debug")
+	}
+	d.say("")
+	d.say("$ byokctl %s", shellJoin(args))
+	if got := run(ctx, args, d.child); got != want {
+		return fmt.Errorf("demo: `byokctl %s` exited with status %d, expected %d", shellJoin(args), got, want)
+	}
+	if want != exitOK {
+		d.say("(exit status %d)", want)
+	}
+	return nil
+}
+
+// shellJoin quotes args for a POSIX shell where needed.
+func shellJoin(args []string) string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		out[i] = shellQuote(a)
+	}
+	return strings.Join(out, " ")
+}
+
+func shellQuote(s string) string {
+	if s != "" && strings.IndexFunc(s, needsQuoting) < 0 {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// needsQuoting reports whether r means something to a shell.
+func needsQuoting(r rune) bool {
+	switch {
+	case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+		return false
+	}
+	return !strings.ContainsRune("-_./:=@,+%", r)
+}

@@ -1,0 +1,66 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/byokctl/byok/wrapper"
+)
+
+// describe returns err as one line for stderr. An API error keeps everything
+// the server said: the status, every error detail and the request id.
+func describe(err error) string {
+	var apiErr *wrapper.APIError
+	if errors.As(err, &apiErr) {
+		return describeAPIError(apiErr)
+	}
+	return oneLine(strings.TrimPrefix(err.Error(), "byok: "))
+}
+
+func describeAPIError(e *wrapper.APIError) string {
+	var b strings.Builder
+	b.WriteString(e.Method + " " + e.Path + ": " + strconv.Itoa(e.StatusCode))
+	if text := http.StatusText(e.StatusCode); text != "" {
+		b.WriteString(" " + text)
+	}
+	details := make([]string, 0, len(e.Errors))
+	for _, d := range e.Errors {
+		if s := d.String(); s != "" {
+			details = append(details, s)
+		}
+	}
+	if len(details) == 0 && e.Body != "" {
+		details = append(details, e.Body)
+	}
+	if len(details) > 0 {
+		b.WriteString(": " + strings.Join(details, "; "))
+	}
+	if e.RetryAfter > 0 {
+		b.WriteString(" (retry after " + e.RetryAfter.String() + ")")
+	}
+	if e.RequestID != "" {
+		b.WriteString(" (request id " + e.RequestID + ")")
+	}
+	return oneLine(b.String())
+}
+
+// oneLine folds runs of white space (line breaks included) into one space.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// explainDeadline turns a context error into a message that says what to
+// do: a command that ran out of time names its time limit and the flag that
+// sets it; an interrupted command says so.
+func explainDeadline(err error, limit time.Duration) error {
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return fmt.Errorf("gave up after %s (set a longer --timeout): %w", limit, err)
+	case errors.Is(err, context.Canceled):
+		return fmt.Errorf("interrupted: %w", err)
+	}
+	return err
+}

@@ -1,0 +1,95 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/byokctl/byok/wrapper"
+)
+
+func newListCmd(g *globals) *cobra.Command {
+	var (
+		opts     wrapper.ListKeysOptions
+		provider = providerFlag()
+		state    = stateFlag()
+		phase    = phaseFlag()
+	)
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List keys, all pages, optionally filtered",
+		Example: `  byokctl list
+  byokctl list --provider aws --validation-phase invalid -o json
+  byokctl list --display-name billing --validation-region us-west-2`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			client, err := g.newClient()
+			if err != nil {
+				return err
+			}
+			opts.Provider = wrapper.Provider(provider.value)
+			opts.State = wrapper.State(state.value)
+			opts.ValidationPhase = wrapper.Phase(phase.value)
+			ctx, cancel, limit := g.withTimeout(cmd.Context(), defaultTimeout)
+			defer cancel()
+			keys := []wrapper.Key{}
+			var undecodable []error
+			for key, err := range client.Keys(ctx, opts) {
+				var decodeErr *wrapper.KeyDecodeError
+				switch {
+				case errors.As(err, &decodeErr):
+					// One bad key does not hide the others: list them,
+					// then report it and fail.
+					undecodable = append(undecodable, err)
+				case err != nil:
+					return explainDeadline(err, limit)
+				default:
+					keys = append(keys, key)
+				}
+			}
+			if err := g.printKeys(keys); err != nil {
+				return err
+			}
+			if len(undecodable) > 0 {
+				for _, err := range undecodable {
+					g.errorf("%s", describe(err))
+				}
+				return &silentFailure{fmt.Sprintf("%d keys could not be decoded", len(undecodable))}
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.DisplayName, "display-name", "", "keep keys whose display name contains this text")
+	f.Var(provider, "provider", "keep keys of this cloud provider")
+	f.Var(state, "state", "keep keys in this state")
+	f.Var(phase, "validation-phase", "keep keys in this validation phase")
+	f.StringVar(&opts.ValidationRegion, "validation-region", "", "keep keys validated in this cloud region, such as us-west-2")
+	f.StringVar(&opts.Key, "key", "", "keep keys whose ARN or key id contains this text")
+	f.IntVar(&opts.PageSize, "page-size", 0, "keys per request, 1 to 100 (default 100)")
+	_ = cmd.RegisterFlagCompletionFunc("provider", fixedCompletion(provider.allowed...))
+	_ = cmd.RegisterFlagCompletionFunc("state", fixedCompletion(state.allowed...))
+	_ = cmd.RegisterFlagCompletionFunc("validation-phase", fixedCompletion(phase.allowed...))
+	cmd.PreRunE = func(*cobra.Command, []string) error {
+		if opts.PageSize < 0 || opts.PageSize > wrapper.MaxPageSize {
+			return usagef("--page-size is %d; expected 1 to %d", opts.PageSize, wrapper.MaxPageSize)
+		}
+		return nil
+	}
+	return cmd
+}
+
+// providerFlag, stateFlag and phaseFlag accept the documented values of the
+// API's extensible enumerations, in any case.
+func providerFlag() *enumFlag {
+	return newEnumFlag("", string(wrapper.ProviderAWS), string(wrapper.ProviderAzure), string(wrapper.ProviderGCP))
+}
+
+func stateFlag() *enumFlag {
+	return newEnumFlag("", string(wrapper.StateAvailable), string(wrapper.StateInUse))
+}
+
+func phaseFlag() *enumFlag {
+	return newEnumFlag("", string(wrapper.PhaseInitializing), string(wrapper.PhaseValid), string(wrapper.PhaseInvalid))
+}

@@ -1,0 +1,132 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/byokctl/byok/wrapper"
+)
+
+// tableHeader names the columns of -o table.
+const tableHeader = "ID\tDISPLAY NAME\tPROVIDER\tKEY\tSTATE\tPHASE\tREGION\tCREATED"
+
+// printKeys writes keys to stdout in the -o format. JSON and YAML write one
+// array (empty when there are no keys), in the API's field names.
+func (g *globals) printKeys(keys []wrapper.Key) error {
+	if keys == nil {
+		keys = []wrapper.Key{}
+	}
+	return writeFormatted(g.sys.stdout, g.output.value, keys, keys)
+}
+
+// printKey writes one key to stdout in the -o format: a one-row table, or
+// one JSON or YAML object.
+func (g *globals) printKey(key wrapper.Key) error {
+	return writeFormatted(g.sys.stdout, g.output.value, []wrapper.Key{key}, key)
+}
+
+// writeFormatted writes rows as a table, or v as JSON or YAML.
+func writeFormatted(w io.Writer, format string, rows []wrapper.Key, v any) error {
+	switch format {
+	case formatJSON:
+		return writeJSON(w, v)
+	case formatYAML:
+		return writeYAML(w, v)
+	default:
+		return writeTable(w, rows)
+	}
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return fmt.Errorf("encoding JSON output: %w", err)
+	}
+	return nil
+}
+
+func writeYAML(w io.Writer, v any) error {
+	// sigs.k8s.io/yaml goes through encoding/json, so the YAML keys are the
+	// API's JSON field names.
+	var buf bytes.Buffer
+	if err := writeJSON(&buf, v); err != nil {
+		return err
+	}
+	out, err := yaml.JSONToYAML(buf.Bytes())
+	if err != nil {
+		return fmt.Errorf("encoding YAML output: %w", err)
+	}
+	_, err = w.Write(out)
+	return err
+}
+
+func writeTable(w io.Writer, keys []wrapper.Key) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
+	_, _ = fmt.Fprintln(tw, tableHeader)
+	for _, k := range keys {
+		row := []string{
+			k.ID,
+			k.DisplayName,
+			string(k.Provider),
+			keyReference(k.Material),
+			string(k.State),
+			string(k.Validation.Phase),
+			k.Validation.Region,
+			timestamp(k.Metadata.CreatedAt),
+		}
+		for i := range row {
+			row[i] = cell(row[i])
+		}
+		_, _ = fmt.Fprintln(tw, strings.Join(row, "\t"))
+	}
+	return tw.Flush()
+}
+
+// keyReference is the KEY column: the ARN of an AWS key, the key id of an
+// Azure or GCP key, the kind of a key this version does not know.
+func keyReference(m wrapper.KeyMaterial) string {
+	switch m := m.(type) {
+	case wrapper.AWSKey:
+		return m.KeyARN
+	case wrapper.AzureKey:
+		return m.KeyID
+	case wrapper.GCPKey:
+		return m.KeyID
+	case wrapper.UnknownKey:
+		return m.KindName
+	default:
+		return ""
+	}
+}
+
+func timestamp(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+// cell makes s safe for one table cell: no tabs or line breaks (they would
+// break the columns), and "-" for an empty value so that every row has the
+// same number of fields.
+func cell(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r < ' ' || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, s)
+	if strings.TrimSpace(s) == "" {
+		return "-"
+	}
+	return s
+}

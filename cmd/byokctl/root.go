@@ -1,0 +1,141 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+)
+
+// Environment variables byokctl reads. A flag beats its variable.
+const (
+	envAPIKey      = "CONFLUENT_CLOUD_API_KEY"
+	envAPISecret   = "CONFLUENT_CLOUD_API_SECRET"
+	envAccessToken = "CONFLUENT_CLOUD_ACCESS_TOKEN"
+	envEndpoint    = "CONFLUENT_CLOUD_ENDPOINT"
+)
+
+// Time limits of a command when --timeout is not given.
+const (
+	defaultTimeout     = time.Minute      // one request or one listing
+	defaultWaitTimeout = 10 * time.Minute // wait, create --wait
+)
+
+// globals holds the flags every command accepts.
+type globals struct {
+	sys *system
+
+	apiKey    string
+	apiSecret string
+	token     string
+	endpoint  string
+	timeout   time.Duration
+	debug     bool
+	output    *enumFlag
+}
+
+// Output formats of -o.
+const (
+	formatTable = "table"
+	formatJSON  = "json"
+	formatYAML  = "yaml"
+)
+
+const rootLong = `byokctl manages the customer managed keys (Bring Your Own Key) that protect
+the data at rest of dedicated Confluent Cloud clusters on AWS, Azure and GCP.
+
+Credentials come from --api-key and --api-secret or from a bearer token
+(--token); when a flag is not given its environment variable is used:
+
+  CONFLUENT_CLOUD_API_KEY, CONFLUENT_CLOUD_API_SECRET   Cloud API key and secret
+  CONFLUENT_CLOUD_ACCESS_TOKEN                          bearer token
+  CONFLUENT_CLOUD_ENDPOINT                              API base URL
+
+Prefer the environment for secrets: a flag ends up in the shell history.
+
+Only data goes to stdout; messages and progress go to stderr. Exit status:
+0 success, 1 the API refused or an operation failed, 2 a usage error.`
+
+// newRootCmd builds the whole command tree. It keeps no state outside the
+// tree, so every call (every test) gets fresh flags.
+func newRootCmd(sys *system) *cobra.Command {
+	g := &globals{sys: sys, output: newEnumFlag(formatTable, formatTable, formatJSON, formatYAML)}
+	root := &cobra.Command{
+		Use:           "byokctl",
+		Short:         "Manage Confluent Cloud BYOK keys",
+		Long:          rootLong,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
+
+	pf := root.PersistentFlags()
+	pf.StringVar(&g.apiKey, "api-key", "", "Cloud API key (default $"+envAPIKey+")")
+	pf.StringVar(&g.apiSecret, "api-secret", "", "Cloud API secret (default $"+envAPISecret+")")
+	pf.StringVar(&g.token, "token", "", "bearer access token instead of an API key (default $"+envAccessToken+")")
+	pf.StringVar(&g.endpoint, "endpoint", "", "API base URL (default $"+envEndpoint+", else https://api.confluent.cloud)")
+	pf.DurationVar(&g.timeout, "timeout", 0, "give up after this long (default 1m; 10m for wait and create --wait)")
+	pf.BoolVar(&g.debug, "debug", false, "log every request and response to stderr (credentials redacted)")
+	pf.VarP(g.output, "output", "o", "output format")
+	_ = root.RegisterFlagCompletionFunc("output", fixedCompletion(g.output.allowed...))
+
+	root.AddCommand(
+		newListCmd(g),
+		newGetCmd(g),
+		newCreateCmd(g),
+		newUpdateCmd(g),
+		newDeleteCmd(g),
+		newWaitCmd(g),
+		newServeCmd(g),
+		newDemoCmd(g),
+		newVersionCmd(g),
+	)
+	markFailures(root)
+	return root
+}
+
+// markFailures wraps the action of every command so that an error it returns
+// is a failure (exit status 1) unless it is already a usage error. Errors
+// cobra finds before an action runs stay usage errors.
+func markFailures(cmd *cobra.Command) {
+	if action := cmd.RunE; action != nil {
+		cmd.RunE = func(c *cobra.Command, args []string) error {
+			err := action(c, args)
+			if err == nil || isUsage(err) {
+				return err
+			}
+			return &failure{err}
+		}
+	}
+	for _, sub := range cmd.Commands() {
+		markFailures(sub)
+	}
+}
+
+// withTimeout bounds ctx by --timeout, or by def when it was not given.
+func (g *globals) withTimeout(ctx context.Context, def time.Duration) (context.Context, context.CancelFunc, time.Duration) {
+	limit := def
+	if g.timeout > 0 {
+		limit = g.timeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	return ctx, cancel, limit
+}
+
+// fixedCompletion completes a flag value from a fixed list.
+func fixedCompletion(values ...string) cobra.CompletionFunc {
+	return func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		return values, cobra.ShellCompDirectiveNoFileComp
+	}
+}
+
+// errorf prints one message line on stderr, prefixed with "byokctl: ".
+func (g *globals) errorf(format string, args ...any) {
+	_, _ = fmt.Fprintf(g.sys.stderr, "byokctl: "+format+"\n", args...)
+}
+
+// infof prints one message line on stderr.
+func (g *globals) infof(format string, args ...any) {
+	_, _ = fmt.Fprintf(g.sys.stderr, format+"\n", args...)
+}

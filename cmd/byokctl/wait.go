@@ -1,0 +1,71 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/byokctl/byok/wrapper"
+)
+
+func newWaitCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "wait ID",
+		Short: "Wait until a key's validation completes",
+		Long: `Wait until the validation of a key completes, polling with back-off.
+
+VALID: the key is printed on stdout and the exit status is 0.
+INVALID: the server's message is printed on stderr and the exit status is 1.
+The wait gives up after --timeout (default 10m) with exit status 1.
+Progress is shown on stderr when it is a terminal.`,
+		Example: "  byokctl wait cck-12345 --timeout 15m",
+		Args:    oneID,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			client, err := g.newClient()
+			if err != nil {
+				return err
+			}
+			ctx, cancel, limit := g.withTimeout(cmd.Context(), defaultWaitTimeout)
+			defer cancel()
+			key, err := g.waitForValidation(ctx, client, args[0], limit)
+			if err != nil {
+				return err
+			}
+			return g.printKey(*key)
+		},
+	}
+}
+
+// waitForValidation waits for key id, showing progress on stderr when it is
+// a terminal.
+func (g *globals) waitForValidation(ctx context.Context, client *wrapper.Client, id string, limit time.Duration) (*wrapper.Key, error) {
+	var opts []wrapper.WaitOption
+	if p := g.sys.pollInterval; p > 0 {
+		opts = append(opts, wrapper.WithPollInterval(p, 4*p))
+	}
+	if g.sys.isTerminal(g.sys.stderr) {
+		opts = append(opts, wrapper.WithProgress(func(p wrapper.WaitProgress) {
+			g.infof("%s", progressLine(p))
+		}))
+	}
+	key, err := client.WaitForValidation(ctx, id, opts...)
+	if err != nil {
+		return nil, explainDeadline(err, limit)
+	}
+	return key, nil
+}
+
+// progressLine describes one check of a wait.
+func progressLine(p wrapper.WaitProgress) string {
+	line := p.Key.ID + ": " + string(p.Key.Validation.Phase)
+	if p.Key.Validation.Message != "" {
+		line += " (" + p.Key.Validation.Message + ")"
+	}
+	line += fmt.Sprintf(", check %d after %s", p.Check, p.Elapsed.Round(100*time.Millisecond))
+	if p.Next > 0 {
+		line += fmt.Sprintf("; next check in %s", p.Next.Round(100*time.Millisecond))
+	}
+	return line
+}
