@@ -1,0 +1,208 @@
+package wrapper_test
+
+import (
+	"encoding/json"
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/byokctl/byok/wrapper"
+)
+
+type fieldCheck struct {
+	name      string
+	got, want any
+}
+
+// checkKey compares a decoded key with the same key decoded into plain maps.
+func checkKey(t *testing.T, got wrapper.Key, want map[string]any) {
+	t.Helper()
+	meta, val, mat := obj(want, "metadata"), obj(want, "validation"), obj(want, "key")
+	checks := []fieldCheck{
+		{"api_version", got.APIVersion, str(want, "api_version")},
+		{"kind", got.Kind, str(want, "kind")},
+		{"id", got.ID, str(want, "id")},
+		{"display_name", got.DisplayName, str(want, "display_name")},
+		{"provider", string(got.Provider), str(want, "provider")},
+		{"state", string(got.State), str(want, "state")},
+		{"metadata.self", got.Metadata.Self, str(meta, "self")},
+		{"metadata.resource_name", got.Metadata.ResourceName, str(meta, "resource_name")},
+		{"metadata.created_at", got.Metadata.CreatedAt, timeField(t, meta, "created_at")},
+		{"metadata.updated_at", got.Metadata.UpdatedAt, timeField(t, meta, "updated_at")},
+		{"metadata.deleted_at", got.Metadata.DeletedAt, timeField(t, meta, "deleted_at")},
+		{"validation.phase", string(got.Validation.Phase), str(val, "phase")},
+		{"validation.message", got.Validation.Message, str(val, "message")},
+		{"validation.since", got.Validation.Since, timeField(t, val, "since")},
+		{"validation.region", got.Validation.Region, str(val, "region")},
+		{"key.kind", got.Material.Kind(), str(mat, "kind")},
+	}
+	switch m := got.Material.(type) {
+	case wrapper.AWSKey:
+		var roles []string
+		for _, r := range mat["roles"].([]any) {
+			roles = append(roles, r.(string))
+		}
+		checks = append(checks,
+			fieldCheck{"key.key_arn", m.KeyARN, str(mat, "key_arn")},
+			fieldCheck{"key.roles", m.Roles, roles},
+			fieldCheck{"identifier", got.Identifier(), str(mat, "key_arn")})
+	case wrapper.AzureKey:
+		checks = append(checks,
+			fieldCheck{"key.key_id", m.KeyID, str(mat, "key_id")},
+			fieldCheck{"key.key_vault_id", m.KeyVaultID, str(mat, "key_vault_id")},
+			fieldCheck{"key.tenant_id", m.TenantID, str(mat, "tenant_id")},
+			fieldCheck{"key.application_id", m.ApplicationID, str(mat, "application_id")},
+			fieldCheck{"identifier", got.Identifier(), str(mat, "key_id")})
+	case wrapper.GCPKey:
+		checks = append(checks,
+			fieldCheck{"key.key_id", m.KeyID, str(mat, "key_id")},
+			fieldCheck{"key.security_group", m.SecurityGroup, str(mat, "security_group")},
+			fieldCheck{"identifier", got.Identifier(), str(mat, "key_id")})
+	case wrapper.UnknownKey:
+		var raw map[string]any
+		if err := json.Unmarshal(m.Raw, &raw); err != nil {
+			t.Fatalf("raw of unknown kind: %v", err)
+		}
+		checks = append(checks, fieldCheck{"key (raw)", raw, mat})
+	default:
+		t.Fatalf("material is %T, expected one of the variant values", got.Material)
+	}
+	for _, c := range checks {
+		if !reflect.DeepEqual(c.got, c.want) {
+			t.Errorf("%s: got %#v, want %#v", c.name, c.got, c.want)
+		}
+	}
+}
+
+func TestKeyUnmarshalVariants(t *testing.T) {
+	for _, tc := range []struct {
+		file string
+		want any
+	}{
+		{"aws.json", wrapper.AWSKey{}},
+		{"azure.json", wrapper.AzureKey{}},
+		{"gcp.json", wrapper.GCPKey{}},
+		{"unknown-kind.json", wrapper.UnknownKey{}},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			body := testdata(t, tc.file)
+			var k wrapper.Key
+			if err := json.Unmarshal(body, &k); err != nil {
+				t.Fatal(err)
+			}
+			if reflect.TypeOf(k.Material) != reflect.TypeOf(tc.want) {
+				t.Fatalf("material is %T, want %T", k.Material, tc.want)
+			}
+			checkKey(t, k, generic(t, body))
+		})
+	}
+}
+
+func TestUnknownKindKept(t *testing.T) {
+	body := testdata(t, "unknown-kind.json")
+	var k wrapper.Key
+	if err := json.Unmarshal(body, &k); err != nil {
+		t.Fatalf("an unknown kind must not fail: %v", err)
+	}
+	u, ok := k.Material.(wrapper.UnknownKey)
+	if !ok {
+		t.Fatalf("material is %T, want UnknownKey", k.Material)
+	}
+	if u.KindName != "OciKey" || u.Kind() != "OciKey" {
+		t.Errorf("kind = %q, want OciKey", u.KindName)
+	}
+	if k.Provider != "OCI" || k.Provider.Known() {
+		t.Errorf("provider = %q (known %v), want OCI kept as it came", k.Provider, k.Provider.Known())
+	}
+	if got := k.Identifier(); got != "ocid1.key.oc1.iad.abcd1234.efgh5678" {
+		t.Errorf("Identifier() = %q", got)
+	}
+	if !strings.Contains(string(u.Raw), `"compartment_id"`) {
+		t.Errorf("raw lost the fields of the newer kind: %s", u.Raw)
+	}
+}
+
+func TestKeyMarshalRoundTrip(t *testing.T) {
+	for _, file := range []string{"aws.json", "azure.json", "gcp.json", "unknown-kind.json"} {
+		t.Run(file, func(t *testing.T) {
+			body := testdata(t, file)
+			var k wrapper.Key
+			if err := json.Unmarshal(body, &k); err != nil {
+				t.Fatal(err)
+			}
+			out, err := json.Marshal(k)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got, want := generic(t, out), generic(t, body); !reflect.DeepEqual(got, want) {
+				t.Errorf("MarshalJSON does not give the API's JSON back:\n got %s\nwant %s", out, body)
+			}
+		})
+	}
+}
+
+func TestKeyMarshalPointerMaterial(t *testing.T) {
+	k := wrapper.Key{ID: "cck-1", Material: &wrapper.GCPKey{KeyID: "projects/p/locations/l/keyRings/r/cryptoKeys/k"}}
+	out, err := json.Marshal(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{"id":"cck-1","key":{"kind":"GcpKey","key_id":"projects/p/locations/l/keyRings/r/cryptoKeys/k"}}`
+	if string(out) != want {
+		t.Errorf("got %s, want %s", out, want)
+	}
+	if _, err := json.Marshal(wrapper.Key{Material: (*wrapper.AWSKey)(nil)}); err == nil {
+		t.Error("a nil *AWSKey marshalled without error")
+	}
+	if got := (wrapper.Key{Material: (*wrapper.UnknownKey)(nil)}).Identifier(); got != "" {
+		t.Errorf("Identifier of a nil pointer = %q", got)
+	}
+}
+
+func TestKeyUnmarshalMissingOrMalformedKind(t *testing.T) {
+	for name, body := range map[string]string{
+		"no kind":       `{"id":"cck-1","key":{"key_arn":"arn:aws:kms:us-west-2:1:key/x"}}`,
+		"empty kind":    `{"id":"cck-1","key":{"kind":"","key_arn":"arn"}}`,
+		"null kind":     `{"id":"cck-1","key":{"kind":null}}`,
+		"no key":        `{"id":"cck-1","provider":"AWS"}`,
+		"kind a number": `{"id":"cck-1","key":{"kind":5}}`,
+		"key a string":  `{"id":"cck-1","key":"AwsKey"}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			var k wrapper.Key
+			err := json.Unmarshal([]byte(body), &k)
+			if err == nil {
+				t.Fatalf("decoded %+v without error", k)
+			}
+			if !strings.Contains(err.Error(), "key") {
+				t.Errorf("error %q does not say what is wrong", err)
+			}
+		})
+	}
+}
+
+func TestEnumsKeepUnknownValues(t *testing.T) {
+	body := `{"id":"cck-1","key":{"kind":"AwsKey","key_arn":"a"},"provider":"Alibaba","state":"RETIRED","validation":{"phase":"REVALIDATING","since":"2024-03-20T15:30:00Z"}}`
+	var k wrapper.Key
+	if err := json.Unmarshal([]byte(body), &k); err != nil {
+		t.Fatal(err)
+	}
+	if k.Provider != "Alibaba" || k.State != "RETIRED" || k.Validation.Phase != "REVALIDATING" {
+		t.Errorf("values not kept: %q %q %q", k.Provider, k.State, k.Validation.Phase)
+	}
+	if k.Provider.Known() || k.State.Known() || k.Validation.Phase.Known() {
+		t.Error("unknown values reported as known")
+	}
+	if !wrapper.ProviderAzure.Known() || !wrapper.StateInUse.Known() || !wrapper.PhaseInitializing.Known() {
+		t.Error("documented values reported as unknown")
+	}
+}
+
+func TestKeyUnmarshalNotJSON(t *testing.T) {
+	var k wrapper.Key
+	var syntax *json.SyntaxError
+	if err := k.UnmarshalJSON([]byte(`{"id":`)); !errors.As(err, &syntax) {
+		t.Errorf("got %v, want a *json.SyntaxError", err)
+	}
+}
