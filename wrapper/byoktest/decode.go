@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"mime"
 	"net/http"
 	"slices"
 	"strings"
@@ -18,6 +19,10 @@ import (
 // empty or not JSON is a 400 problem; JSON that is not an object is a 422
 // problem.
 func (h *Handler) readObject(w http.ResponseWriter, r *http.Request) (map[string]json.RawMessage, int, *problem) {
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		p := badRequest("unsupported_media_type", fmt.Sprintf("The request body must be sent with Content-Type application/json, not %q.", r.Header.Get("Content-Type")), "")
+		return nil, http.StatusBadRequest, &p
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.cfg.bodyLimit))
 	var tooLarge *http.MaxBytesError
 	switch {

@@ -81,6 +81,17 @@ func TestCreateRefusesMalformedAndOversizedBodies(t *testing.T) {
 	}
 	resp, b := call(t, srv, http.MethodPost, "/byok/v1/keys", "")
 	assert.Equal(t, http.StatusBadRequest, resp.StatusCode, "empty body: %s", b)
+	resp, b = send(t, srv, http.MethodPost, "/byok/v1/keys", awsBody, func(r *http.Request) {
+		srv.Authorize(r)
+		r.Header.Set("Content-Type", "text/plain")
+	})
+	assert.Equal(t, http.StatusBadRequest, resp.StatusCode, "wrong content type: %s", b)
+	assert.Contains(t, string(b), "application/json")
+	resp, b = send(t, srv, http.MethodPost, "/byok/v1/keys", awsBody, func(r *http.Request) {
+		srv.Authorize(r)
+		r.Header.Set("Content-Type", "application/json; charset=utf-8")
+	})
+	assert.Equal(t, http.StatusCreated, resp.StatusCode, "content type with parameters: %s", b)
 }
 
 func TestCreateConflictNamesTheExistingKey(t *testing.T) {

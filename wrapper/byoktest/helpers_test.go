@@ -51,7 +51,7 @@ func send(t *testing.T, srv *byoktest.Server, method, path, body string, edit fu
 	if edit != nil {
 		edit(req)
 	}
-	c := srv.Client()
+	c := *srv.Client()
 	c.Timeout = 10 * time.Second
 	resp, err := c.Do(req)
 	require.NoError(t, err)
@@ -73,3 +73,28 @@ const (
 	azureBody = `{"display_name":"analytics","key":{"kind":"AzureKey","key_id":"https://vault-name.vault.azure.net/keys/key-name","key_vault_id":"/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/vault-name","tenant_id":"00000000-0000-0000-0000-000000000000"}}`
 	gcpBody   = `{"display_name":"logs","key":{"kind":"GcpKey","key_id":"projects/p/locations/us-central1/keyRings/r/cryptoKeys/k"}}`
 )
+
+// status sends one authorised request and returns its status; unlike call
+// it may run in any goroutine.
+func status(srv *byoktest.Server, method, path, body string) (int, error) {
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, srv.URL()+path, rd)
+	if err != nil {
+		return 0, err
+	}
+	srv.Authorize(req)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	c := *srv.Client()
+	c.Timeout = 10 * time.Second
+	resp, err := c.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	return resp.StatusCode, resp.Body.Close()
+}
