@@ -1,7 +1,9 @@
 package byoktest
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
 	"sync"
@@ -262,6 +264,12 @@ func (h *Handler) before(w http.ResponseWriter, r *http.Request, mode FaultMode,
 	w.Header().Set(FaultHeader, string(mode))
 	switch mode {
 	case FaultSlow:
+		// Read the body first: the server notices a client that goes away
+		// (and cancels the context) only once the body has been read.
+		if r.Body != nil {
+			b, err := io.ReadAll(io.LimitReader(r.Body, h.cfg.bodyLimit+1))
+			r.Body = readCloser{io.MultiReader(bytes.NewReader(b), errReader{err}), r.Body}
+		}
 		t := time.NewTimer(h.faults.delayOf())
 		defer t.Stop()
 		select {
@@ -294,6 +302,22 @@ func (s *faultState) delayOf() time.Duration {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.f.delay()
+}
+
+// readCloser reads from one reader and closes another.
+type readCloser struct {
+	io.Reader
+	io.Closer
+}
+
+// errReader fails every read with err, or reports EOF when err is nil.
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) {
+	if e.err != nil {
+		return 0, e.err
+	}
+	return 0, io.EOF
 }
 
 func plain(w http.ResponseWriter, status int, contentType, body string) {

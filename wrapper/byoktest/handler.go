@@ -351,8 +351,3 @@ func (h *Handler) Len() int {
 	defer h.store.mu.RUnlock()
 	return len(h.store.byID)
 }
-
-// requestID returns a new X-Request-Id value.
-func (h *Handler) requestID() string {
-	return "byoktest-" + h.instance + "-" + strconv.FormatUint(h.reqSeq.Add(1), 10)
-}

@@ -1,6 +1,8 @@
 package byoktest
 
 import (
+	"cmp"
+	"slices"
 	"sync"
 	"time"
 )
@@ -21,6 +23,8 @@ type Request struct {
 	Status int
 	// Fault is the fault injected into the exchange, or "" for none.
 	Fault FaultMode
+
+	seq uint64 // arrival order
 }
 
 // requestLog keeps the last size requests in a ring.
@@ -52,7 +56,10 @@ func (l *requestLog) snapshot() []Request {
 	defer l.mu.Unlock()
 	out := make([]Request, 0, len(l.buf))
 	out = append(out, l.buf[l.next:]...)
-	return append(out, l.buf[:l.next]...)
+	out = append(out, l.buf[:l.next]...)
+	// Entries are added when their answer is done; list them by arrival.
+	slices.SortStableFunc(out, func(a, b Request) int { return cmp.Compare(a.seq, b.seq) })
+	return out
 }
 
 func (l *requestLog) clear() {
@@ -61,7 +68,7 @@ func (l *requestLog) clear() {
 	l.buf, l.next = l.buf[:0], 0
 }
 
-// Requests returns the requests received, oldest first: at most the last
+// Requests returns the requests received, in the order they arrived: at most the last
 // DefaultRequestLogSize, or as many as WithRequestLog says.
 func (h *Handler) Requests() []Request { return h.log.snapshot() }
 

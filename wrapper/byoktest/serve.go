@@ -2,15 +2,18 @@ package byoktest
 
 import (
 	"net/http"
+	"strconv"
 	"time"
 )
 
 // serve is the fake's handler, inside the middleware of WithMiddleware.
 func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 	now := h.cfg.clock()
-	w.Header().Set("X-Request-Id", h.requestID())
+	seq := h.reqSeq.Add(1)
+	rid := "byoktest-" + h.instance + "-" + strconv.FormatUint(seq, 10)
+	w.Header().Set("X-Request-Id", rid)
 	sw := &statusWriter{ResponseWriter: w}
-	entry := Request{ID: w.Header().Get("X-Request-Id"), Time: now, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery}
+	entry := Request{ID: rid, Time: now, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, seq: seq}
 	defer func() {
 		entry.Status = sw.status
 		h.log.add(entry)
