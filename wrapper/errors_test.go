@@ -92,7 +92,7 @@ func TestEveryDocumentedStatusMapsToItsSentinel(t *testing.T) {
 				}))
 				err := op.call(context.Background(), newClient(t, srv, newFakeClock(), wrapper.WithoutRetries()))
 				for _, s := range sentinels {
-					if want := s == sentinelOf(status); errors.Is(err, s) != want {
+					if want := errors.Is(sentinelOf(status), s); errors.Is(err, s) != want {
 						t.Errorf("errors.Is(err, %v) = %v, want %v", s, !want, want)
 					}
 				}

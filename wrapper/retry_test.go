@@ -1,0 +1,463 @@
+package wrapper_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/byokctl/byok/internal/contract"
+	"github.com/byokctl/byok/wrapper"
+)
+
+// script answers requests in turn: each step either writes an answer or, if
+// nil, drops the connection after reading the request. Requests beyond the
+// script get the last step. It records the bodies it received.
+type script struct {
+	t      *testing.T
+	steps  []func(http.ResponseWriter)
+	mu     sync.Mutex
+	n      int
+	bodies []string
+}
+
+func (s *script) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	s.mu.Lock()
+	i := min(s.n, len(s.steps)-1)
+	s.n++
+	s.bodies = append(s.bodies, string(body))
+	s.mu.Unlock()
+	if s.n > 20 {
+		s.t.Error("more than 20 requests")
+		return
+	}
+	if s.steps[i] == nil {
+		drop(w)
+		return
+	}
+	s.steps[i](w)
+}
+
+func (s *script) requests() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.n
+}
+
+// drop closes the connection without an answer.
+func drop(w http.ResponseWriter) {
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err == nil {
+		_ = conn.Close()
+	}
+}
+
+// status answers with a status; statuses the spec does not document for the
+// operation are marked as faults.
+func status(code int, headers ...string) func(http.ResponseWriter) {
+	return func(w http.ResponseWriter) {
+		for i := 0; i+1 < len(headers); i += 2 {
+			w.Header().Set(headers[i], headers[i+1])
+		}
+		switch code {
+		case 429, 500, 404:
+			writeJSON(w, code, []byte(fmt.Sprintf(`{"errors":[{"status":"%d","title":"%s"}]}`, code, http.StatusText(code))))
+		default:
+			fault(w, "an undocumented status")
+			writeJSON(w, code, nil)
+		}
+	}
+}
+
+func ok(t *testing.T, file string) func(http.ResponseWriter) {
+	body := testdata(t, file)
+	return func(w http.ResponseWriter) { writeJSON(w, http.StatusOK, body) }
+}
+
+func created(t *testing.T) func(http.ResponseWriter) {
+	body := testdata(t, "aws.json")
+	return func(w http.ResponseWriter) { writeJSON(w, http.StatusCreated, body) }
+}
+
+func noContent(w http.ResponseWriter) { w.WriteHeader(http.StatusNoContent) }
+
+func createAWS(ctx context.Context, c *wrapper.Client) error {
+	_, err := c.CreateKey(ctx, wrapper.CreateKeyRequest{DisplayName: "billing", Key: wrapper.AWSKey{KeyARN: "arn:aws:kms:us-west-2:111122223333:key/1234abcd"}})
+	return err
+}
+
+func TestRetryGETOnRetryableStatuses(t *testing.T) {
+	for _, code := range []int{429, 500, 502, 503, 504} {
+		t.Run(fmt.Sprint(code), func(t *testing.T) {
+			s := &script{t: t, steps: []func(http.ResponseWriter){status(code), ok(t, "aws.json")}}
+			clock := newFakeClock()
+			if _, err := newClient(t, serve(t, s), clock).GetKey(context.Background(), "cck-1"); err != nil {
+				t.Fatal(err)
+			}
+			if s.requests() != 2 || len(clock.Sleeps()) != 1 {
+				t.Errorf("%d requests, %d sleeps; want 2 and 1", s.requests(), len(clock.Sleeps()))
+			}
+		})
+	}
+}
+
+func TestNoRetryOnOtherStatuses(t *testing.T) {
+	for _, code := range []int{400, 401, 403, 404, 409, 422, 501} {
+		s := &script{t: t, steps: []func(http.ResponseWriter){status(code), ok(t, "aws.json")}}
+		_, err := newRawClient(t, serve(t, s), newFakeClock()).GetKey(context.Background(), "cck-1")
+		if err == nil || s.requests() != 1 {
+			t.Errorf("%d: %d requests, error %v; want 1 request and an error", code, s.requests(), err)
+		}
+	}
+}
+
+func TestRetryGETOnDroppedConnection(t *testing.T) {
+	s := &script{t: t, steps: []func(http.ResponseWriter){nil, nil, ok(t, "azure.json")}}
+	if _, err := newClient(t, serve(t, s), newFakeClock()).GetKey(context.Background(), "cck-1"); err != nil {
+		t.Fatal(err)
+	}
+	if s.requests() != 3 {
+		t.Errorf("%d requests, want 3", s.requests())
+	}
+}
+
+func TestRetryMaxAttemptsDefault4(t *testing.T) {
+	s := &script{t: t, steps: []func(http.ResponseWriter){status(503)}}
+	clock := newFakeClock()
+	_, err := newClient(t, serve(t, s), clock).GetKey(context.Background(), "cck-1")
+	if !errors.Is(err, wrapper.ErrServer) {
+		t.Errorf("got %v, want ErrServer", err)
+	}
+	if s.requests() != 4 || len(clock.Sleeps()) != 3 {
+		t.Errorf("%d requests, %d sleeps; want 4 and 3", s.requests(), len(clock.Sleeps()))
+	}
+}
+
+func TestWithoutRetries(t *testing.T) {
+	s := &script{t: t, steps: []func(http.ResponseWriter){status(503), ok(t, "aws.json")}}
+	_, err := newClient(t, serve(t, s), newFakeClock(), wrapper.WithoutRetries()).GetKey(context.Background(), "cck-1")
+	if !errors.Is(err, wrapper.ErrServer) || s.requests() != 1 {
+		t.Errorf("%d requests, error %v", s.requests(), err)
+	}
+}
+
+func TestPOSTNotRetriedOnServerErrors(t *testing.T) {
+	for _, code := range []int{500, 502, 503, 504} {
+		s := &script{t: t, steps: []func(http.ResponseWriter){status(code), created(t)}}
+		err := createAWS(context.Background(), newClient(t, serve(t, s), newFakeClock()))
+		if !errors.Is(err, wrapper.ErrServer) || s.requests() != 1 {
+			t.Errorf("%d: %d requests, error %v; want 1 request and ErrServer", code, s.requests(), err)
+		}
+	}
+}
+
+func TestPOSTRetriedOn429WithBodyIntact(t *testing.T) {
+	s := &script{t: t, steps: []func(http.ResponseWriter){status(429, "Retry-After", "3"), status(429), created(t)}}
+	clock := newFakeClock()
+	if err := createAWS(context.Background(), newClient(t, serve(t, s), clock)); err != nil {
+		t.Fatal(err)
+	}
+	if s.requests() != 3 {
+		t.Fatalf("%d requests, want 3", s.requests())
+	}
+	want := `{"display_name":"billing","key":{"kind":"AwsKey","key_arn":"arn:aws:kms:us-west-2:111122223333:key/1234abcd"}}`
+	for i, b := range s.bodies {
+		if b != want {
+			t.Errorf("body of attempt %d: %s, want %s", i+1, b, want)
+		}
+	}
+	if got := clock.Sleeps(); got[0] != 3*time.Second {
+		t.Errorf("first wait %v, want Retry-After's 3s", got[0])
+	}
+}
+
+func TestPATCHBodyIntactOnRetry(t *testing.T) {
+	s := &script{t: t, steps: []func(http.ResponseWriter){status(502), nil, ok(t, "gcp.json")}}
+	_, err := newClient(t, serve(t, s), newFakeClock()).UpdateKey(context.Background(), "cck-1", wrapper.UpdateKeyRequest{DisplayName: "payments – eu"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, b := range s.bodies {
+		if b != `{"display_name":"payments – eu"}` {
+			t.Errorf("body of attempt %d: %q", i+1, b)
+		}
+	}
+	if len(s.bodies) != 3 {
+		t.Errorf("%d attempts", len(s.bodies))
+	}
+}
+
+func TestPOSTSentWithoutAnswerIsOutcomeUnknown(t *testing.T) {
+	s := &script{t: t, steps: []func(http.ResponseWriter){nil, created(t)}}
+	err := createAWS(context.Background(), newClient(t, serve(t, s), newFakeClock()))
+	if !errors.Is(err, wrapper.ErrOutcomeUnknown) {
+		t.Fatalf("got %v, want ErrOutcomeUnknown", err)
+	}
+	if s.requests() != 1 {
+		t.Errorf("%d requests: a create that reached the server was repeated", s.requests())
+	}
+	if !strings.Contains(err.Error(), "create key") || !strings.Contains(err.Error(), "list the keys before creating it again") {
+		t.Errorf("message %q", err)
+	}
+}
+
+func TestPOSTRetriedAfterFailedDial(t *testing.T) {
+	s := &script{t: t, steps: []func(http.ResponseWriter){created(t)}}
+	srv := serve(t, s)
+	var dials atomic.Int32
+	tr := &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if dials.Add(1) == 1 {
+			return nil, &net.OpError{Op: "dial", Net: network, Err: errors.New("connection refused (injected)")}
+		}
+		var d net.Dialer
+		return d.DialContext(ctx, network, addr)
+	}}
+	t.Cleanup(tr.CloseIdleConnections)
+	c, err := wrapper.New(wrapper.WithAPIKey(testKey, testSecret), wrapper.WithEndpoint(srv.URL), wrapper.WithClock(newFakeClock()),
+		wrapper.WithHTTPClient(&http.Client{Transport: validator(t).Transport(t, tr)}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := createAWS(context.Background(), c); err != nil {
+		t.Fatal(err)
+	}
+	if dials.Load() != 2 || s.requests() != 1 {
+		t.Errorf("%d dials, %d requests; want 2 and 1", dials.Load(), s.requests())
+	}
+}
+
+func TestDELETE404AfterUnknownOutcomeSucceeds(t *testing.T) {
+	for name, first := range map[string]func(http.ResponseWriter){"500": status(500), "503": status(503), "dropped": nil} {
+		t.Run(name, func(t *testing.T) {
+			s := &script{t: t, steps: []func(http.ResponseWriter){first, status(404)}}
+			if err := newClient(t, serve(t, s), newFakeClock()).DeleteKey(context.Background(), "cck-1"); err != nil {
+				t.Errorf("got %v, want success", err)
+			}
+			if s.requests() != 2 {
+				t.Errorf("%d requests", s.requests())
+			}
+		})
+	}
+}
+
+func TestDELETE404IsNotFoundOtherwise(t *testing.T) {
+	for name, steps := range map[string][]func(http.ResponseWriter){
+		"first":     {status(404)},
+		"after 429": {status(429), status(404)},
+	} {
+		s := &script{t: t, steps: steps}
+		err := newClient(t, serve(t, s), newFakeClock()).DeleteKey(context.Background(), "cck-1")
+		if !errors.Is(err, wrapper.ErrNotFound) {
+			t.Errorf("%s: got %v, want ErrNotFound", name, err)
+		}
+	}
+	s := &script{t: t, steps: []func(http.ResponseWriter){nil, noContent}}
+	if err := newClient(t, serve(t, s), newFakeClock()).DeleteKey(context.Background(), "cck-1"); err != nil || s.requests() != 2 {
+		t.Errorf("dropped then 204: %v after %d requests", err, s.requests())
+	}
+}
+
+func TestRetryWaits(t *testing.T) {
+	now := newFakeClock().Now()
+	for _, tc := range []struct {
+		name    string
+		headers []string
+		want    time.Duration
+	}{
+		{"Retry-After seconds", []string{"Retry-After", "7"}, 7 * time.Second},
+		{"Retry-After date", []string{"Retry-After", now.Add(9 * time.Second).Format(http.TimeFormat), contract.FaultHeader, "an HTTP date, which the spec does not allow"}, 9 * time.Second},
+		{"Retry-After before reset", []string{"Retry-After", "4", "X-RateLimit-Remaining", "0", "X-RateLimit-Reset", "30"}, 4 * time.Second},
+		{"reset when none remain", []string{"X-RateLimit-Remaining", "0", "X-RateLimit-Reset", "2.5"}, 2500 * time.Millisecond},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := &script{t: t, steps: []func(http.ResponseWriter){status(429, tc.headers...), ok(t, "aws.json")}}
+			clock := newFakeClock()
+			if _, err := newClient(t, serve(t, s), clock).GetKey(context.Background(), "cck-1"); err != nil {
+				t.Fatal(err)
+			}
+			if got := clock.Sleeps(); len(got) != 1 || got[0] != tc.want {
+				t.Errorf("waits %v, want [%v]", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestRetryBackoffFullJitter(t *testing.T) {
+	policy := wrapper.RetryPolicy{MaxAttempts: 6, BaseDelay: 100 * time.Millisecond, MaxDelay: 300 * time.Millisecond}
+	var all []time.Duration
+	for range 10 {
+		// Remaining is not 0, so the reset is no reason to wait.
+		s := &script{t: t, steps: []func(http.ResponseWriter){status(503, "X-RateLimit-Remaining", "5", "X-RateLimit-Reset", "50")}}
+		clock := newFakeClock()
+		_, _ = newClient(t, serve(t, s), clock, wrapper.WithRetryPolicy(policy)).GetKey(context.Background(), "cck-1")
+		sleeps := clock.Sleeps()
+		if len(sleeps) != 5 {
+			t.Fatalf("%d waits, want 5", len(sleeps))
+		}
+		for i, d := range sleeps {
+			ceiling := min(policy.BaseDelay<<i, policy.MaxDelay)
+			if d < 0 || d > ceiling {
+				t.Errorf("wait %d is %v, want 0..%v", i+1, d, ceiling)
+			}
+		}
+		all = append(all, sleeps...)
+	}
+	distinct := map[time.Duration]bool{}
+	for _, d := range all {
+		distinct[d] = true
+	}
+	if len(distinct) < len(all)/2 {
+		t.Errorf("waits %v do not look jittered", all)
+	}
+}
+
+func TestRetryAfterLongerThanDeadlineReturnsAtOnce(t *testing.T) {
+	s := &script{t: t, steps: []func(http.ResponseWriter){status(429, "Retry-After", "30"), ok(t, "aws.json")}}
+	clock := newFakeClock()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	start := time.Now()
+	_, err := newClient(t, serve(t, s), clock).GetKey(ctx, "cck-1")
+	var apiErr *wrapper.APIError
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != 429 || apiErr.RetryAfter != 30*time.Second {
+		t.Fatalf("got %v, want the 429 at once", err)
+	}
+	if len(clock.Sleeps()) != 0 || s.requests() != 1 || ctx.Err() != nil {
+		t.Errorf("%d waits, %d requests, ctx %v; want none, 1 and still live", len(clock.Sleeps()), s.requests(), ctx.Err())
+	}
+	if elapsed := time.Since(start); elapsed > 4*time.Second {
+		t.Errorf("took %v", elapsed)
+	}
+}
+
+func TestBackoffLongerThanDeadlineReturnsAtOnce(t *testing.T) {
+	s := &script{t: t, steps: []func(http.ResponseWriter){status(503), ok(t, "aws.json")}}
+	clock := newFakeClock()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	// The jittered back-off lies in [0, 1h]; it is shorter than 2s with a
+	// probability below 1e-3, so the first attempt's error comes back at
+	// once (tolerated: one retry then success).
+	_, err := newClient(t, serve(t, s), clock, wrapper.WithRetryPolicy(wrapper.RetryPolicy{BaseDelay: time.Hour, MaxDelay: time.Hour})).GetKey(ctx, "cck-1")
+	if err == nil && len(clock.Sleeps()) == 1 && clock.Sleeps()[0] < 2*time.Second {
+		return
+	}
+	if !errors.Is(err, wrapper.ErrServer) || len(clock.Sleeps()) != 0 {
+		t.Errorf("got %v after %d waits", err, len(clock.Sleeps()))
+	}
+}
+
+func TestServerDelayOverMaxReturnsAtOnce(t *testing.T) {
+	s := &script{t: t, steps: []func(http.ResponseWriter){status(429, "Retry-After", "120"), ok(t, "aws.json")}}
+	clock := newFakeClock()
+	_, err := newClient(t, serve(t, s), clock).GetKey(context.Background(), "cck-1")
+	if !errors.Is(err, wrapper.ErrRateLimited) || len(clock.Sleeps()) != 0 || s.requests() != 1 {
+		t.Errorf("got %v after %d waits and %d requests", err, len(clock.Sleeps()), s.requests())
+	}
+}
+
+// blockingClock's Sleep waits for the context, and reports that it began.
+type blockingClock struct {
+	fakeClock
+	sleeping chan struct{}
+}
+
+func (c *blockingClock) Sleep(ctx context.Context, _ time.Duration) error {
+	close(c.sleeping)
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+func TestCancelDuringRetryWait(t *testing.T) {
+	s := &script{t: t, steps: []func(http.ResponseWriter){status(500), ok(t, "aws.json")}}
+	clock := &blockingClock{fakeClock: *newFakeClock(), sleeping: make(chan struct{})}
+	c, err := wrapper.New(wrapper.WithAPIKey(testKey, testSecret), wrapper.WithEndpoint(serve(t, s).URL), wrapper.WithClock(clock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		<-clock.sleeping
+		cancel()
+	}()
+	_, err = c.GetKey(ctx, "cck-1")
+	if !errors.Is(err, context.Canceled) || !errors.Is(err, wrapper.ErrServer) {
+		t.Errorf("got %v, want context.Canceled with the last error", err)
+	}
+	if s.requests() != 1 {
+		t.Errorf("%d requests", s.requests())
+	}
+}
+
+func TestCanceledContext(t *testing.T) {
+	s := &script{t: t, steps: []func(http.ResponseWriter){ok(t, "aws.json")}}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	c := newClient(t, serve(t, s), newFakeClock())
+	_, err := c.GetKey(ctx, "cck-1")
+	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "get key cck-1") {
+		t.Errorf("got %v", err)
+	}
+	for _, err := range c.Keys(ctx, wrapper.ListKeysOptions{}) {
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("Keys yielded %v", err)
+		}
+	}
+	if s.requests() != 0 {
+		t.Errorf("%d requests with a canceled context", s.requests())
+	}
+}
+
+func TestTokenSourceAskedPerAttempt(t *testing.T) {
+	var calls atomic.Int32
+	source := func(context.Context) (string, error) {
+		return fmt.Sprintf("token-%d", calls.Add(1)), nil
+	}
+	var seen []string
+	var mu sync.Mutex
+	s := &script{t: t, steps: []func(http.ResponseWriter){status(503), ok(t, "aws.json")}}
+	srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen = append(seen, r.Header.Get("Authorization"))
+		mu.Unlock()
+		s.ServeHTTP(w, r)
+	}))
+	c, err := wrapper.New(wrapper.WithTokenSource(source), wrapper.WithEndpoint(srv.URL), wrapper.WithClock(newFakeClock()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.GetKey(context.Background(), "cck-1"); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(seen) != "[Bearer token-1 Bearer token-2]" {
+		t.Errorf("Authorization headers %q", seen)
+	}
+}
+
+func TestTokenSourceErrorNotRetried(t *testing.T) {
+	s := &script{t: t, steps: []func(http.ResponseWriter){ok(t, "aws.json")}}
+	var calls atomic.Int32
+	c, err := wrapper.New(wrapper.WithEndpoint(serve(t, s).URL), wrapper.WithClock(newFakeClock()),
+		wrapper.WithTokenSource(func(context.Context) (string, error) {
+			calls.Add(1)
+			return "", errors.New("token service down")
+		}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.GetKey(context.Background(), "cck-1")
+	if err == nil || !strings.Contains(err.Error(), "get key cck-1: getting a bearer token: token service down") {
+		t.Errorf("got %v", err)
+	}
+	if calls.Load() != 1 || s.requests() != 0 {
+		t.Errorf("%d token calls, %d requests", calls.Load(), s.requests())
+	}
+}
