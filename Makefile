@@ -14,7 +14,7 @@ NODE_TOOLS    := $(CURDIR)/node_modules/.installed
 OASDIFF       := $(GO) run github.com/oasdiff/oasdiff@v1.35.0
 SPEC          ?= openapi/byok-v1.yaml
 
-.PHONY: all check generate drift lint test demo bench contract spectral fuzz breaking breaking-latest clean
+.PHONY: all check generate drift lint test demo bench contract spectral prism fuzz breaking breaking-latest clean
 
 all: check
 
@@ -71,6 +71,12 @@ breaking-latest:
 	@tag=$$(git tag --list 'v*' --sort=-v:refname | head -n 1); \
 	if [ -z "$$tag" ]; then echo "breaking: no v* tag yet, so no released spec to compare with"; \
 	else $(MAKE) --no-print-directory breaking BASE=$$tag; fi
+
+## prism: the independent check with Prism (pinned): smoke suites of the
+## five operations against `prism mock` and through `prism proxy --errors`
+## in front of byoktest, and wrong responses caught by both validators.
+prism: $(NODE_TOOLS)
+	$(CONTRACT_ENV) BYOK_PRISM_BIN=$(NODE_BIN)/prism $(GO) test -race -count=1 ./internal/contract/prism/...
 
 # The Node tools (spectral, prism), pinned by package-lock.json.
 $(NODE_TOOLS): package.json package-lock.json
