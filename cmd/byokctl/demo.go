@@ -103,7 +103,8 @@ func (g *globals) demo(ctx context.Context) error {
 		d.say("  export %s=%s", name, env[name])
 	}
 
-	d.section("1. Register one key per cloud, and one more whose KMS key policy does not let Confluent Cloud in. A new key starts in validation phase INITIALIZING.")
+	d.section("1. Register one key per cloud, and one more whose KMS key policy does not let",
+		"Confluent Cloud in. A new key starts in validation phase INITIALIZING.")
 	var ids []string
 	for _, k := range demoKeys() {
 		if err := d.step(ctx, exitOK, append([]string{"create"}, k.args...)...); err != nil {
@@ -117,7 +118,8 @@ func (g *globals) demo(ctx context.Context) error {
 	}
 	good, denied := ids[:3], ids[3]
 
-	d.section("2. Wait for each validation. The last key's validation fails, so wait prints the server's message and exits with status 1.")
+	d.section("2. Wait for each validation. The last key's fails: wait prints the server's",
+		"message and exits with status 1.")
 	for _, id := range good {
 		if err := d.step(ctx, exitOK, "wait", id); err != nil {
 			return err
@@ -159,9 +161,12 @@ func (d *demoRun) say(format string, args ...any) {
 	_, _ = fmt.Fprintf(d.g.sys.stdout, format+"\n", args...)
 }
 
-func (d *demoRun) section(title string) {
+// section prints a heading, one comment line per element of lines.
+func (d *demoRun) section(lines ...string) {
 	d.say("")
-	d.say("# %s", title)
+	for _, line := range lines {
+		d.say("# %s", line)
+	}
 }
 
 // step prints args as a command line and runs it in-process against the

@@ -30,6 +30,9 @@ func describeAPIError(e *wrapper.APIError) string {
 	}
 	details := make([]string, 0, len(e.Errors))
 	for _, d := range e.Errors {
+		if strings.EqualFold(d.Title, http.StatusText(e.StatusCode)) && d.Detail != "" {
+			d.Title = "" // "404 Not Found: Not Found: ..." says it twice
+		}
 		if s := d.String(); s != "" {
 			details = append(details, s)
 		}
@@ -58,9 +61,18 @@ func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 func explainDeadline(err error, limit time.Duration) error {
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):
-		return fmt.Errorf("gave up after %s (set a longer --timeout): %w", limit, err)
+		return &hinted{fmt.Sprintf("gave up after %s (set a longer --timeout)", limit), err}
 	case errors.Is(err, context.Canceled):
-		return fmt.Errorf("interrupted: %w", err)
+		return &hinted{"interrupted", err}
 	}
 	return err
 }
+
+// hinted is an error with a hint in front of its message.
+type hinted struct {
+	hint string
+	err  error
+}
+
+func (h *hinted) Error() string { return h.hint + ": " + strings.TrimPrefix(h.err.Error(), "byok: ") }
+func (h *hinted) Unwrap() error { return h.err }

@@ -77,7 +77,7 @@ func writeTable(w io.Writer, keys []wrapper.Key) error {
 			k.ID,
 			k.DisplayName,
 			string(k.Provider),
-			keyReference(k.Material),
+			k.Identifier(), // the ARN, or the key id
 			string(k.State),
 			string(k.Validation.Phase),
 			k.Validation.Region,
@@ -89,23 +89,6 @@ func writeTable(w io.Writer, keys []wrapper.Key) error {
 		_, _ = fmt.Fprintln(tw, strings.Join(row, "\t"))
 	}
 	return tw.Flush()
-}
-
-// keyReference is the KEY column: the ARN of an AWS key, the key id of an
-// Azure or GCP key, the kind of a key this version does not know.
-func keyReference(m wrapper.KeyMaterial) string {
-	switch m := m.(type) {
-	case wrapper.AWSKey:
-		return m.KeyARN
-	case wrapper.AzureKey:
-		return m.KeyID
-	case wrapper.GCPKey:
-		return m.KeyID
-	case wrapper.UnknownKey:
-		return m.KindName
-	default:
-		return ""
-	}
 }
 
 func timestamp(t time.Time) string {

@@ -69,6 +69,10 @@ func newRootCmd(sys *system) *cobra.Command {
 		SilenceUsage:  true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
+	// Before the completion command is added: it keeps the writer it finds.
+	root.SetIn(sys.stdin)
+	root.SetOut(sys.stdout)
+	root.SetErr(sys.stderr)
 
 	pf := root.PersistentFlags()
 	pf.StringVar(&g.apiKey, "api-key", "", "Cloud API key (default $"+envAPIKey+")")
@@ -91,8 +95,29 @@ func newRootCmd(sys *system) *cobra.Command {
 		newDemoCmd(g),
 		newVersionCmd(g),
 	)
+	completionCmd(root)
 	markFailures(root)
 	return root
+}
+
+// completionCmd adds cobra's completion command now (cobra would add it
+// when executing) and makes a missing or unknown shell a usage error.
+func completionCmd(root *cobra.Command) {
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() != "completion" {
+			continue
+		}
+		c.Args = func(_ *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usagef("unknown shell %q: expected bash, zsh, fish or powershell", args[0])
+			}
+			return nil
+		}
+		c.RunE = func(*cobra.Command, []string) error {
+			return usagef("missing the shell: byokctl completion bash|zsh|fish|powershell")
+		}
+	}
 }
 
 // markFailures wraps the action of every command so that an error it returns

@@ -14,9 +14,6 @@ import (
 func run(ctx context.Context, args []string, sys *system) int {
 	root := newRootCmd(sys)
 	root.SetArgs(args)
-	root.SetIn(sys.stdin)
-	root.SetOut(sys.stdout)
-	root.SetErr(sys.stderr)
 	cmd, err := root.ExecuteContextC(ctx)
 	code := exitCode(err)
 	if err != nil {

@@ -16,6 +16,9 @@ func newUpdateCmd(g *globals) *cobra.Command {
 		Example: `  byokctl update cck-12345 --display-name "Key for billing cluster"`,
 		Args:    oneID,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if strings.TrimSpace(name) == "" {
+				return usagef("--display-name is empty; give the new name of the key")
+			}
 			client, err := g.newClient()
 			if err != nil {
 				return err
@@ -31,11 +34,5 @@ func newUpdateCmd(g *globals) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&name, "display-name", "", "the new display name (required)")
 	_ = cmd.MarkFlagRequired("display-name")
-	cmd.PreRunE = func(*cobra.Command, []string) error {
-		if strings.TrimSpace(name) == "" {
-			return usagef("--display-name is empty; give the new name of the key")
-		}
-		return nil
-	}
 	return cmd
 }

@@ -1,0 +1,55 @@
+package main
+
+import (
+	"context"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// TestDemo runs the demo end to end (against its own fake, seeded and on a
+// fixed clock) and keeps its whole transcript, stdout and stderr
+// interleaved as a terminal shows them, in a golden file.
+func TestDemo(t *testing.T) {
+	f := newFixture(t)
+	port := regexp.MustCompile(`http://127\.0\.0\.1:\d+`)
+
+	var out syncBuffer
+	ctx, cancel := context.WithTimeout(t.Context(), runTimeout)
+	defer cancel()
+	code := run(ctx, []string{"demo"}, f.system(nil, &out, &out))
+	transcript := port.ReplaceAllString(out.String(), "http://127.0.0.1:PORT")
+	if code != exitOK {
+		t.Fatalf("demo exited with %d:\n%s", code, transcript)
+	}
+	golden(t, "demo", transcript)
+
+	// Run apart, stdout holds no messages and stderr no data.
+	r := f.runEnv(nil, "demo")
+	expect(t, r, exitOK)
+	for _, msg := range []string{"byokctl: key", "created cck-", "grant "} {
+		if strings.Contains(r.stdout, msg) {
+			t.Errorf("stdout holds the message %q", msg)
+		}
+		if !strings.Contains(r.stderr, msg) {
+			t.Errorf("stderr lacks the message %q", msg)
+		}
+	}
+	for _, data := range []string{"$ byokctl", "ID   ", "api_version: byok/v1", "deleted cck-"} {
+		if strings.Contains(r.stderr, data) {
+			t.Errorf("stderr holds %q", data)
+		}
+	}
+}
+
+// TestDemoIgnoresUserCredentials checks that the demo neither uses nor
+// prints the user's credentials: its fake makes up its own.
+func TestDemoIgnoresUserCredentials(t *testing.T) {
+	f := newFixture(t)
+	env := map[string]string{envAPIKey: "USERKEY", envAPISecret: testAPISecret, envAccessToken: testToken}
+	r := f.runEnv(env, "demo", "--api-key", "USERKEY", "--api-secret", testAPISecret)
+	expect(t, r, exitOK) // runEnv fails the test if a secret was printed
+	if strings.Contains(r.stdout, "USERKEY") {
+		t.Errorf("the demo used the user's API key:\n%s", r.stdout)
+	}
+}

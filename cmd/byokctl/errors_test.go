@@ -1,0 +1,212 @@
+package main
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/byokctl/byok/wrapper/byoktest"
+)
+
+// commandFor returns the byokctl arguments that call op on key id.
+func commandFor(op byoktest.Operation, id string) []string {
+	switch op {
+	case byoktest.OpList:
+		return []string{"list"}
+	case byoktest.OpCreate:
+		return []string{"create", "aws", "--key-arn", exampleARN}
+	case byoktest.OpGet:
+		return []string{"get", id}
+	case byoktest.OpUpdate:
+		return []string{"update", id, "--display-name", "renamed"}
+	case byoktest.OpDelete:
+		return []string{"delete", id}
+	}
+	panic("unknown operation " + op)
+}
+
+// TestAPIErrors answers every documented error status of every operation
+// and checks that byokctl prints one line with the status, the server's
+// detail and the request id, prints nothing on stdout and exits with 1.
+// The lines are kept in a golden file.
+func TestAPIErrors(t *testing.T) {
+	v := newValidator(t)
+	var transcript strings.Builder
+	for _, pair := range v.Documented() {
+		if pair.Status < 400 {
+			continue
+		}
+		op := byoktest.Operation(pair.OperationID)
+		f := newFixtureWith(t, v)
+		id := f.srv.Seed(1)[0]
+		// Retried statuses (429, 5xx) are answered to every attempt.
+		for range 4 {
+			if err := f.srv.RespondNext(op, pair.Status); err != nil {
+				t.Fatal(err)
+			}
+		}
+		args := commandFor(op, id)
+		r := f.run(args...)
+		expect(t, r, exitFailure)
+		if r.stdout != "" {
+			t.Errorf("%s: stdout %q, want nothing", pair, r.stdout)
+		}
+		line := strings.TrimSuffix(r.stderr, "\n")
+		switch {
+		case strings.Contains(line, "\n") || !strings.HasSuffix(r.stderr, "\n"):
+			t.Errorf("%s: stderr is not one line: %q", pair, r.stderr)
+		case op == byoktest.OpDelete && pair.Status == http.StatusNotFound:
+			if line != "byokctl: "+id+": not found" {
+				t.Errorf("%s: %q, want not found", pair, line)
+			}
+		case !strings.Contains(line, ": "+strconv.Itoa(pair.Status)+" "+http.StatusText(pair.Status)+": "),
+			!strings.Contains(line, "(request id byoktest-"):
+			t.Errorf("%s: %q lacks the status or the request id", pair, line)
+		}
+		fmt.Fprintf(&transcript, "$ byokctl %s  # %s\n%s", strings.Join(args, " "), pair, r.stderr)
+	}
+	golden(t, "api-errors", transcript.String())
+}
+
+func TestTimeout(t *testing.T) {
+	f := newFixture(t, byoktest.WithFaults(byoktest.Faults{Delay: 5 * 1e9}))
+	if err := f.srv.FailNext(1, byoktest.FaultSlow); err != nil {
+		t.Fatal(err)
+	}
+	r := f.run("list", "--timeout", "50ms")
+	expect(t, r, exitFailure)
+	if !strings.HasPrefix(r.stderr, "byokctl: gave up after 50ms (set a longer --timeout): ") ||
+		!strings.Contains(r.stderr, "context deadline exceeded") || strings.Count(r.stderr, "\n") != 1 {
+		t.Errorf("stderr %q", r.stderr)
+	}
+}
+
+func TestCredentials(t *testing.T) {
+	f := newFixture(t)
+	// A second server with other credentials: an environment pointing there
+	// fails, so a success proves the flags won.
+	other := byoktest.NewServer(t, byoktest.WithCredentials("OTHERKEY", "other-secret"))
+	url := f.srv.URL()
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		code int
+		want string // in stderr
+	}{
+		{"key and secret from the environment",
+			map[string]string{envEndpoint: url, envAPIKey: testAPIKey, envAPISecret: testAPISecret}, nil, exitOK, ""},
+		{"token from the environment",
+			map[string]string{envEndpoint: url, envAccessToken: testToken}, nil, exitOK, ""},
+		{"token flag",
+			map[string]string{envEndpoint: url}, []string{"--token", testToken}, exitOK, ""},
+		{"key and secret flags beat the environment",
+			map[string]string{envEndpoint: url, envAPIKey: "OTHERKEY", envAPISecret: wrongSecret},
+			[]string{"--api-key", testAPIKey, "--api-secret", testAPISecret}, exitOK, ""},
+		{"token flag beats an API key in the environment",
+			map[string]string{envEndpoint: url, envAPIKey: "OTHERKEY", envAPISecret: wrongSecret},
+			[]string{"--token", testToken}, exitOK, ""},
+		{"key flag with the secret from the environment",
+			map[string]string{envEndpoint: url, envAPISecret: testAPISecret}, []string{"--api-key", testAPIKey}, exitOK, ""},
+		{"endpoint flag beats the environment",
+			map[string]string{envEndpoint: other.URL(), envAPIKey: testAPIKey, envAPISecret: testAPISecret},
+			[]string{"--endpoint", url}, exitOK, ""},
+		{"endpoint from the environment is used",
+			map[string]string{envEndpoint: other.URL(), envAPIKey: testAPIKey, envAPISecret: testAPISecret},
+			nil, exitFailure, "401 Unauthorized"},
+		{"wrong secret",
+			map[string]string{envEndpoint: url, envAPIKey: testAPIKey, envAPISecret: wrongSecret},
+			nil, exitFailure, "byokctl: GET /byok/v1/keys: 401 Unauthorized: "},
+		{"wrong token",
+			map[string]string{envEndpoint: url}, []string{"--token", wrongSecret}, exitFailure, "401 Unauthorized"},
+		{"no credentials",
+			map[string]string{envEndpoint: url}, nil, exitUsage,
+			"byokctl: no credentials: set --api-key and --api-secret (or $CONFLUENT_CLOUD_API_KEY and $CONFLUENT_CLOUD_API_SECRET), or --token (or $CONFLUENT_CLOUD_ACCESS_TOKEN)\n"},
+		{"key without secret",
+			map[string]string{envEndpoint: url, envAPIKey: testAPIKey}, nil, exitUsage,
+			"an API key needs its secret: set --api-secret or $CONFLUENT_CLOUD_API_SECRET"},
+		{"secret without key",
+			map[string]string{envEndpoint: url}, []string{"--api-secret", testAPISecret}, exitUsage,
+			"an API secret needs its key: set --api-key or $CONFLUENT_CLOUD_API_KEY"},
+		{"token and key flags",
+			map[string]string{envEndpoint: url}, []string{"--token", testToken, "--api-key", testAPIKey, "--api-secret", testAPISecret},
+			exitUsage, "give either --token or --api-key/--api-secret, not both"},
+		{"credentials in the endpoint",
+			map[string]string{envAPIKey: testAPIKey, envAPISecret: testAPISecret},
+			[]string{"--endpoint", "http://" + testAPIKey + ":" + testAPISecret + "@127.0.0.1:8080"}, exitUsage,
+			"credentials in the URL are refused"},
+		{"plain http to another host",
+			map[string]string{envAPIKey: testAPIKey, envAPISecret: testAPISecret},
+			[]string{"--endpoint", "http://api.example.com"}, exitUsage, "plain http on a host that is not loopback"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := f.runEnv(tt.env, append([]string{"list", "-o", "json"}, tt.args...)...)
+			expect(t, r, tt.code)
+			if !strings.Contains(r.stderr, tt.want) {
+				t.Errorf("stderr %q, want it to contain %q", r.stderr, tt.want)
+			}
+			if tt.code == exitOK && r.stdout != "[]\n" {
+				t.Errorf("stdout %q, want []", r.stdout)
+			}
+			if tt.code == exitUsage && !strings.HasSuffix(r.stderr, "Run 'byokctl list --help' for usage.\n") {
+				t.Errorf("no hint to the help: %q", r.stderr)
+			}
+		})
+	}
+}
+
+// TestSecretsNeverPrinted runs the failure paths with --debug, where the
+// most is printed; runEnv checks every run for the secrets.
+func TestSecretsNeverPrinted(t *testing.T) {
+	f := newFixture(t)
+	ids := f.srv.Seed(1)
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closedURL := closed.URL
+	closed.Close() // nothing listens there any more: the requests fail to connect
+
+	for _, creds := range [][]string{
+		{"--api-key", testAPIKey, "--api-secret", testAPISecret},
+		{"--api-key", testAPIKey, "--api-secret", wrongSecret},
+		{"--token", testToken},
+		{"--token", wrongSecret},
+	} {
+		for _, args := range [][]string{
+			{"list"}, {"get", ids[0]}, {"get", "cck-missing"}, {"delete", "cck-missing"},
+			{"update", ids[0], "--display-name", "x"}, {"wait", ids[0]},
+			{"create", "aws", "--key-arn", exampleARN}, {"create", "aws", "--key-arn", exampleARN}, // the second is a 409
+		} {
+			r := f.runEnv(map[string]string{envEndpoint: f.srv.URL()}, slices.Concat(args, creds, []string{"--debug"})...)
+			if r.code != exitOK && r.stderr == "" {
+				t.Errorf("byokctl %v failed silently", args)
+			}
+			r = f.runEnv(map[string]string{envEndpoint: closedURL}, slices.Concat(args, creds, []string{"--debug"})...)
+			expect(t, r, exitFailure)
+		}
+	}
+	// Secrets given through the environment, with a usage error.
+	r := f.runEnv(map[string]string{envAPISecret: testAPISecret, envAccessToken: testToken}, "list", "--bogus")
+	expect(t, r, exitUsage)
+}
+
+func TestDebugLogsRequestsRedacted(t *testing.T) {
+	f := newFixture(t)
+	plain := f.run("list")
+	debug := f.run("list", "--debug")
+	expect(t, debug, exitOK)
+	if debug.stdout != plain.stdout {
+		t.Errorf("--debug changed stdout:\n%s\nwant\n%s", debug.stdout, plain.stdout)
+	}
+	for _, want := range []string{"byok: request", "method=GET", "/byok/v1/keys", "Authorization=[redacted]", "byok: response", "status=200"} {
+		if !strings.Contains(debug.stderr, want) {
+			t.Errorf("--debug stderr lacks %q:\n%s", want, debug.stderr)
+		}
+	}
+	if plain.stderr != "" {
+		t.Errorf("stderr without --debug: %q", plain.stderr)
+	}
+}

@@ -1,0 +1,100 @@
+package main
+
+import (
+	"regexp"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+func TestUsageErrors(t *testing.T) {
+	f := newFixture(t)
+	tests := []struct {
+		args []string
+		want string // the first line of stderr, after "byokctl: "
+		help string // the command whose help the hint names
+	}{
+		{[]string{"frobnicate"}, `unknown command "frobnicate" for "byokctl"`, "byokctl"},
+		{[]string{"list", "--bogus"}, "unknown flag: --bogus", "byokctl list"},
+		{[]string{"list", "extra"}, `byokctl list takes no arguments, got "extra"`, "byokctl list"},
+		{[]string{"list", "--page-size", "500"}, "--page-size is 500; expected 1 to 100", "byokctl list"},
+		{[]string{"list", "--page-size", "ten"}, `invalid argument "ten" for "--page-size" flag: strconv.ParseInt: parsing "ten": invalid syntax`, "byokctl list"},
+		{[]string{"list", "--timeout", "soon"}, `invalid argument "soon" for "--timeout" flag: time: invalid duration "soon"`, "byokctl list"},
+		{[]string{"get"}, "missing the key ID (for example: byokctl get cck-12345)", "byokctl get"},
+		{[]string{"get", "a", "b"}, "byokctl get takes one key ID, got 2 arguments", "byokctl get"},
+		{[]string{"get", ""}, "key ID number 1 is empty; IDs look like cck-12345", "byokctl get"},
+		{[]string{"delete", "cck-1", " "}, "key ID number 2 is empty; IDs look like cck-12345", "byokctl delete"},
+		{[]string{"wait"}, "missing the key ID (for example: byokctl wait cck-12345)", "byokctl wait"},
+		{[]string{"get", "cck-1", "-o", "csv"}, `invalid argument "csv" for "-o, --output" flag: accepted values are table, json, yaml (in any case)`, "byokctl get"},
+		{[]string{"version", "now"}, `byokctl version takes no arguments, got "now"`, "byokctl version"},
+		{[]string{"completion", "tcsh"}, `unknown shell "tcsh": expected bash, zsh, fish or powershell`, "byokctl completion"},
+		{[]string{"completion"}, "missing the shell: byokctl completion bash|zsh|fish|powershell", "byokctl completion"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			f.srv.ClearRequests()
+			r := f.run(tt.args...)
+			expect(t, r, exitUsage)
+			want := "byokctl: " + tt.want + "\nRun '" + tt.help + " --help' for usage.\n"
+			if r.stderr != want {
+				t.Errorf("stderr\n%q\nwant\n%q", r.stderr, want)
+			}
+			if r.stdout != "" {
+				t.Errorf("stdout %q, want nothing", r.stdout)
+			}
+			if n := len(f.srv.Requests()); n != 0 {
+				t.Errorf("a usage error sent %d requests", n)
+			}
+		})
+	}
+}
+
+func TestHelp(t *testing.T) {
+	f := newFixture(t)
+	for _, args := range [][]string{nil, {"--help"}, {"help", "list"}, {"create", "aws", "--help"}} {
+		r := f.run(args...)
+		expect(t, r, exitOK)
+		if !strings.Contains(r.stdout, "Usage:") || r.stderr != "" {
+			t.Errorf("byokctl %v: stdout %q stderr %q", args, r.stdout, r.stderr)
+		}
+	}
+	r := f.run("--help")
+	for _, want := range []string{"list", "get", "create", "update", "delete", "wait", "serve", "demo", "version", "completion",
+		"CONFLUENT_CLOUD_API_KEY", "CONFLUENT_CLOUD_ACCESS_TOKEN", "--output table|json|yaml", "--timeout"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("byokctl --help does not mention %q", want)
+		}
+	}
+}
+
+func TestVersion(t *testing.T) {
+	f := newFixture(t)
+	r := f.run("version")
+	expect(t, r, exitOK)
+	want := regexp.MustCompile(`^byokctl \S+ \(` + regexp.QuoteMeta(runtime.Version()+" "+runtime.GOOS+"/"+runtime.GOARCH) + `\)\n$`)
+	if !want.MatchString(r.stdout) || r.stderr != "" {
+		t.Errorf("stdout %q stderr %q, want stdout matching %s", r.stdout, r.stderr, want)
+	}
+}
+
+func TestCompletion(t *testing.T) {
+	f := newFixture(t)
+	for shell, marker := range map[string]string{
+		"bash":       "__start_byokctl",
+		"zsh":        "#compdef byokctl",
+		"fish":       "complete -c byokctl",
+		"powershell": "Register-ArgumentCompleter",
+	} {
+		r := f.run("completion", shell)
+		expect(t, r, exitOK)
+		if !strings.Contains(r.stdout, marker) {
+			t.Errorf("completion %s lacks %q", shell, marker)
+		}
+	}
+	// The enum flags complete their values.
+	r := f.run("__complete", "list", "--provider", "")
+	expect(t, r, exitOK)
+	if !strings.HasPrefix(r.stdout, "AWS\nAzure\nGCP\n:4\n") {
+		t.Errorf("completion of --provider:\n%s", r.stdout)
+	}
+}
