@@ -61,18 +61,16 @@ type KeyPage struct {
 // ListKeys returns the page with the other keys and an error that joins one
 // *KeyDecodeError per bad key. Any other error comes with a nil page.
 func (c *Client) ListKeys(ctx context.Context, opts ListKeysOptions) (*KeyPage, error) {
-	page, entries, err := c.listPage(ctx, opts)
+	page, bad, err := c.listPage(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
-	var errs []error
-	page.Keys = make([]Key, 0, len(entries))
-	for _, e := range entries {
-		if e.err != nil {
-			errs = append(errs, e.err)
-			continue
-		}
-		page.Keys = append(page.Keys, e.key)
+	if len(bad) == 0 {
+		return page, nil
+	}
+	errs := make([]error, len(bad))
+	for i, e := range bad {
+		errs[i] = e
 	}
 	return page, errors.Join(errs...)
 }
@@ -101,15 +99,26 @@ func (c *Client) Keys(ctx context.Context, opts ListKeysOptions) iter.Seq2[Key, 
 			seen[opts.PageToken] = true
 		}
 		for {
-			page, entries, err := c.listPage(ctx, opts)
+			page, bad, err := c.listPage(ctx, opts)
 			if err != nil {
 				yield(Key{}, err)
 				return
 			}
-			for _, e := range entries {
-				if !yield(e.key, e.err) {
+			// Yield the keys and the keys that could not be decoded in the
+			// server's order.
+			keys := page.Keys
+			for i := range len(keys) + len(bad) {
+				if len(bad) > 0 && bad[0].Index == i {
+					if !yield(Key{ID: bad[0].ID}, bad[0]) {
+						return
+					}
+					bad = bad[1:]
+					continue
+				}
+				if !yield(keys[0], nil) {
 					return
 				}
+				keys = keys[1:]
 			}
 			next := page.NextPageToken
 			if next == "" {
@@ -125,14 +134,9 @@ func (c *Client) Keys(ctx context.Context, opts ListKeysOptions) iter.Seq2[Key, 
 	}
 }
 
-// pageEntry is a key of a page, or the error that kept it from decoding.
-type pageEntry struct {
-	key Key
-	err error
-}
-
-// listPage fetches and decodes one page.
-func (c *Client) listPage(ctx context.Context, opts ListKeysOptions) (*KeyPage, []pageEntry, error) {
+// listPage fetches and decodes one page. bad lists the keys that could not be
+// decoded, by increasing Index; page.Keys holds the others.
+func (c *Client) listPage(ctx context.Context, opts ListKeysOptions) (page *KeyPage, bad []*KeyDecodeError, err error) {
 	params, err := opts.params()
 	if err != nil {
 		return nil, nil, fmt.Errorf("byok: list keys: %w", err)
@@ -144,12 +148,12 @@ func (c *Client) listPage(ctx context.Context, opts ListKeysOptions) (*KeyPage, 
 	if err != nil {
 		return nil, nil, err
 	}
-	page, entries, err := decodePage(ex.body)
+	page, bad, err = decodePage(ex.body)
 	if err != nil {
 		return nil, nil, fmt.Errorf("byok: list keys: decoding the %d answer (request id %s): %w", ex.resp.StatusCode, ex.resp.RequestID, err)
 	}
 	page.Response = ex.resp
-	return page, entries, nil
+	return page, bad, nil
 }
 
 func (o ListKeysOptions) params() (*api.ListByokV1KeysParams, error) {
@@ -190,11 +194,12 @@ type listMetaWire struct {
 	TotalSize int     `json:"total_size"`
 }
 
-// decodePage decodes a KeyList body in one pass. Should a key have a field of
-// the wrong JSON type, the page is read again key by key so that the error
-// concerns that key alone. Keys of an unknown kind get their raw "key"
-// object from a second, narrow read of the page.
-func decodePage(body []byte) (*KeyPage, []pageEntry, error) {
+// decodePage decodes a KeyList body in one pass, straight into the wire form
+// of keys. Should a key have a field of the wrong JSON type, the page is read
+// again key by key so that the error concerns that key alone. Keys of an
+// unknown kind get their raw "key" object from a second, narrow read of the
+// page.
+func decodePage(body []byte) (*KeyPage, []*KeyDecodeError, error) {
 	var w pageWire
 	err := json.Unmarshal(body, &w)
 	var typeErr *json.UnmarshalTypeError
@@ -208,37 +213,39 @@ func decodePage(body []byte) (*KeyPage, []pageEntry, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	entries := make([]pageEntry, len(w.Data))
-	var unknown []int
+	page.Keys = make([]Key, 0, len(w.Data))
+	var bad []*KeyDecodeError
+	var unknown []int // indexes in w.Data and in page.Keys
 	for i := range w.Data {
 		k, known, err := w.Data[i].toKey()
 		if err != nil {
-			entries[i].err = &KeyDecodeError{Index: i, ID: k.ID, Err: err}
+			bad = append(bad, &KeyDecodeError{Index: i, ID: k.ID, Err: err})
 			continue
 		}
-		entries[i].key = k
 		if !known {
-			unknown = append(unknown, i)
+			unknown = append(unknown, i, len(page.Keys))
 		}
+		page.Keys = append(page.Keys, k)
 	}
 	if len(unknown) > 0 {
 		var raws struct {
 			Data []rawMaterial `json:"data"`
 		}
-		if err := json.Unmarshal(body, &raws); err != nil || len(raws.Data) != len(entries) {
+		if err := json.Unmarshal(body, &raws); err != nil || len(raws.Data) != len(w.Data) {
 			return nil, nil, fmt.Errorf("reading keys of unknown kind: %w", err)
 		}
-		for _, i := range unknown {
-			m := entries[i].key.Material.(UnknownKey)
-			m.Raw = raws.Data[i].Key
-			entries[i].key.Material = m
+		for j := 0; j < len(unknown); j += 2 {
+			k := &page.Keys[unknown[j+1]]
+			m := k.Material.(UnknownKey)
+			m.Raw = raws.Data[unknown[j]].Key
+			k.Material = m
 		}
 	}
-	return page, entries, nil
+	return page, bad, nil
 }
 
 // decodePageByKey is the slow path of decodePage: each key on its own.
-func decodePageByKey(body []byte) (*KeyPage, []pageEntry, error) {
+func decodePageByKey(body []byte) (*KeyPage, []*KeyDecodeError, error) {
 	var w struct {
 		Metadata listMetaWire      `json:"metadata"`
 		Data     []json.RawMessage `json:"data"`
@@ -250,7 +257,8 @@ func decodePageByKey(body []byte) (*KeyPage, []pageEntry, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	entries := make([]pageEntry, len(w.Data))
+	page.Keys = make([]Key, 0, len(w.Data))
+	var bad []*KeyDecodeError
 	for i, raw := range w.Data {
 		k, err := decodeKey(raw)
 		if err != nil {
@@ -258,12 +266,12 @@ func decodePageByKey(body []byte) (*KeyPage, []pageEntry, error) {
 				ID string `json:"id"`
 			}
 			_ = json.Unmarshal(raw, &id)
-			entries[i].err = &KeyDecodeError{Index: i, ID: id.ID, Err: err}
+			bad = append(bad, &KeyDecodeError{Index: i, ID: id.ID, Err: err})
 			continue
 		}
-		entries[i].key = k
+		page.Keys = append(page.Keys, k)
 	}
-	return page, entries, nil
+	return page, bad, nil
 }
 
 // page reads the paging metadata: the next page token is the page_token of

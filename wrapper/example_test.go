@@ -1,0 +1,150 @@
+package wrapper_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log"
+	"net/http/httptest"
+
+	"github.com/byokctl/byok/wrapper"
+	"github.com/byokctl/byok/wrapper/byoktest"
+)
+
+// startFake starts the fake BYOK API of package byoktest on 127.0.0.1 (a
+// real program talks to https://api.confluent.cloud instead).
+func startFake(opts ...byoktest.Option) (*httptest.Server, *byoktest.Handler) {
+	fake, err := byoktest.NewHandler(append([]byoktest.Option{byoktest.WithSeed(1)}, opts...)...)
+	if err != nil {
+		log.Fatal(err)
+	}
+	return httptest.NewServer(fake), fake
+}
+
+func ExampleNew() {
+	srv, fake := startFake()
+	defer srv.Close()
+
+	client, err := wrapper.New(
+		wrapper.WithAPIKey(fake.APIKey(), fake.APISecret()),
+		wrapper.WithEndpoint(srv.URL), // plain http is allowed on loopback only
+		wrapper.WithUserAgent("example/1.0"),
+	)
+	if err != nil {
+		log.Fatal(err)
+	}
+	page, err := client.ListKeys(context.Background(), wrapper.ListKeysOptions{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("keys:", len(page.Keys))
+
+	// Missing credentials fail at New, not at the first call.
+	_, err = wrapper.New(wrapper.WithEndpoint(srv.URL))
+	fmt.Println(err)
+	// Output:
+	// keys: 0
+	// byok: no credentials: pass WithAPIKey, WithBearerToken or WithTokenSource, or use NewFromEnv with CONFLUENT_CLOUD_API_KEY and CONFLUENT_CLOUD_API_SECRET set
+}
+
+func ExampleClient_Keys() {
+	srv, fake := startFake()
+	defer srv.Close()
+	fake.Seed(7) // seven keys: AWS, Azure, GCP, AWS, ...
+	client, err := wrapper.New(wrapper.WithAPIKey(fake.APIKey(), fake.APISecret()), wrapper.WithEndpoint(srv.URL))
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	// All AWS keys, fetched two per page.
+	for key, err := range client.Keys(context.Background(), wrapper.ListKeysOptions{Provider: wrapper.ProviderAWS, PageSize: 2}) {
+		if err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(key.DisplayName, key.Provider, key.Material.Kind(), key.Validation.Phase)
+	}
+	// Output:
+	// seed key 1 AWS AwsKey VALID
+	// seed key 4 AWS AwsKey VALID
+	// seed key 7 AWS AwsKey VALID
+}
+
+func ExampleClient_CreateKey() {
+	srv, fake := startFake()
+	defer srv.Close()
+	client, err := wrapper.New(wrapper.WithAPIKey(fake.APIKey(), fake.APISecret()), wrapper.WithEndpoint(srv.URL))
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx := context.Background()
+
+	key, err := client.CreateKey(ctx, wrapper.CreateKeyRequest{
+		DisplayName: "billing cluster",
+		Key:         wrapper.AWSKey{KeyARN: "arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"},
+	})
+	if errors.Is(err, wrapper.ErrOutcomeUnknown) {
+		log.Fatal("the key may have been created; list the keys before trying again: ", err)
+	}
+	if err != nil {
+		log.Fatal(err)
+	}
+	aws := key.Material.(wrapper.AWSKey)
+	fmt.Println(key.DisplayName, key.Validation.Phase, "roles to grant:", len(aws.Roles) > 0)
+
+	key, err = client.WaitForValidation(ctx, key.ID, wrapper.WithProgress(func(p wrapper.WaitProgress) {
+		fmt.Println("check", p.Check, p.Key.Validation.Phase)
+	}))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("valid in", key.Validation.Region)
+	// Output:
+	// billing cluster INITIALIZING roles to grant: true
+	// check 1 VALID
+	// valid in us-west-2
+}
+
+func ExampleAPIError() {
+	srv, fake := startFake()
+	defer srv.Close()
+	client, err := wrapper.New(wrapper.WithAPIKey(fake.APIKey(), fake.APISecret()), wrapper.WithEndpoint(srv.URL))
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	_, err = client.GetKey(context.Background(), "cck-missing")
+	if errors.Is(err, wrapper.ErrNotFound) {
+		fmt.Println("no such key")
+	}
+	var apiErr *wrapper.APIError
+	if errors.As(err, &apiErr) {
+		fmt.Println(apiErr.StatusCode, apiErr.Errors[0].Code, apiErr.Errors[0].Detail)
+		fmt.Println("request id known:", apiErr.RequestID != "")
+	}
+	// Output:
+	// no such key
+	// 404 resource_not_found Key 'cck-missing' was not found.
+	// request id known: true
+}
+
+func ExampleValidationError() {
+	srv, fake := startFake(byoktest.WithInvalidKeys(func(string) bool { return true }, "Access to key denied."))
+	defer srv.Close()
+	client, err := wrapper.New(wrapper.WithAPIKey(fake.APIKey(), fake.APISecret()), wrapper.WithEndpoint(srv.URL))
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx := context.Background()
+	key, err := client.CreateKey(ctx, wrapper.CreateKeyRequest{Key: wrapper.GCPKey{KeyID: "projects/acme/locations/us-central1/keyRings/r/cryptoKeys/k"}})
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	_, err = client.WaitForValidation(ctx, key.ID)
+	var invalid *wrapper.ValidationError
+	if errors.As(err, &invalid) {
+		fmt.Println(errors.Is(err, wrapper.ErrKeyInvalid), invalid.Message)
+	}
+	// Output:
+	// true Access to key denied.
+}

@@ -1,0 +1,263 @@
+package wrapper_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/byokctl/byok/wrapper"
+	"github.com/byokctl/byok/wrapper/byoktest"
+)
+
+// fakeClient returns a client of a byoktest server, through the contract
+// validator.
+func fakeClient(t *testing.T, srv *byoktest.Server, clock wrapper.Clock, opts ...wrapper.Option) *wrapper.Client {
+	t.Helper()
+	base := []wrapper.Option{
+		wrapper.WithAPIKey(srv.APIKey(), srv.APISecret()),
+		wrapper.WithEndpoint(srv.URL()),
+		wrapper.WithHTTPClient(&http.Client{Transport: validator(t).Transport(t, nil), Timeout: 10 * time.Second}),
+		wrapper.WithClock(clock),
+	}
+	c, err := wrapper.New(append(base, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestLifecycleAgainstFake(t *testing.T) {
+	srv := byoktest.NewServer(t, byoktest.WithValidation(byoktest.Validation{Reads: 3}))
+	clock := newFakeClock()
+	c := fakeClient(t, srv, clock)
+	ctx := context.Background()
+
+	materials := []wrapper.KeyMaterial{
+		wrapper.AWSKey{KeyARN: "arn:aws:kms:eu-central-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"},
+		wrapper.AzureKey{KeyID: "https://kv-prod.vault.azure.net/keys/byok", KeyVaultID: "/subscriptions/0/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-prod", TenantID: "00000000-0000-0000-0000-000000000001"},
+		wrapper.GCPKey{KeyID: "projects/acme/locations/europe-west1/keyRings/r/cryptoKeys/k"},
+	}
+	var ids []string
+	for i, m := range materials {
+		k, err := c.CreateKey(ctx, wrapper.CreateKeyRequest{DisplayName: fmt.Sprintf("key %d", i), Key: m})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if k.Material.Kind() != m.Kind() || k.Identifier() == "" || k.Validation.Phase != wrapper.PhaseInitializing {
+			t.Errorf("created %+v", k)
+		}
+		switch got := k.Material.(type) {
+		case wrapper.AWSKey:
+			if len(got.Roles) == 0 {
+				t.Error("no roles on the created AWS key")
+			}
+		case wrapper.AzureKey:
+			if got.ApplicationID == "" {
+				t.Error("no application id on the created Azure key")
+			}
+		case wrapper.GCPKey:
+			if got.SecurityGroup == "" {
+				t.Error("no security group on the created GCP key")
+			}
+		}
+		ids = append(ids, k.ID)
+	}
+	var checks int
+	k, err := c.WaitForValidation(ctx, ids[0], wrapper.WithProgress(func(wrapper.WaitProgress) { checks++ }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k.Validation.Phase != wrapper.PhaseValid || k.Validation.Region != "eu-central-1" || checks != 3 || len(clock.Sleeps()) != 2 {
+		t.Errorf("after %d checks and waits %v: %+v", checks, clock.Sleeps(), k.Validation)
+	}
+
+	updated, err := c.UpdateKey(ctx, ids[1], wrapper.UpdateKeyRequest{DisplayName: "renamed"})
+	if err != nil || updated.DisplayName != "renamed" {
+		t.Fatalf("update: %v %+v", err, updated)
+	}
+	var names []string
+	for k, err := range c.Keys(ctx, wrapper.ListKeysOptions{DisplayName: "renamed"}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, k.ID)
+	}
+	if !slices.Equal(names, ids[1:2]) {
+		t.Errorf("filtered list %v, want %v", names, ids[1:2])
+	}
+	for _, id := range ids {
+		if err := c.DeleteKey(ctx, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := c.GetKey(ctx, ids[0]); !errors.Is(err, wrapper.ErrNotFound) {
+		t.Errorf("get after delete: %v", err)
+	}
+	if srv.Len() != 0 {
+		t.Errorf("%d keys left", srv.Len())
+	}
+}
+
+func TestPagingAgainstFake(t *testing.T) {
+	srv := byoktest.NewServer(t)
+	srv.Seed(250)
+	var want []string
+	for _, k := range srv.Keys() {
+		if k.Provider != nil && *k.Provider == "AWS" {
+			want = append(want, *k.Id)
+		}
+	}
+	c := fakeClient(t, srv, newFakeClock())
+	var got []string
+	for k, err := range c.Keys(context.Background(), wrapper.ListKeysOptions{Provider: wrapper.ProviderAWS, State: wrapper.StateAvailable, PageSize: 7}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, k.ID)
+	}
+	if !slices.Equal(got, want) || len(want) < 3*7 {
+		t.Errorf("%d keys, want the %d AWS keys in order", len(got), len(want))
+	}
+	lists := 0
+	for _, r := range srv.Requests() {
+		if r.Operation == byoktest.OpList {
+			lists++
+		}
+	}
+	if wantPages := (len(want) + 6) / 7; lists != wantPages {
+		t.Errorf("%d list requests, want %d", lists, wantPages)
+	}
+}
+
+func TestFaultsAgainstFake(t *testing.T) {
+	ctx := context.Background()
+	aws := wrapper.CreateKeyRequest{Key: wrapper.AWSKey{KeyARN: "arn:aws:kms:us-west-2:111122223333:key/1234abcd"}}
+
+	t.Run("create answer dropped", func(t *testing.T) {
+		srv := byoktest.NewServer(t)
+		if err := srv.FailNext(1, byoktest.FaultDropResponse, byoktest.OpCreate); err != nil {
+			t.Fatal(err)
+		}
+		_, err := fakeClient(t, srv, newFakeClock()).CreateKey(ctx, aws)
+		if !errors.Is(err, wrapper.ErrOutcomeUnknown) || srv.Len() != 1 || len(srv.Requests()) != 1 {
+			t.Errorf("got %v with %d keys after %d requests; want ErrOutcomeUnknown, 1, 1", err, srv.Len(), len(srv.Requests()))
+		}
+	})
+	t.Run("create reset", func(t *testing.T) {
+		srv := byoktest.NewServer(t)
+		if err := srv.FailNext(1, byoktest.FaultReset, byoktest.OpCreate); err != nil {
+			t.Fatal(err)
+		}
+		_, err := fakeClient(t, srv, newFakeClock()).CreateKey(ctx, aws)
+		if !errors.Is(err, wrapper.ErrOutcomeUnknown) || len(srv.Requests()) != 1 {
+			t.Errorf("got %v after %d requests", err, len(srv.Requests()))
+		}
+	})
+	t.Run("delete answer dropped", func(t *testing.T) {
+		srv := byoktest.NewServer(t)
+		id := srv.Seed(1)[0]
+		if err := srv.FailNext(1, byoktest.FaultDropResponse, byoktest.OpDelete); err != nil {
+			t.Fatal(err)
+		}
+		if err := fakeClient(t, srv, newFakeClock()).DeleteKey(ctx, id); err != nil {
+			t.Errorf("got %v, want success (404 after an unknown outcome)", err)
+		}
+		if srv.Len() != 0 || len(srv.Requests()) != 2 {
+			t.Errorf("%d keys, %d requests", srv.Len(), len(srv.Requests()))
+		}
+	})
+	for _, mode := range []byoktest.FaultMode{byoktest.FaultServerError, byoktest.FaultBadGateway, byoktest.FaultUnavailable, byoktest.FaultHTML, byoktest.FaultReset, byoktest.FaultRateLimitBurst} {
+		t.Run("get after "+string(mode), func(t *testing.T) {
+			srv := byoktest.NewServer(t)
+			id := srv.Seed(1)[0]
+			if err := srv.FailNext(3, mode, byoktest.OpGet); err != nil {
+				t.Fatal(err)
+			}
+			clock := newFakeClock()
+			k, err := fakeClient(t, srv, clock).GetKey(ctx, id)
+			if err != nil || k.ID != id {
+				t.Fatalf("got %v, %v", k, err)
+			}
+			if len(srv.Requests()) != 4 || len(clock.Sleeps()) != 3 {
+				t.Errorf("%d requests, waits %v", len(srv.Requests()), clock.Sleeps())
+			}
+		})
+	}
+	t.Run("HTML page kept as an excerpt", func(t *testing.T) {
+		srv := byoktest.NewServer(t)
+		if err := srv.FailNext(1, byoktest.FaultHTML, byoktest.OpList); err != nil {
+			t.Fatal(err)
+		}
+		_, err := fakeClient(t, srv, newFakeClock(), wrapper.WithoutRetries()).ListKeys(ctx, wrapper.ListKeysOptions{})
+		var apiErr *wrapper.APIError
+		if !errors.As(err, &apiErr) || apiErr.StatusCode != 502 || !strings.Contains(apiErr.Body, "<") || len(apiErr.Body) > 520 || !errors.Is(err, wrapper.ErrServer) {
+			t.Errorf("got %#v", err)
+		}
+	})
+}
+
+func TestEveryDocumentedStatusAgainstFake(t *testing.T) {
+	ctx := context.Background()
+	srv := byoktest.NewServer(t)
+	id := srv.Seed(1)[0]
+	c := fakeClient(t, srv, newFakeClock(), wrapper.WithoutRetries())
+	calls := map[byoktest.Operation]func() error{
+		byoktest.OpList: func() error { _, err := c.ListKeys(ctx, wrapper.ListKeysOptions{}); return err },
+		byoktest.OpCreate: func() error {
+			_, err := c.CreateKey(ctx, wrapper.CreateKeyRequest{Key: wrapper.GCPKey{KeyID: "projects/p/locations/us-central1/keyRings/r/cryptoKeys/k"}})
+			return err
+		},
+		byoktest.OpGet: func() error { _, err := c.GetKey(ctx, id); return err },
+		byoktest.OpUpdate: func() error {
+			_, err := c.UpdateKey(ctx, id, wrapper.UpdateKeyRequest{DisplayName: "x"})
+			return err
+		},
+		byoktest.OpDelete: func() error { return c.DeleteKey(ctx, id) },
+	}
+	for _, op := range operations {
+		bop := map[string]byoktest.Operation{"list": byoktest.OpList, "create": byoktest.OpCreate, "get": byoktest.OpGet, "update": byoktest.OpUpdate, "delete": byoktest.OpDelete}[op.name]
+		for _, status := range op.statuses {
+			if err := srv.RespondNext(bop, status); err != nil {
+				t.Fatal(err)
+			}
+			err := calls[bop]()
+			var apiErr *wrapper.APIError
+			if !errors.Is(err, sentinelOf(status)) || !errors.As(err, &apiErr) || len(apiErr.Errors) == 0 || apiErr.RequestID == "" || !apiErr.RateLimit.HasLimit {
+				t.Errorf("%s %d: got %v", op.name, status, err)
+			}
+		}
+	}
+}
+
+func TestRateLimitAgainstFake(t *testing.T) {
+	clock := newFakeClock()
+	srv := byoktest.NewServer(t, byoktest.WithRateLimit(3, 10*time.Second), byoktest.WithClock(clock.Now))
+	id := srv.Seed(1)[0]
+	c := fakeClient(t, srv, clock)
+	for i := range 10 {
+		if _, err := c.GetKey(context.Background(), id); err != nil {
+			t.Fatalf("get %d: %v", i, err)
+		}
+	}
+	sleeps := clock.Sleeps()
+	if len(sleeps) != 3 {
+		t.Errorf("waits %v: want one per window after the first", sleeps)
+	}
+	for _, d := range sleeps {
+		if d <= 0 || d > 10*time.Second {
+			t.Errorf("wait %v, want the rest of the 10s window", d)
+		}
+	}
+	page, err := c.ListKeys(context.Background(), wrapper.ListKeysOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rl := page.Response.RateLimit; !rl.HasLimit || rl.Limit != 3 || !rl.HasRemaining || !rl.HasReset {
+		t.Errorf("rate limit %+v", rl)
+	}
+}
