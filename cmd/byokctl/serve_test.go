@@ -5,6 +5,7 @@ import (
 	"net"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -29,10 +30,12 @@ func startServe(t *testing.T, f *fixture, args ...string) *served {
 			t.Errorf("serve listens on %q, want the test's 127.0.0.1:0", addr)
 		}
 		ln, err := listenTCP(ctx, addr)
-		if err == nil {
-			addrs <- ln.Addr()
+		if err != nil {
+			return nil, err
 		}
-		return ln, err
+		// serve prints its banner, then serves: the first Accept says the
+		// banner is written.
+		return &readyListener{Listener: ln, ready: func() { addrs <- ln.Addr() }}, nil
 	}
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan int, 1)
@@ -63,6 +66,18 @@ func startServe(t *testing.T, f *fixture, args ...string) *served {
 		t.Fatalf("serve did not listen within %s", runTimeout)
 	}
 	return s
+}
+
+// readyListener calls ready once, on the first Accept.
+type readyListener struct {
+	net.Listener
+	once  sync.Once
+	ready func()
+}
+
+func (l *readyListener) Accept() (net.Conn, error) {
+	l.once.Do(l.ready)
+	return l.Listener.Accept()
 }
 
 func TestServe(t *testing.T) {
@@ -195,5 +210,23 @@ func TestServeErrors(t *testing.T) {
 	expect(t, r, exitFailure)
 	if !strings.HasPrefix(r.stderr, "byokctl: listening on "+ln.Addr().String()+": ") {
 		t.Errorf("stderr %q", r.stderr)
+	}
+}
+
+// TestServeFaultRate checks that --fault-rate 1 breaks every request on
+// purpose, and that the access log says so.
+func TestServeFaultRate(t *testing.T) {
+	f := newFixture(t)
+	s := startServe(t, f, "--fault-rate", "1")
+	r := f.runEnv(map[string]string{envEndpoint: s.url, envAPIKey: "BYOKTESTKEY", envAPISecret: "byoktest-secret"}, "list")
+	// Which faults come is random; retries may get through a slow answer.
+	if r.code != exitOK && r.code != exitFailure {
+		t.Errorf("exit status %d", r.code)
+	}
+	if code := s.stop(); code != exitOK {
+		t.Errorf("exit status %d", code)
+	}
+	if !strings.Contains(s.stderr.String(), " [fault injected: ") {
+		t.Errorf("the access log shows no injected fault:\n%s", s.stderr.String())
 	}
 }

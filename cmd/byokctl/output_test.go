@@ -1,0 +1,102 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/byokctl/byok/wrapper"
+)
+
+// TestTableCells checks the table on keys byoktest cannot make: a kind this
+// version does not know, empty fields, a name with a tab and a line break.
+func TestTableCells(t *testing.T) {
+	keys := []wrapper.Key{
+		{
+			ID:          "cck-1",
+			DisplayName: "two\tcolumns\nand two lines",
+			Provider:    "OCI",
+			State:       "RETIRING",
+			Validation:  wrapper.Validation{Phase: "REVALIDATING"},
+			Material:    wrapper.UnknownKey{KindName: "OciKey", Raw: json.RawMessage(`{"kind":"OciKey","key_id":"ocid1.key.oc1..x"}`)},
+		},
+		{ID: "cck-2"},
+	}
+	var buf bytes.Buffer
+	if err := writeTable(&buf, keys); err != nil {
+		t.Fatal(err)
+	}
+	want := "" +
+		"ID      DISPLAY NAME                PROVIDER   KEY                STATE      PHASE          REGION   CREATED\n" +
+		"cck-1   two columns and two lines   OCI        ocid1.key.oc1..x   RETIRING   REVALIDATING   -        -\n" +
+		"cck-2   -                           -          -                  -          -              -        -\n"
+	if buf.String() != want {
+		t.Errorf("table:\n%s\nwant:\n%s", buf.String(), want)
+	}
+}
+
+// TestListUndecodableKey checks that a key the client cannot decode does not
+// hide the others: they are listed, the bad one is reported, and the exit
+// status is 1. The server is a plain loopback handler because its answer
+// breaks the spec on purpose (a key without "kind").
+func TestListUndecodableKey(t *testing.T) {
+	page := `{"api_version":"byok/v1","kind":"KeyList","metadata":{},"data":[
+	 {"id":"cck-good","metadata":{"self":"https://api.confluent.cloud/byok/v1/keys/cck-good"},
+	  "key":{"kind":"GcpKey","key_id":"projects/p/locations/l/keyRings/r/cryptoKeys/k"},
+	  "provider":"GCP","state":"AVAILABLE","validation":{"phase":"VALID","since":"2024-03-20T15:30:00Z"}},
+	 {"id":"cck-bad","metadata":{"self":"https://api.confluent.cloud/byok/v1/keys/cck-bad"},
+	  "key":{"key_id":"no kind"},
+	  "provider":"GCP","state":"AVAILABLE","validation":{"phase":"VALID","since":"2024-03-20T15:30:00Z"}}]}`
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(page))
+	}))
+	t.Cleanup(srv.Close)
+	f := &fixture{t: t, clock: &testClock{now: testEpoch()}}
+	r := f.runEnv(map[string]string{envEndpoint: srv.URL, envAPIKey: testAPIKey, envAPISecret: testAPISecret}, "list", "-o", "json")
+	expect(t, r, exitFailure)
+	if !strings.Contains(r.stdout, `"id": "cck-good"`) || strings.Contains(r.stdout, "cck-bad") {
+		t.Errorf("stdout:\n%s\nwant the good key only", r.stdout)
+	}
+	if !strings.HasPrefix(r.stderr, "byokctl: key 1 of the page (cck-bad) cannot be decoded: ") || strings.Count(r.stderr, "\n") != 1 {
+		t.Errorf("stderr %q", r.stderr)
+	}
+}
+
+func TestShellQuote(t *testing.T) {
+	for in, want := range map[string]string{
+		"cck-12345":                     "cck-12345",
+		"arn:aws:kms:us-west-2:1:key/x": "arn:aws:kms:us-west-2:1:key/x",
+		"Billing cluster":               "'Billing cluster'",
+		"it's":                          `'it'\''s'`,
+		"":                              "''",
+		"$HOME":                         "'$HOME'",
+	} {
+		if got := shellQuote(in); got != want {
+			t.Errorf("shellQuote(%q) = %s, want %s", in, got, want)
+		}
+	}
+}
+
+func TestIsCharDevice(t *testing.T) {
+	f, err := os.Create(filepath.Join(t.TempDir(), "out"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = f.Close() })
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = r.Close(); _ = w.Close() })
+	for name, out := range map[string]any{"a regular file": f, "a pipe": w, "a buffer": &bytes.Buffer{}} {
+		if isCharDevice(out.(interface{ Write([]byte) (int, error) })) {
+			t.Errorf("%s is taken for a terminal", name)
+		}
+	}
+}
