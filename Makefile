@@ -13,13 +13,17 @@ NODE_BIN      := $(CURDIR)/node_modules/.bin
 NODE_TOOLS    := $(CURDIR)/node_modules/.installed
 OASDIFF       := $(GO) run github.com/oasdiff/oasdiff@v1.35.0
 SPEC          ?= openapi/byok-v1.yaml
+PRISM_ENV     := BYOK_PRISM_BIN=$(NODE_BIN)/prism
+PRISM_SUITES  ?= ./wrapper/... ./cmd/...
+PRISM_RUN     ?= ^TestPrism
+PRISM_MIN     ?= 0
 
 .PHONY: all check generate drift lint test demo bench contract spectral prism fuzz breaking breaking-latest clean
 
 all: check
 
 ## check: everything CI checks (drift, lint, tests, contract checks).
-check: drift lint test
+check: drift lint test spectral breaking-latest prism contract
 
 ## generate: regenerate package api from openapi/byok-v1.yaml.
 generate:
@@ -74,9 +78,14 @@ breaking-latest:
 
 ## prism: the independent check with Prism (pinned): smoke suites of the
 ## five operations against `prism mock` and through `prism proxy --errors`
-## in front of byoktest, and wrong responses caught by both validators.
+## in front of byoktest, wrong responses caught by both validators, then
+## the suites' TestPrism* tests (PRISM_RUN) run through each (see
+## internal/contract/cmd/prismrun and contract.ExternalEndpoint).
 prism: $(NODE_TOOLS)
-	$(CONTRACT_ENV) BYOK_PRISM_BIN=$(NODE_BIN)/prism $(GO) test -race -count=1 ./internal/contract/prism/...
+	@mkdir -p $(OUT)
+	$(CONTRACT_ENV) $(PRISM_ENV) $(GO) test -race -count=1 ./internal/contract/prism/... ./internal/contract/cmd/prismrun/...
+	$(CONTRACT_ENV) $(PRISM_ENV) $(GO) run ./internal/contract/cmd/prismrun -mode proxy -min-exchanges $(PRISM_MIN) -log $(OUT)/prism-proxy.log -- $(GO) test -race -count=1 -run '$(PRISM_RUN)' $(PRISM_SUITES)
+	$(CONTRACT_ENV) $(PRISM_ENV) $(GO) run ./internal/contract/cmd/prismrun -mode mock -min-exchanges $(PRISM_MIN) -log $(OUT)/prism-mock.log -- $(GO) test -race -count=1 -run '$(PRISM_RUN)' $(PRISM_SUITES)
 
 # The Node tools (spectral, prism), pinned by package-lock.json.
 $(NODE_TOOLS): package.json package-lock.json
