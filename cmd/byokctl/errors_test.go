@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -208,5 +210,18 @@ func TestDebugLogsRequestsRedacted(t *testing.T) {
 	}
 	if plain.stderr != "" {
 		t.Errorf("stderr without --debug: %q", plain.stderr)
+	}
+}
+
+// TestInterrupted checks what a command says when it is interrupted
+// (Ctrl-C cancels the context main passes to run).
+func TestInterrupted(t *testing.T) {
+	f := newFixture(t)
+	var stdout, stderr bytes.Buffer
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	code := run(ctx, []string{"list"}, f.system(f.env, &stdout, &stderr))
+	if code != exitFailure || stdout.Len() != 0 || !strings.HasPrefix(stderr.String(), "byokctl: interrupted: ") {
+		t.Errorf("exit status %d, stdout %q, stderr %q; want 1 and \"byokctl: interrupted: ...\"", code, stdout.String(), stderr.String())
 	}
 }
