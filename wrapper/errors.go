@@ -228,6 +228,7 @@ type KeyDecodeError struct {
 	Err error
 }
 
+// Error says which key of the page could not be decoded, and why.
 func (e *KeyDecodeError) Error() string {
 	id := e.ID
 	if id == "" {

@@ -31,6 +31,23 @@ func fakeClient(t *testing.T, srv *byoktest.Server, clock wrapper.Clock, opts ..
 	return c
 }
 
+// requests returns the fake's request log once it holds at least want
+// entries: the fake logs a request after answering it, so the client may see
+// the answer first. It gives up after two seconds and returns what it has.
+func requests(t *testing.T, srv *byoktest.Server, want int) []byoktest.Request {
+	t.Helper()
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		got := srv.Requests()
+		if len(got) >= want || time.Now().After(deadline) {
+			return got
+		}
+		<-tick.C
+	}
+}
+
 func TestLifecycleAgainstFake(t *testing.T) {
 	srv := byoktest.NewServer(t, byoktest.WithValidation(byoktest.Validation{Reads: 3}))
 	clock := newFakeClock()
@@ -123,13 +140,14 @@ func TestPagingAgainstFake(t *testing.T) {
 	if !slices.Equal(got, want) || len(want) < 3*7 {
 		t.Errorf("%d keys, want the %d AWS keys in order", len(got), len(want))
 	}
+	wantPages := (len(want) + 6) / 7
 	lists := 0
-	for _, r := range srv.Requests() {
+	for _, r := range requests(t, srv, wantPages) {
 		if r.Operation == byoktest.OpList {
 			lists++
 		}
 	}
-	if wantPages := (len(want) + 6) / 7; lists != wantPages {
+	if lists != wantPages {
 		t.Errorf("%d list requests, want %d", lists, wantPages)
 	}
 }
@@ -144,8 +162,8 @@ func TestFaultsAgainstFake(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err := fakeClient(t, srv, newFakeClock()).CreateKey(ctx, aws)
-		if !errors.Is(err, wrapper.ErrOutcomeUnknown) || srv.Len() != 1 || len(srv.Requests()) != 1 {
-			t.Errorf("got %v with %d keys after %d requests; want ErrOutcomeUnknown, 1, 1", err, srv.Len(), len(srv.Requests()))
+		if n := len(requests(t, srv, 1)); !errors.Is(err, wrapper.ErrOutcomeUnknown) || srv.Len() != 1 || n != 1 {
+			t.Errorf("got %v with %d keys after %d requests; want ErrOutcomeUnknown, 1, 1", err, srv.Len(), n)
 		}
 	})
 	t.Run("create reset", func(t *testing.T) {
@@ -154,8 +172,8 @@ func TestFaultsAgainstFake(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err := fakeClient(t, srv, newFakeClock()).CreateKey(ctx, aws)
-		if !errors.Is(err, wrapper.ErrOutcomeUnknown) || len(srv.Requests()) != 1 {
-			t.Errorf("got %v after %d requests", err, len(srv.Requests()))
+		if n := len(requests(t, srv, 1)); !errors.Is(err, wrapper.ErrOutcomeUnknown) || n != 1 {
+			t.Errorf("got %v after %d requests", err, n)
 		}
 	})
 	t.Run("delete answer dropped", func(t *testing.T) {
@@ -167,8 +185,8 @@ func TestFaultsAgainstFake(t *testing.T) {
 		if err := fakeClient(t, srv, newFakeClock()).DeleteKey(ctx, id); err != nil {
 			t.Errorf("got %v, want success (404 after an unknown outcome)", err)
 		}
-		if srv.Len() != 0 || len(srv.Requests()) != 2 {
-			t.Errorf("%d keys, %d requests", srv.Len(), len(srv.Requests()))
+		if n := len(requests(t, srv, 2)); srv.Len() != 0 || n != 2 {
+			t.Errorf("%d keys, %d requests", srv.Len(), n)
 		}
 	})
 	for _, mode := range []byoktest.FaultMode{byoktest.FaultServerError, byoktest.FaultBadGateway, byoktest.FaultUnavailable, byoktest.FaultHTML, byoktest.FaultReset, byoktest.FaultRateLimitBurst} {
@@ -183,8 +201,8 @@ func TestFaultsAgainstFake(t *testing.T) {
 			if err != nil || k.ID != id {
 				t.Fatalf("got %v, %v", k, err)
 			}
-			if len(srv.Requests()) != 4 || len(clock.Sleeps()) != 3 {
-				t.Errorf("%d requests, waits %v", len(srv.Requests()), clock.Sleeps())
+			if n := len(requests(t, srv, 4)); n != 4 || len(clock.Sleeps()) != 3 {
+				t.Errorf("%d requests, waits %v", n, clock.Sleeps())
 			}
 		})
 	}

@@ -3,6 +3,7 @@ package wrapper
 import (
 	"log/slog"
 	"net/http"
+	"sort"
 	"time"
 
 	"github.com/byokctl/byok/api"
@@ -33,8 +34,14 @@ func (d *loggingDoer) Do(req *http.Request) (*http.Response, error) {
 // redactedHeader returns the header as a log value, with credentials
 // replaced by "[redacted]".
 func redactedHeader(h http.Header) slog.Value {
+	names := make([]string, 0, len(h))
+	for name := range h {
+		names = append(names, name)
+	}
+	sort.Strings(names)
 	attrs := make([]slog.Attr, 0, len(h))
-	for name, values := range h {
+	for _, name := range names {
+		values := h[name]
 		value := ""
 		if len(values) > 0 {
 			value = values[0]

@@ -69,6 +69,7 @@ type ValidationError struct {
 	Key Key
 }
 
+// Error returns one line with the key's id and the server's message.
 func (e *ValidationError) Error() string {
 	msg := e.Message
 	if msg == "" {
