@@ -461,3 +461,23 @@ func TestTokenSourceErrorNotRetried(t *testing.T) {
 		t.Errorf("%d token calls, %d requests", calls.Load(), s.requests())
 	}
 }
+
+// cutBody answers 200 with a body shorter than its Content-Length.
+func cutBody(w http.ResponseWriter) {
+	fault(w, "body cut short")
+	w.Header().Set("Content-Length", "5000")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write([]byte(`{"id":"cck-1",`))
+}
+
+func TestBodyCutShort(t *testing.T) {
+	s := &script{t: t, steps: []func(http.ResponseWriter){cutBody, ok(t, "aws.json")}}
+	if _, err := newClient(t, serve(t, s), newFakeClock()).GetKey(context.Background(), "cck-1"); err != nil || s.requests() != 2 {
+		t.Errorf("GET: %v after %d requests; want a retry, then success", err, s.requests())
+	}
+	s = &script{t: t, steps: []func(http.ResponseWriter){cutBody, created(t)}}
+	err := createAWS(context.Background(), newClient(t, serve(t, s), newFakeClock()))
+	if !errors.Is(err, wrapper.ErrOutcomeUnknown) || s.requests() != 1 {
+		t.Errorf("POST: %v after %d requests; want ErrOutcomeUnknown after 1", err, s.requests())
+	}
+}
