@@ -257,7 +257,7 @@ const htmlPage = `<!DOCTYPE html>
 
 // before breaks the exchange for the modes that act before the request is
 // handled. It reports whether the exchange is over.
-func (h *Handler) before(w http.ResponseWriter, r *http.Request, mode FaultMode, rt rate) bool {
+func (h *Handler) before(w http.ResponseWriter, r *http.Request, mode FaultMode, rt rate, onAbort func()) bool {
 	if mode == "" || mode == FaultDropResponse || mode == FaultTruncated {
 		return false
 	}
@@ -279,6 +279,7 @@ func (h *Handler) before(w http.ResponseWriter, r *http.Request, mode FaultMode,
 			return true
 		}
 	case FaultReset:
+		onAbort()
 		abort(w, true)
 	case FaultServerError:
 		rt.set(w.Header())
@@ -368,7 +369,7 @@ func (b *buffer) Write(p []byte) (int, error) {
 
 // after breaks an answer the handler wrote into b, for FaultDropResponse and
 // FaultTruncated. It returns the status the client saw (0 for none).
-func after(w http.ResponseWriter, b *buffer, mode FaultMode) int {
+func after(w http.ResponseWriter, b *buffer, mode FaultMode, onAbort func()) int {
 	w.Header().Set(FaultHeader, string(mode))
 	if mode == FaultTruncated && len(b.body) >= 2 {
 		cut := b.body[:len(b.body)/2]
@@ -377,6 +378,7 @@ func after(w http.ResponseWriter, b *buffer, mode FaultMode) int {
 		_, _ = w.Write(cut)
 		return b.status
 	}
+	onAbort()
 	abort(w, false)
 	return 0
 }

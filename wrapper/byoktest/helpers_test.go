@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -97,4 +98,15 @@ func status(srv *byoktest.Server, method, path, body string) (int, error) {
 	}
 	_, _ = io.Copy(io.Discard, resp.Body)
 	return resp.StatusCode, resp.Body.Close()
+}
+
+// serveOnce runs one authorised request through h in memory.
+func serveOnce(t *testing.T, h *byoktest.Handler, method, target, body string) *httptest.ResponseRecorder {
+	t.Helper()
+	req := httptest.NewRequestWithContext(t.Context(), method, target, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	h.Authorize(req)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
 }

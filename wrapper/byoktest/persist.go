@@ -1,6 +1,7 @@
 package byoktest
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -150,6 +151,11 @@ func (h *Handler) load() error {
 		}
 		if err != nil {
 			return fmt.Errorf("byoktest: the data file %s: key %d: %w", h.cfg.dataFile, i, err)
+		}
+		// The file is indented; keep the details compact, as created.
+		var compact bytes.Buffer
+		if raw, err := k.Key.MarshalJSON(); err == nil && json.Compact(&compact, raw) == nil {
+			_ = k.Key.UnmarshalJSON(compact.Bytes())
 		}
 		r := &record{seq: k.Seq, id: k.ID, displayName: k.DisplayName, kind: kind, material: mat, details: k.Key,
 			state: k.State, createdAt: k.CreatedAt, updatedAt: k.UpdatedAt, reads: k.Reads, invalidMessage: k.InvalidMessage}

@@ -14,9 +14,18 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Request-Id", rid)
 	sw := &statusWriter{ResponseWriter: w}
 	entry := Request{ID: rid, Time: now, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, seq: seq}
-	defer func() {
-		entry.Status = sw.status
+	logged := false
+	// A connection closed on purpose is logged before it is closed, so
+	// that the log is complete by the time the client sees the close.
+	onAbort := func() {
 		h.log.add(entry)
+		logged = true
+	}
+	defer func() {
+		if !logged {
+			entry.Status = sw.status
+			h.log.add(entry)
+		}
 	}()
 	_, rt := h.limiter.take(now, false)
 	rt.set(w.Header())
@@ -37,7 +46,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 
 	d := h.faults.decide(op)
 	entry.Fault = d.mode
-	if h.before(sw, r, d.mode, rt) {
+	if h.before(sw, r, d.mode, rt, onAbort) {
 		return
 	}
 	if d.status != 0 {
@@ -62,7 +71,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 	if d.mode == FaultDropResponse || d.mode == FaultTruncated {
 		b := &buffer{w: sw}
 		h.dispatch(b, r, op, id, now)
-		after(sw, b, d.mode)
+		after(sw, b, d.mode, onAbort)
 		return
 	}
 	h.dispatch(sw, r, op, id, now)

@@ -133,7 +133,7 @@ func (s *store) count(match func(*record) bool, key string, cache bool) int {
 	}
 	if cache {
 		s.totalsMu.Lock()
-		if s.totalsVersion != s.version || len(s.totals) >= 64 {
+		if s.totals == nil || s.totalsVersion != s.version || len(s.totals) >= 64 {
 			s.totals, s.totalsVersion = map[string]int{}, s.version
 		}
 		s.totals[key] = n
