@@ -94,9 +94,9 @@ func (c *Client) Keys(ctx context.Context, opts ListKeysOptions) iter.Seq2[Key, 
 		if opts.PageSize == 0 {
 			opts.PageSize = DefaultKeysPageSize
 		}
-		seen := map[string]bool{}
+		seen := newTokenSet()
 		if opts.PageToken != "" {
-			seen[opts.PageToken] = true
+			seen.add(opts.PageToken)
 		}
 		for {
 			page, bad, err := c.listPage(ctx, opts)
@@ -124,11 +124,10 @@ func (c *Client) Keys(ctx context.Context, opts ListKeysOptions) iter.Seq2[Key, 
 			if next == "" {
 				return
 			}
-			if seen[next] {
+			if !seen.add(next) {
 				yield(Key{}, fmt.Errorf("byok: list keys: %w (%q); stopping rather than loop", ErrRepeatedPageToken, next))
 				return
 			}
-			seen[next] = true
 			opts.PageToken = next
 		}
 	}
