@@ -227,6 +227,7 @@ func (h *Handler) Seed(n int) []string {
 	gcpRegions := []string{"us-central1", "europe-west1", "asia-east1"}
 	ids := make([]string, 0, n)
 	h.store.mu.Lock()
+	h.store.reserve(n)
 	start := h.store.nextSeq
 	for i := range n {
 		seq := start + uint64(i)

@@ -110,3 +110,12 @@ func serveOnce(t *testing.T, h *byoktest.Handler, method, target, body string) *
 	h.ServeHTTP(rec, req)
 	return rec
 }
+
+// serveOnceB runs one authorised GET through h in memory for a benchmark.
+func serveOnceB(h *byoktest.Handler, target string) []byte {
+	req := httptest.NewRequest(http.MethodGet, target, nil)
+	h.Authorize(req)
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec.Body.Bytes()
+}

@@ -1,6 +1,7 @@
 package byoktest
 
 import (
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -68,6 +69,15 @@ func (s *store) insert(r *record) {
 		s.order = append(s.order, r)
 	}
 	s.version++
+}
+
+// reserve makes room for n more records. The caller holds mu.
+func (s *store) reserve(n int) {
+	s.order = slices.Grow(s.order, n)
+	if len(s.byID) == 0 {
+		s.byID = make(map[string]*record, n)
+		s.byMaterial = make(map[string]string, n)
+	}
 }
 
 // remove deletes r. The caller holds mu.
