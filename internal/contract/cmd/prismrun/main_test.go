@@ -97,8 +97,12 @@ func TestHelperClient(t *testing.T) {
 	}
 	ep, ok := contract.ExternalEndpoint()
 	require.True(t, ok, "prismrun sets %s", contract.EndpointEnv)
+	var transport http.RoundTripper
+	if what != "bad" { // the bad client breaks the spec on purpose
+		transport = contract.ForTest(t).Transport(t, nil)
+	}
 	c, err := api.NewClientWithResponses(ep.URL,
-		api.WithHTTPClient(&http.Client{Timeout: 10 * time.Second, Transport: contract.ForTest(t).Transport(t, nil)}),
+		api.WithHTTPClient(&http.Client{Timeout: 10 * time.Second, Transport: transport}),
 		api.WithRequestEditorFn(func(_ context.Context, req *http.Request) error {
 			req.SetBasicAuth(ep.APIKey, ep.APISecret)
 			return nil
@@ -110,8 +114,9 @@ func TestHelperClient(t *testing.T) {
 	case "idle":
 	case "bad":
 		size := api.PageSize(0)
-		_, err := c.ListByokV1KeysWithResponse(ctx, &api.ListByokV1KeysParams{PageSize: &size})
+		resp, err := c.ListByokV1KeysWithResponse(ctx, &api.ListByokV1KeysParams{PageSize: &size})
 		require.NoError(t, err)
+		assert.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode(), "Prism refuses it")
 	case "mock":
 		assert.Equal(t, contract.ServerPrismMock, ep.Server)
 		list, err := c.ListByokV1KeysWithResponse(ctx, nil)
