@@ -37,7 +37,7 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer resp.Body.Close()
+	defer resp.Body.Close() //nolint:errcheck // nothing to do about a failed close in an example
 	fmt.Println(resp.Status)
 
 	var created api.Key
