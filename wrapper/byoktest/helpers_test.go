@@ -19,8 +19,7 @@ import (
 // answer the spec rejects fails the test.
 func validated(t *testing.T, opts ...byoktest.Option) (*byoktest.Server, *contract.Validator) {
 	t.Helper()
-	v, err := contract.New()
-	require.NoError(t, err)
+	v := contract.ForTest(t)
 	opts = append([]byoktest.Option{byoktest.WithMiddleware(func(h http.Handler) http.Handler { return v.Middleware(t, h) })}, opts...)
 	return byoktest.NewServer(t, opts...), v
 }

@@ -40,8 +40,7 @@ func wrongBearer(r *http.Request) { r.Header.Set("Authorization", "Bearer wrong"
 // published API documents, through the contract validator: an answer the
 // spec rejects fails the test, and a pair not produced fails it too.
 func TestEveryDocumentedPair(t *testing.T) {
-	v, err := contract.New()
-	require.NoError(t, err)
+	v := contract.ForTest(t)
 	mw := byoktest.WithMiddleware(func(h http.Handler) http.Handler { return v.Middleware(t, h) })
 
 	exhaust := func(t *testing.T, srv *byoktest.Server) string {
@@ -164,4 +163,21 @@ func TestEveryDocumentedPair(t *testing.T) {
 		})
 	}
 	assert.Empty(t, v.Missing(), "documented pairs not produced with a valid answer")
+}
+
+// TestRespondNextKnowsTheDocumentedErrors checks RespondNext's list of
+// documented error statuses against the spec.
+func TestRespondNextKnowsTheDocumentedErrors(t *testing.T) {
+	v := contract.ForTest(t)
+	documented := map[contract.Pair]bool{}
+	for _, p := range v.Documented() {
+		documented[p] = true
+	}
+	srv := byoktest.NewServer(t)
+	for _, op := range byoktest.Operations() {
+		for status := 400; status <= 599; status++ {
+			err := srv.RespondNext(op, status)
+			assert.Equalf(t, documented[contract.Pair{OperationID: string(op), Status: status}], err == nil, "%s %d: %v", op, status, err)
+		}
+	}
 }

@@ -1,6 +1,7 @@
 package byoktest_test
 
 import (
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -334,4 +335,40 @@ func TestHandlerLinksFollowTheRequestOrTheBaseURL(t *testing.T) {
 	assert.Equal(t, "https://api.confluent.test/byok/v1/keys/"+*k.Id, *k.Metadata.Self)
 	assert.Equal(t, "crn://confluent.cloud/organization="+h.Organization()+"/key="+*k.Id, *k.Metadata.ResourceName)
 	require.NoError(t, h.Close())
+}
+
+// TestControlMethodsAreSafeWithTraffic runs the Go API and HTTP requests at
+// the same time; -race reports any unsynchronised access.
+func TestControlMethodsAreSafeWithTraffic(t *testing.T) {
+	srv := byoktest.NewServer(t, byoktest.WithRequestLog(50))
+	ids := srv.Seed(20)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for i := range 40 {
+			_, err := status(srv, http.MethodGet, "/byok/v1/keys/"+ids[i%len(ids)], "")
+			assert.NoError(t, err)
+			_, err = status(srv, http.MethodGet, "/byok/v1/keys?page_size=3&validation_phase=VALID", "")
+			assert.NoError(t, err)
+		}
+	})
+	wg.Go(func() {
+		for i := range 40 {
+			assert.NoError(t, srv.SetState(ids[i%len(ids)], byoktest.StateInUse))
+			assert.NoError(t, srv.SetValidation(ids[(i+1)%len(ids)], byoktest.PhaseValid, ""))
+			var d api.KeyDetails
+			assert.NoError(t, d.FromAwsKey(api.AwsKey{KeyArn: fmt.Sprintf("arn:aws:kms:us-west-2:1:key/concurrent-%d", i)}))
+			_, err := srv.AddKey(api.Key{Key: d})
+			assert.NoError(t, err)
+		}
+	})
+	wg.Go(func() {
+		for range 40 {
+			assert.NotEmpty(t, srv.Keys())
+			_ = srv.Requests()
+			_ = srv.Len()
+			_ = srv.FailNext(1, byoktest.FaultSlow, byoktest.OpDelete)
+		}
+	})
+	wg.Wait()
+	assert.Equal(t, 60, srv.Len())
 }
