@@ -38,7 +38,9 @@
 //     key_id (Azure, GCP) exists; 402 when byok.max_keys.per_org is reached.
 //   - Update changes display_name only. Any other property in the body is
 //     answered with 422, even if its value equals the stored one.
-//   - Delete answers 409 for a key whose state is IN_USE.
+//   - Delete answers 409 for a key whose state is IN_USE. (The published
+//     spec documents no 409 for deleteByokV1Key, so the contract validator
+//     reports that answer.)
 //   - Validation starts INITIALIZING and completes, as configured by
 //     WithValidation, after a number of reads (GETs of that key) and/or a
 //     delay measured on the injected clock (WithClock). It completes INVALID
@@ -58,6 +60,10 @@
 //     is seen exactly once even while others are created or deleted; a token
 //     this server did not make is answered with 400. metadata.next is absent
 //     on the last page; total_size counts the filtered set.
+//   - Create and update bodies must be sent as application/json (else 400).
+//     A fault, a RespondNext answer and an unknown path or method come
+//     before authentication; then 401, 429 (the rate limit counts
+//     authenticated requests only) and 403.
 //   - Every answer carries X-Request-Id and X-RateLimit-Limit, -Remaining and
 //     -Reset (seconds until the window resets, possibly fractional); 429
 //     answers carry Retry-After.
