@@ -57,10 +57,11 @@ test:
 contract: test
 	$(GO) run ./internal/contract/cmd/coverage -dir $(CONTRACT_DIR)
 
-## spectral: lint the spec with spectral:oas and the rules in .spectral.yaml;
-## any warning fails.
+## spectral: lint the spec with spectral:oas and the rules in .spectral.yaml
+## (any warning fails), and test that each rule of ours catches what it should.
 spectral: $(NODE_TOOLS)
 	$(NODE_BIN)/spectral lint openapi/byok-v1.yaml --ruleset .spectral.yaml --fail-severity=warn
+	BYOK_SPECTRAL_BIN=$(NODE_BIN)/spectral $(GO) test -count=1 ./internal/contract/speclint/...
 
 ## breaking: fail when the spec (SPEC, the working tree's by default) breaks
 ## a client of the spec at git ref BASE: make breaking BASE=v1.2.0
@@ -96,9 +97,33 @@ $(NODE_TOOLS): package.json package-lock.json
 demo:
 	$(GO) run ./cmd/byokctl demo
 
-## bench: benchmarks against baselines measured in the same run.
+## bench: the wrapper's benchmarks against their baselines, measured side by
+## side: BENCH_ROUNDS rounds (BENCH_LIST_ROUNDS of them with the listings),
+## each running every benchmark once right after its baseline, with
+## -benchmem. benchstat (pinned) summarises build/bench/raw.txt; benchreport
+## prints the ratio table and writes it to build/bench/ratios.txt.
+## BENCH_STRICT=1 fails on a missed target.
+BENCH_DIR         := $(OUT)/bench
+BENCH_ROUNDS      ?= 6
+BENCH_LIST_ROUNDS ?= 3
+BENCHSTAT         := $(GO) run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
+BENCH_SMALL       := ^Benchmark(DecodeKeyPage|DecodeKeyPageStdlib|GetKey|GetKeyRaw)$$
+BENCH_LIST        := ^BenchmarkListKeys(Raw)?$$
 bench:
-	@echo "bench: filled by the benchmarks issue" >&2
+	@mkdir -p $(BENCH_DIR)
+	$(GO) test -c -o $(BENCH_DIR)/wrapper.test ./wrapper
+	@rm -f $(BENCH_DIR)/raw.txt
+	@cd wrapper && for i in $$(seq $(BENCH_ROUNDS)); do \
+		echo "bench: round $$i of $(BENCH_ROUNDS)" >&2; \
+		$(BENCH_DIR)/wrapper.test -test.run='^$$' -test.benchmem -test.bench='$(BENCH_SMALL)' >> $(BENCH_DIR)/raw.txt || exit 1; \
+		if [ $$i -le $(BENCH_LIST_ROUNDS) ]; then \
+			$(BENCH_DIR)/wrapper.test -test.run='^$$' -test.benchmem -test.bench='$(BENCH_LIST)/^keys=10000$$' -test.benchtime=3x >> $(BENCH_DIR)/raw.txt || exit 1; \
+			$(BENCH_DIR)/wrapper.test -test.run='^$$' -test.benchmem -test.bench='$(BENCH_LIST)/^keys=100000$$' -test.benchtime=1x >> $(BENCH_DIR)/raw.txt || exit 1; \
+		fi; \
+	done
+	$(BENCHSTAT) $(BENCH_DIR)/raw.txt | tee $(BENCH_DIR)/benchstat.txt
+	@echo
+	$(GO) run ./internal/benchreport -out $(BENCH_DIR)/ratios.txt $(if $(BENCH_STRICT),-strict) $(BENCH_DIR)/raw.txt
 
 clean:
 	rm -rf $(BIN) $(OUT)
