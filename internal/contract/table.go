@@ -61,7 +61,11 @@ func WriteTable(w io.Writer, documented []Pair, counts map[Pair]Count) ([]Pair, 
 	}
 	sort.Slice(extra, func(i, j int) bool { return extra[i].less(extra[j]) })
 	for _, p := range extra {
-		tw.row(p, counts[p], "UNDOCUMENTED")
+		mark := "UNDOCUMENTED"
+		if Deviation(p) {
+			mark = "DEVIATION (answered by the live API, not in its reference)"
+		}
+		tw.row(p, counts[p], mark)
 	}
 	missing := Missing(documented, counts)
 	tw.printf("%d/%d documented (operation, status) pairs seen and valid\n", len(documented)-len(missing), len(documented))

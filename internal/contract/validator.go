@@ -130,8 +130,8 @@ func (v *Validator) options() *openapi3filter.Options {
 }
 
 // Check validates one exchange: the request against its operation, and the
-// response against the operation's documented status. A response marked with
-// FaultHeader is skipped. The returned errors are *Violation values.
+// response against the operation's documented status (a Deviation's answer
+// against the Failure schema). A response marked with FaultHeader is skipped. The returned errors are *Violation values.
 func (v *Validator) Check(ctx context.Context, ex Exchange) []error {
 	if ex.Header.Get(FaultHeader) != "" {
 		return nil
@@ -155,9 +155,14 @@ func (v *Validator) Check(ctx context.Context, ex Exchange) []error {
 			errs = append(errs, &Violation{Method: req.Method, Path: req.URL.Path, OperationID: opID, Status: ex.Status, Request: true, Problems: problems(err), Err: err})
 		}
 	}
-	out := &openapi3filter.ResponseValidationInput{RequestValidationInput: in, Status: ex.Status, Header: ex.Header, Options: v.options()}
-	out.SetBodyBytes(ex.ResponseBody)
-	respErr := openapi3filter.ValidateResponse(ctx, out)
+	var respErr error
+	if Deviation(Pair{opID, ex.Status}) {
+		respErr = v.checkFailureBody(ex)
+	} else {
+		out := &openapi3filter.ResponseValidationInput{RequestValidationInput: in, Status: ex.Status, Header: ex.Header, Options: v.options()}
+		out.SetBodyBytes(ex.ResponseBody)
+		respErr = openapi3filter.ValidateResponse(ctx, out)
+	}
 	if respErr != nil {
 		errs = append(errs, &Violation{Method: req.Method, Path: req.URL.Path, OperationID: opID, Status: ex.Status, Problems: problems(respErr), Err: respErr})
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/byokctl/byok/api"
+	"github.com/byokctl/byok/internal/contract"
 	"github.com/byokctl/byok/wrapper/byoktest"
 )
 
@@ -150,11 +151,12 @@ func TestUpdateChangesOnlyDisplayName(t *testing.T) {
 	assert.Equal(t, before.Key, k.Key)
 }
 
-// TestDeleteInUse: deleting an IN_USE key answers 409, as the issue asks.
-// The spec documents no 409 for deleteByokV1Key, so this exchange is not run
-// through the contract validator.
+// TestDeleteInUse: deleting an IN_USE key answers 409, as the live API does.
+// The published reference documents no 409 for deleteByokV1Key; the contract
+// validator accepts it as a known deviation (contract.Deviation), with a
+// Failure body.
 func TestDeleteInUse(t *testing.T) {
-	srv := byoktest.NewServer(t)
+	srv, v := validated(t)
 	id := createKey(t, srv, awsBody)
 	require.NoError(t, srv.SetState(id, byoktest.StateInUse))
 	resp, b := call(t, srv, http.MethodDelete, "/byok/v1/keys/"+id, "")
@@ -164,6 +166,7 @@ func TestDeleteInUse(t *testing.T) {
 	require.NoError(t, srv.SetState(id, byoktest.StateAvailable))
 	resp, _ = call(t, srv, http.MethodDelete, "/byok/v1/keys/"+id, "")
 	assert.Equal(t, http.StatusNoContent, resp.StatusCode)
+	assert.Equal(t, 1, v.Counts()[contract.Pair{OperationID: "deleteByokV1Key", Status: http.StatusConflict}].Valid)
 }
 
 func TestIDs(t *testing.T) {
