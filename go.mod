@@ -36,3 +36,6 @@ require (
 	golang.org/x/tools v0.48.0 // indirect
 	gopkg.in/yaml.v3 v3.0.1 // indirect
 )
+
+// node_modules holds the pinned npm tools (spectral, prism); no Go code.
+ignore ./node_modules
