@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Sentinel errors. An *APIError matches the sentinel of its status with
@@ -171,11 +172,14 @@ func (e *APIError) Error() string {
 		b.WriteByte(' ')
 		b.WriteString(text)
 	}
+	// The server's words are made printable: its line breaks and control
+	// characters (a terminal's escape sequences) must not reach the
+	// reader's log or terminal as such.
 	first := ""
 	if len(e.Errors) > 0 {
-		first = e.Errors[0].String()
+		first = printable(e.Errors[0].String())
 	} else if e.Body != "" {
-		first = oneLine(e.Body, 120)
+		first = oneLine(printable(e.Body), 120)
 	}
 	if first != "" {
 		b.WriteString(": ")
@@ -184,12 +188,25 @@ func (e *APIError) Error() string {
 	if len(e.Errors) > 1 {
 		fmt.Fprintf(&b, " (+%d more)", len(e.Errors)-1)
 	}
-	if e.RequestID != "" {
+	if id := printable(e.RequestID); id != "" {
 		b.WriteString(" (request id ")
-		b.WriteString(e.RequestID)
+		b.WriteString(id)
 		b.WriteByte(')')
 	}
 	return b.String()
+}
+
+// printable returns s in one line of valid UTF-8: control characters
+// (line breaks included) become spaces, runs of spaces one space, and
+// invalid UTF-8 the replacement character.
+func printable(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)
+	return strings.Join(strings.Fields(s), " ")
 }
 
 // Is reports whether target is the sentinel of e's status.

@@ -58,7 +58,10 @@ func parseCount(s string) (int, bool) {
 		return 0, false
 	}
 	if n, err := strconv.Atoi(s); err == nil {
-		return n, n >= 0
+		if n < 0 {
+			return 0, false
+		}
+		return n, true
 	}
 	f, err := strconv.ParseFloat(s, 64)
 	if err != nil || math.IsNaN(f) || f < 0 || f > math.MaxInt32 {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -42,11 +43,12 @@ const MaxResponseBytes = 8 << 20
 // RetryPolicy says how often and how long to retry.
 //
 // Which requests are retried: GET, PATCH and DELETE on 429, 500, 502, 503 and
-// 504 answers and on connection errors; POST (create) only on 429 and when
-// the request certainly did not reach the server (no connection was made).
-// A create that was sent and got no answer fails with ErrOutcomeUnknown. A
-// DELETE that gets 404 after an attempt whose outcome is unknown (a 5xx or a
-// connection lost after sending) has succeeded.
+// 504 answers, on connection errors and on a 2xx answer whose body is not
+// JSON (cut short on the way); POST (create) only on 429 and when the request
+// certainly did not reach the server (no connection was made). A create that
+// was sent and got no answer, or a 2xx answer that is not JSON, fails with
+// ErrOutcomeUnknown. A DELETE that gets 404 after an attempt whose outcome is
+// unknown (a 5xx or a connection lost after sending) has succeeded.
 //
 // How long to wait: Retry-After when the answer has it; else
 // X-RateLimit-Reset when X-RateLimit-Remaining is 0; else exponential
@@ -159,6 +161,14 @@ func (c *Client) call(ctx context.Context, op operation, send func(context.Conte
 				lastErr = c.transportError(op, fmt.Errorf("reading the %d answer: %w", status, readErr), false)
 			case status >= 200 && status <= 299 && tooLarge:
 				return nil, fmt.Errorf("byok: %s: %w: the answer is larger than %d bytes", op.name, ErrResponseTooLarge, MaxResponseBytes)
+			case status >= 200 && status <= 299 && op.method != http.MethodDelete && !json.Valid(body):
+				// An answer cut short, or mangled on the way: retried like
+				// a lost connection; a create that got it may have been
+				// carried out.
+				outcomeUnknown = true
+				retry = op.method != http.MethodPost
+				syntaxErr := json.Unmarshal(body, new(struct{}))
+				lastErr = c.transportError(op, fmt.Errorf("decoding the %d answer (request id %s): %w", status, header.Get("X-Request-Id"), syntaxErr), false)
 			case status >= 200 && status <= 299:
 				return &exchange{body: body, resp: newResponse(status, header)}, nil
 			case op.method == http.MethodDelete && status == http.StatusNotFound && outcomeUnknown:
