@@ -98,31 +98,42 @@ demo:
 	$(GO) run ./cmd/byokctl demo
 
 ## bench: the wrapper's benchmarks against their baselines, measured side by
-## side: BENCH_ROUNDS rounds (BENCH_LIST_ROUNDS of them with the listings),
-## each running every benchmark once right after its baseline, with
-## -benchmem. benchstat (pinned) summarises build/bench/raw.txt; benchreport
-## prints the ratio table and writes it to build/bench/ratios.txt.
-## BENCH_STRICT=1 fails on a missed target.
+## side in BENCH_ROUNDS rounds: each round runs a benchmark and its baseline
+## back to back (in turn first), with -benchmem and GOMAXPROCS=BENCH_CPU (1:
+## on a shared machine both then compete for the CPU alike), and
+## BENCH_LIST_ROUNDS of the rounds also run the listings. benchstat (pinned)
+## summarises build/bench/raw.txt; benchreport prints the ratio table and
+## writes it to build/bench/ratios.txt. BENCH_STRICT=1 fails on a missed
+## target.
 BENCH_DIR         := $(OUT)/bench
-BENCH_ROUNDS      ?= 6
+BENCH_ROUNDS      ?= 10
 BENCH_LIST_ROUNDS ?= 3
-BENCHSTAT         := $(GO) run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
-BENCH_SMALL       := ^Benchmark(DecodeKeyPage|DecodeKeyPageStdlib|GetKey|GetKeyRaw)$$
+BENCH_TIME        ?= 500ms
+BENCH_CPU         ?= 1
+BENCH_PAIRS       := DecodeKeyPage,DecodeKeyPageStdlib GetKey,GetKeyRaw
 BENCH_LIST        := ^BenchmarkListKeys(Raw)?$$
+BENCH_RUN         := $(BENCH_DIR)/wrapper.test -test.run='^$$' -test.benchmem
+BENCHSTAT         := $(GO) run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 bench:
 	@mkdir -p $(BENCH_DIR)
 	$(GO) test -c -o $(BENCH_DIR)/wrapper.test ./wrapper
 	@rm -f $(BENCH_DIR)/raw.txt
 	@cd wrapper && for i in $$(seq $(BENCH_ROUNDS)); do \
 		echo "bench: round $$i of $(BENCH_ROUNDS)" >&2; \
-		$(BENCH_DIR)/wrapper.test -test.run='^$$' -test.benchmem -test.bench='$(BENCH_SMALL)' >> $(BENCH_DIR)/raw.txt || exit 1; \
+		for pair in $(BENCH_PAIRS); do \
+			set -- $${pair%,*} $${pair#*,}; \
+			[ $$((i % 2)) = 1 ] || set -- $$2 $$1; \
+			for x in "$$@"; do \
+				$(BENCH_RUN) -test.cpu=$(BENCH_CPU) -test.benchtime=$(BENCH_TIME) -test.bench="^Benchmark$$x\$$" >> $(BENCH_DIR)/raw.txt || exit 1; \
+			done; \
+		done; \
 		if [ $$i -le $(BENCH_LIST_ROUNDS) ]; then \
-			$(BENCH_DIR)/wrapper.test -test.run='^$$' -test.benchmem -test.bench='$(BENCH_LIST)/^keys=10000$$' -test.benchtime=3x >> $(BENCH_DIR)/raw.txt || exit 1; \
-			$(BENCH_DIR)/wrapper.test -test.run='^$$' -test.benchmem -test.bench='$(BENCH_LIST)/^keys=100000$$' -test.benchtime=1x >> $(BENCH_DIR)/raw.txt || exit 1; \
+			$(BENCH_RUN) -test.benchtime=3x -test.bench='$(BENCH_LIST)/^keys=10000$$' >> $(BENCH_DIR)/raw.txt || exit 1; \
+			$(BENCH_RUN) -test.benchtime=1x -test.bench='$(BENCH_LIST)/^keys=100000$$' >> $(BENCH_DIR)/raw.txt || exit 1; \
 		fi; \
 	done
-	$(BENCHSTAT) $(BENCH_DIR)/raw.txt | tee $(BENCH_DIR)/benchstat.txt
-	@echo
+	$(BENCHSTAT) $(BENCH_DIR)/raw.txt > $(BENCH_DIR)/benchstat.txt
+	@cat $(BENCH_DIR)/benchstat.txt; echo
 	$(GO) run ./internal/benchreport -out $(BENCH_DIR)/ratios.txt $(if $(BENCH_STRICT),-strict) $(BENCH_DIR)/raw.txt
 
 clean:

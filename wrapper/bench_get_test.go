@@ -13,6 +13,7 @@ func BenchmarkGetKey(b *testing.B) {
 	c := newBenchClient(b, s)
 	ctx := b.Context()
 	b.ReportAllocs()
+	cpu := startCPU(b)
 	i := 0
 	for b.Loop() {
 		id := s.ids[i%len(s.ids)]
@@ -25,6 +26,7 @@ func BenchmarkGetKey(b *testing.B) {
 		}
 		i++
 	}
+	cpu.report(b)
 }
 
 // BenchmarkGetKeyRaw is the baseline of BenchmarkGetKey: the same GET with
@@ -35,6 +37,7 @@ func BenchmarkGetKeyRaw(b *testing.B) {
 	hc := benchHTTPClient(b)
 	ctx := b.Context()
 	b.ReportAllocs()
+	cpu := startCPU(b)
 	i := 0
 	for b.Loop() {
 		id := s.ids[i%len(s.ids)]
@@ -47,4 +50,5 @@ func BenchmarkGetKeyRaw(b *testing.B) {
 		}
 		i++
 	}
+	cpu.report(b)
 }

@@ -12,11 +12,12 @@ import (
 	"time"
 )
 
-// heapSampleEvery is how often, in keys, the listing benchmarks sample the
-// live heap while iterating. Samples are taken at the same place in a page
-// (its 50th key) whatever the size of the listing, so that they see the same
-// working set.
-const heapSampleEvery = 2500
+// heapSamples is how many times the listing benchmarks sample the live heap
+// while iterating: at the first page, the last page and pages evenly spaced
+// between, always at a page's 50th key. The same number of samples, taken at
+// the same place in a page, whatever the length of the listing: the peak of
+// more samples would be higher by chance alone.
+const heapSamples = 10
 
 // listTimeout bounds one listing of a benchmark.
 const listTimeout = 5 * time.Minute
@@ -32,7 +33,7 @@ const listTimeout = 5 * time.Minute
 //     the in-process server; BenchmarkListKeysRaw gives the part that is not
 //     the wrapper's);
 //   - peak-heap-B: the largest live heap above the one before the listing,
-//     sampled after a forced garbage collection every 2,500 keys in a
+//     sampled after forced garbage collections at ten pages spread over a
 //     separate, untimed listing. The server's keys are in the heap before
 //     the listing starts, so this is what iterating holds: it must not grow
 //     with N.
@@ -127,10 +128,15 @@ func benchmarkListing(b *testing.B, s *benchServer, n int, list func(ctx context
 
 	// The heap, in a listing of its own: the forced collections would
 	// dominate the timing.
+	pages := n / MaxPageSize
+	sampleAt := map[int]bool{} // key numbers
+	for j := range heapSamples {
+		sampleAt[j*(pages-1)/(heapSamples-1)*MaxPageSize+50] = true
+	}
 	base := int64(liveHeap())
 	var peak int64
 	listing(func(i int) bool {
-		if i%heapSampleEvery == 50 {
+		if sampleAt[i] {
 			peak = max(peak, int64(liveHeap())-base)
 		}
 		return true
@@ -140,10 +146,12 @@ func benchmarkListing(b *testing.B, s *benchServer, n int, list func(ctx context
 	runtime.ReadMemStats(&before)
 	listings := 0
 	b.ReportAllocs()
+	cpu := startCPU(b)
 	for b.Loop() {
 		listing(nil)
 		listings++
 	}
+	cpu.report(b)
 	runtime.ReadMemStats(&after)
 	keys := float64(n * listings)
 	b.ReportMetric(float64(reqs), "req/op")

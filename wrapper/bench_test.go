@@ -68,12 +68,14 @@ func BenchmarkDecodeKeyPage(b *testing.B) {
 	body := benchPage(b)
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
+	cpu := startCPU(b)
 	for b.Loop() {
 		page, bad, err := decodePage(body)
 		if err != nil || len(bad) != 0 || len(page.Keys) != 100 || page.NextPageToken == "" {
 			b.Fatal(err, bad)
 		}
 	}
+	cpu.report(b)
 }
 
 // BenchmarkDecodeKeyPageStdlib is the baseline of BenchmarkDecodeKeyPage.
@@ -81,10 +83,12 @@ func BenchmarkDecodeKeyPageStdlib(b *testing.B) {
 	body := benchPage(b)
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
+	cpu := startCPU(b)
 	for b.Loop() {
 		var page flatPage
 		if err := json.Unmarshal(body, &page); err != nil || len(page.Data) != 100 {
 			b.Fatal(err)
 		}
 	}
+	cpu.report(b)
 }
