@@ -35,13 +35,15 @@ func (c *Client) GetKey(ctx context.Context, id string) (*Key, error) {
 	if err != nil {
 		return nil, err
 	}
+	var k Key
+	op.decode = keyDecoder(&k)
 	ex, err := c.call(ctx, op, func(ctx context.Context) (*http.Response, error) {
 		return c.api.GetByokV1Key(ctx, id)
 	})
 	if err != nil {
 		return nil, err
 	}
-	return decodeAnswer(op, ex)
+	return decodeAnswer(op, ex, &k)
 }
 
 // CreateKey registers a key and returns it as the server stored it (with its
@@ -55,14 +57,15 @@ func (c *Client) CreateKey(ctx context.Context, req CreateKeyRequest) (*Key, err
 	if err != nil {
 		return nil, fmt.Errorf("byok: create key: %w", err)
 	}
-	op := operation{name: "create key", method: http.MethodPost, path: "/byok/v1/keys"}
+	var k Key
+	op := operation{name: "create key", method: http.MethodPost, path: "/byok/v1/keys", decode: keyDecoder(&k)}
 	ex, err := c.call(ctx, op, func(ctx context.Context) (*http.Response, error) {
 		return c.api.CreateByokV1KeyWithBody(ctx, "application/json", bytes.NewReader(body))
 	})
 	if err != nil {
 		return nil, err
 	}
-	return decodeAnswer(op, ex)
+	return decodeAnswer(op, ex, &k)
 }
 
 // UpdateKey changes the display name of a key and returns the updated key.
@@ -80,13 +83,15 @@ func (c *Client) UpdateKey(ctx context.Context, id string, req UpdateKeyRequest)
 	if err != nil {
 		return nil, fmt.Errorf("byok: %s: %w", op.name, err)
 	}
+	var k Key
+	op.decode = keyDecoder(&k)
 	ex, err := c.call(ctx, op, func(ctx context.Context) (*http.Response, error) {
 		return c.api.UpdateByokV1KeyWithBody(ctx, id, "application/json", bytes.NewReader(body))
 	})
 	if err != nil {
 		return nil, err
 	}
-	return decodeAnswer(op, ex)
+	return decodeAnswer(op, ex, &k)
 }
 
 // DeleteKey deletes a key. A retried delete that gets 404 after an attempt of
@@ -119,13 +124,22 @@ func keyOperation(name, method, id string) (operation, error) {
 	}, nil
 }
 
-// decodeAnswer decodes the key of a successful answer.
-func decodeAnswer(op operation, ex *exchange) (*Key, error) {
-	k, err := decodeKey(ex.body)
-	if err != nil {
-		return nil, fmt.Errorf("byok: %s: decoding the %d answer (request id %s): %w", op.name, ex.resp.StatusCode, ex.resp.RequestID, err)
+// keyDecoder returns an operation's decode: it decodes the answer's key into
+// k.
+func keyDecoder(k *Key) func([]byte) error {
+	return func(b []byte) (err error) {
+		*k, err = decodeKey(b)
+		return err
 	}
-	return &k, nil
+}
+
+// decodeAnswer returns k, the key call decoded from a successful answer
+// (keyDecoder), or the error of its decoding.
+func decodeAnswer(op operation, ex *exchange, k *Key) (*Key, error) {
+	if ex.decodeErr != nil {
+		return nil, fmt.Errorf("byok: %s: decoding the %d answer (request id %s): %w", op.name, ex.resp.StatusCode, ex.resp.RequestID, ex.decodeErr)
+	}
+	return k, nil
 }
 
 // body encodes the request as the API's Key, without read-only fields.

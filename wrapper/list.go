@@ -141,15 +141,18 @@ func (c *Client) listPage(ctx context.Context, opts ListKeysOptions) (page *KeyP
 		return nil, nil, fmt.Errorf("byok: list keys: %w", err)
 	}
 	op := operation{name: "list keys", method: http.MethodGet, path: "/byok/v1/keys"}
+	op.decode = func(body []byte) (err error) {
+		page, bad, err = decodePage(body)
+		return err
+	}
 	ex, err := c.call(ctx, op, func(ctx context.Context) (*http.Response, error) {
 		return c.api.ListByokV1Keys(ctx, params)
 	})
 	if err != nil {
 		return nil, nil, err
 	}
-	page, bad, err = decodePage(ex.body)
-	if err != nil {
-		return nil, nil, fmt.Errorf("byok: list keys: decoding the %d answer (request id %s): %w", ex.resp.StatusCode, ex.resp.RequestID, err)
+	if ex.decodeErr != nil {
+		return nil, nil, fmt.Errorf("byok: list keys: decoding the %d answer (request id %s): %w", ex.resp.StatusCode, ex.resp.RequestID, ex.decodeErr)
 	}
 	page.Response = ex.resp
 	return page, bad, nil

@@ -111,12 +111,19 @@ type operation struct {
 	name   string // for messages: "get key cck-12345"
 	method string
 	path   string // the API path, for APIError
+	// decode, when set, decodes the body of a 2xx answer. call runs it, so
+	// that one pass over the body both decodes it and finds a body that is
+	// not JSON (a *json.SyntaxError: cut short or mangled on the way). Its
+	// other errors are left in exchange.decodeErr. Without decode, call
+	// checks the body with json.Valid.
+	decode func(body []byte) error
 }
 
 // exchange is a successful answer, its body read.
 type exchange struct {
-	body []byte
-	resp *Response
+	body      []byte
+	resp      *Response
+	decodeErr error // from operation.decode, other than a syntax error
 }
 
 // call sends a request with send, retrying by the client's policy, and
@@ -161,16 +168,17 @@ func (c *Client) call(ctx context.Context, op operation, send func(context.Conte
 				lastErr = c.transportError(op, fmt.Errorf("reading the %d answer: %w", status, readErr), false)
 			case status >= 200 && status <= 299 && tooLarge:
 				return nil, fmt.Errorf("byok: %s: %w: the answer is larger than %d bytes", op.name, ErrResponseTooLarge, MaxResponseBytes)
-			case status >= 200 && status <= 299 && op.method != http.MethodDelete && !json.Valid(body):
+			case status >= 200 && status <= 299:
+				syntaxErr, decodeErr := decodeBody(op, body)
+				if syntaxErr == nil {
+					return &exchange{body: body, resp: newResponse(status, header), decodeErr: decodeErr}, nil
+				}
 				// An answer cut short, or mangled on the way: retried like
 				// a lost connection; a create that got it may have been
 				// carried out.
 				outcomeUnknown = true
 				retry = op.method != http.MethodPost
-				syntaxErr := json.Unmarshal(body, new(struct{}))
 				lastErr = c.transportError(op, fmt.Errorf("decoding the %d answer (request id %s): %w", status, header.Get("X-Request-Id"), syntaxErr), false)
-			case status >= 200 && status <= 299:
-				return &exchange{body: body, resp: newResponse(status, header)}, nil
 			case op.method == http.MethodDelete && status == http.StatusNotFound && outcomeUnknown:
 				c.debug(ctx, "byok: DELETE answered 404 after an attempt of unknown outcome: the key is deleted", "op", op.name)
 				return &exchange{resp: newResponse(status, header)}, nil
@@ -200,6 +208,28 @@ func (c *Client) call(ctx context.Context, op operation, send func(context.Conte
 			return nil, c.canceled(ctx, op, err, lastErr)
 		}
 	}
+}
+
+// decodeBody decodes the body of a 2xx answer with op.decode, or checks it
+// with json.Valid when op has no decode. syntaxErr is set when the body is
+// not JSON; err holds any other error of op.decode. The body of a DELETE is
+// not looked at.
+func decodeBody(op operation, body []byte) (syntaxErr, err error) {
+	switch {
+	case op.method == http.MethodDelete:
+		return nil, nil
+	case op.decode == nil:
+		if json.Valid(body) {
+			return nil, nil
+		}
+		return json.Unmarshal(body, new(struct{})), nil
+	}
+	err = op.decode(body)
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return err, nil
+	}
+	return nil, err
 }
 
 // retryWait returns the wait before the retry following attempt, and whether
