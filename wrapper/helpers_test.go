@@ -55,14 +55,11 @@ func (c *fakeClock) Sleeps() []time.Duration {
 	return append([]time.Duration(nil), c.sleeps...)
 }
 
-// validator returns a contract validator for the test.
+// validator returns the contract validator of the test. Under make test it
+// records the (operation, status) pairs it saw for make contract.
 func validator(t *testing.T) *contract.Validator {
 	t.Helper()
-	v, err := contract.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return v
+	return contract.ForTest(t)
 }
 
 // serve starts a loopback server for h.
