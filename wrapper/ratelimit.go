@@ -41,12 +41,14 @@ type RateLimit struct {
 	HasLimit, HasRemaining, HasReset bool
 }
 
-// parseRateLimit reads the X-RateLimit-* headers of h leniently.
+// parseRateLimit reads the X-RateLimit-* headers of h leniently. The names
+// are written in http.Header's canonical form ("Ratelimit"), which Get finds
+// without canonicalising (and allocating) them on every answer.
 func parseRateLimit(h http.Header) RateLimit {
 	var rl RateLimit
-	rl.Limit, rl.HasLimit = parseCount(h.Get("X-RateLimit-Limit"))
-	rl.Remaining, rl.HasRemaining = parseCount(h.Get("X-RateLimit-Remaining"))
-	rl.Reset, rl.HasReset = parseSeconds(h.Get("X-RateLimit-Reset"))
+	rl.Limit, rl.HasLimit = parseCount(h.Get("X-Ratelimit-Limit"))
+	rl.Remaining, rl.HasRemaining = parseCount(h.Get("X-Ratelimit-Remaining"))
+	rl.Reset, rl.HasReset = parseSeconds(h.Get("X-Ratelimit-Reset"))
 	return rl
 }
 
