@@ -162,7 +162,10 @@ func (h *Handler) readToken(tok string) (uint64, bool) {
 		return 0, false
 	}
 	seq, err := strconv.ParseUint(parts[1], 36, 64)
-	return seq, err == nil
+	// Only the token's own spelling: base64 with other padding bits, or
+	// the number with leading zeros, decodes the same but was not made
+	// here.
+	return seq, err == nil && h.token(seq) == tok
 }
 
 func (h *Handler) tokenCheck(s string) string {
