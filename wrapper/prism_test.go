@@ -168,6 +168,7 @@ func prismVariants() []prismVariant {
 // TestPrismKeyLifecycle creates a key of each provider, waits for its
 // validation, reads, renames, lists and deletes it.
 func TestPrismKeyLifecycle(t *testing.T) {
+	prismEndpoint(t)
 	for _, variant := range prismVariants() {
 		t.Run(variant.name, func(t *testing.T) {
 			api := newPrismAPI(t, validator(t))

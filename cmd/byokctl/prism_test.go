@@ -32,7 +32,9 @@ type prismCLI struct {
 	ep contract.Endpoint
 }
 
-func newPrismCLI(t *testing.T) *prismCLI {
+// prismProxy returns the API behind Prism's proxy named by the
+// environment, or skips the test.
+func prismProxy(t *testing.T) contract.Endpoint {
 	t.Helper()
 	ep, ok := contract.ExternalEndpoint()
 	if !ok {
@@ -41,6 +43,12 @@ func newPrismCLI(t *testing.T) *prismCLI {
 	if ep.Server != contract.ServerPrismProxy {
 		t.Skipf("%s is %q: byokctl's flows need the state of byoktest behind %q", contract.ServerEnv, ep.Server, contract.ServerPrismProxy)
 	}
+	return ep
+}
+
+func newPrismCLI(t *testing.T) *prismCLI {
+	t.Helper()
+	ep := prismProxy(t)
 	return &prismCLI{
 		fixture: &fixture{
 			t: t,
@@ -143,6 +151,7 @@ func prismProviders() []prismProvider {
 // TestPrismCLIKeyLifecycle creates a key of each provider, waits for its
 // validation, shows, renames, lists and deletes it, in every output format.
 func TestPrismCLIKeyLifecycle(t *testing.T) {
+	prismProxy(t)
 	for _, p := range prismProviders() {
 		t.Run(p.name, func(t *testing.T) {
 			c := newPrismCLI(t)
