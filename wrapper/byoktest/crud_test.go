@@ -3,6 +3,7 @@ package byoktest_test
 import (
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -44,4 +45,16 @@ func TestCreateGetUpdateDelete(t *testing.T) {
 	assert.Empty(t, b)
 	resp, _ = call(t, srv, http.MethodGet, "/byok/v1/keys/"+*k.Id, "")
 	assert.Equal(t, http.StatusNotFound, resp.StatusCode)
+}
+
+// TestTimestampsAreWholeSecondsInUTC: the API writes its timestamps in UTC to
+// the second (RFC 3339 without a fraction), whatever the clock's precision.
+func TestTimestampsAreWholeSecondsInUTC(t *testing.T) {
+	at := time.Date(2026, 3, 20, 17, 30, 0, 987654321, time.FixedZone("CET", 3600))
+	srv, _ := validated(t, byoktest.WithClock(func() time.Time { return at }))
+	id := createKey(t, srv, awsBody)
+	_, b := call(t, srv, http.MethodGet, "/byok/v1/keys/"+id, "")
+	for _, field := range []string{`"created_at":"2026-03-20T16:30:00Z"`, `"updated_at":"2026-03-20T16:30:00Z"`, `"since":"2026-03-20T16:30:00Z"`} {
+		assert.Contains(t, string(b), field)
+	}
 }

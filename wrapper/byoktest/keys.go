@@ -123,15 +123,19 @@ func cloneDetails(d api.KeyDetails) api.KeyDetails {
 // keyURL returns the absolute URL of key id on base.
 func keyURL(base, id string) string { return base + itemPrefix + id }
 
+// wireTime is t as the API writes timestamps: in UTC, to the second.
+func wireTime(t time.Time) time.Time { return t.UTC().Truncate(time.Second) }
+
 // render turns a record into the API's Key as seen at now.
 func (h *Handler) render(r *record, base string, now time.Time) api.Key {
 	apiVersion, kind := api.KeyApiVersionByokv1, api.KeyKindKey
 	id, provider, state := r.id, providerOf(r.kind), r.state
 	self := keyURL(base, r.id)
 	crn := "crn://confluent.cloud/organization=" + h.org + "/key=" + r.id
-	created, updated := r.createdAt.UTC(), r.updatedAt.UTC()
+	// Timestamps are shown as the API shows them: UTC, whole seconds.
+	created, updated := wireTime(r.createdAt), wireTime(r.updatedAt)
 	v := h.cfg.validation.view(r, now)
-	val := &api.KeyValidation{Phase: v.phase, Since: v.since.UTC()}
+	val := &api.KeyValidation{Phase: v.phase, Since: wireTime(v.since)}
 	if v.message != "" {
 		val.Message = &v.message
 	}
