@@ -225,9 +225,19 @@ func safeRedirects(client *http.Client) *http.Client {
 	return &cp
 }
 
-// isLoopback reports whether host names the local machine.
+// isLoopback reports whether host certainly names the local machine: the
+// name "localhost" or a loopback IP address (127.0.0.0/8, ::1).
+//
+// Names under .localhost (RFC 6761) are not accepted. Go gives them no rule
+// of its own: its resolver looks them up in the hosts file and then asks DNS
+// like any other name (net/conf.go's isLocalhost only decides whether the
+// libc resolver's myhostname module is asked), so a DNS server may answer
+// any address; and http.ProxyFromEnvironment exempts only "localhost" and
+// loopback IP addresses from an HTTP proxy, so such a request would travel to
+// the proxy. "localhost" itself is resolved from the hosts file, which maps
+// it to loopback, and is never sent to a proxy.
 func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
+	if strings.EqualFold(host, "localhost") {
 		return true
 	}
 	ip := net.ParseIP(host)

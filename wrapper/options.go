@@ -85,8 +85,11 @@ func WithTokenSource(source func(context.Context) (string, error)) Option {
 
 // WithEndpoint sets the API endpoint, such as "https://api.confluent.cloud"
 // (the default). The URL may carry a path prefix. Plain http:// is refused
-// unless the host is a loopback address (localhost, 127.0.0.0/8, ::1) or
-// WithInsecureHTTP is given too. Credentials in the URL are refused.
+// unless the host is certainly the local machine ("localhost" or a loopback
+// IP address: 127.0.0.0/8, ::1) or WithInsecureHTTP is given too. Names under
+// .localhost, such as "api.localhost", are not taken as loopback: Go resolves
+// them through DNS and sends them to an HTTP proxy from the environment.
+// Credentials, a query or a fragment in the URL are refused.
 func WithEndpoint(endpoint string) Option {
 	return func(o *options) error {
 		o.endpoint = endpoint
@@ -206,6 +209,11 @@ func parseEndpoint(raw string, insecureHTTP bool) (string, error) {
 		return "", fmt.Errorf("endpoint %q has a query or fragment; %s", raw, expected)
 	case u.Scheme == "http" && !insecureHTTP && !isLoopback(u.Hostname()):
 		return "", fmt.Errorf("endpoint %q uses plain http on a host that is not loopback; use https, or WithInsecureHTTP to send credentials unencrypted", raw)
+	}
+	if strings.EqualFold(u.Hostname(), "localhost") {
+		// The transport keeps only "localhost" in lower case away from a
+		// proxy (http.ProxyFromEnvironment compares it as written).
+		u.Host = "localhost" + strings.TrimPrefix(u.Host, u.Hostname())
 	}
 	return strings.TrimSuffix(u.String(), "/"), nil
 }
