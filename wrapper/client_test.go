@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/byokctl/byok/internal/testkit"
 	"github.com/byokctl/byok/wrapper"
 )
 
@@ -153,7 +154,7 @@ func TestUserAgent(t *testing.T) {
 		}
 		w.WriteHeader(http.StatusNoContent)
 	}))
-	if err := newClient(t, srv, newFakeClock(), wrapper.WithUserAgent("byokctl/1.2.0")).DeleteKey(context.Background(), "cck-1"); err != nil {
+	if err := newClient(t, srv, testkit.NewClock(), wrapper.WithUserAgent("byokctl/1.2.0")).DeleteKey(context.Background(), "cck-1"); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -172,7 +173,7 @@ func TestRedirectToAnotherHostDropsAuthorization(t *testing.T) {
 		}
 		http.Redirect(w, r, other.URL+r.URL.Path, http.StatusTemporaryRedirect)
 	}))
-	if _, err := newRawClient(t, srv, newFakeClock()).GetKey(context.Background(), "cck-1"); err != nil {
+	if _, err := newRawClient(t, srv, testkit.NewClock()).GetKey(context.Background(), "cck-1"); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := otherAuth.Load().(string); got != "" {
@@ -188,7 +189,7 @@ func TestRedirectFromHTTPSToHTTPRefused(t *testing.T) {
 	}))
 	t.Cleanup(tlsSrv.Close)
 	c, err := wrapper.New(wrapper.WithAPIKey(testKey, testSecret), wrapper.WithEndpoint(tlsSrv.URL),
-		wrapper.WithHTTPClient(tlsSrv.Client()), wrapper.WithClock(newFakeClock()))
+		wrapper.WithHTTPClient(tlsSrv.Client()), wrapper.WithClock(testkit.NewClock()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,7 +206,7 @@ func TestDebugLogRedactsAuthorization(t *testing.T) {
 	var buf bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	s := &script{t: t, steps: []func(http.ResponseWriter){status(503), ok(t, "aws.json")}}
-	c := newClient(t, serve(t, s), newFakeClock(), wrapper.WithLogger(logger))
+	c := newClient(t, serve(t, s), testkit.NewClock(), wrapper.WithLogger(logger))
 	if _, err := c.GetKey(context.Background(), "cck-1"); err != nil {
 		t.Fatal(err)
 	}
@@ -241,7 +242,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 	} {
 		s := &script{t: t, steps: steps}
 		srv := serve(t, s)
-		c, err := wrapper.New(auth, wrapper.WithEndpoint(srv.URL), wrapper.WithClock(newFakeClock()), wrapper.WithLogger(logger),
+		c, err := wrapper.New(auth, wrapper.WithEndpoint(srv.URL), wrapper.WithClock(testkit.NewClock()), wrapper.WithLogger(logger),
 			wrapper.WithRetryPolicy(wrapper.RetryPolicy{MaxAttempts: 2}))
 		if err != nil {
 			t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/byokctl/byok/internal/testkit"
 	"github.com/byokctl/byok/wrapper"
 )
 
@@ -90,7 +91,7 @@ func TestEveryDocumentedStatusMapsToItsSentinel(t *testing.T) {
 					}
 					writeJSON(w, status, body)
 				}))
-				err := op.call(context.Background(), newClient(t, srv, newFakeClock(), wrapper.WithoutRetries()))
+				err := op.call(context.Background(), newClient(t, srv, testkit.NewClock(), wrapper.WithoutRetries()))
 				for _, s := range sentinels {
 					if want := errors.Is(sentinelOf(status), s); errors.Is(err, s) != want {
 						t.Errorf("errors.Is(err, %v) = %v, want %v", s, !want, want)
@@ -138,7 +139,7 @@ func TestAPIErrorMessage(t *testing.T) {
 		w.Header().Set("X-Request-Id", "req-422")
 		writeJSON(w, http.StatusUnprocessableEntity, testdata(t, "failure-422.json"))
 	}))
-	_, err := newClient(t, srv, newFakeClock()).UpdateKey(context.Background(), "cck-1", wrapper.UpdateKeyRequest{DisplayName: "x"})
+	_, err := newClient(t, srv, testkit.NewClock()).UpdateKey(context.Background(), "cck-1", wrapper.UpdateKeyRequest{DisplayName: "x"})
 	want := "byok: PATCH /byok/v1/keys/cck-1: 422 Unprocessable Entity: Validation Failed: key.key_arn is not a valid AWS KMS key ARN. (at /key/key_arn) (+2 more) (request id req-422)"
 	if err == nil || err.Error() != want {
 		t.Errorf("Error() =\n %v\nwant\n %s", err, want)
@@ -184,7 +185,7 @@ func TestNonJSONErrorBodies(t *testing.T) {
 				w.WriteHeader(tc.status)
 				_, _ = w.Write(tc.body)
 			}))
-			_, err := newRawClient(t, srv, newFakeClock(), wrapper.WithoutRetries()).GetKey(context.Background(), "cck-1")
+			_, err := newRawClient(t, srv, testkit.NewClock(), wrapper.WithoutRetries()).GetKey(context.Background(), "cck-1")
 			var apiErr *wrapper.APIError
 			if !errors.As(err, &apiErr) || apiErr.StatusCode != tc.status {
 				t.Fatalf("got %v, want an *APIError with status %d", err, tc.status)
@@ -227,7 +228,7 @@ func TestResponseTooLarge(t *testing.T) {
 			w.WriteHeader(tc.status)
 			_, _ = w.Write(big)
 		}))
-		_, err := newRawClient(t, srv, newFakeClock(), wrapper.WithoutRetries()).GetKey(context.Background(), "cck-1")
+		_, err := newRawClient(t, srv, testkit.NewClock(), wrapper.WithoutRetries()).GetKey(context.Background(), "cck-1")
 		if !tc.check(err) {
 			t.Errorf("status %d: got %v", tc.status, err)
 		}

@@ -1,17 +1,16 @@
 package wrapper_test
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/byokctl/byok/internal/contract"
+	"github.com/byokctl/byok/internal/testkit"
 	"github.com/byokctl/byok/wrapper"
 )
 
@@ -20,40 +19,6 @@ const (
 	testKey    = "TESTKEY0123456789"
 	testSecret = "s3cr3t-MUST-NOT-LEAK-7f9a2c"
 )
-
-// fakeClock records the waits asked of it and returns at once.
-type fakeClock struct {
-	mu     sync.Mutex
-	now    time.Time
-	sleeps []time.Duration
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{now: time.Date(2024, 3, 20, 15, 30, 0, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.sleeps = append(c.sleeps, d)
-	c.now = c.now.Add(d)
-	return nil
-}
-
-func (c *fakeClock) Sleeps() []time.Duration {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return append([]time.Duration(nil), c.sleeps...)
-}
 
 // validator returns the contract validator of the test. Under make test it
 // records the (operation, status) pairs it saw for make contract.
@@ -72,7 +37,7 @@ func serve(t *testing.T, h http.Handler) *httptest.Server {
 
 // newClient returns a client of srv whose exchanges go through the
 // contract validator, with a fake clock.
-func newClient(t *testing.T, srv *httptest.Server, clock *fakeClock, opts ...wrapper.Option) *wrapper.Client {
+func newClient(t *testing.T, srv *httptest.Server, clock *testkit.Clock, opts ...wrapper.Option) *wrapper.Client {
 	t.Helper()
 	base := []wrapper.Option{
 		wrapper.WithAPIKey(testKey, testSecret),
@@ -89,7 +54,7 @@ func newClient(t *testing.T, srv *httptest.Server, clock *fakeClock, opts ...wra
 
 // newRawClient is newClient without the contract validator, for exchanges
 // that break the spec on purpose.
-func newRawClient(t *testing.T, srv *httptest.Server, clock *fakeClock, opts ...wrapper.Option) *wrapper.Client {
+func newRawClient(t *testing.T, srv *httptest.Server, clock *testkit.Clock, opts ...wrapper.Option) *wrapper.Client {
 	t.Helper()
 	base := []wrapper.Option{
 		wrapper.WithAPIKey(testKey, testSecret),

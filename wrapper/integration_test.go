@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/byokctl/byok/internal/testkit"
 	"github.com/byokctl/byok/wrapper"
 	"github.com/byokctl/byok/wrapper/byoktest"
 )
@@ -50,7 +51,7 @@ func requests(t *testing.T, srv *byoktest.Server, want int) []byoktest.Request {
 
 func TestLifecycleAgainstFake(t *testing.T) {
 	srv := byoktest.NewServer(t, byoktest.WithValidation(byoktest.Validation{Reads: 3}))
-	clock := newFakeClock()
+	clock := testkit.NewClock()
 	c := fakeClient(t, srv, clock)
 	ctx := context.Background()
 
@@ -129,7 +130,7 @@ func TestPagingAgainstFake(t *testing.T) {
 			want = append(want, *k.Id)
 		}
 	}
-	c := fakeClient(t, srv, newFakeClock())
+	c := fakeClient(t, srv, testkit.NewClock())
 	var got []string
 	for k, err := range c.Keys(context.Background(), wrapper.ListKeysOptions{Provider: wrapper.ProviderAWS, State: wrapper.StateAvailable, PageSize: 7}) {
 		if err != nil {
@@ -161,7 +162,7 @@ func TestFaultsAgainstFake(t *testing.T) {
 		if err := srv.FailNext(1, byoktest.FaultDropResponse, byoktest.OpCreate); err != nil {
 			t.Fatal(err)
 		}
-		_, err := fakeClient(t, srv, newFakeClock()).CreateKey(ctx, aws)
+		_, err := fakeClient(t, srv, testkit.NewClock()).CreateKey(ctx, aws)
 		if n := len(requests(t, srv, 1)); !errors.Is(err, wrapper.ErrOutcomeUnknown) || srv.Len() != 1 || n != 1 {
 			t.Errorf("got %v with %d keys after %d requests; want ErrOutcomeUnknown, 1, 1", err, srv.Len(), n)
 		}
@@ -171,7 +172,7 @@ func TestFaultsAgainstFake(t *testing.T) {
 		if err := srv.FailNext(1, byoktest.FaultReset, byoktest.OpCreate); err != nil {
 			t.Fatal(err)
 		}
-		_, err := fakeClient(t, srv, newFakeClock()).CreateKey(ctx, aws)
+		_, err := fakeClient(t, srv, testkit.NewClock()).CreateKey(ctx, aws)
 		if n := len(requests(t, srv, 1)); !errors.Is(err, wrapper.ErrOutcomeUnknown) || n != 1 {
 			t.Errorf("got %v after %d requests", err, n)
 		}
@@ -182,7 +183,7 @@ func TestFaultsAgainstFake(t *testing.T) {
 		if err := srv.FailNext(1, byoktest.FaultDropResponse, byoktest.OpDelete); err != nil {
 			t.Fatal(err)
 		}
-		if err := fakeClient(t, srv, newFakeClock()).DeleteKey(ctx, id); err != nil {
+		if err := fakeClient(t, srv, testkit.NewClock()).DeleteKey(ctx, id); err != nil {
 			t.Errorf("got %v, want success (404 after an unknown outcome)", err)
 		}
 		if n := len(requests(t, srv, 2)); srv.Len() != 0 || n != 2 {
@@ -196,7 +197,7 @@ func TestFaultsAgainstFake(t *testing.T) {
 			if err := srv.FailNext(3, mode, byoktest.OpGet); err != nil {
 				t.Fatal(err)
 			}
-			clock := newFakeClock()
+			clock := testkit.NewClock()
 			k, err := fakeClient(t, srv, clock).GetKey(ctx, id)
 			if err != nil || k.ID != id {
 				t.Fatalf("got %v, %v", k, err)
@@ -211,7 +212,7 @@ func TestFaultsAgainstFake(t *testing.T) {
 		if err := srv.FailNext(1, byoktest.FaultHTML, byoktest.OpList); err != nil {
 			t.Fatal(err)
 		}
-		_, err := fakeClient(t, srv, newFakeClock(), wrapper.WithoutRetries()).ListKeys(ctx, wrapper.ListKeysOptions{})
+		_, err := fakeClient(t, srv, testkit.NewClock(), wrapper.WithoutRetries()).ListKeys(ctx, wrapper.ListKeysOptions{})
 		var apiErr *wrapper.APIError
 		if !errors.As(err, &apiErr) || apiErr.StatusCode != 502 || !strings.Contains(apiErr.Body, "<") || len(apiErr.Body) > 520 || !errors.Is(err, wrapper.ErrServer) {
 			t.Errorf("got %#v", err)
@@ -223,7 +224,7 @@ func TestEveryDocumentedStatusAgainstFake(t *testing.T) {
 	ctx := context.Background()
 	srv := byoktest.NewServer(t)
 	id := srv.Seed(1)[0]
-	c := fakeClient(t, srv, newFakeClock(), wrapper.WithoutRetries())
+	c := fakeClient(t, srv, testkit.NewClock(), wrapper.WithoutRetries())
 	calls := map[byoktest.Operation]func() error{
 		byoktest.OpList: func() error { _, err := c.ListKeys(ctx, wrapper.ListKeysOptions{}); return err },
 		byoktest.OpCreate: func() error {
@@ -253,7 +254,7 @@ func TestEveryDocumentedStatusAgainstFake(t *testing.T) {
 }
 
 func TestRateLimitAgainstFake(t *testing.T) {
-	clock := newFakeClock()
+	clock := testkit.NewClock()
 	srv := byoktest.NewServer(t, byoktest.WithRateLimit(3, 10*time.Second), byoktest.WithClock(clock.Now))
 	id := srv.Seed(1)[0]
 	c := fakeClient(t, srv, clock)

@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/byokctl/byok/internal/testkit"
 	"github.com/byokctl/byok/wrapper"
 )
 
@@ -36,7 +37,7 @@ func TestGetKey(t *testing.T) {
 		expectRequest(t, r, http.MethodGet, "/byok/v1/keys/cck-1a2b3")
 		writeJSON(w, http.StatusOK, body)
 	}))
-	k, err := newClient(t, srv, newFakeClock()).GetKey(context.Background(), "cck-1a2b3")
+	k, err := newClient(t, srv, testkit.NewClock()).GetKey(context.Background(), "cck-1a2b3")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +91,7 @@ func TestCreateKeyVariants(t *testing.T) {
 				w.Header().Set("Location", "https://api.confluent.cloud/byok/v1/keys/"+str(generic(t, answer), "id"))
 				writeJSON(w, http.StatusCreated, answer)
 			}))
-			k, err := newClient(t, srv, newFakeClock()).CreateKey(context.Background(), wrapper.CreateKeyRequest{DisplayName: "my key", Key: tc.material})
+			k, err := newClient(t, srv, testkit.NewClock()).CreateKey(context.Background(), wrapper.CreateKeyRequest{DisplayName: "my key", Key: tc.material})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -102,7 +103,7 @@ func TestCreateKeyVariants(t *testing.T) {
 func TestCreateKeyRefusedBeforeSending(t *testing.T) {
 	var requests atomic.Int32
 	srv := serve(t, http.HandlerFunc(func(http.ResponseWriter, *http.Request) { requests.Add(1) }))
-	c := newClient(t, srv, newFakeClock())
+	c := newClient(t, srv, testkit.NewClock())
 	for _, tc := range []struct {
 		key  wrapper.KeyMaterial
 		want string
@@ -135,7 +136,7 @@ func TestUpdateKey(t *testing.T) {
 		}
 		writeJSON(w, http.StatusOK, answer)
 	}))
-	c := newClient(t, srv, newFakeClock())
+	c := newClient(t, srv, testkit.NewClock())
 	k, err := c.UpdateKey(context.Background(), "cck-7e8f9", wrapper.UpdateKeyRequest{DisplayName: "analytics"})
 	if err != nil {
 		t.Fatal(err)
@@ -154,7 +155,7 @@ func TestDeleteKey(t *testing.T) {
 		w.Header().Set("X-Request-Id", "req-del")
 		w.WriteHeader(http.StatusNoContent)
 	}))
-	if err := newClient(t, srv, newFakeClock()).DeleteKey(context.Background(), "cck-1a2b3"); err != nil {
+	if err := newClient(t, srv, testkit.NewClock()).DeleteKey(context.Background(), "cck-1a2b3"); err != nil {
 		t.Fatal(err)
 	}
 	if deletes.Load() != 1 {
@@ -165,7 +166,7 @@ func TestDeleteKey(t *testing.T) {
 func TestEmptyOrDotIDRefusedBeforeSending(t *testing.T) {
 	var requests atomic.Int32
 	srv := serve(t, http.HandlerFunc(func(http.ResponseWriter, *http.Request) { requests.Add(1) }))
-	c := newClient(t, srv, newFakeClock())
+	c := newClient(t, srv, testkit.NewClock())
 	ctx := context.Background()
 	for _, id := range []string{"", ".", ".."} {
 		calls := map[string]error{}
@@ -198,7 +199,7 @@ func TestIDsArePathEscaped(t *testing.T) {
 		fault(w, "not found for any id")
 		writeJSON(w, http.StatusNotFound, testdata(t, "failure-404.json"))
 	}))
-	c := newRawClient(t, srv, newFakeClock())
+	c := newRawClient(t, srv, testkit.NewClock())
 	for _, id := range ids {
 		_, err := c.GetKey(context.Background(), id)
 		if !errors.Is(err, wrapper.ErrNotFound) {
@@ -218,7 +219,7 @@ func TestBasicAuthHeader(t *testing.T) {
 		}
 		w.WriteHeader(http.StatusNoContent)
 	}))
-	if err := newClient(t, srv, newFakeClock()).DeleteKey(context.Background(), "cck-1"); err != nil {
+	if err := newClient(t, srv, testkit.NewClock()).DeleteKey(context.Background(), "cck-1"); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -234,7 +235,7 @@ func TestSuccessBodyNotAKey(t *testing.T) {
 				fault(w, "bad body")
 				writeJSON(w, http.StatusOK, []byte(body))
 			}))
-			_, err := newRawClient(t, srv, newFakeClock()).GetKey(context.Background(), "cck-1")
+			_, err := newRawClient(t, srv, testkit.NewClock()).GetKey(context.Background(), "cck-1")
 			if err == nil || !strings.Contains(err.Error(), "get key cck-1: decoding the 200 answer (request id req-bad-body)") {
 				t.Errorf("got %v", err)
 			}

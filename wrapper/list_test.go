@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/byokctl/byok/internal/testkit"
 	"github.com/byokctl/byok/wrapper"
 )
 
@@ -26,7 +27,7 @@ func TestListKeysPage100(t *testing.T) {
 		w.Header().Set("X-RateLimit-Reset", "0.25")
 		writeJSON(w, http.StatusOK, body)
 	}))
-	page, err := newClient(t, srv, newFakeClock()).ListKeys(context.Background(), wrapper.ListKeysOptions{PageSize: 100})
+	page, err := newClient(t, srv, testkit.NewClock()).ListKeys(context.Background(), wrapper.ListKeysOptions{PageSize: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +60,7 @@ func TestListKeysFiltersSent(t *testing.T) {
 		}
 		writeJSON(w, http.StatusOK, []byte(`{"api_version":"byok/v1","kind":"KeyList","metadata":{},"data":[]}`))
 	}))
-	page, err := newClient(t, srv, newFakeClock()).ListKeys(context.Background(), wrapper.ListKeysOptions{
+	page, err := newClient(t, srv, testkit.NewClock()).ListKeys(context.Background(), wrapper.ListKeysOptions{
 		DisplayName: "billing & more", Provider: wrapper.ProviderAWS, State: wrapper.StateInUse,
 		ValidationPhase: wrapper.PhaseValid, ValidationRegion: "us-west-2", Key: "arn:aws:kms",
 		PageSize: 7, PageToken: "tok=1&x",
@@ -75,7 +76,7 @@ func TestListKeysFiltersSent(t *testing.T) {
 func TestListKeysPageSizeChecked(t *testing.T) {
 	var requests atomic.Int32
 	srv := serve(t, http.HandlerFunc(func(http.ResponseWriter, *http.Request) { requests.Add(1) }))
-	c := newClient(t, srv, newFakeClock())
+	c := newClient(t, srv, testkit.NewClock())
 	for _, n := range []int{-1, 101, 500} {
 		if _, err := c.ListKeys(context.Background(), wrapper.ListKeysOptions{PageSize: n}); err == nil || !strings.Contains(err.Error(), "expected 1 to 100") {
 			t.Errorf("PageSize %d: %v", n, err)
@@ -97,7 +98,7 @@ func TestListKeysUnknownKind(t *testing.T) {
 		fault(w, "a kind newer than the spec")
 		writeJSON(w, http.StatusOK, body)
 	}))
-	c := newRawClient(t, srv, newFakeClock())
+	c := newRawClient(t, srv, testkit.NewClock())
 	page, err := c.ListKeys(context.Background(), wrapper.ListKeysOptions{})
 	if err != nil {
 		t.Fatalf("an unknown kind failed the list: %v", err)
@@ -131,7 +132,7 @@ func TestListKeysMalformedKeyAlone(t *testing.T) {
 		fault(w, "malformed keys")
 		writeJSON(w, http.StatusOK, body)
 	}))
-	c := newRawClient(t, srv, newFakeClock())
+	c := newRawClient(t, srv, testkit.NewClock())
 	page, err := c.ListKeys(context.Background(), wrapper.ListKeysOptions{})
 	if page == nil || len(page.Keys) != 2 {
 		t.Fatalf("page %+v: want the 2 good keys", page)
@@ -197,7 +198,7 @@ func TestKeysAllPagesWithFilters(t *testing.T) {
 	filters := url.Values{"provider": {"AWS"}, "validation_phase": {"VALID"}, "page_size": {"2"}}
 	srv := serve(t, pagedServer(t, 4, &requests, filters))
 	var ids []string
-	for k, err := range newClient(t, srv, newFakeClock()).Keys(context.Background(), wrapper.ListKeysOptions{Provider: wrapper.ProviderAWS, ValidationPhase: wrapper.PhaseValid, PageSize: 2}) {
+	for k, err := range newClient(t, srv, testkit.NewClock()).Keys(context.Background(), wrapper.ListKeysOptions{Provider: wrapper.ProviderAWS, ValidationPhase: wrapper.PhaseValid, PageSize: 2}) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -215,7 +216,7 @@ func TestKeysAllPagesWithFilters(t *testing.T) {
 func TestKeysDefaultPageSize100(t *testing.T) {
 	var requests atomic.Int32
 	srv := serve(t, pagedServer(t, 1, &requests, url.Values{"page_size": {"100"}}))
-	for _, err := range newClient(t, srv, newFakeClock()).Keys(context.Background(), wrapper.ListKeysOptions{}) {
+	for _, err := range newClient(t, srv, testkit.NewClock()).Keys(context.Background(), wrapper.ListKeysOptions{}) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -229,7 +230,7 @@ func TestKeysBreakStopsFetching(t *testing.T) {
 	var requests atomic.Int32
 	srv := serve(t, pagedServer(t, 10, &requests, nil))
 	seen := 0
-	for _, err := range newClient(t, srv, newFakeClock()).Keys(context.Background(), wrapper.ListKeysOptions{PageSize: 2}) {
+	for _, err := range newClient(t, srv, testkit.NewClock()).Keys(context.Background(), wrapper.ListKeysOptions{PageSize: 2}) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -258,7 +259,7 @@ func TestKeysRepeatedPageToken(t *testing.T) {
 	}))
 	var ids []string
 	var errs []error
-	for k, err := range newClient(t, srv, newFakeClock()).Keys(context.Background(), wrapper.ListKeysOptions{}) {
+	for k, err := range newClient(t, srv, testkit.NewClock()).Keys(context.Background(), wrapper.ListKeysOptions{}) {
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -283,7 +284,7 @@ func TestKeysErrorOnceThenEnds(t *testing.T) {
 		writeJSON(w, http.StatusForbidden, testdata(t, "failure-403.json"))
 	}))
 	var errs []error
-	for _, err := range newClient(t, srv, newFakeClock()).Keys(context.Background(), wrapper.ListKeysOptions{}) {
+	for _, err := range newClient(t, srv, testkit.NewClock()).Keys(context.Background(), wrapper.ListKeysOptions{}) {
 		errs = append(errs, err)
 	}
 	if len(errs) != 1 || !errors.Is(errs[0], wrapper.ErrForbidden) {
@@ -298,7 +299,7 @@ func TestListNextLinkWithoutToken(t *testing.T) {
 	srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, []byte(`{"api_version":"byok/v1","kind":"KeyList","metadata":{"next":"https://api.confluent.cloud/byok/v1/keys?page_size=5"},"data":[]}`))
 	}))
-	_, err := newClient(t, srv, newFakeClock()).ListKeys(context.Background(), wrapper.ListKeysOptions{})
+	_, err := newClient(t, srv, testkit.NewClock()).ListKeys(context.Background(), wrapper.ListKeysOptions{})
 	if err == nil || !strings.Contains(err.Error(), "has no page_token") {
 		t.Errorf("got %v", err)
 	}
@@ -309,7 +310,7 @@ func TestListKeysPageNotJSON(t *testing.T) {
 		fault(w, "broken body")
 		writeJSON(w, http.StatusOK, []byte(`{"data": 5}`))
 	}))
-	_, err := newRawClient(t, srv, newFakeClock()).ListKeys(context.Background(), wrapper.ListKeysOptions{})
+	_, err := newRawClient(t, srv, testkit.NewClock()).ListKeys(context.Background(), wrapper.ListKeysOptions{})
 	if err == nil || !strings.Contains(err.Error(), "list keys: decoding the 200 answer") {
 		t.Errorf("got %v", err)
 	}

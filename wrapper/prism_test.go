@@ -15,6 +15,7 @@ import (
 
 	"github.com/byokctl/byok/internal/contract"
 	"github.com/byokctl/byok/internal/contract/prism"
+	"github.com/byokctl/byok/internal/testkit"
 	"github.com/byokctl/byok/openapi"
 	"github.com/byokctl/byok/wrapper"
 )
@@ -77,7 +78,7 @@ func newPrismAPIWithSecret(t *testing.T, v *contract.Validator, secret string, o
 		wrapper.WithAPIKey(ep.APIKey, secret),
 		wrapper.WithEndpoint(ep.URL),
 		wrapper.WithHTTPClient(&http.Client{Transport: transport, Timeout: 10 * time.Second}),
-		wrapper.WithClock(newFakeClock()),
+		wrapper.WithClock(testkit.NewClock()),
 	}
 	c, err := wrapper.New(append(base, opts...)...)
 	if err != nil {
@@ -121,22 +122,6 @@ func (a *prismAPI) deleteAtEnd(t *testing.T, id string) {
 	})
 }
 
-// uniqueMarker is a string no other test of the run uses: the test's name
-// and the time, in the characters a key ARN, an Azure key URL and a Cloud
-// KMS key id all accept.
-func uniqueMarker(t *testing.T) string {
-	name := strings.Map(func(r rune) rune {
-		switch {
-		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
-			return r
-		case r >= 'A' && r <= 'Z':
-			return r + 'a' - 'A'
-		}
-		return '-'
-	}, t.Name())
-	return fmt.Sprintf("%s-%d", name, time.Now().UnixNano())
-}
-
 // prismVariant is a key of one provider to create behind the proxy.
 type prismVariant struct {
 	name     string
@@ -173,7 +158,7 @@ func TestPrismKeyLifecycle(t *testing.T) {
 		t.Run(variant.name, func(t *testing.T) {
 			api := newPrismAPI(t, validator(t))
 			ctx := prismContext(t)
-			marker := uniqueMarker(t)
+			marker := testkit.Marker(t)
 			material := variant.material(marker)
 			name := "prism " + marker
 
@@ -269,7 +254,7 @@ func TestPrismListKeys(t *testing.T) {
 		listMock(ctx, t, api)
 		return
 	}
-	marker := uniqueMarker(t)
+	marker := testkit.Marker(t)
 	aws := prismVariants()[0]
 	gcp := prismVariants()[2]
 	keys := []*wrapper.Key{
@@ -391,7 +376,7 @@ func TestPrismErrors(t *testing.T) {
 	}
 	api := newPrismAPI(t, validator(t), wrapper.WithoutRetries())
 	ctx := prismContext(t)
-	marker := uniqueMarker(t)
+	marker := testkit.Marker(t)
 	req := wrapper.CreateKeyRequest{Key: prismVariants()[0].material(marker)}
 	api.create(ctx, t, req)
 	_, err := api.client.CreateKey(ctx, req)

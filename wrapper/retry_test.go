@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/byokctl/byok/internal/contract"
+	"github.com/byokctl/byok/internal/testkit"
 	"github.com/byokctl/byok/wrapper"
 )
 
@@ -98,7 +99,7 @@ func TestRetryGETOnRetryableStatuses(t *testing.T) {
 	for _, code := range []int{429, 500, 502, 503, 504} {
 		t.Run(fmt.Sprint(code), func(t *testing.T) {
 			s := &script{t: t, steps: []func(http.ResponseWriter){status(code), ok(t, "aws.json")}}
-			clock := newFakeClock()
+			clock := testkit.NewClock()
 			if _, err := newClient(t, serve(t, s), clock).GetKey(context.Background(), "cck-1"); err != nil {
 				t.Fatal(err)
 			}
@@ -112,7 +113,7 @@ func TestRetryGETOnRetryableStatuses(t *testing.T) {
 func TestNoRetryOnOtherStatuses(t *testing.T) {
 	for _, code := range []int{400, 401, 403, 404, 409, 422, 501} {
 		s := &script{t: t, steps: []func(http.ResponseWriter){status(code), ok(t, "aws.json")}}
-		_, err := newRawClient(t, serve(t, s), newFakeClock()).GetKey(context.Background(), "cck-1")
+		_, err := newRawClient(t, serve(t, s), testkit.NewClock()).GetKey(context.Background(), "cck-1")
 		if err == nil || s.requests() != 1 {
 			t.Errorf("%d: %d requests, error %v; want 1 request and an error", code, s.requests(), err)
 		}
@@ -121,7 +122,7 @@ func TestNoRetryOnOtherStatuses(t *testing.T) {
 
 func TestRetryGETOnDroppedConnection(t *testing.T) {
 	s := &script{t: t, steps: []func(http.ResponseWriter){nil, nil, ok(t, "azure.json")}}
-	if _, err := newClient(t, serve(t, s), newFakeClock()).GetKey(context.Background(), "cck-1"); err != nil {
+	if _, err := newClient(t, serve(t, s), testkit.NewClock()).GetKey(context.Background(), "cck-1"); err != nil {
 		t.Fatal(err)
 	}
 	if s.requests() != 3 {
@@ -131,7 +132,7 @@ func TestRetryGETOnDroppedConnection(t *testing.T) {
 
 func TestRetryMaxAttemptsDefault4(t *testing.T) {
 	s := &script{t: t, steps: []func(http.ResponseWriter){status(503)}}
-	clock := newFakeClock()
+	clock := testkit.NewClock()
 	_, err := newClient(t, serve(t, s), clock).GetKey(context.Background(), "cck-1")
 	if !errors.Is(err, wrapper.ErrServer) {
 		t.Errorf("got %v, want ErrServer", err)
@@ -143,7 +144,7 @@ func TestRetryMaxAttemptsDefault4(t *testing.T) {
 
 func TestWithoutRetries(t *testing.T) {
 	s := &script{t: t, steps: []func(http.ResponseWriter){status(503), ok(t, "aws.json")}}
-	_, err := newClient(t, serve(t, s), newFakeClock(), wrapper.WithoutRetries()).GetKey(context.Background(), "cck-1")
+	_, err := newClient(t, serve(t, s), testkit.NewClock(), wrapper.WithoutRetries()).GetKey(context.Background(), "cck-1")
 	if !errors.Is(err, wrapper.ErrServer) || s.requests() != 1 {
 		t.Errorf("%d requests, error %v", s.requests(), err)
 	}
@@ -152,7 +153,7 @@ func TestWithoutRetries(t *testing.T) {
 func TestPOSTNotRetriedOnServerErrors(t *testing.T) {
 	for _, code := range []int{500, 502, 503, 504} {
 		s := &script{t: t, steps: []func(http.ResponseWriter){status(code), created(t)}}
-		err := createAWS(context.Background(), newClient(t, serve(t, s), newFakeClock()))
+		err := createAWS(context.Background(), newClient(t, serve(t, s), testkit.NewClock()))
 		if !errors.Is(err, wrapper.ErrServer) || s.requests() != 1 {
 			t.Errorf("%d: %d requests, error %v; want 1 request and ErrServer", code, s.requests(), err)
 		}
@@ -161,7 +162,7 @@ func TestPOSTNotRetriedOnServerErrors(t *testing.T) {
 
 func TestPOSTRetriedOn429WithBodyIntact(t *testing.T) {
 	s := &script{t: t, steps: []func(http.ResponseWriter){status(429, "Retry-After", "3"), status(429), created(t)}}
-	clock := newFakeClock()
+	clock := testkit.NewClock()
 	if err := createAWS(context.Background(), newClient(t, serve(t, s), clock)); err != nil {
 		t.Fatal(err)
 	}
@@ -181,7 +182,7 @@ func TestPOSTRetriedOn429WithBodyIntact(t *testing.T) {
 
 func TestPATCHBodyIntactOnRetry(t *testing.T) {
 	s := &script{t: t, steps: []func(http.ResponseWriter){status(502), nil, ok(t, "gcp.json")}}
-	_, err := newClient(t, serve(t, s), newFakeClock()).UpdateKey(context.Background(), "cck-1", wrapper.UpdateKeyRequest{DisplayName: "payments – eu"})
+	_, err := newClient(t, serve(t, s), testkit.NewClock()).UpdateKey(context.Background(), "cck-1", wrapper.UpdateKeyRequest{DisplayName: "payments – eu"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,7 +198,7 @@ func TestPATCHBodyIntactOnRetry(t *testing.T) {
 
 func TestPOSTSentWithoutAnswerIsOutcomeUnknown(t *testing.T) {
 	s := &script{t: t, steps: []func(http.ResponseWriter){nil, created(t)}}
-	err := createAWS(context.Background(), newClient(t, serve(t, s), newFakeClock()))
+	err := createAWS(context.Background(), newClient(t, serve(t, s), testkit.NewClock()))
 	if !errors.Is(err, wrapper.ErrOutcomeUnknown) {
 		t.Fatalf("got %v, want ErrOutcomeUnknown", err)
 	}
@@ -221,7 +222,7 @@ func TestPOSTRetriedAfterFailedDial(t *testing.T) {
 		return d.DialContext(ctx, network, addr)
 	}}
 	t.Cleanup(tr.CloseIdleConnections)
-	c, err := wrapper.New(wrapper.WithAPIKey(testKey, testSecret), wrapper.WithEndpoint(srv.URL), wrapper.WithClock(newFakeClock()),
+	c, err := wrapper.New(wrapper.WithAPIKey(testKey, testSecret), wrapper.WithEndpoint(srv.URL), wrapper.WithClock(testkit.NewClock()),
 		wrapper.WithHTTPClient(&http.Client{Transport: validator(t).Transport(t, tr)}))
 	if err != nil {
 		t.Fatal(err)
@@ -238,7 +239,7 @@ func TestDELETE404AfterUnknownOutcomeSucceeds(t *testing.T) {
 	for name, first := range map[string]func(http.ResponseWriter){"500": status(500), "503": status(503), "dropped": nil} {
 		t.Run(name, func(t *testing.T) {
 			s := &script{t: t, steps: []func(http.ResponseWriter){first, status(404)}}
-			if err := newClient(t, serve(t, s), newFakeClock()).DeleteKey(context.Background(), "cck-1"); err != nil {
+			if err := newClient(t, serve(t, s), testkit.NewClock()).DeleteKey(context.Background(), "cck-1"); err != nil {
 				t.Errorf("got %v, want success", err)
 			}
 			if s.requests() != 2 {
@@ -254,19 +255,19 @@ func TestDELETE404IsNotFoundOtherwise(t *testing.T) {
 		"after 429": {status(429), status(404)},
 	} {
 		s := &script{t: t, steps: steps}
-		err := newClient(t, serve(t, s), newFakeClock()).DeleteKey(context.Background(), "cck-1")
+		err := newClient(t, serve(t, s), testkit.NewClock()).DeleteKey(context.Background(), "cck-1")
 		if !errors.Is(err, wrapper.ErrNotFound) {
 			t.Errorf("%s: got %v, want ErrNotFound", name, err)
 		}
 	}
 	s := &script{t: t, steps: []func(http.ResponseWriter){nil, noContent}}
-	if err := newClient(t, serve(t, s), newFakeClock()).DeleteKey(context.Background(), "cck-1"); err != nil || s.requests() != 2 {
+	if err := newClient(t, serve(t, s), testkit.NewClock()).DeleteKey(context.Background(), "cck-1"); err != nil || s.requests() != 2 {
 		t.Errorf("dropped then 204: %v after %d requests", err, s.requests())
 	}
 }
 
 func TestRetryWaits(t *testing.T) {
-	now := newFakeClock().Now()
+	now := testkit.NewClock().Now()
 	for _, tc := range []struct {
 		name    string
 		headers []string
@@ -279,7 +280,7 @@ func TestRetryWaits(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := &script{t: t, steps: []func(http.ResponseWriter){status(429, tc.headers...), ok(t, "aws.json")}}
-			clock := newFakeClock()
+			clock := testkit.NewClock()
 			if _, err := newClient(t, serve(t, s), clock).GetKey(context.Background(), "cck-1"); err != nil {
 				t.Fatal(err)
 			}
@@ -296,7 +297,7 @@ func TestRetryBackoffFullJitter(t *testing.T) {
 	for range 10 {
 		// Remaining is not 0, so the reset is no reason to wait.
 		s := &script{t: t, steps: []func(http.ResponseWriter){status(503, "X-RateLimit-Remaining", "5", "X-RateLimit-Reset", "50")}}
-		clock := newFakeClock()
+		clock := testkit.NewClock()
 		_, _ = newClient(t, serve(t, s), clock, wrapper.WithRetryPolicy(policy)).GetKey(context.Background(), "cck-1")
 		sleeps := clock.Sleeps()
 		if len(sleeps) != 5 {
@@ -321,7 +322,7 @@ func TestRetryBackoffFullJitter(t *testing.T) {
 
 func TestRetryAfterLongerThanDeadlineReturnsAtOnce(t *testing.T) {
 	s := &script{t: t, steps: []func(http.ResponseWriter){status(429, "Retry-After", "30"), ok(t, "aws.json")}}
-	clock := newFakeClock()
+	clock := testkit.NewClock()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	start := time.Now()
@@ -340,7 +341,7 @@ func TestRetryAfterLongerThanDeadlineReturnsAtOnce(t *testing.T) {
 
 func TestBackoffLongerThanDeadlineReturnsAtOnce(t *testing.T) {
 	s := &script{t: t, steps: []func(http.ResponseWriter){status(503), ok(t, "aws.json")}}
-	clock := newFakeClock()
+	clock := testkit.NewClock()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	// The jittered back-off lies in [0, 1h]; it is shorter than 2s with a
@@ -357,7 +358,7 @@ func TestBackoffLongerThanDeadlineReturnsAtOnce(t *testing.T) {
 
 func TestServerDelayOverMaxReturnsAtOnce(t *testing.T) {
 	s := &script{t: t, steps: []func(http.ResponseWriter){status(429, "Retry-After", "120"), ok(t, "aws.json")}}
-	clock := newFakeClock()
+	clock := testkit.NewClock()
 	_, err := newClient(t, serve(t, s), clock).GetKey(context.Background(), "cck-1")
 	if !errors.Is(err, wrapper.ErrRateLimited) || len(clock.Sleeps()) != 0 || s.requests() != 1 {
 		t.Errorf("got %v after %d waits and %d requests", err, len(clock.Sleeps()), s.requests())
@@ -366,7 +367,7 @@ func TestServerDelayOverMaxReturnsAtOnce(t *testing.T) {
 
 // blockingClock's Sleep waits for the context, and reports that it began.
 type blockingClock struct {
-	fakeClock
+	*testkit.Clock
 	sleeping chan struct{}
 }
 
@@ -378,7 +379,7 @@ func (c *blockingClock) Sleep(ctx context.Context, _ time.Duration) error {
 
 func TestCancelDuringRetryWait(t *testing.T) {
 	s := &script{t: t, steps: []func(http.ResponseWriter){status(500), ok(t, "aws.json")}}
-	clock := &blockingClock{fakeClock: *newFakeClock(), sleeping: make(chan struct{})}
+	clock := &blockingClock{Clock: testkit.NewClock(), sleeping: make(chan struct{})}
 	c, err := wrapper.New(wrapper.WithAPIKey(testKey, testSecret), wrapper.WithEndpoint(serve(t, s).URL), wrapper.WithClock(clock))
 	if err != nil {
 		t.Fatal(err)
@@ -401,7 +402,7 @@ func TestCanceledContext(t *testing.T) {
 	s := &script{t: t, steps: []func(http.ResponseWriter){ok(t, "aws.json")}}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	c := newClient(t, serve(t, s), newFakeClock())
+	c := newClient(t, serve(t, s), testkit.NewClock())
 	_, err := c.GetKey(ctx, "cck-1")
 	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "get key cck-1") {
 		t.Errorf("got %v", err)
@@ -430,7 +431,7 @@ func TestTokenSourceAskedPerAttempt(t *testing.T) {
 		mu.Unlock()
 		s.ServeHTTP(w, r)
 	}))
-	c, err := wrapper.New(wrapper.WithTokenSource(source), wrapper.WithEndpoint(srv.URL), wrapper.WithClock(newFakeClock()))
+	c, err := wrapper.New(wrapper.WithTokenSource(source), wrapper.WithEndpoint(srv.URL), wrapper.WithClock(testkit.NewClock()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -445,7 +446,7 @@ func TestTokenSourceAskedPerAttempt(t *testing.T) {
 func TestTokenSourceErrorNotRetried(t *testing.T) {
 	s := &script{t: t, steps: []func(http.ResponseWriter){ok(t, "aws.json")}}
 	var calls atomic.Int32
-	c, err := wrapper.New(wrapper.WithEndpoint(serve(t, s).URL), wrapper.WithClock(newFakeClock()),
+	c, err := wrapper.New(wrapper.WithEndpoint(serve(t, s).URL), wrapper.WithClock(testkit.NewClock()),
 		wrapper.WithTokenSource(func(context.Context) (string, error) {
 			calls.Add(1)
 			return "", errors.New("token service down")
@@ -472,11 +473,11 @@ func cutBody(w http.ResponseWriter) {
 
 func TestBodyCutShort(t *testing.T) {
 	s := &script{t: t, steps: []func(http.ResponseWriter){cutBody, ok(t, "aws.json")}}
-	if _, err := newClient(t, serve(t, s), newFakeClock()).GetKey(context.Background(), "cck-1"); err != nil || s.requests() != 2 {
+	if _, err := newClient(t, serve(t, s), testkit.NewClock()).GetKey(context.Background(), "cck-1"); err != nil || s.requests() != 2 {
 		t.Errorf("GET: %v after %d requests; want a retry, then success", err, s.requests())
 	}
 	s = &script{t: t, steps: []func(http.ResponseWriter){cutBody, created(t)}}
-	err := createAWS(context.Background(), newClient(t, serve(t, s), newFakeClock()))
+	err := createAWS(context.Background(), newClient(t, serve(t, s), testkit.NewClock()))
 	if !errors.Is(err, wrapper.ErrOutcomeUnknown) || s.requests() != 1 {
 		t.Errorf("POST: %v after %d requests; want ErrOutcomeUnknown after 1", err, s.requests())
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/byokctl/byok/internal/testkit"
 	"github.com/byokctl/byok/wrapper"
 )
 
@@ -35,7 +36,7 @@ func phases(t *testing.T, requests *atomic.Int32, list ...string) http.Handler {
 func TestWaitForValidationValid(t *testing.T) {
 	var requests atomic.Int32
 	srv := serve(t, phases(t, &requests, "INITIALIZING", "INITIALIZING", "SOMETHING_NEW", "INITIALIZING", "VALID"))
-	clock := newFakeClock()
+	clock := testkit.NewClock()
 	var progress []wrapper.WaitProgress
 	k, err := newClient(t, srv, clock).WaitForValidation(context.Background(), "cck-1",
 		wrapper.WithPollInterval(time.Second, 4*time.Second),
@@ -73,7 +74,7 @@ func TestWaitForValidationValid(t *testing.T) {
 func TestWaitForValidationInvalid(t *testing.T) {
 	var requests atomic.Int32
 	srv := serve(t, phases(t, &requests, "INITIALIZING", "INVALID"))
-	_, err := newClient(t, srv, newFakeClock()).WaitForValidation(context.Background(), "cck-1")
+	_, err := newClient(t, srv, testkit.NewClock()).WaitForValidation(context.Background(), "cck-1")
 	if !errors.Is(err, wrapper.ErrKeyInvalid) {
 		t.Fatalf("got %v, want ErrKeyInvalid", err)
 	}
@@ -92,7 +93,7 @@ func TestWaitForValidationInvalid(t *testing.T) {
 func TestWaitForValidationDeadlineBeforeNextCheck(t *testing.T) {
 	var requests atomic.Int32
 	srv := serve(t, phases(t, &requests, "INITIALIZING"))
-	clock := newFakeClock()
+	clock := testkit.NewClock()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
 	_, err := newClient(t, srv, clock).WaitForValidation(ctx, "cck-1", wrapper.WithPollInterval(time.Minute, time.Minute))
@@ -107,8 +108,8 @@ func TestWaitForValidationDeadlineBeforeNextCheck(t *testing.T) {
 func TestWaitForValidationCanceled(t *testing.T) {
 	var requests atomic.Int32
 	srv := serve(t, phases(t, &requests, "INITIALIZING"))
-	clock := &blockingClock{fakeClock: *newFakeClock(), sleeping: make(chan struct{})}
-	c := newClient(t, srv, newFakeClock(), wrapper.WithClock(clock))
+	clock := &blockingClock{Clock: testkit.NewClock(), sleeping: make(chan struct{})}
+	c := newClient(t, srv, testkit.NewClock(), wrapper.WithClock(clock))
 	ctx, cancel := context.WithCancel(context.Background())
 	go func() {
 		<-clock.sleeping
@@ -124,7 +125,7 @@ func TestWaitForValidationNotFound(t *testing.T) {
 	srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusNotFound, testdata(t, "failure-404.json"))
 	}))
-	_, err := newClient(t, srv, newFakeClock()).WaitForValidation(context.Background(), "cck-1")
+	_, err := newClient(t, srv, testkit.NewClock()).WaitForValidation(context.Background(), "cck-1")
 	if !errors.Is(err, wrapper.ErrNotFound) {
 		t.Errorf("got %v", err)
 	}

@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/byokctl/byok/internal/testkit"
 )
 
 // TestDemo runs the demo end to end (against its own fake, seeded and on a
@@ -14,7 +16,7 @@ func TestDemo(t *testing.T) {
 	f := newFixture(t)
 	port := regexp.MustCompile(`http://127\.0\.0\.1:\d+`)
 
-	var out syncBuffer
+	var out testkit.SyncBuffer
 	ctx, cancel := context.WithTimeout(t.Context(), runTimeout)
 	defer cancel()
 	code := run(ctx, []string{"demo"}, f.system(nil, &out, &out))

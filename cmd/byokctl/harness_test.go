@@ -10,11 +10,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/byokctl/byok/internal/contract"
+	"github.com/byokctl/byok/internal/testkit"
 	"github.com/byokctl/byok/wrapper/byoktest"
 )
 
@@ -57,7 +57,7 @@ type fixture struct {
 	terminal bool
 	// clock is the client's clock: waits and back-off advance it instead
 	// of sleeping.
-	clock *testClock
+	clock *testkit.Clock
 	// fakeOptions are given to the fakes of serve and demo.
 	fakeOptions []byoktest.Option
 }
@@ -107,7 +107,7 @@ func newFixtureWith(t *testing.T, v *contract.Validator, opts ...byoktest.Option
 			envAPIKey:    testAPIKey,
 			envAPISecret: testAPISecret,
 		},
-		clock:       &testClock{now: testEpoch()},
+		clock:       testkit.NewClockAt(testEpoch()),
 		fakeOptions: append(deterministicFake(), contractMiddleware(t, v)),
 	}
 }
@@ -211,45 +211,4 @@ func firstDifference(want, got string) string {
 		}
 	}
 	return ""
-}
-
-// testClock is the client's clock in tests: Sleep advances the time at once.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Sleep(ctx context.Context, d time.Duration) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-	return nil
-}
-
-// syncBuffer is a bytes.Buffer safe for concurrent use, for output written
-// by a server's goroutines while the test reads it.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

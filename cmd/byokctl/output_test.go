@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/byokctl/byok/internal/testkit"
 	"github.com/byokctl/byok/wrapper"
 )
 
@@ -57,7 +58,7 @@ func TestListUndecodableKey(t *testing.T) {
 		_, _ = w.Write([]byte(page))
 	}))
 	t.Cleanup(srv.Close)
-	f := &fixture{t: t, clock: &testClock{now: testEpoch()}}
+	f := &fixture{t: t, clock: testkit.NewClockAt(testEpoch())}
 	r := f.runEnv(map[string]string{envEndpoint: srv.URL, envAPIKey: testAPIKey, envAPISecret: testAPISecret}, "list", "-o", "json")
 	expect(t, r, exitFailure)
 	if !strings.Contains(r.stdout, `"id": "cck-good"`) || strings.Contains(r.stdout, "cck-bad") {

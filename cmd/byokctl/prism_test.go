@@ -8,11 +8,11 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-	"time"
 
 	"sigs.k8s.io/yaml"
 
 	"github.com/byokctl/byok/internal/contract"
+	"github.com/byokctl/byok/internal/testkit"
 )
 
 // The TestPrism* tests run byokctl's flows against the API that `make
@@ -57,7 +57,7 @@ func newPrismCLI(t *testing.T) *prismCLI {
 				envAPIKey:    ep.APIKey,
 				envAPISecret: ep.APISecret,
 			},
-			clock: &testClock{now: testEpoch()},
+			clock: testkit.NewClockAt(testEpoch()),
 		},
 		ep: ep,
 	}
@@ -102,21 +102,6 @@ func (c *prismCLI) deleteAtEnd(id string) {
 	})
 }
 
-// prismMarker is a string no other test of the run uses: the test's name
-// and the time, in characters every key identifier accepts.
-func prismMarker(t *testing.T) string {
-	name := strings.Map(func(r rune) rune {
-		switch {
-		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
-			return r
-		case r >= 'A' && r <= 'Z':
-			return r + 'a' - 'A'
-		}
-		return '-'
-	}, t.Name())
-	return fmt.Sprintf("%s-%d", name, time.Now().UnixNano())
-}
-
 // prismProvider is how to create a key of one provider.
 type prismProvider struct {
 	name string
@@ -155,7 +140,7 @@ func TestPrismCLIKeyLifecycle(t *testing.T) {
 	for _, p := range prismProviders() {
 		t.Run(p.name, func(t *testing.T) {
 			c := newPrismCLI(t)
-			marker := prismMarker(t)
+			marker := testkit.Marker(t)
 			name := "prism cli " + marker
 
 			r := c.run(append(append([]string{"create"}, p.args(marker)...), "--display-name", name, "-o", "json")...)
@@ -226,7 +211,7 @@ func TestPrismCLIKeyLifecycle(t *testing.T) {
 // command.
 func TestPrismCLICreateWait(t *testing.T) {
 	c := newPrismCLI(t)
-	marker := prismMarker(t)
+	marker := testkit.Marker(t)
 	gcp := prismProviders()[2]
 	k := c.create(append(gcp.args(marker), "--wait")...)
 	assertKey(t, k, field(t, k, "id"), "", gcp.identifier(marker), "VALID")
@@ -239,7 +224,7 @@ func TestPrismCLICreateWait(t *testing.T) {
 // at once.
 func TestPrismCLIList(t *testing.T) {
 	c := newPrismCLI(t)
-	marker := prismMarker(t)
+	marker := testkit.Marker(t)
 	aws, azure := prismProviders()[0], prismProviders()[1]
 	var ids []string
 	for i, p := range []prismProvider{aws, aws, azure} {
@@ -300,7 +285,7 @@ func TestPrismCLIList(t *testing.T) {
 // refuses.
 func TestPrismCLIErrors(t *testing.T) {
 	c := newPrismCLI(t)
-	marker := prismMarker(t)
+	marker := testkit.Marker(t)
 	aws := prismProviders()[0]
 	c.create(aws.args(marker)...)
 

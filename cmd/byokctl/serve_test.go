@@ -8,12 +8,14 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/byokctl/byok/internal/testkit"
 )
 
 // served is a byokctl serve running in-process.
 type served struct {
 	url    string
-	stderr *syncBuffer
+	stderr *testkit.SyncBuffer
 	stop   func() int // cancels the context and returns the exit status
 }
 
@@ -21,8 +23,8 @@ type served struct {
 // stop is called.
 func startServe(t *testing.T, f *fixture, args ...string) *served {
 	t.Helper()
-	stderr := &syncBuffer{}
-	var stdout syncBuffer
+	stderr := &testkit.SyncBuffer{}
+	var stdout testkit.SyncBuffer
 	sys := f.system(nil, &stdout, stderr)
 	addrs := make(chan net.Addr, 1)
 	sys.listen = func(ctx context.Context, addr string) (net.Listener, error) {

@@ -1,37 +1,16 @@
 package contract
 
 import (
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 
+	"github.com/byokctl/byok/internal/testkit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-// reporter collects what a Validator reports instead of failing the test.
-type reporter struct {
-	mu   sync.Mutex
-	msgs []string
-}
-
-func (r *reporter) Helper() {}
-
-func (r *reporter) Errorf(format string, args ...any) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.msgs = append(r.msgs, fmt.Sprintf(format, args...))
-}
-
-func (r *reporter) messages() []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]string(nil), r.msgs...)
-}
 
 // answer is a handler that answers every request with status and body.
 func answer(status int, body string) http.Handler {
@@ -67,16 +46,16 @@ func TestTransport(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			srv := httptest.NewServer(answer(c.status, c.body))
 			defer srv.Close()
-			r := &reporter{}
+			r := &testkit.Reporter{}
 			client := &http.Client{Transport: newValidator(t).Transport(r, nil)}
 			got := get(t, client, srv.URL+"/byok/v1/keys/cck-1")
 			assert.Equal(t, c.body, got, "the client still reads the whole body")
 			if c.want == "" {
-				assert.Empty(t, r.messages())
+				assert.Empty(t, r.Messages())
 				return
 			}
-			require.Len(t, r.messages(), 1)
-			assert.Contains(t, r.messages()[0], c.want)
+			require.Len(t, r.Messages(), 1)
+			assert.Contains(t, r.Messages()[0], c.want)
 		})
 	}
 }
@@ -84,13 +63,13 @@ func TestTransport(t *testing.T) {
 func TestTransportChecksTheRequest(t *testing.T) {
 	srv := httptest.NewServer(answer(201, strings.Replace(key("AWS", "AVAILABLE", "INITIALIZING"), `"id":"cck-1"`, `"id":"cck-2"`, 1)))
 	defer srv.Close()
-	r := &reporter{}
+	r := &testkit.Reporter{}
 	client := &http.Client{Transport: newValidator(t).Transport(r, srv.Client().Transport)}
 	resp, err := client.Post(srv.URL+"/byok/v1/keys", "application/json", strings.NewReader(`{"key":{"kind":"GcpKey"}}`))
 	require.NoError(t, err)
 	require.NoError(t, resp.Body.Close())
-	require.Len(t, r.messages(), 1)
-	assert.Contains(t, r.messages()[0], `createByokV1Key POST /byok/v1/keys -> 201: the request violates the spec
+	require.Len(t, r.Messages(), 1)
+	assert.Contains(t, r.Messages()[0], `createByokV1Key POST /byok/v1/keys -> 201: the request violates the spec
     request body /key/key_id: property "key_id" is missing`)
 }
 
@@ -104,23 +83,23 @@ func TestMiddleware(t *testing.T) {
 		"a wrong type":    {200, `{"api_version":"byok/v1","kind":"Key","id":true}`, "response body /id: value must be a string (got true)"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			r := &reporter{}
+			r := &testkit.Reporter{}
 			srv := httptest.NewServer(newValidator(t).Middleware(r, answer(c.status, c.body)))
 			defer srv.Close()
 			assert.Equal(t, c.body, get(t, srv.Client(), srv.URL+"/byok/v1/keys/cck-1"), "the client gets what the handler wrote")
 			srv.Close() // the handler has returned: its report is in
 			if c.want == "" {
-				assert.Empty(t, r.messages())
+				assert.Empty(t, r.Messages())
 				return
 			}
-			require.Len(t, r.messages(), 1)
-			assert.Contains(t, r.messages()[0], c.want)
+			require.Len(t, r.Messages(), 1)
+			assert.Contains(t, r.Messages()[0], c.want)
 		})
 	}
 }
 
 func TestMiddlewareSkipsAnInjectedFault(t *testing.T) {
-	r := &reporter{}
+	r := &testkit.Reporter{}
 	v := newValidator(t)
 	h := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set(FaultHeader, "bad-json")
@@ -131,6 +110,6 @@ func TestMiddlewareSkipsAnInjectedFault(t *testing.T) {
 	defer srv.Close()
 	assert.Equal(t, `{"id":`, get(t, srv.Client(), srv.URL+"/byok/v1/keys/cck-1"))
 	srv.Close()
-	assert.Empty(t, r.messages())
+	assert.Empty(t, r.Messages())
 	assert.Empty(t, v.Counts())
 }

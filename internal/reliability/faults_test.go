@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/byokctl/byok/internal/testkit"
 	"github.com/byokctl/byok/wrapper"
 	"github.com/byokctl/byok/wrapper/byoktest"
 )
@@ -59,7 +60,7 @@ func TestListUnderFaults(t *testing.T) {
 	defer cancel()
 
 	// The reference: the same listing without faults.
-	reference, err := listIDs(ctx, client(t, srv, newProbe(t, 1), newClock()), pageSize, total)
+	reference, err := listIDs(ctx, client(t, srv, newProbe(t, 1), testkit.NewClock()), pageSize, total)
 	if err != nil || !slices.Equal(reference, seeded) {
 		t.Fatalf("without faults: %d keys, %v; want the %d seeded keys in order", len(reference), err, total)
 	}
@@ -69,7 +70,7 @@ func TestListUnderFaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv.ClearRequests()
-	p, clk := newProbe(t, 1), newClock()
+	p, clk := newProbe(t, 1), testkit.NewClock()
 	got, err := listIDs(ctx, client(t, srv, p, clk, wrapper.WithRetryPolicy(patientPolicy())), pageSize, total)
 	if err != nil {
 		t.Fatalf("under faults, after %d keys: %v", len(got), err)
@@ -176,7 +177,7 @@ func TestConcurrentCreatesUnderLostResponses(t *testing.T) {
 		Operations: []byoktest.Operation{byoktest.OpCreate},
 	}))
 	p := newProbe(t, 0) // as many connections as the goroutines need
-	c := client(t, srv, p, newClock(), wrapper.WithRetryPolicy(patientPolicy()))
+	c := client(t, srv, p, testkit.NewClock(), wrapper.WithRetryPolicy(patientPolicy()))
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
 
@@ -262,7 +263,7 @@ func TestDeleteWhoseAnswerIsLost(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := newProbe(t, 1)
-	c := client(t, srv, p, newClock())
+	c := client(t, srv, p, testkit.NewClock())
 	if err := c.DeleteKey(t.Context(), ids[0]); err != nil {
 		t.Errorf("delete whose answer was lost, then 404: %v; want success", err)
 	}
@@ -292,7 +293,7 @@ func TestRetryAfterBeyondDeadline(t *testing.T) {
 		{"deadline after the window resets", 2 * time.Hour, false},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			clk := newClock()
+			clk := testkit.NewClock()
 			// The fake shares the client's clock: a wait the client
 			// sleeps on it moves the fake's rate-limit window.
 			srv := fake(t, byoktest.WithClock(clk.Now), byoktest.WithRateLimit(1, window))
@@ -333,7 +334,7 @@ func TestUnavailableTenTimes(t *testing.T) {
 			if err := srv.FailNext(10, byoktest.FaultUnavailable, byoktest.OpGet); err != nil {
 				t.Fatal(err)
 			}
-			p, clk := newProbe(t, 1), newClock()
+			p, clk := newProbe(t, 1), testkit.NewClock()
 			c := client(t, srv, p, clk, wrapper.WithRetryPolicy(wrapper.RetryPolicy{MaxAttempts: attempts, BaseDelay: time.Millisecond}))
 			k, err := c.GetKey(t.Context(), id)
 			if attempts > 10 {
@@ -364,7 +365,7 @@ func TestCutAnswers(t *testing.T) {
 	srv := fake(t)
 	id := srv.Seed(1)[0]
 	p := newProbe(t, 1)
-	c := client(t, srv, p, newClock())
+	c := client(t, srv, p, testkit.NewClock())
 	ctx := t.Context()
 	for _, op := range []byoktest.Operation{byoktest.OpGet, byoktest.OpUpdate, byoktest.OpCreate} {
 		if err := srv.FailNext(1, byoktest.FaultTruncated, op); err != nil {

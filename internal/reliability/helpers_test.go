@@ -27,42 +27,6 @@ import (
 // epoch is the start of the injected clocks.
 func epoch() time.Time { return time.Date(2024, 3, 20, 15, 30, 0, 0, time.UTC) }
 
-// clock is the client's injected clock: Sleep advances the time at once and
-// records the wait, so that no test really sleeps.
-type clock struct {
-	mu     sync.Mutex
-	now    time.Time
-	sleeps []time.Duration
-}
-
-func newClock() *clock { return &clock{now: epoch()} }
-
-// Now returns the clock's time.
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-// Sleep records d and advances the clock by it.
-func (c *clock) Sleep(ctx context.Context, d time.Duration) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.sleeps = append(c.sleeps, d)
-	c.now = c.now.Add(d)
-	return nil
-}
-
-// Sleeps returns the waits asked of the clock.
-func (c *clock) Sleeps() []time.Duration {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return append([]time.Duration(nil), c.sleeps...)
-}
-
 // probe is an http.RoundTripper around an http.Transport that counts what
 // the client does: the connections it dials, the attempts per method, and
 // the response bodies it has not closed yet.

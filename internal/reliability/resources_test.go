@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/byokctl/byok/internal/testkit"
 	"github.com/byokctl/byok/wrapper"
 	"github.com/byokctl/byok/wrapper/byoktest"
 )
@@ -20,7 +21,7 @@ func TestConnectionsReusedAcrossPages(t *testing.T) {
 	srv := fake(t)
 	srv.Seed(total)
 	p := newProbe(t, 1)
-	ids, err := listIDs(t.Context(), client(t, srv, p, newClock()), 0, total)
+	ids, err := listIDs(t.Context(), client(t, srv, p, testkit.NewClock()), 0, total)
 	if err != nil || len(ids) != total {
 		t.Fatalf("%d keys, %v", len(ids), err)
 	}
@@ -38,7 +39,7 @@ func TestBodiesClosed(t *testing.T) {
 	srv := fake(t, byoktest.WithForbiddenKeys("cck-forbidden"), byoktest.WithFaults(byoktest.Faults{Delay: 10 * time.Second}))
 	ids := srv.Seed(500)
 	p := newProbe(t, 0)
-	c := client(t, srv, p, newClock(), wrapper.WithRetryPolicy(wrapper.RetryPolicy{MaxAttempts: 2, BaseDelay: time.Millisecond}))
+	c := client(t, srv, p, testkit.NewClock(), wrapper.WithRetryPolicy(wrapper.RetryPolicy{MaxAttempts: 2, BaseDelay: time.Millisecond}))
 	ctx := t.Context()
 	failNext := func(n int, mode byoktest.FaultMode, ops ...byoktest.Operation) {
 		t.Helper()
@@ -187,7 +188,7 @@ func TestBodiesClosed(t *testing.T) {
 	}))
 	defer big.Close()
 	bc, err := wrapper.New(wrapper.WithAPIKey("KEY", "secret"), wrapper.WithEndpoint(big.URL),
-		wrapper.WithHTTPClient(&http.Client{Transport: p, Timeout: 10 * time.Second}), wrapper.WithClock(newClock()))
+		wrapper.WithHTTPClient(&http.Client{Transport: p, Timeout: 10 * time.Second}), wrapper.WithClock(testkit.NewClock()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,7 +210,7 @@ func TestNoGoroutineLeft(t *testing.T) {
 		ids := srv.Seed(1000)
 		// The library's own HTTP client, not a test transport.
 		c, err := wrapper.New(wrapper.WithAPIKey(srv.APIKey(), srv.APISecret()), wrapper.WithEndpoint(srv.URL()),
-			wrapper.WithClock(newClock()), wrapper.WithRetryPolicy(patientPolicy()))
+			wrapper.WithClock(testkit.NewClock()), wrapper.WithRetryPolicy(patientPolicy()))
 		if err != nil {
 			t.Fatal(err)
 		}

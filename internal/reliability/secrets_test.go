@@ -1,7 +1,6 @@
 package reliability_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"errors"
@@ -11,10 +10,10 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/byokctl/byok/internal/testkit"
 	"github.com/byokctl/byok/wrapper"
 	"github.com/byokctl/byok/wrapper/byoktest"
 )
@@ -39,25 +38,6 @@ func secretForms() []string {
 		url.QueryEscape(leakSecret), url.PathEscape(leakSecret),
 		url.QueryEscape(leakToken),
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for concurrent writes (a log written
-// from the client's goroutines).
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // assertNoSecret fails t when s shows a credential in any form.
@@ -99,7 +79,7 @@ func credentialOptions() map[string]wrapper.Option {
 // with the leak credentials and a debug logger, and looks for the
 // credentials in the errors, in the logs and in the client itself.
 func TestSecretsInNoErrorOrLog(t *testing.T) {
-	var logs syncBuffer
+	var logs testkit.SyncBuffer
 	text := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	jsonLog := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 
@@ -166,7 +146,7 @@ func TestSecretsInNoErrorOrLog(t *testing.T) {
 					p.setup(t, srv)
 				}
 				for _, logger := range []*slog.Logger{text, jsonLog} {
-					c, err := wrapper.New(cred, wrapper.WithEndpoint(srv.URL()), wrapper.WithLogger(logger), wrapper.WithClock(newClock()),
+					c, err := wrapper.New(cred, wrapper.WithEndpoint(srv.URL()), wrapper.WithLogger(logger), wrapper.WithClock(testkit.NewClock()),
 						wrapper.WithRetryPolicy(wrapper.RetryPolicy{MaxAttempts: 2, BaseDelay: time.Millisecond}))
 					if err != nil {
 						t.Fatal(err)
@@ -200,7 +180,7 @@ func TestSecretsInNoErrorOrLog(t *testing.T) {
 		endpoint := closed.URL
 		closed.Close()
 		for credName, cred := range credentialOptions() {
-			c, err := wrapper.New(cred, wrapper.WithEndpoint(endpoint), wrapper.WithLogger(text), wrapper.WithClock(newClock()))
+			c, err := wrapper.New(cred, wrapper.WithEndpoint(endpoint), wrapper.WithLogger(text), wrapper.WithClock(testkit.NewClock()))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -219,7 +199,7 @@ func TestSecretsInNoErrorOrLog(t *testing.T) {
 			t.Fatal(err)
 		}
 		for credName, cred := range credentialOptions() {
-			c, err := wrapper.New(cred, wrapper.WithEndpoint(srv.URL()), wrapper.WithLogger(jsonLog), wrapper.WithClock(newClock()),
+			c, err := wrapper.New(cred, wrapper.WithEndpoint(srv.URL()), wrapper.WithLogger(jsonLog), wrapper.WithClock(testkit.NewClock()),
 				wrapper.WithHTTPClient(&http.Client{Timeout: 20 * time.Millisecond}), wrapper.WithoutRetries())
 			if err != nil {
 				t.Fatal(err)
@@ -235,7 +215,7 @@ func TestSecretsInNoErrorOrLog(t *testing.T) {
 
 	t.Run("validation failed", func(t *testing.T) {
 		srv := fake(t, byoktest.WithInvalidKeys(func(string) bool { return true }, ""))
-		c, err := wrapper.New(wrapper.WithAPIKey(srv.APIKey(), srv.APISecret()), wrapper.WithEndpoint(srv.URL()), wrapper.WithLogger(text), wrapper.WithClock(newClock()))
+		c, err := wrapper.New(wrapper.WithAPIKey(srv.APIKey(), srv.APISecret()), wrapper.WithEndpoint(srv.URL()), wrapper.WithLogger(text), wrapper.WithClock(testkit.NewClock()))
 		if err != nil {
 			t.Fatal(err)
 		}

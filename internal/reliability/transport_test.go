@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/byokctl/byok/internal/testkit"
 	"github.com/byokctl/byok/wrapper"
 )
 
@@ -275,7 +276,7 @@ func TestIDsCannotChangeThePath(t *testing.T) {
 	// collection: every one is a 400 (invalid id) or a 404.
 	fk := fake(t)
 	fk.Seed(3)
-	fc := client(t, fk, newProbe(t, 0), newClock(), wrapper.WithoutRetries())
+	fc := client(t, fk, newProbe(t, 0), testkit.NewClock(), wrapper.WithoutRetries())
 	for _, id := range hostile {
 		err := fc.DeleteKey(ctx, id)
 		if !errors.Is(err, wrapper.ErrBadRequest) && !errors.Is(err, wrapper.ErrNotFound) {

@@ -14,28 +14,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/byokctl/byok/api"
+	"github.com/byokctl/byok/internal/testkit"
 	"github.com/byokctl/byok/wrapper/byoktest"
 )
-
-// clock is a settable test clock.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newClock() *clock { return &clock{now: time.Date(2024, 3, 20, 15, 30, 0, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 func getKey(t *testing.T, srv *byoktest.Server, id string) api.Key {
 	t.Helper()
@@ -45,7 +26,7 @@ func getKey(t *testing.T, srv *byoktest.Server, id string) api.Key {
 }
 
 func TestValidationAfterReads(t *testing.T) {
-	clk := newClock()
+	clk := testkit.NewClock()
 	srv, _ := validated(t, byoktest.WithClock(clk.Now), byoktest.WithValidation(byoktest.Validation{Reads: 3}))
 	id := createKey(t, srv, awsBody)
 	for range 2 {
@@ -65,7 +46,7 @@ func TestValidationAfterReads(t *testing.T) {
 }
 
 func TestValidationAfterDelay(t *testing.T) {
-	clk := newClock()
+	clk := testkit.NewClock()
 	srv, _ := validated(t, byoktest.WithClock(clk.Now), byoktest.WithValidation(byoktest.Validation{Delay: time.Minute, AzureRegion: "westeurope"}))
 	id := createKey(t, srv, azureBody)
 	assert.Equal(t, byoktest.PhaseInitializing, getKey(t, srv, id).Validation.Phase)
@@ -109,7 +90,7 @@ func TestValidationImmediateAndInvalid(t *testing.T) {
 }
 
 func TestSetStateAndValidation(t *testing.T) {
-	clk := newClock()
+	clk := testkit.NewClock()
 	srv, _ := validated(t, byoktest.WithClock(clk.Now), byoktest.WithValidation(byoktest.Validation{Reads: 100}))
 	id := createKey(t, srv, awsBody)
 	require.NoError(t, srv.SetState(id, "RETIRING"))
@@ -132,7 +113,7 @@ func TestSetStateAndValidation(t *testing.T) {
 }
 
 func TestRateLimit(t *testing.T) {
-	clk := newClock()
+	clk := testkit.NewClock()
 	srv, _ := validated(t, byoktest.WithClock(clk.Now), byoktest.WithRateLimit(3, 10*time.Second))
 	for i := range 3 {
 		resp, _ := call(t, srv, http.MethodGet, "/byok/v1/keys", "")
@@ -189,7 +170,7 @@ func TestRequestLog(t *testing.T) {
 }
 
 func TestPersistenceRoundTrip(t *testing.T) {
-	clk := newClock()
+	clk := testkit.NewClock()
 	path := filepath.Join(t.TempDir(), "keys.json")
 	opts := []byoktest.Option{byoktest.WithDataFile(path), byoktest.WithClock(clk.Now), byoktest.WithValidation(byoktest.Validation{Reads: 2})}
 	srv := byoktest.NewServer(t, opts...)
@@ -254,7 +235,7 @@ func TestPersistenceRefusesABadFile(t *testing.T) {
 }
 
 func TestAddKeyAndSeed(t *testing.T) {
-	clk := newClock()
+	clk := testkit.NewClock()
 	srv, _ := validated(t, byoktest.WithClock(clk.Now))
 	k := awsKey(t, "cck-12345", "arn:aws:kms:us-west-2:111122223333:key/x")
 	inUse := byoktest.StateInUse

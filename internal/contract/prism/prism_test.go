@@ -2,14 +2,12 @@ package prism_test
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,6 +17,7 @@ import (
 	"github.com/byokctl/byok/api"
 	"github.com/byokctl/byok/internal/contract"
 	"github.com/byokctl/byok/internal/contract/prism"
+	"github.com/byokctl/byok/internal/testkit"
 	"github.com/byokctl/byok/wrapper/byoktest"
 )
 
@@ -208,19 +207,19 @@ func TestBothValidatorsCatchAWrongResponse(t *testing.T) {
 		w.WriteHeader(c.status)
 		_, _ = io.WriteString(w, c.body)
 	})
-	ours := &reporter{}
+	ours := &testkit.Reporter{}
 	v, err := contract.New()
 	require.NoError(t, err)
 	upstream := httptest.NewServer(v.Middleware(ours, wrong))
 	defer upstream.Close()
 	p := start(t, prism.Proxy, upstream.URL)
 
-	prisms := &reporter{}
+	prisms := &testkit.Reporter{}
 	httpClient := &http.Client{Timeout: 10 * time.Second, Transport: prism.Transport(prisms, nil)}
 	for _, c := range cases {
 		t.Run(c.id, func(t *testing.T) {
-			ours.reset()
-			prisms.reset()
+			ours.Reset()
+			prisms.Reset()
 			req, err := http.NewRequest(http.MethodGet, p.URL()+"/byok/v1/keys/"+c.id, nil)
 			require.NoError(t, err)
 			req.SetBasicAuth("key", "secret")
@@ -229,40 +228,14 @@ func TestBothValidatorsCatchAWrongResponse(t *testing.T) {
 			_, _ = io.Copy(io.Discard, resp.Body)
 			require.NoError(t, resp.Body.Close())
 			if c.ours == "" {
-				assert.Empty(t, ours.messages(), "our validator")
-				assert.Empty(t, prisms.messages(), "Prism")
+				assert.Empty(t, ours.Messages(), "our validator")
+				assert.Empty(t, prisms.Messages(), "Prism")
 				return
 			}
-			require.Len(t, ours.messages(), 1, "our validator")
-			assert.Contains(t, ours.messages()[0], c.ours)
-			require.Len(t, prisms.messages(), 1, "Prism")
-			assert.Contains(t, prisms.messages()[0], c.prisms)
+			require.Len(t, ours.Messages(), 1, "our validator")
+			assert.Contains(t, ours.Messages()[0], c.ours)
+			require.Len(t, prisms.Messages(), 1, "Prism")
+			assert.Contains(t, prisms.Messages()[0], c.prisms)
 		})
 	}
-}
-
-// reporter collects reports instead of failing the test.
-type reporter struct {
-	mu   sync.Mutex
-	msgs []string
-}
-
-func (r *reporter) Helper() {}
-
-func (r *reporter) Errorf(format string, args ...any) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.msgs = append(r.msgs, fmt.Sprintf(format, args...))
-}
-
-func (r *reporter) messages() []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]string(nil), r.msgs...)
-}
-
-func (r *reporter) reset() {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.msgs = nil
 }

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/byokctl/byok/internal/testkit"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -73,30 +74,10 @@ func TestRecorder(t *testing.T) {
 	assert.Equal(t, "GET /byok/v1/keys -> 422:\n    error at query.page_size: Request query parameter page_size must be >= 1", flagged[1].String())
 }
 
-// reporter collects reports instead of failing the test.
-type reporter struct {
-	mu   sync.Mutex
-	msgs []string
-}
-
-func (r *reporter) Helper() {}
-
-func (r *reporter) Errorf(format string, args ...any) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.msgs = append(r.msgs, fmt.Sprintf(format, args...))
-}
-
-func (r *reporter) messages() []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]string(nil), r.msgs...)
-}
-
 func TestTransport(t *testing.T) {
 	srv := httptest.NewServer(fakePrism())
 	defer srv.Close()
-	r := &reporter{}
+	r := &testkit.Reporter{}
 	client := &http.Client{Transport: Transport(r, nil)}
 	for _, path := range []string{"/byok/v1/keys/cck-1", "/byok/v1/keys/wrong"} {
 		resp, err := client.Get(srv.URL + path)
@@ -106,5 +87,5 @@ func TestTransport(t *testing.T) {
 		require.NoError(t, resp.Body.Close())
 		assert.NotEmpty(t, b)
 	}
-	assert.Equal(t, []string{"prism: GET /byok/v1/keys/wrong -> 200:\n    error at response.body.id: Response body property id must be string"}, r.messages())
+	assert.Equal(t, []string{"prism: GET /byok/v1/keys/wrong -> 200:\n    error at response.body.id: Response body property id must be string"}, r.Messages())
 }
