@@ -98,7 +98,7 @@ func NewFromEnv(opts ...Option) (*Client, error) {
 	}
 	if !o.endpointSet {
 		if ep := os.Getenv(EnvEndpoint); ep != "" {
-			o.endpoint, o.endpointSet = ep, true
+			o.endpoint, o.endpointSet, o.endpointFromEnv = ep, true, true
 		}
 	}
 	return newClient(o)
@@ -110,7 +110,10 @@ func newClient(o options) (*Client, error) {
 		raw = o.endpoint
 	}
 	endpoint, err := parseEndpoint(raw, o.insecureHTTP)
-	if err != nil {
+	switch {
+	case err != nil && o.endpointFromEnv:
+		return nil, fmt.Errorf("byok: %s: %w", EnvEndpoint, err)
+	case err != nil:
 		return nil, fmt.Errorf("byok: %w", err)
 	}
 	c := &Client{

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 )
 
@@ -20,17 +21,19 @@ type Option func(*options) error
 
 // options holds what the Option functions set.
 type options struct {
-	endpoint     string
-	endpointSet  bool
-	insecureHTTP bool
-	auth         *auth
-	authCount    int
-	httpClient   *http.Client
-	retry        RetryPolicy
-	retrySet     bool
-	userAgent    string
-	logger       *slog.Logger
-	clock        Clock
+	endpoint    string
+	endpointSet bool
+	// endpointFromEnv: the endpoint came from CONFLUENT_CLOUD_ENDPOINT.
+	endpointFromEnv bool
+	insecureHTTP    bool
+	auth            *auth
+	authCount       int
+	httpClient      *http.Client
+	retry           RetryPolicy
+	retrySet        bool
+	userAgent       string
+	logger          *slog.Logger
+	clock           Clock
 }
 
 // WithAPIKey authenticates with a Confluent Cloud API key and secret (HTTP
@@ -185,30 +188,40 @@ func WithClock(clock Clock) Option {
 	}
 }
 
-// parseEndpoint checks raw as an API endpoint.
+// parseEndpoint checks raw as an API endpoint. Its errors never show the
+// URL's user info, query or fragment, where a token pasted by mistake would
+// sit, nor an opaque part or a part the URL parser quotes (a port): they say
+// what is wrong and show at most the scheme, host and path.
 func parseEndpoint(raw string, insecureHTTP bool) (string, error) {
 	const expected = "expected a URL such as https://api.confluent.cloud"
 	u, err := url.Parse(raw)
 	if err != nil {
 		// The parse error quotes the URL, which may hold credentials: keep
-		// only the reason.
+		// only the reason, without the part of the URL it quotes.
+		reason := err.Error()
 		var uerr *url.Error
 		if errors.As(err, &uerr) {
-			err = uerr.Err
+			reason = uerr.Err.Error()
 		}
-		return "", fmt.Errorf("endpoint is not a URL (%w); %s", err, expected)
+		return "", fmt.Errorf("endpoint is not a URL (%s); %s", withoutQuoted(reason), expected)
 	}
 	switch {
 	case u.User != nil:
 		return "", errors.New("endpoint: credentials in the URL are refused; pass them with WithAPIKey or WithBearerToken")
+	case u.RawQuery != "" || u.ForceQuery:
+		return "", fmt.Errorf("endpoint has a query (\"?...\"), which is not shown here; %s, without a query", expected)
+	case u.Fragment != "" || strings.Contains(raw, "#"):
+		return "", fmt.Errorf("endpoint has a fragment (\"#...\"), which is not shown here; %s, without a fragment", expected)
+	case u.Scheme == "":
+		// Without a scheme, the whole text is taken as a path: it may be a
+		// secret given in the wrong place, so it is not shown.
+		return "", fmt.Errorf("endpoint has no scheme; %s", expected)
 	case u.Scheme != "https" && u.Scheme != "http":
-		return "", fmt.Errorf("endpoint %q: scheme %q is not supported; %s", raw, u.Scheme, expected)
+		return "", fmt.Errorf("endpoint: scheme %q is not supported; %s", u.Scheme, expected)
 	case u.Host == "":
-		return "", fmt.Errorf("endpoint %q has no host; %s", raw, expected)
-	case u.RawQuery != "" || u.Fragment != "":
-		return "", fmt.Errorf("endpoint %q has a query or fragment; %s", raw, expected)
+		return "", fmt.Errorf("endpoint has no host after %s://; %s", u.Scheme, expected)
 	case u.Scheme == "http" && !insecureHTTP && !isLoopback(u.Hostname()):
-		return "", fmt.Errorf("endpoint %q uses plain http on a host that is not loopback; use https, or WithInsecureHTTP to send credentials unencrypted", raw)
+		return "", fmt.Errorf("endpoint %q uses plain http on a host that is not loopback; use https, or WithInsecureHTTP to send credentials unencrypted", u.Scheme+"://"+u.Host+u.EscapedPath())
 	}
 	if strings.EqualFold(u.Hostname(), "localhost") {
 		// The transport keeps only "localhost" in lower case away from a
@@ -216,4 +229,24 @@ func parseEndpoint(raw string, insecureHTTP bool) (string, error) {
 		u.Host = "localhost" + strings.TrimPrefix(u.Host, u.Hostname())
 	}
 	return strings.TrimSuffix(u.String(), "/"), nil
+}
+
+// withoutQuoted replaces every quoted part of s (as strconv.Quote writes it)
+// by "…": a URL parser's reason quotes the piece of the URL at fault.
+func withoutQuoted(s string) string {
+	var b strings.Builder
+	for {
+		i := strings.IndexByte(s, '"')
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		b.WriteString(s[:i])
+		b.WriteString(`"…"`)
+		q, err := strconv.QuotedPrefix(s[i:])
+		if err != nil {
+			return b.String()
+		}
+		s = s[i+len(q):]
+	}
 }
