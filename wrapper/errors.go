@@ -245,13 +245,20 @@ type KeyDecodeError struct {
 	Err error
 }
 
-// Error says which key of the page could not be decoded, and why.
+// Error says in one line which key of the page could not be decoded, and
+// why. The id (the server's) is quoted when it is not a plain id, and the
+// reason, which may quote the server's text, is made printable as in
+// APIError.Error; the fields keep what the server sent.
 func (e *KeyDecodeError) Error() string {
-	id := e.ID
-	if id == "" {
-		id = "without an id"
+	id := "without an id"
+	if e.ID != "" {
+		id = printableID(e.ID)
 	}
-	return fmt.Sprintf("byok: key %d of the page (%s) cannot be decoded: %v", e.Index, id, e.Err)
+	reason := "no reason given"
+	if e.Err != nil {
+		reason = printable(e.Err.Error())
+	}
+	return fmt.Sprintf("byok: key %d of the page (%s) cannot be decoded: %s", e.Index, id, reason)
 }
 
 // Unwrap returns the cause.

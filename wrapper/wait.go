@@ -69,9 +69,10 @@ type ValidationError struct {
 	Key Key
 }
 
-// Error returns one line with the key's id and the server's message.
+// Error returns one line with the key's id and the server's message, made
+// printable as in APIError.Error (Message keeps it as the server sent it).
 func (e *ValidationError) Error() string {
-	msg := e.Message
+	msg := printable(e.Message)
 	if msg == "" {
 		msg = "the server gave no message"
 	}
@@ -137,5 +138,7 @@ func waitError(id string, key *Key, checks int, err error) error {
 	if !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
 		err = fmt.Errorf("waiting: %w", err)
 	}
-	return fmt.Errorf("byok: wait for validation of key %s: still %s after %d checks: %w", printableID(id), key.Validation.Phase, checks, err)
+	// The phase may be one this library does not know, as the server sent
+	// it: it is made printable like the server's words in APIError.Error.
+	return fmt.Errorf("byok: wait for validation of key %s: still %s after %d checks: %w", printableID(id), printable(string(key.Validation.Phase)), checks, err)
 }
