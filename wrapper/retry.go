@@ -46,9 +46,13 @@ const MaxResponseBytes = 8 << 20
 // 504 answers, on connection errors and on a 2xx answer whose body is not
 // JSON (cut short on the way); POST (create) only on 429 and when the request
 // certainly did not reach the server (no connection was made). A create that
-// was sent and got no answer, or a 2xx answer that is not JSON, fails with
-// ErrOutcomeUnknown. A DELETE that gets 404 after an attempt whose outcome is
-// unknown (a 5xx or a connection lost after sending) has succeeded.
+// was sent and got no answer, a 2xx answer that is not JSON, or a 502 Bad
+// Gateway or 504 Gateway Timeout (a gateway's answer: the request may have
+// reached the API behind it) fails with ErrOutcomeUnknown and is not
+// retried; for 502 and 504 the error also matches ErrServer and wraps the
+// *APIError. A create answered 500 or 503 fails with ErrServer alone. A
+// DELETE that gets 404 after an attempt whose outcome is unknown (a 5xx or a
+// connection lost after sending) has succeeded.
 //
 // How long to wait: Retry-After when the answer has it; else
 // X-RateLimit-Reset when X-RateLimit-Remaining is 0; else exponential
@@ -183,13 +187,20 @@ func (c *Client) call(ctx context.Context, op operation, send func(context.Conte
 				c.debug(ctx, "byok: DELETE answered 404 after an attempt of unknown outcome: the key is deleted", "op", op.name)
 				return &exchange{resp: newResponse(status, header)}, nil
 			default:
-				lastErr = c.apiError(op, status, header, body)
+				apiErr := c.apiError(op, status, header, body)
+				lastErr = apiErr
 				switch status {
 				case http.StatusTooManyRequests:
 					retry = true
-				case http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+				case http.StatusInternalServerError, http.StatusServiceUnavailable:
 					retry = op.method != http.MethodPost
 					outcomeUnknown = true
+				case http.StatusBadGateway, http.StatusGatewayTimeout:
+					retry = op.method != http.MethodPost
+					outcomeUnknown = true
+					if op.method == http.MethodPost {
+						lastErr = gatewayError(op, apiErr)
+					}
 				}
 			}
 		}
@@ -262,9 +273,19 @@ func (c *Client) canceled(ctx context.Context, op operation, err, lastErr error)
 // A create that may have reached the server is an ErrOutcomeUnknown.
 func (c *Client) transportError(op operation, err error, notSent bool) error {
 	if op.method == http.MethodPost && !notSent {
-		return fmt.Errorf("byok: %s: %w; the key may have been created, list the keys before creating it again: %w", op.name, ErrOutcomeUnknown, err)
+		return fmt.Errorf("byok: %s: %w: %w; the key may have been created, list the keys before creating it again", op.name, ErrOutcomeUnknown, err)
 	}
 	return fmt.Errorf("byok: %s: %w", op.name, err)
+}
+
+// gatewayError is the error of a create answered 502 or 504. That answer
+// comes from a gateway or proxy in front of the API, which may have passed
+// the request on before failing or giving up waiting: the key may have been
+// created. The error matches ErrOutcomeUnknown, and through the *APIError it
+// wraps, ErrServer.
+func gatewayError(op operation, apiErr *APIError) error {
+	return fmt.Errorf("byok: %s: %w: a gateway answered %d, so the request may have reached the API (%w); the key may have been created, list the keys before creating it again",
+		op.name, ErrOutcomeUnknown, apiErr.StatusCode, apiErr)
 }
 
 // attemptTrace records whether an attempt got a connection.

@@ -128,6 +128,9 @@ func (g *globals) create(cmd *cobra.Command, cf createFlags, material wrapper.Ke
 	ctx, cancel, limit := g.withTimeout(cmd.Context(), def)
 	defer cancel()
 	key, err := client.CreateKey(ctx, wrapper.CreateKeyRequest{DisplayName: cf.displayName, Key: material})
+	if errors.Is(err, wrapper.ErrOutcomeUnknown) {
+		err = &createOutcomeUnknown{err: err, ref: materialRef(material)}
+	}
 	if err != nil {
 		return explainDeadline(err, limit)
 	}
@@ -169,6 +172,52 @@ func grantHint(m wrapper.KeyMaterial) string {
 		if m.SecurityGroup != "" {
 			return fmt.Sprintf("grant the Google group %s access to the key", m.SecurityGroup)
 		}
+	}
+	return ""
+}
+
+// createOutcomeUnknown is a create that may have been carried out (its answer
+// was lost, or a gateway answered 502 or 504). Its message says so and gives
+// the command that looks for the key, so that the user does not create it
+// twice.
+type createOutcomeUnknown struct {
+	err error
+	ref string // the key's ARN or key id, as --key of byokctl list takes it
+}
+
+func (e *createOutcomeUnknown) Error() string { return e.describe() }
+func (e *createOutcomeUnknown) Unwrap() error { return e.err }
+
+// describe returns the error in one line: what the server (or the gateway)
+// said, that the key may exist, and how to look for it.
+func (e *createOutcomeUnknown) describe() string {
+	const advice = "the key may have been created, list the keys before creating it again"
+	var msg string
+	var apiErr *wrapper.APIError
+	if errors.As(e.err, &apiErr) {
+		msg = describeAPIError(apiErr) + "; outcome unknown: " + advice
+	} else {
+		msg = oneLine(strings.TrimPrefix(e.err.Error(), "byok: "))
+		if !strings.HasSuffix(msg, advice) {
+			msg += "; " + advice
+		}
+	}
+	if e.ref == "" {
+		return msg + ": byokctl list"
+	}
+	return msg + ": byokctl list --key " + shellQuote(e.ref)
+}
+
+// materialRef returns what identifies the key material in a listing: the
+// text byokctl list --key looks for.
+func materialRef(m wrapper.KeyMaterial) string {
+	switch m := m.(type) {
+	case wrapper.AWSKey:
+		return m.KeyARN
+	case wrapper.AzureKey:
+		return m.KeyID
+	case wrapper.GCPKey:
+		return m.KeyID
 	}
 	return ""
 }

@@ -1,0 +1,96 @@
+package wrapper_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/byokctl/byok/wrapper"
+)
+
+// gatewayAnswer answers every request with status and a Failure body
+// carrying two details and a request id, as a gateway in front of the API
+// might (502 and 504 are not in the spec, hence the fault mark).
+func gatewayAnswer(status int, requests *atomic.Int32) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		n := requests.Add(1)
+		w.Header().Set("X-Request-Id", fmt.Sprintf("gw-req-%d", n))
+		fault(w, "a gateway's answer")
+		body := fmt.Sprintf(`{"errors":[{"status":"%d","code":"upstream","title":"Upstream failed","detail":"no answer from the upstream"},{"detail":"second detail"}]}`, status)
+		writeJSON(w, status, []byte(body))
+	})
+}
+
+// TestCreateAnsweredByGatewayIsOutcomeUnknown: a create answered 502 or 504
+// may have reached the API behind the gateway. It is not retried, and its
+// error matches both ErrOutcomeUnknown and ErrServer while keeping the
+// *APIError with every detail.
+func TestCreateAnsweredByGatewayIsOutcomeUnknown(t *testing.T) {
+	for _, status := range []int{http.StatusBadGateway, http.StatusGatewayTimeout} {
+		var requests atomic.Int32
+		srv := serve(t, gatewayAnswer(status, &requests))
+		c, err := wrapper.New(wrapper.WithAPIKey(testKey, testSecret), wrapper.WithEndpoint(srv.URL))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.CreateKey(context.Background(), wrapper.CreateKeyRequest{Key: wrapper.AWSKey{KeyARN: "arn:aws:kms:us-west-2:111122223333:key/x"}})
+		var apiErr *wrapper.APIError
+		switch {
+		case requests.Load() != 1:
+			t.Errorf("%d: %d requests, want 1 (a create that may have been carried out is not repeated)", status, requests.Load())
+		case !errors.Is(err, wrapper.ErrOutcomeUnknown):
+			t.Errorf("%d: %v; want ErrOutcomeUnknown", status, err)
+		case !errors.Is(err, wrapper.ErrServer):
+			t.Errorf("%d: %v; want ErrServer too", status, err)
+		case !errors.As(err, &apiErr):
+			t.Errorf("%d: %v; want an *APIError inside", status, err)
+		case apiErr.StatusCode != status || apiErr.Method != http.MethodPost || apiErr.RequestID != "gw-req-1" ||
+			len(apiErr.Errors) != 2 || apiErr.Errors[0].Code != "upstream" || apiErr.Errors[1].Detail != "second detail":
+			t.Errorf("%d: the APIError lost details: %+v", status, apiErr)
+		}
+		if err == nil {
+			continue
+		}
+		msg := err.Error()
+		for _, want := range []string{"create key", "outcome unknown", fmt.Sprint(status), "may have been created", "list the keys", "request id gw-req-1"} {
+			if !strings.Contains(msg, want) {
+				t.Errorf("%d: %q lacks %q", status, msg, want)
+			}
+		}
+	}
+}
+
+// TestCreateAnsweredByAPIWithServerErrorIsNotOutcomeUnknown: a 500 or 503
+// (the API's own answer) stays a plain ErrServer; a GET answered 502 or 504
+// is retried and never called outcome unknown.
+func TestCreateAnsweredByAPIWithServerErrorIsNotOutcomeUnknown(t *testing.T) {
+	for _, status := range []int{http.StatusInternalServerError, http.StatusServiceUnavailable} {
+		var requests atomic.Int32
+		srv := serve(t, gatewayAnswer(status, &requests))
+		c, err := wrapper.New(wrapper.WithAPIKey(testKey, testSecret), wrapper.WithEndpoint(srv.URL))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.CreateKey(context.Background(), wrapper.CreateKeyRequest{Key: wrapper.AWSKey{KeyARN: "arn:aws:kms:us-west-2:111122223333:key/x"}})
+		if requests.Load() != 1 || !errors.Is(err, wrapper.ErrServer) || errors.Is(err, wrapper.ErrOutcomeUnknown) {
+			t.Errorf("create %d: %v after %d requests; want ErrServer alone after 1", status, err, requests.Load())
+		}
+	}
+	for _, status := range []int{http.StatusBadGateway, http.StatusGatewayTimeout} {
+		var requests atomic.Int32
+		srv := serve(t, gatewayAnswer(status, &requests))
+		c, err := wrapper.New(wrapper.WithAPIKey(testKey, testSecret), wrapper.WithEndpoint(srv.URL),
+			wrapper.WithRetryPolicy(wrapper.RetryPolicy{MaxAttempts: 2, BaseDelay: 1, MaxDelay: 1}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.GetKey(context.Background(), "cck-1")
+		if requests.Load() != 2 || !errors.Is(err, wrapper.ErrServer) || errors.Is(err, wrapper.ErrOutcomeUnknown) {
+			t.Errorf("get %d: %v after %d requests; want ErrServer alone after 2", status, err, requests.Load())
+		}
+	}
+}
