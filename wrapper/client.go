@@ -3,6 +3,7 @@ package wrapper
 import (
 	"context"
 	"crypto/tls"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -116,6 +117,7 @@ func newClient(o options) (*Client, error) {
 	case err != nil:
 		return nil, fmt.Errorf("byok: %w", err)
 	}
+	o.auth.prepare()
 	c := &Client{
 		endpoint: endpoint,
 		auth:     o.auth,
@@ -135,7 +137,7 @@ func newClient(o options) (*Client, error) {
 	}
 	var doer api.HttpRequestDoer = safeRedirects(o.httpClient)
 	if c.logger != nil {
-		doer = &loggingDoer{next: doer, logger: c.logger}
+		doer = &loggingDoer{next: doer, logger: c.logger, auth: c.auth}
 	}
 	gen, err := api.NewClientWithResponses(endpoint, api.WithHTTPClient(doer), api.WithRequestEditorFn(c.editRequest))
 	if err != nil {
@@ -150,11 +152,16 @@ func (c *Client) Endpoint() string { return c.endpoint }
 
 // editRequest sets the headers every request carries. The generated client
 // calls it once per attempt, so a token source is asked again on a retry.
+// It records the Authorization value sent in the attempt's trace, so that
+// call can redact that very value from the answer.
 func (c *Client) editRequest(ctx context.Context, req *http.Request) error {
 	req.Header.Set("User-Agent", c.agent)
 	req.Header.Set("Accept", "application/json")
 	if err := c.auth.apply(ctx, req); err != nil {
 		return &editError{err: err}
+	}
+	if trace, ok := ctx.Value(attemptKey{}).(*attemptTrace); ok {
+		trace.authorization = req.Header.Get("Authorization")
 	}
 	return nil
 }
@@ -165,6 +172,38 @@ type auth struct {
 	basicUser, basicSecret string
 	token                  string
 	source                 func(context.Context) (string, error)
+
+	// fixedValue is the Authorization value of a key and secret or of a
+	// fixed token, and fixed its redactor, made once rather than for every
+	// answer.
+	fixedValue string
+	fixed      redactor
+}
+
+// prepare makes the redactor of a fixed credential.
+func (a *auth) prepare() {
+	switch {
+	case a.basicUser != "":
+		a.fixedValue = "Basic " + base64.StdEncoding.EncodeToString([]byte(a.basicUser+":"+a.basicSecret))
+	case a.token != "":
+		a.fixedValue = "Bearer " + a.token
+	default:
+		return
+	}
+	a.fixed = newRedactor(a.fixedValue)
+}
+
+// redactor returns the redactor of an attempt that sent the Authorization
+// value sent and whose answer came for a request that carried final (the
+// request of the answer: the same, or after a redirect, possibly none).
+func (a *auth) redactor(sent, final string) redactor {
+	if final == sent || final == "" {
+		if sent == a.fixedValue && sent != "" {
+			return a.fixed
+		}
+		return newRedactor(sent)
+	}
+	return newRedactor(sent, final)
 }
 
 func (a *auth) apply(ctx context.Context, req *http.Request) error {

@@ -80,6 +80,13 @@ const maxExcerpt = 512
 // APIError is a non-2xx answer from the API. It keeps everything the server
 // said. errors.Is matches it against the sentinel of its status (ErrNotFound
 // for 404, ErrServer for any 5xx, ...).
+//
+// One thing is taken out: the credential of the request, which a server or
+// a proxy may echo back. Wherever the Authorization value sent, its token or
+// base64 part, or (for an API key) "key:secret" or the secret appear in the
+// body excerpt, an error detail or a header value, they read "[redacted]".
+// A part shorter than 8 characters is not redacted on its own, so as not to
+// mangle the server's words; the whole Authorization value always is.
 type APIError struct {
 	// StatusCode is the HTTP status, such as 404.
 	StatusCode int
@@ -270,8 +277,15 @@ func (e *KeyDecodeError) Error() string {
 // Unwrap returns the cause.
 func (e *KeyDecodeError) Unwrap() error { return e.Err }
 
-// apiError builds the *APIError of a non-2xx answer.
+// apiError builds the *APIError of a non-2xx answer, redacting nothing.
 func (c *Client) apiError(op operation, status int, h http.Header, body []byte) *APIError {
+	return c.redactedAPIError(op, status, h, body, redactor{})
+}
+
+// redactedAPIError builds the *APIError of a non-2xx answer. h is already
+// redacted; red redacts the credential of the attempt from the body and the
+// error details.
+func (c *Client) redactedAPIError(op operation, status int, h http.Header, body []byte, red redactor) *APIError {
 	e := &APIError{
 		StatusCode: status,
 		Method:     op.method,
@@ -290,8 +304,11 @@ func (c *Client) apiError(op operation, status int, h http.Header, body []byte) 
 		// A field of an odd type (decoding goes on past it) loses that
 		// field alone, not the details.
 		e.Errors = failure.Errors
+		for i, d := range e.Errors {
+			e.Errors[i] = red.detail(d)
+		}
 	} else {
-		e.Body = excerpt(body)
+		e.Body = red.excerpt(body)
 	}
 	return e
 }

@@ -164,8 +164,10 @@ func WithUserAgent(product string) Option {
 }
 
 // WithLogger logs every request attempt and response at debug level to
-// logger: method, URL, headers (the Authorization header redacted), status,
-// request id, rate limit and duration. Bodies are not logged.
+// logger: method, URL, headers (the Authorization header redacted, and the
+// credential redacted wherever a server echoes it in a response header or
+// an error), status, request id, rate limit and duration. Bodies are not
+// logged.
 func WithLogger(logger *slog.Logger) Option {
 	return func(o *options) error {
 		if logger == nil {

@@ -141,7 +141,8 @@ func (c *Client) call(ctx context.Context, op operation, send func(context.Conte
 	)
 	for attempt := 1; ; attempt++ {
 		var trace attemptTrace
-		resp, err := send(httptrace.WithClientTrace(ctx, trace.clientTrace()))
+		actx := context.WithValue(httptrace.WithClientTrace(ctx, trace.clientTrace()), attemptKey{}, &trace)
+		resp, err := send(actx)
 		var header http.Header
 		retry := false
 		if err != nil {
@@ -157,9 +158,13 @@ func (c *Client) call(ctx context.Context, op operation, send func(context.Conte
 			if !notSent {
 				outcomeUnknown = true
 			}
-			lastErr = c.transportError(op, err, notSent)
+			// A malformed answer's error quotes the server's bytes.
+			lastErr = c.auth.redactor(trace.authorization, "").error(c.transportError(op, err, notSent))
 		} else {
-			header = resp.Header
+			// What the server sent is kept without the credential of this
+			// attempt, which a server or proxy may echo back.
+			red := c.auth.redactor(trace.authorization, requestAuthorization(resp))
+			header = red.header(resp.Header)
 			body, tooLarge, readErr := readBody(resp.Body)
 			_ = resp.Body.Close()
 			status := resp.StatusCode
@@ -169,25 +174,25 @@ func (c *Client) call(ctx context.Context, op operation, send func(context.Conte
 			case readErr != nil:
 				outcomeUnknown = true
 				retry = op.method != http.MethodPost
-				lastErr = c.transportError(op, fmt.Errorf("reading the %d answer: %w", status, readErr), false)
+				lastErr = red.error(c.transportError(op, fmt.Errorf("reading the %d answer: %w", status, readErr), false))
 			case status >= 200 && status <= 299 && tooLarge:
 				return nil, fmt.Errorf("byok: %s: %w: the answer is larger than %d bytes", op.name, ErrResponseTooLarge, MaxResponseBytes)
 			case status >= 200 && status <= 299:
 				syntaxErr, decodeErr := decodeBody(op, body)
 				if syntaxErr == nil {
-					return &exchange{body: body, resp: newResponse(status, header), decodeErr: decodeErr}, nil
+					return &exchange{body: body, resp: newResponse(status, header), decodeErr: red.error(decodeErr)}, nil
 				}
 				// An answer cut short, or mangled on the way: retried like
 				// a lost connection; a create that got it may have been
 				// carried out.
 				outcomeUnknown = true
 				retry = op.method != http.MethodPost
-				lastErr = c.transportError(op, fmt.Errorf("decoding the %d answer (request id %s): %w", status, header.Get("X-Request-Id"), syntaxErr), false)
+				lastErr = red.error(c.transportError(op, fmt.Errorf("decoding the %d answer (request id %s): %w", status, printable(header.Get("X-Request-Id")), syntaxErr), false))
 			case op.method == http.MethodDelete && status == http.StatusNotFound && outcomeUnknown:
 				c.debug(ctx, "byok: DELETE answered 404 after an attempt of unknown outcome: the key is deleted", "op", op.name)
 				return &exchange{resp: newResponse(status, header)}, nil
 			default:
-				apiErr := c.apiError(op, status, header, body)
+				apiErr := c.redactedAPIError(op, status, header, body, red)
 				lastErr = apiErr
 				switch status {
 				case http.StatusTooManyRequests:
@@ -288,9 +293,23 @@ func gatewayError(op operation, apiErr *APIError) error {
 		op.name, ErrOutcomeUnknown, apiErr.StatusCode, apiErr)
 }
 
-// attemptTrace records whether an attempt got a connection.
+// attemptTrace records whether an attempt got a connection, and the
+// Authorization value editRequest set on it.
 type attemptTrace struct {
-	gotConn atomic.Bool
+	gotConn       atomic.Bool
+	authorization string // set and read on call's goroutine
+}
+
+// attemptKey is the context key of an attempt's *attemptTrace.
+type attemptKey struct{}
+
+// requestAuthorization returns the Authorization header of the request
+// resp answers, when known.
+func requestAuthorization(resp *http.Response) string {
+	if resp.Request == nil {
+		return ""
+	}
+	return resp.Request.Header.Get("Authorization")
 }
 
 func (t *attemptTrace) clientTrace() *httptrace.ClientTrace {
