@@ -30,7 +30,9 @@ var (
 	// the API, so the key may or may not have been created. It is not
 	// retried; look (ListKeys with a filter on the key) before creating
 	// again. It covers a create whose connection was lost after sending, a
-	// success answer cut short, and a create answered 502 Bad Gateway or
+	// create whose context ended after sending (the error then matches the
+	// context's error too), a success answer cut short, and a create
+	// answered 502 Bad Gateway or
 	// 504 Gateway Timeout: a gateway's answer, given when the API behind it
 	// failed or was too slow, possibly after it created the key. Such an
 	// error also matches ErrServer, and errors.As finds its *APIError with

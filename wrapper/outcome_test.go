@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/byokctl/byok/wrapper"
 )
@@ -92,5 +94,55 @@ func TestCreateAnsweredByAPIWithServerErrorIsNotOutcomeUnknown(t *testing.T) {
 		if requests.Load() != 2 || !errors.Is(err, wrapper.ErrServer) || errors.Is(err, wrapper.ErrOutcomeUnknown) {
 			t.Errorf("get %d: %v after %d requests; want ErrServer alone after 2", status, err, requests.Load())
 		}
+	}
+}
+
+// TestCreateCanceledAfterSendingIsOutcomeUnknown: a create whose context ends
+// after the request reached the server may have been carried out: its error
+// matches both the context's error and ErrOutcomeUnknown. A create whose
+// context ended before anything was sent, and a read cut off the same way,
+// are not of unknown outcome.
+func TestCreateCanceledAfterSendingIsOutcomeUnknown(t *testing.T) {
+	received := make(chan struct{}, 8)
+	srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The body read, the server notices the client going away.
+		_, _ = io.Copy(io.Discard, r.Body)
+		received <- struct{}{}
+		select { // hold the answer until the client gives up
+		case <-r.Context().Done():
+		case <-time.After(10 * time.Second):
+		}
+		fault(w, "no answer")
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	c, err := wrapper.New(wrapper.WithAPIKey(testKey, testSecret), wrapper.WithEndpoint(srv.URL), wrapper.WithoutRetries())
+	if err != nil {
+		t.Fatal(err)
+	}
+	create := func(ctx context.Context) error {
+		_, err := c.CreateKey(ctx, wrapper.CreateKeyRequest{Key: wrapper.AWSKey{KeyARN: "arn:aws:kms:us-west-2:111122223333:key/x"}})
+		return err
+	}
+	cancelOnArrival := func() context.Context {
+		ctx, cancel := context.WithCancel(context.Background())
+		go func() { <-received; cancel() }()
+		return ctx
+	}
+
+	err = create(cancelOnArrival())
+	if !errors.Is(err, context.Canceled) || !errors.Is(err, wrapper.ErrOutcomeUnknown) {
+		t.Errorf("create canceled after sending: %v; want context.Canceled and ErrOutcomeUnknown", err)
+	}
+
+	_, err = c.GetKey(cancelOnArrival(), "cck-1")
+	if !errors.Is(err, context.Canceled) || errors.Is(err, wrapper.ErrOutcomeUnknown) {
+		t.Errorf("get canceled after sending: %v; want context.Canceled only", err)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err = create(ctx)
+	if !errors.Is(err, context.Canceled) || errors.Is(err, wrapper.ErrOutcomeUnknown) {
+		t.Errorf("create canceled before sending: %v; want context.Canceled only", err)
 	}
 }

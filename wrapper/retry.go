@@ -150,10 +150,12 @@ func (c *Client) call(ctx context.Context, op operation, send func(context.Conte
 			if errors.As(err, &edit) {
 				return nil, fmt.Errorf("byok: %s: %w", op.name, edit.err)
 			}
-			if ctx.Err() != nil {
-				return nil, c.canceled(ctx, op, err, lastErr)
-			}
 			notSent := !trace.gotConn.Load() || isDialError(err)
+			if ctx.Err() != nil {
+				// A create the context gave up on after it was sent may
+				// have been carried out all the same.
+				return nil, c.canceled(ctx, op, c.transportError(op, err, notSent), lastErr)
+			}
 			retry = retryableTransportError(err) && (op.method != http.MethodPost || notSent)
 			if !notSent {
 				outcomeUnknown = true
@@ -170,7 +172,7 @@ func (c *Client) call(ctx context.Context, op operation, send func(context.Conte
 			status := resp.StatusCode
 			switch {
 			case readErr != nil && ctx.Err() != nil:
-				return nil, c.canceled(ctx, op, readErr, lastErr)
+				return nil, c.canceled(ctx, op, red.error(c.transportError(op, readErr, false)), lastErr)
 			case readErr != nil:
 				outcomeUnknown = true
 				retry = op.method != http.MethodPost
@@ -262,11 +264,16 @@ func (c *Client) retryWait(attempt int, h http.Header) (time.Duration, bool) {
 	return c.retry.backoff(attempt), false
 }
 
-// canceled is the error of a call whose context ended.
+// canceled is the error of a call whose context ended. It matches the
+// context's error and, when err says so (a create sent before the context
+// ended), ErrOutcomeUnknown.
 func (c *Client) canceled(ctx context.Context, op operation, err, lastErr error) error {
 	cause := ctx.Err()
 	if cause == nil {
 		cause = err
+	}
+	if errors.Is(err, ErrOutcomeUnknown) && !errors.Is(cause, ErrOutcomeUnknown) {
+		cause = fmt.Errorf("%w: %w", cause, ErrOutcomeUnknown)
 	}
 	if lastErr != nil {
 		return fmt.Errorf("byok: %s: %w (after: %w)", op.name, cause, lastErr)
