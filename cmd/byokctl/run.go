@@ -13,6 +13,9 @@ import (
 // failure, the error and a hint to the help for a usage error.
 func run(ctx context.Context, args []string, sys *system) int {
 	root := newRootCmd(sys)
+	if args == nil {
+		args = []string{} // cobra reads os.Args for nil: never let it
+	}
 	root.SetArgs(args)
 	cmd, err := root.ExecuteContextC(ctx)
 	code := exitCode(err)
