@@ -137,7 +137,7 @@ func keyDecoder(k *Key) func([]byte) error {
 // (keyDecoder), or the error of its decoding.
 func decodeAnswer(op operation, ex *exchange, k *Key) (*Key, error) {
 	if ex.decodeErr != nil {
-		return nil, fmt.Errorf("byok: %s: decoding the %d answer (request id %s): %w", op.name, ex.resp.StatusCode, ex.resp.RequestID, ex.decodeErr)
+		return nil, fmt.Errorf("byok: %s: decoding the %d answer (request id %s): %w", op.name, ex.resp.StatusCode, printable(ex.resp.RequestID), ex.decodeErr)
 	}
 	return k, nil
 }

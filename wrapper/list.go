@@ -152,7 +152,7 @@ func (c *Client) listPage(ctx context.Context, opts ListKeysOptions) (page *KeyP
 		return nil, nil, err
 	}
 	if ex.decodeErr != nil {
-		return nil, nil, fmt.Errorf("byok: list keys: decoding the %d answer (request id %s): %w", ex.resp.StatusCode, ex.resp.RequestID, ex.decodeErr)
+		return nil, nil, fmt.Errorf("byok: list keys: decoding the %d answer (request id %s): %w", ex.resp.StatusCode, printable(ex.resp.RequestID), ex.decodeErr)
 	}
 	page.Response = ex.resp
 	return page, bad, nil
