@@ -129,7 +129,7 @@ func (g *globals) create(cmd *cobra.Command, cf createFlags, material wrapper.Ke
 	defer cancel()
 	key, err := client.CreateKey(ctx, wrapper.CreateKeyRequest{DisplayName: cf.displayName, Key: material})
 	if errors.Is(err, wrapper.ErrOutcomeUnknown) {
-		err = &createOutcomeUnknown{err: err, ref: materialRef(material)}
+		err = &createOutcomeUnknown{err: err, ref: wrapper.Key{Material: material}.Identifier()}
 	}
 	if err != nil {
 		return explainDeadline(err, limit)
@@ -206,18 +206,4 @@ func (e *createOutcomeUnknown) describe() string {
 		return msg + ": byokctl list"
 	}
 	return msg + ": byokctl list --key " + shellQuote(e.ref)
-}
-
-// materialRef returns what identifies the key material in a listing: the
-// text byokctl list --key looks for.
-func materialRef(m wrapper.KeyMaterial) string {
-	switch m := m.(type) {
-	case wrapper.AWSKey:
-		return m.KeyARN
-	case wrapper.AzureKey:
-		return m.KeyID
-	case wrapper.GCPKey:
-		return m.KeyID
-	}
-	return ""
 }
