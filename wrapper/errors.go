@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Sentinel errors. An *APIError matches the sentinel of its status with
@@ -234,6 +235,10 @@ func (e *APIError) Is(target error) bool {
 func oneLine(s string, n int) string {
 	s = strings.Join(strings.Fields(s), " ")
 	if len(s) > n {
+		// Cut at a character boundary, so that the line stays valid UTF-8.
+		for n > 0 && !utf8.RuneStart(s[n]) {
+			n--
+		}
 		s = s[:n] + "…"
 	}
 	return s
