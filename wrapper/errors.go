@@ -48,7 +48,8 @@ var (
 	ErrResponseTooLarge = errors.New("response body too large")
 
 	// ErrRepeatedPageToken: the server sent a page token it had sent
-	// before; Keys stops rather than loop forever.
+	// before; Keys stops rather than loop forever (see Client.Keys for how
+	// soon a repetition is caught).
 	ErrRepeatedPageToken = errors.New("the server repeated a page token")
 )
 

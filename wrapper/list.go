@@ -87,14 +87,17 @@ func (c *Client) ListKeys(ctx context.Context, opts ListKeysOptions) (*KeyPage, 
 // Pages are fetched lazily, PageSize keys at a time (100 unless set);
 // breaking out of the loop stops the fetching. A failed request is yielded
 // once as an error and ends the sequence, as does a page token the server
-// already sent (ErrRepeatedPageToken). A key that cannot be decoded is
-// yielded as a *KeyDecodeError in its place, and the sequence goes on.
+// already sent (ErrRepeatedPageToken): one sent again within 256 pages is
+// caught at once, and a loop of λ pages that starts at page μ within
+// 3·max(μ, λ) pages, in memory that does not grow with the listing. A key
+// that cannot be decoded is yielded as a *KeyDecodeError in its place, and
+// the sequence goes on.
 func (c *Client) Keys(ctx context.Context, opts ListKeysOptions) iter.Seq2[Key, error] {
 	return func(yield func(Key, error) bool) {
 		if opts.PageSize == 0 {
 			opts.PageSize = DefaultKeysPageSize
 		}
-		seen := newTokenSet()
+		seen := newLoopGuard()
 		if opts.PageToken != "" {
 			seen.add(opts.PageToken)
 		}
