@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/byokctl/byok/internal/testkit"
 	"github.com/byokctl/byok/wrapper"
 )
 
@@ -35,11 +36,8 @@ func TestCreateAnsweredByGatewayIsOutcomeUnknown(t *testing.T) {
 	for _, status := range []int{http.StatusBadGateway, http.StatusGatewayTimeout} {
 		var requests atomic.Int32
 		srv := serve(t, gatewayAnswer(status, &requests))
-		c, err := wrapper.New(wrapper.WithAPIKey(testKey, testSecret), wrapper.WithEndpoint(srv.URL))
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, err = c.CreateKey(context.Background(), wrapper.CreateKeyRequest{Key: wrapper.AWSKey{KeyARN: "arn:aws:kms:us-west-2:111122223333:key/x"}})
+		c := newClient(t, srv, testkit.NewClock())
+		_, err := c.CreateKey(context.Background(), wrapper.CreateKeyRequest{Key: wrapper.AWSKey{KeyARN: "arn:aws:kms:us-west-2:111122223333:key/x"}})
 		var apiErr *wrapper.APIError
 		switch {
 		case requests.Load() != 1:
@@ -73,11 +71,8 @@ func TestCreateAnsweredByAPIWithServerErrorIsNotOutcomeUnknown(t *testing.T) {
 	for _, status := range []int{http.StatusInternalServerError, http.StatusServiceUnavailable} {
 		var requests atomic.Int32
 		srv := serve(t, gatewayAnswer(status, &requests))
-		c, err := wrapper.New(wrapper.WithAPIKey(testKey, testSecret), wrapper.WithEndpoint(srv.URL))
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, err = c.CreateKey(context.Background(), wrapper.CreateKeyRequest{Key: wrapper.AWSKey{KeyARN: "arn:aws:kms:us-west-2:111122223333:key/x"}})
+		c := newClient(t, srv, testkit.NewClock())
+		_, err := c.CreateKey(context.Background(), wrapper.CreateKeyRequest{Key: wrapper.AWSKey{KeyARN: "arn:aws:kms:us-west-2:111122223333:key/x"}})
 		if requests.Load() != 1 || !errors.Is(err, wrapper.ErrServer) || errors.Is(err, wrapper.ErrOutcomeUnknown) {
 			t.Errorf("create %d: %v after %d requests; want ErrServer alone after 1", status, err, requests.Load())
 		}
@@ -85,12 +80,8 @@ func TestCreateAnsweredByAPIWithServerErrorIsNotOutcomeUnknown(t *testing.T) {
 	for _, status := range []int{http.StatusBadGateway, http.StatusGatewayTimeout} {
 		var requests atomic.Int32
 		srv := serve(t, gatewayAnswer(status, &requests))
-		c, err := wrapper.New(wrapper.WithAPIKey(testKey, testSecret), wrapper.WithEndpoint(srv.URL),
-			wrapper.WithRetryPolicy(wrapper.RetryPolicy{MaxAttempts: 2, BaseDelay: 1, MaxDelay: 1}))
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, err = c.GetKey(context.Background(), "cck-1")
+		c := newClient(t, srv, testkit.NewClock(), wrapper.WithRetryPolicy(wrapper.RetryPolicy{MaxAttempts: 2, BaseDelay: 1, MaxDelay: 1}))
+		_, err := c.GetKey(context.Background(), "cck-1")
 		if requests.Load() != 2 || !errors.Is(err, wrapper.ErrServer) || errors.Is(err, wrapper.ErrOutcomeUnknown) {
 			t.Errorf("get %d: %v after %d requests; want ErrServer alone after 2", status, err, requests.Load())
 		}
@@ -115,10 +106,7 @@ func TestCreateCanceledAfterSendingIsOutcomeUnknown(t *testing.T) {
 		fault(w, "no answer")
 		w.WriteHeader(http.StatusServiceUnavailable)
 	}))
-	c, err := wrapper.New(wrapper.WithAPIKey(testKey, testSecret), wrapper.WithEndpoint(srv.URL), wrapper.WithoutRetries())
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := newClient(t, srv, testkit.NewClock(), wrapper.WithoutRetries())
 	create := func(ctx context.Context) error {
 		_, err := c.CreateKey(ctx, wrapper.CreateKeyRequest{Key: wrapper.AWSKey{KeyARN: "arn:aws:kms:us-west-2:111122223333:key/x"}})
 		return err
@@ -129,7 +117,7 @@ func TestCreateCanceledAfterSendingIsOutcomeUnknown(t *testing.T) {
 		return ctx
 	}
 
-	err = create(cancelOnArrival())
+	err := create(cancelOnArrival())
 	if !errors.Is(err, context.Canceled) || !errors.Is(err, wrapper.ErrOutcomeUnknown) {
 		t.Errorf("create canceled after sending: %v; want context.Canceled and ErrOutcomeUnknown", err)
 	}
