@@ -117,6 +117,17 @@ func (cf *createFlags) register(cmd *cobra.Command) {
 // filled), tells on stderr what to grant, and with --wait waits for the
 // validation.
 func (g *globals) create(cmd *cobra.Command, cf createFlags, material wrapper.KeyMaterial) error {
+	material, notes, err := checkMaterial(material)
+	var bad *inputError
+	if errors.As(err, &bad) {
+		return usagef("%s %s", bad.flag(), bad.Msg)
+	}
+	if err != nil {
+		return &usageError{err}
+	}
+	for _, note := range notes {
+		g.infof("note: %s", note)
+	}
 	client, err := g.newClient()
 	if err != nil {
 		return err
