@@ -2,7 +2,7 @@ package main
 
 import (
 	"errors"
-	"fmt"
+	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -109,6 +109,7 @@ func newCreateGCPCmd(g *globals) *cobra.Command {
 }
 
 func (cf *createFlags) register(cmd *cobra.Command) {
+	withFormats(cmd, formatTable, formatJSON, formatYAML)
 	cmd.Flags().StringVar(&cf.displayName, "display-name", "", "human-readable name of the key")
 	cmd.Flags().BoolVar(&cf.wait, "wait", false, "wait for the validation to complete (see byokctl wait)")
 }
@@ -146,9 +147,7 @@ func (g *globals) create(cmd *cobra.Command, cf createFlags, material wrapper.Ke
 		return explainDeadline(err, limit)
 	}
 	g.infof("created %s", key.ID)
-	if hint := grantHint(key.Material); hint != "" {
-		g.infof("%s", hint)
-	}
+	g.printGrantsHint(*key)
 	if !cf.wait {
 		g.infof("its validation has begun; follow it with: byokctl wait %s", key.ID)
 		return g.printKey(*key)
@@ -167,24 +166,16 @@ func (g *globals) create(cmd *cobra.Command, cf createFlags, material wrapper.Ke
 	return err
 }
 
-// grantHint says what the server created for the key and the user must
-// grant access to.
-func grantHint(m wrapper.KeyMaterial) string {
-	switch m := m.(type) {
-	case wrapper.AWSKey:
-		if len(m.Roles) > 0 {
-			return "grant these IAM roles access to the KMS key: " + strings.Join(m.Roles, ", ")
-		}
-	case wrapper.AzureKey:
-		if m.ApplicationID != "" {
-			return fmt.Sprintf("grant application %s access to the key in the Key Vault", m.ApplicationID)
-		}
-	case wrapper.GCPKey:
-		if m.SecurityGroup != "" {
-			return fmt.Sprintf("grant the Google group %s access to the key", m.SecurityGroup)
-		}
+// printGrantsHint prints on stderr what to grant for key, or why it
+// cannot say.
+func (g *globals) printGrantsHint(key wrapper.Key) {
+	text, err := grantsText(key)
+	if err != nil {
+		g.infof("%s", clean(err.Error()))
+		return
 	}
-	return ""
+	g.infof("Confluent Cloud can use the key once it has access to it (byokctl grants %s prints this again):", shellQuote(clean(key.ID)))
+	_, _ = io.WriteString(g.sys.stderr, text)
 }
 
 // createOutcomeUnknown is a create that may have been carried out (its answer

@@ -5,7 +5,7 @@ import (
 )
 
 func newGetCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
+	return withFormats(&cobra.Command{
 		Use:     "get ID",
 		Short:   "Show one key",
 		Example: "  byokctl get cck-12345 -o yaml",
@@ -23,5 +23,5 @@ func newGetCmd(g *globals) *cobra.Command {
 			}
 			return g.printKey(*key)
 		},
-	}
+	}, formatTable, formatJSON, formatYAML)
 }

@@ -71,6 +71,7 @@ func newListCmd(g *globals) *cobra.Command {
 	_ = cmd.RegisterFlagCompletionFunc("provider", fixedCompletion(provider.allowed...))
 	_ = cmd.RegisterFlagCompletionFunc("state", fixedCompletion(state.allowed...))
 	_ = cmd.RegisterFlagCompletionFunc("validation-phase", fixedCompletion(phase.allowed...))
+	withFormats(cmd, formatTable, formatJSON, formatYAML)
 	cmd.PreRunE = func(*cobra.Command, []string) error {
 		if opts.PageSize < 0 || opts.PageSize > wrapper.MaxPageSize {
 			return usagef("--page-size is %d; expected 1 to %d", opts.PageSize, wrapper.MaxPageSize)

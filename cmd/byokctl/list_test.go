@@ -140,7 +140,7 @@ func TestEnumFlagsRefuseUnknownValues(t *testing.T) {
 		{[]string{"list", "--provider", "ibm"}, "AWS, Azure, GCP"},
 		{[]string{"list", "--state", "DELETED"}, "AVAILABLE, IN_USE"},
 		{[]string{"list", "--validation-phase", "pending"}, "INITIALIZING, VALID, INVALID"},
-		{[]string{"list", "-o", "xml"}, "table, json, yaml"},
+		{[]string{"list", "-o", "xml"}, "table, text, json, yaml"},
 	}
 	for _, tt := range tests {
 		f.srv.ClearRequests()

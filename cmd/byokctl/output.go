@@ -5,14 +5,52 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/spf13/cobra"
 	"sigs.k8s.io/yaml"
 
 	"github.com/byokctl/byok/wrapper"
 )
+
+// formatsAnnotation is the annotation of a command that lists the -o
+// formats it honours, its default first.
+const formatsAnnotation = "byokctl/formats"
+
+// withFormats says that cmd honours -o with formats, the first being its
+// default, and returns cmd.
+func withFormats(cmd *cobra.Command, formats ...string) *cobra.Command {
+	if cmd.Annotations == nil {
+		cmd.Annotations = map[string]string{}
+	}
+	cmd.Annotations[formatsAnnotation] = strings.Join(formats, ",")
+	return cmd
+}
+
+// checkOutput refuses an -o the command does not honour (a command without
+// structured output honours none), and sets the command's default format
+// when -o was not given: -o is never silently ignored.
+func (g *globals) checkOutput(cmd *cobra.Command) error {
+	given := cmd.Flags().Changed("output")
+	list := cmd.Annotations[formatsAnnotation]
+	if list == "" {
+		if given {
+			return usagef("%s has no output formats; -o %s is not for it", cmd.CommandPath(), g.output.value)
+		}
+		return nil
+	}
+	formats := strings.Split(list, ",")
+	switch {
+	case !given:
+		g.output.value = formats[0]
+	case !slices.Contains(formats, g.output.value):
+		return usagef("-o %s: %s prints %s", g.output.value, cmd.CommandPath(), strings.Join(formats, ", "))
+	}
+	return nil
+}
 
 // tableHeader names the columns of -o table.
 const tableHeader = "ID\tDISPLAY NAME\tPROVIDER\tKEY\tSTATE\tPHASE\tREGION\tCREATED"

@@ -109,7 +109,7 @@ type prismProvider struct {
 	args func(marker string) []string
 	// identifier is the key's identifier in its cloud.
 	identifier func(marker string) string
-	// grant begins the hint on what to grant.
+	// grant begins a line of what create says to grant.
 	grant string
 	// region is the validation region the identifier implies; "" when the
 	// server decides.
@@ -124,12 +124,12 @@ func prismProviders() []prismProvider {
 	}
 	return []prismProvider{
 		{"aws", func(m string) []string { return []string{"aws", "--key-arn", awsARN(m)} }, awsARN,
-			"grant these IAM roles access to the KMS key: ", "ap-southeast-2"},
+			`  "Sid": "Allow Confluent Cloud BYOK key `, "ap-southeast-2"},
 		{"azure", func(m string) []string {
 			return []string{"azure", "--key-id", azureKey(m), "--key-vault-id", exampleAzureVault, "--tenant-id", exampleTenant}
-		}, azureKey, "grant application ", ""},
+		}, azureKey, "az role assignment create --assignee ", ""},
 		{"gcp", func(m string) []string { return []string{"gcp", "--key-id", gcpKey(m)} }, gcpKey,
-			"grant the Google group ", "northamerica-northeast1"},
+			"gcloud kms keys add-iam-policy-binding ", "northamerica-northeast1"},
 	}
 }
 

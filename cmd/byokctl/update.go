@@ -34,5 +34,5 @@ func newUpdateCmd(g *globals) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&name, "display-name", "", "the new display name (required)")
 	_ = cmd.MarkFlagRequired("display-name")
-	return cmd
+	return withFormats(cmd, formatTable, formatJSON, formatYAML)
 }

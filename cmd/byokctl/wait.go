@@ -11,7 +11,7 @@ import (
 )
 
 func newWaitCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
+	return withFormats(&cobra.Command{
 		Use:   "wait ID",
 		Short: "Wait until a key's validation completes",
 		Long: `Wait until the validation of a key completes, polling with back-off.
@@ -35,7 +35,7 @@ Progress is shown on stderr when it is a terminal.`,
 			}
 			return g.printKey(*key)
 		},
-	}
+	}, formatTable, formatJSON, formatYAML)
 }
 
 // waitForValidation waits for key id, showing progress on stderr when it is
