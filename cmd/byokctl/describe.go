@@ -15,6 +15,10 @@ import (
 // describe returns err as one line for stderr. An API error keeps everything
 // the server said: the status, every error detail and the request id.
 func describe(err error) string {
+	var h *hinted
+	if errors.As(err, &h) {
+		return h.hint + ": " + describe(h.err)
+	}
 	var unknown *createOutcomeUnknown
 	if errors.As(err, &unknown) {
 		return unknown.describe()

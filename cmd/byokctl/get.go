@@ -6,10 +6,11 @@ import (
 
 func newGetCmd(g *globals) *cobra.Command {
 	return withFormats(&cobra.Command{
-		Use:     "get ID",
-		Short:   "Show one key",
-		Example: "  byokctl get cck-12345 -o yaml",
-		Args:    oneID,
+		Use:               "get ID",
+		Short:             "Show one key",
+		Example:           "  byokctl get cck-12345 -o yaml",
+		Args:              oneID,
+		ValidArgsFunction: g.completeKeyIDs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			client, err := g.newClient()
 			if err != nil {

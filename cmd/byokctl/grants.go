@@ -260,7 +260,8 @@ permissions, and the scope, for scripts and terraform.`,
   byokctl grants cck-12345 -o json
   aws kms get-key-policy --key-id "$ARN" --policy-name default --output text > policy.json
   byokctl grants cck-12345 --policy policy.json > merged.json`,
-		Args: oneID,
+		Args:              oneID,
+		ValidArgsFunction: g.completeKeyIDs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var doc []byte
 			if policy != "" {

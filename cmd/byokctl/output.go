@@ -115,7 +115,7 @@ func writeTable(w io.Writer, keys []wrapper.Key) error {
 			k.ID,
 			k.DisplayName,
 			string(k.Provider),
-			k.Identifier(), // the ARN, or the key id
+			keyColumn(k),
 			string(k.State),
 			string(k.Validation.Phase),
 			k.Validation.Region,
@@ -136,17 +136,20 @@ func timestamp(t time.Time) string {
 	return t.UTC().Format(time.RFC3339)
 }
 
-// cell makes s safe for one table cell: no tabs or line breaks (they would
-// break the columns), and "-" for an empty value so that every row has the
-// same number of fields.
+// keyColumn returns what the KEY column shows: the key's ARN or key id, or
+// for a kind without either the kind's name.
+func keyColumn(k wrapper.Key) string {
+	if id := k.Identifier(); id != "" || k.Material == nil {
+		return id
+	}
+	return k.Material.Kind()
+}
+
+// cell makes s safe for one table cell: cleaned (no tabs or line breaks,
+// which would break the columns, nor a terminal's control characters), and
+// "-" for an empty value so that every row has the same number of fields.
 func cell(s string) string {
-	s = strings.Map(func(r rune) rune {
-		if r < ' ' || r == 0x7f {
-			return ' '
-		}
-		return r
-	}, s)
-	if strings.TrimSpace(s) == "" {
+	if s = clean(s); s == "" {
 		return "-"
 	}
 	return s

@@ -97,7 +97,7 @@ func TestNoSecretOnAnyPath(t *testing.T) {
 			{"create", "gcp", "--key-id", "projects/leak-project/locations/us-central1/keyRings/leak-ring/cryptoKeys/leak", "--wait"},
 			{"update", id, "--display-name", "renamed"},
 			{"wait", id},
-			{"delete", id, "cck-missing"},
+			{"delete", id, "cck-missing", "--force", "--ignore-not-found"},
 		}
 	}
 	credentials := []struct {

@@ -11,10 +11,11 @@ import (
 func newUpdateCmd(g *globals) *cobra.Command {
 	var name string
 	cmd := &cobra.Command{
-		Use:     "update ID --display-name NAME",
-		Short:   "Rename a key (the display name is the only field that can change)",
-		Example: `  byokctl update cck-12345 --display-name "Key for billing cluster"`,
-		Args:    oneID,
+		Use:               "update ID --display-name NAME",
+		Short:             "Rename a key (the display name is the only field that can change)",
+		Example:           `  byokctl update cck-12345 --display-name "Key for billing cluster"`,
+		Args:              oneID,
+		ValidArgsFunction: g.completeKeyIDs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if strings.TrimSpace(name) == "" {
 				return usagef("--display-name is empty; give the new name of the key")

@@ -20,8 +20,9 @@ VALID: the key is printed on stdout and the exit status is 0.
 INVALID: the server's message is printed on stderr and the exit status is 1.
 The wait gives up after --timeout (default 10m) with exit status 1.
 Progress is shown on stderr when it is a terminal.`,
-		Example: "  byokctl wait cck-12345 --timeout 15m",
-		Args:    oneID,
+		Example:           "  byokctl wait cck-12345 --timeout 15m",
+		Args:              oneID,
+		ValidArgsFunction: g.completeKeyIDs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			client, err := g.newClient()
 			if err != nil {
