@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -146,10 +147,10 @@ func (g *globals) create(cmd *cobra.Command, cf createFlags, material wrapper.Ke
 	if err != nil {
 		return explainDeadline(err, limit)
 	}
-	g.infof("created %s", key.ID)
+	g.infof("created %s", clean(key.ID))
 	g.printGrantsHint(*key)
 	if !cf.wait {
-		g.infof("its validation has begun; follow it with: byokctl wait %s", key.ID)
+		g.infof("its validation has begun; follow it with: byokctl wait %s", shellQuote(clean(key.ID)))
 		return g.printKey(*key)
 	}
 	waited, err := g.waitForValidation(ctx, client, key.ID, limit)
@@ -199,7 +200,7 @@ func (e *createOutcomeUnknown) describe() string {
 	if errors.As(e.err, &apiErr) {
 		msg = describeAPIError(apiErr) + "; outcome unknown: " + advice
 	} else {
-		msg = oneLine(strings.TrimPrefix(e.err.Error(), "byok: "))
+		msg = clean(strings.TrimPrefix(e.err.Error(), "byok: "))
 		if !strings.HasSuffix(msg, advice) {
 			msg += "; " + advice
 		}
@@ -207,5 +208,28 @@ func (e *createOutcomeUnknown) describe() string {
 	if e.ref == "" {
 		return msg + ": byokctl list"
 	}
-	return msg + ": byokctl list --key " + shellQuote(e.ref)
+	return msg + ": byokctl list --key " + shellQuote(clean(e.ref))
+}
+
+// providerInAnyCase returns args with the provider of create in lower case
+// (create AWS is create aws), leaving every other argument as it is. The
+// provider is the argument that, in lower case, makes cobra find a create
+// subcommand where it found create itself.
+func providerInAnyCase(root *cobra.Command, args []string) []string {
+	cmd, _, err := root.Find(args)
+	if err != nil || cmd.Name() != "create" || cmd.Parent() != root {
+		return args
+	}
+	for i, a := range args {
+		lower := strings.ToLower(a)
+		if lower == a {
+			continue
+		}
+		try := slices.Clone(args)
+		try[i] = lower
+		if sub, _, err := root.Find(try); err == nil && sub.Parent() == cmd {
+			return try
+		}
+	}
+	return args
 }

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"slices"
@@ -11,7 +9,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"sigs.k8s.io/yaml"
 
 	"github.com/byokctl/byok/wrapper"
 )
@@ -61,55 +58,37 @@ func (g *globals) printKeys(keys []wrapper.Key) error {
 	if keys == nil {
 		keys = []wrapper.Key{}
 	}
-	return writeFormatted(g.sys.stdout, g.output.value, keys, keys)
-}
-
-// printKey writes one key to stdout in the -o format: a one-row table, or
-// one JSON or YAML object.
-func (g *globals) printKey(key wrapper.Key) error {
-	return writeFormatted(g.sys.stdout, g.output.value, []wrapper.Key{key}, key)
-}
-
-// writeFormatted writes rows as a table, or v as JSON or YAML.
-func writeFormatted(w io.Writer, format string, rows []wrapper.Key, v any) error {
-	switch format {
+	switch g.output.value {
 	case formatJSON:
-		return writeJSON(w, v)
+		return writeJSON(g.sys.stdout, keys)
 	case formatYAML:
-		return writeYAML(w, v)
-	default:
-		return writeTable(w, rows)
+		return writeYAML(g.sys.stdout, keys)
 	}
+	return writeTable(g.sys.stdout, keys, false)
 }
 
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		return fmt.Errorf("encoding JSON output: %w", err)
+// printKey writes one key to stdout in the -o format: one JSON or YAML
+// object, or a one-row table that also names the principals to grant access
+// to (see byokctl grants).
+func (g *globals) printKey(key wrapper.Key) error {
+	switch g.output.value {
+	case formatJSON:
+		return writeJSON(g.sys.stdout, key)
+	case formatYAML:
+		return writeYAML(g.sys.stdout, key)
 	}
-	return nil
+	return writeTable(g.sys.stdout, []wrapper.Key{key}, true)
 }
 
-func writeYAML(w io.Writer, v any) error {
-	// sigs.k8s.io/yaml goes through encoding/json, so the YAML keys are the
-	// API's JSON field names.
-	var buf bytes.Buffer
-	if err := writeJSON(&buf, v); err != nil {
-		return err
-	}
-	out, err := yaml.JSONToYAML(buf.Bytes())
-	if err != nil {
-		return fmt.Errorf("encoding YAML output: %w", err)
-	}
-	_, err = w.Write(out)
-	return err
-}
-
-func writeTable(w io.Writer, keys []wrapper.Key) error {
+// writeTable writes keys as a table, every cell cleaned; with principals,
+// a last column lists the principals of each key.
+func writeTable(w io.Writer, keys []wrapper.Key, principals bool) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
-	_, _ = fmt.Fprintln(tw, tableHeader)
+	header := tableHeader
+	if principals {
+		header += "\tPRINCIPALS"
+	}
+	_, _ = fmt.Fprintln(tw, header)
 	for _, k := range keys {
 		row := []string{
 			k.ID,
@@ -120,6 +99,9 @@ func writeTable(w io.Writer, keys []wrapper.Key) error {
 			string(k.Validation.Phase),
 			k.Validation.Region,
 			timestamp(k.Metadata.CreatedAt),
+		}
+		if principals {
+			row = append(row, strings.Join(keyPrincipals(k.Material), ","))
 		}
 		for i := range row {
 			row[i] = cell(row[i])

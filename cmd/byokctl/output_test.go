@@ -29,7 +29,7 @@ func TestTableCells(t *testing.T) {
 		{ID: "cck-2"},
 	}
 	var buf bytes.Buffer
-	if err := writeTable(&buf, keys); err != nil {
+	if err := writeTable(&buf, keys, false); err != nil {
 		t.Fatal(err)
 	}
 	want := "" +

@@ -32,7 +32,9 @@ type globals struct {
 	endpoint  string
 	timeout   time.Duration
 	debug     bool
-	output    *enumFlag
+	// insecureHTTP allows a plain http:// endpoint that is not loopback.
+	insecureHTTP bool
+	output       *enumFlag
 }
 
 // Output formats of -o. A command honours the formats withFormats gave it.
@@ -69,6 +71,9 @@ func newRootCmd(sys *system) *cobra.Command {
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			if cmd.Flags().Changed("timeout") && g.timeout <= 0 {
+				return usagef("--timeout is %s; expected a positive duration such as 30s or 10m", g.timeout)
+			}
 			return g.checkOutput(cmd)
 		},
 	}
@@ -84,6 +89,7 @@ func newRootCmd(sys *system) *cobra.Command {
 	pf.StringVar(&g.token, "token", "", "bearer access token instead of an API key (default $"+envAccessToken+")")
 	pf.StringVar(&g.endpoint, "endpoint", "", "API base URL (default $"+envEndpoint+", else https://api.confluent.cloud)")
 	pf.DurationVar(&g.timeout, "timeout", 0, "give up after this long (default 1m; 10m for wait and create --wait)")
+	pf.BoolVar(&g.insecureHTTP, "insecure-http", false, "allow a plain http:// --endpoint that is not loopback (credentials travel unencrypted)")
 	pf.BoolVar(&g.debug, "debug", false, "log every request and response to stderr (credentials redacted)")
 	pf.VarP(g.output, "output", "o", "output format (default table; text for grants)")
 	pf.Lookup("output").DefValue = "" // the usage says it: the default depends on the command

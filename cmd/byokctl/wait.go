@@ -58,11 +58,11 @@ func (g *globals) waitForValidation(ctx context.Context, client *wrapper.Client,
 	return key, nil
 }
 
-// progressLine describes one check of a wait.
+// progressLine describes one check of a wait, the server's words cleaned.
 func progressLine(p wrapper.WaitProgress) string {
-	line := p.Key.ID + ": " + string(p.Key.Validation.Phase)
-	if p.Key.Validation.Message != "" {
-		line += " (" + p.Key.Validation.Message + ")"
+	line := clean(p.Key.ID) + ": " + clean(string(p.Key.Validation.Phase))
+	if msg := clean(p.Key.Validation.Message); msg != "" {
+		line += " (" + msg + ")"
 	}
 	line += fmt.Sprintf(", check %d after %s", p.Check, p.Elapsed.Round(100*time.Millisecond))
 	if p.Next > 0 {
