@@ -341,7 +341,7 @@ func (g *globals) mergePolicy(key wrapper.Key, name string, doc []byte) error {
 
 // readFile reads the file name, or stdin for "-", up to limit bytes.
 func (g *globals) readFile(name string, limit int64) ([]byte, error) {
-	var r io.Reader = g.sys.stdin
+	r := g.sys.stdin
 	if name != "-" {
 		f, err := os.Open(name)
 		if err != nil {

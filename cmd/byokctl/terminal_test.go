@@ -80,7 +80,7 @@ func TestServerTextIsCleaned(t *testing.T) {
 		w.Header().Set("X-Request-Id", "req\u009b31m\u202eevil")
 		switch {
 		case r.URL.Path == "/byok/v1/keys" && r.Method == http.MethodGet:
-			fmt.Fprintf(w, `{"api_version":"byok/v1","kind":"KeyList","metadata":{},"data":[%s,
+			_, _ = fmt.Fprintf(w, `{"api_version":"byok/v1","kind":"KeyList","metadata":{},"data":[%s,
 			  {"api_version":"byok/v1","kind":"Key","id":"cck-oci","metadata":{"self":"https://api.confluent.cloud/byok/v1/keys/cck-oci"},
 			   "key":{"kind":"Oci%sKey"},"provider":"OCI","state":"AVAILABLE","validation":{"phase":"VALID","since":"2024-03-20T15:30:00Z"}}]}`,
 				hostileKey("cck-evil", "VALID"), strings.Trim(string(h), `"`))
@@ -92,7 +92,7 @@ func TestServerTextIsCleaned(t *testing.T) {
 			_, _ = w.Write([]byte(hostileKey("cck-evil", phase)))
 		default:
 			w.WriteHeader(http.StatusNotFound)
-			fmt.Fprintf(w, `{"errors":[{"status":"404","title":"Not Found","detail":%s}]}`, h)
+			_, _ = fmt.Fprintf(w, `{"errors":[{"status":"404","title":"Not Found","detail":%s}]}`, h)
 		}
 	}))
 	t.Cleanup(srv.Close)
