@@ -273,15 +273,9 @@ permissions, and the scope, for scripts and terraform.`,
 					return usagef("--policy: %w", err)
 				}
 			}
-			client, err := g.newClient()
+			key, err := g.getKey(cmd.Context(), args[0])
 			if err != nil {
 				return err
-			}
-			ctx, cancel, limit := g.withTimeout(cmd.Context(), defaultTimeout)
-			defer cancel()
-			key, err := client.GetKey(ctx, args[0])
-			if err != nil {
-				return explainDeadline(err, limit)
 			}
 			if policy != "" {
 				return g.mergePolicy(*key, policy, doc)
