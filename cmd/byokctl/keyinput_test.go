@@ -248,4 +248,7 @@ func TestCreateProviderInAnyCase(t *testing.T) {
 	}
 	r := f.run("create", "OCI", "--key-id", "x")
 	expect(t, r, exitUsage)
+	if !strings.HasPrefix(r.stderr, `byokctl: unknown provider "OCI": expected aws, azure or gcp`) {
+		t.Errorf("create OCI: %s", r.stderr)
+	}
 }
