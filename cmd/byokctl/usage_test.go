@@ -18,6 +18,13 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"list", "--bogus"}, "unknown flag: --bogus", "byokctl list"},
 		{[]string{"list", "extra"}, `byokctl list takes no arguments, got "extra"`, "byokctl list"},
 		{[]string{"list", "--page-size", "500"}, "--page-size is 500; expected 1 to 100", "byokctl list"},
+		{[]string{"list", "--page-size", "0"}, "--page-size is 0; expected 1 to 100", "byokctl list"},
+		{[]string{"wait", "cck-1", "--timeout", "0s"}, "--timeout is 0s; expected a positive duration such as 30s or 10m", "byokctl wait"},
+		{[]string{"wait", "cck-1", "--timeout", "-5s"}, "--timeout is -5s; expected a positive duration such as 30s or 10m", "byokctl wait"},
+		{[]string{"delete", "cck-1", "-o", "json"}, "byokctl delete has no output formats; -o json is not for it", "byokctl delete"},
+		{[]string{"version", "-o", "yaml"}, "byokctl version has no output formats; -o yaml is not for it", "byokctl version"},
+		{[]string{"list", "-o", "text"}, "-o text: byokctl list prints table, json, yaml", "byokctl list"},
+		{[]string{"grants", "cck-1", "-o", "table"}, "-o table: byokctl grants prints text, json, yaml", "byokctl grants"},
 		{[]string{"list", "--page-size", "ten"}, `invalid argument "ten" for "--page-size" flag: strconv.ParseInt: parsing "ten": invalid syntax`, "byokctl list"},
 		{[]string{"list", "--timeout", "soon"}, `invalid argument "soon" for "--timeout" flag: time: invalid duration "soon"`, "byokctl list"},
 		{[]string{"get"}, "missing the key ID (for example: byokctl get cck-12345)", "byokctl get"},
@@ -25,7 +32,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"get", ""}, "key ID number 1 is empty; IDs look like cck-12345", "byokctl get"},
 		{[]string{"delete", "cck-1", " "}, "key ID number 2 is empty; IDs look like cck-12345", "byokctl delete"},
 		{[]string{"wait"}, "missing the key ID (for example: byokctl wait cck-12345)", "byokctl wait"},
-		{[]string{"get", "cck-1", "-o", "csv"}, `invalid argument "csv" for "-o, --output" flag: accepted values are table, json, yaml (in any case)`, "byokctl get"},
+		{[]string{"get", "cck-1", "-o", "csv"}, `invalid argument "csv" for "-o, --output" flag: accepted values are table, text, json, yaml (in any case)`, "byokctl get"},
 		{[]string{"version", "now"}, `byokctl version takes no arguments, got "now"`, "byokctl version"},
 		{[]string{"completion", "tcsh"}, `unknown shell "tcsh": expected bash, zsh, fish or powershell`, "byokctl completion"},
 		{[]string{"completion"}, "missing the shell: byokctl completion bash|zsh|fish|powershell", "byokctl completion"},
@@ -60,7 +67,7 @@ func TestHelp(t *testing.T) {
 	}
 	r := f.run("--help")
 	for _, want := range []string{"list", "get", "create", "update", "delete", "wait", "serve", "demo", "version", "completion",
-		"CONFLUENT_CLOUD_API_KEY", "CONFLUENT_CLOUD_ACCESS_TOKEN", "--output table|json|yaml", "--timeout"} {
+		"CONFLUENT_CLOUD_API_KEY", "CONFLUENT_CLOUD_ACCESS_TOKEN", "--output table|text|json|yaml", "--timeout"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("byokctl --help does not mention %q", want)
 		}
