@@ -91,6 +91,8 @@ func newRootCmd(sys *system) *cobra.Command {
 		newUpdateCmd(g),
 		newDeleteCmd(g),
 		newWaitCmd(g),
+		newDiffCmd(g),
+		newApplyCmd(g),
 		newServeCmd(g),
 		newDemoCmd(g),
 		newVersionCmd(g),
