@@ -118,8 +118,11 @@ func parseKeysFile(name string, data []byte) (*keysFile, error) {
 	var list *yaml.Node
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		k, v := root.Content[i], root.Content[i+1]
-		if k.Value != "keys" {
+		switch {
+		case k.Value != "keys":
 			return nil, &fileError{file: name, line: k.Line, field: k.Value, msg: "unknown field; the file has one field, \"keys\""}
+		case list != nil:
+			return nil, twice(name, k, root.Content[0])
 		}
 		list = v
 	}
@@ -158,12 +161,16 @@ func parseEntry(file string, n *yaml.Node) (keyEntry, string, error) {
 		return keyEntry{}, "", &fileError{file: file, line: n.Line, msg: "expected a key: a mapping with provider and the key's fields"}
 	}
 	fields := map[string]*yaml.Node{}
+	names := map[string]*yaml.Node{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
+		if first, ok := names[k.Value]; ok {
+			return keyEntry{}, "", twice(file, k, first)
+		}
 		if v.Kind != yaml.ScalarNode {
 			return keyEntry{}, "", &fileError{file: file, line: v.Line, field: k.Value, msg: "expected a text value"}
 		}
-		fields[k.Value] = v
+		fields[k.Value], names[k.Value] = v, k
 	}
 	fail := func(field, msg string) error {
 		line := n.Line
@@ -217,6 +224,11 @@ func parseEntry(file string, n *yaml.Node) (keyEntry, string, error) {
 		return keyEntry{}, "", fail("", err.Error())
 	}
 	return keyEntry{line: n.Line, material: checked, displayName: value("display_name")}, strings.Join(notes, "; "), nil
+}
+
+// twice reports field k given a second time, after first.
+func twice(file string, k, first *yaml.Node) error {
+	return &fileError{file: file, line: k.Line, field: k.Value, msg: fmt.Sprintf("given twice (first at line %d)", first.Line)}
 }
 
 // checkJSON reports a JSON syntax error of data with its line.
