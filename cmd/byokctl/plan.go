@@ -163,7 +163,7 @@ func serverItem(k *wrapper.Key, action string) planItem {
 	item := planItem{Action: action, ID: k.ID, Provider: string(k.Provider), Key: k.Identifier(),
 		ServerDisplayName: k.DisplayName, ValidationPhase: string(k.Validation.Phase), key: k}
 	if ref, ok := refOf(k.Material); ok {
-		item.Provider, item.Key = string(ref.provider), ref.id
+		item.Provider = string(ref.provider)
 	}
 	if k.Validation.Phase == wrapper.PhaseInvalid {
 		item.Message = k.Validation.Message
