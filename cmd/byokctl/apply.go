@@ -132,6 +132,8 @@ type applier struct {
 	asked     bool
 	// listErr is the error of the last listing that failed.
 	listErr error
+	// stopped is the error of the context, when it ended the rounds.
+	stopped error
 }
 
 // change is what apply tried for one key, and how it went.
@@ -184,6 +186,7 @@ func (a *applier) converge(ctx context.Context) (last *plan, verified bool, err 
 			a.act(ctx, item)
 		}
 	}
+	a.stopped = ctx.Err()
 	return last, false, nil
 }
 
@@ -249,7 +252,7 @@ func (a *applier) act(ctx context.Context, item planItem) {
 		case err == nil, errors.Is(err, wrapper.ErrNotFound):
 			c.result, err = resultDeleted, nil
 		case errors.Is(err, wrapper.ErrConflict):
-			err, c.final = fmt.Errorf("in use by a cluster, not deleted: %w", err), true
+			err, c.final = prefixed("in use by a cluster, not deleted", err), true
 		}
 	}
 	if err != nil {
@@ -257,6 +260,18 @@ func (a *applier) act(ctx context.Context, item planItem) {
 		c.final = c.final || isFinal(err)
 		a.g.errorf("%s %s %s: %s", item.Action, item.Provider, shown(item.Key), describe(c.err))
 	}
+}
+
+// prefixed returns err described in one line after prefix. The result keeps
+// everything describe says of err (the server's words) and matches no
+// sentinel: it is for the report only.
+func prefixed(prefix string, err error) error {
+	return errors.New(prefix + ": " + describe(err))
+}
+
+// followed returns err described in one line, followed by what came after.
+func followed(err error, format string, args ...any) error {
+	return errors.New(describe(err) + "; " + fmt.Sprintf(format, args...))
 }
 
 // create registers the key of item. A create whose answer was lost, or that
@@ -276,7 +291,7 @@ func (a *applier) create(ctx context.Context, c *change) error {
 	found, findErr := a.r.find(ctx, c.item.entry.ref())
 	switch {
 	case findErr != nil:
-		return fmt.Errorf("%w; listing to find out whether it was created failed too: %w", err, findErr)
+		return followed(err, "listing the keys to find out whether it was created failed too: %s", describe(findErr))
 	case len(found) == 1 && lost:
 		a.created(c, &found[0], "answer lost; found on the server by listing")
 		return nil
@@ -284,9 +299,9 @@ func (a *applier) create(ctx context.Context, c *change) error {
 		c.note = "the server already had it (409)"
 		return nil
 	case len(found) > 1:
-		return fmt.Errorf("%w; the server has %d keys with this identifier", err, len(found))
+		return followed(err, "the server has %d keys with this identifier", len(found))
 	case lost:
-		return fmt.Errorf("%w; listing shows it was not created", err)
+		return followed(err, "listing the keys shows it was not created")
 	}
 	return err
 }
@@ -367,6 +382,9 @@ func (a *applier) result(item planItem, c *change) applyResult {
 
 // whyNotDone says why a change was not tried.
 func (a *applier) whyNotDone() string {
+	if a.stopped != nil {
+		return describe(explainDeadline(a.stopped, a.limit))
+	}
 	if a.listErr != nil {
 		return "listing the keys failed: " + describe(explainDeadline(a.listErr, a.limit))
 	}
@@ -405,12 +423,19 @@ func (a *applier) verdict(results []applyResult, verified bool) error {
 		return nil
 	}
 	msg := "not converged"
+	if a.stopped != nil {
+		msg = describe(explainDeadline(a.stopped, a.limit)) + ", " + msg
+	}
 	if !verified {
 		msg += " (the last listing did not confirm the changes)"
 	}
 	if len(bad) > 0 {
 		const named = 3
-		msg += fmt.Sprintf(": %d keys: %s", len(bad), strings.Join(bad[:min(named, len(bad))], "; "))
+		keys := "keys"
+		if len(bad) == 1 {
+			keys = "key"
+		}
+		msg += fmt.Sprintf(": %d %s: %s", len(bad), keys, strings.Join(bad[:min(named, len(bad))], "; "))
 		if len(bad) > named {
 			msg += fmt.Sprintf("; and %d more (see the report)", len(bad)-named)
 		}
