@@ -405,7 +405,7 @@ func (a *applier) waitNew(ctx context.Context, results []applyResult) {
 		case err == nil:
 			r.ValidationPhase = string(key.Validation.Phase)
 		case errors.As(err, &invalid):
-			r.Result, r.ValidationPhase, r.Message = actInvalid, string(wrapper.PhaseInvalid), invalid.Key.Validation.Message
+			r.ValidationPhase, r.Message = string(wrapper.PhaseInvalid), invalid.Key.Validation.Message
 		default:
 			r.Result, r.Error = resultFailed, "wait: "+describe(err)
 		}
@@ -417,7 +417,11 @@ func (a *applier) waitNew(ctx context.Context, results []applyResult) {
 func (a *applier) verdict(results []applyResult, verified bool) error {
 	var bad []string
 	for _, r := range unsettled(results) {
-		bad = append(bad, fmt.Sprintf("%s %s %s", r.Result, r.Provider, r.Key))
+		what := r.Result
+		if r.ValidationPhase == string(wrapper.PhaseInvalid) {
+			what = actInvalid
+		}
+		bad = append(bad, fmt.Sprintf("%s %s %s", what, r.Provider, r.Key))
 	}
 	if len(bad) == 0 && verified {
 		return nil
@@ -444,12 +448,14 @@ func (a *applier) verdict(results []applyResult, verified bool) error {
 }
 
 // unsettled returns the results that keep apply from converging: failed
-// changes, INVALID keys and keys sharing their identifier.
+// changes, keys sharing their identifier, and keys of the file that are
+// INVALID.
 func unsettled(results []applyResult) []applyResult {
 	var out []applyResult
 	for _, r := range results {
-		switch r.Result {
-		case resultFailed, actInvalid, actDuplicate:
+		switch {
+		case r.Result == resultFailed, r.Result == actDuplicate,
+			r.entry != nil && r.ValidationPhase == string(wrapper.PhaseInvalid):
 			out = append(out, r)
 		}
 	}

@@ -432,3 +432,30 @@ func oneSpaced(s string) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// TestApplyWait: --wait waits for the validation of the new keys; a key
+// that ends INVALID is reported with the server's message, and apply does
+// not converge.
+func TestApplyWait(t *testing.T) {
+	f := newFixture(t, byoktest.WithValidation(byoktest.Validation{Reads: 2}),
+		byoktest.WithInvalidKeys(func(m string) bool { return strings.Contains(m, "denied") }, "Access to key denied."))
+	denied := "projects/p/locations/us-central1/keyRings/r/cryptoKeys/denied"
+	file := writeKeysFile(t, "{provider: aws, key_arn: '"+fileARN+"'}", "{provider: gcp, key_id: '"+denied+"'}")
+	r := f.run("apply", "-f", file, "--wait", "-o", "json")
+	expect(t, r, exitFailure)
+	var rep struct {
+		Converged bool `json:"converged"`
+		Keys      []struct {
+			Result, Key, Message string
+			Phase                string `json:"validation_phase"`
+		} `json:"keys"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &rep); err != nil {
+		t.Fatal(err)
+	}
+	got := fmt.Sprintf("%v %+v", rep.Converged, rep.Keys)
+	want := fmt.Sprintf("false [{Result:created Key:%s Message: Phase:VALID} {Result:created Key:%s Message:Access to key denied. Phase:INVALID}]", fileARN, denied)
+	if got != want || !strings.HasSuffix(r.stderr, "byokctl: not converged: 1 key: invalid GCP "+denied+"\n") {
+		t.Errorf("got  %s\nwant %s\n%s", got, want, r.transcript())
+	}
+}
