@@ -104,7 +104,7 @@ func (g *globals) apply(ctx context.Context, af applyFlags) error {
 		return err
 	}
 	if p == nil {
-		return fmt.Errorf("could not list the keys, nothing was changed: %w", explainDeadline(a.listErr, limit))
+		return prefixed("nothing was changed: listing the keys failed", explainDeadline(a.listErr, limit))
 	}
 	results := a.results(*p)
 	if af.wait {
@@ -164,11 +164,15 @@ func (a *applier) converge(ctx context.Context) (last *plan, verified bool, err 
 		server, err := a.r.list(ctx)
 		if err != nil {
 			a.listErr = err
+			if isFinal(err) {
+				break // another listing would be refused too
+			}
 			a.g.errorf("listing the keys: %s", describe(explainDeadline(err, a.limit)))
 			continue
 		}
+		a.listErr = nil
 		p := makePlan(a.kf, server)
-		last, verified = &p, false
+		last = &p
 		if err := a.confirm(p); err != nil {
 			return nil, false, err
 		}

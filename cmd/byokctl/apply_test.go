@@ -459,3 +459,19 @@ func TestApplyWait(t *testing.T) {
 		t.Errorf("got  %s\nwant %s\n%s", got, want, r.transcript())
 	}
 }
+
+// TestApplyListingRefused: when the listing is refused, apply changes
+// nothing, does not ask again, and says why with the server's words.
+func TestApplyListingRefused(t *testing.T) {
+	f := newFixture(t)
+	if err := f.srv.RespondNext(byoktest.OpList, http.StatusForbidden); err != nil {
+		t.Fatal(err)
+	}
+	r := f.run("apply", "-f", keysFilePath("example.yaml"))
+	expect(t, r, exitFailure)
+	if m := methods(f.srv); m[http.MethodGet] != 1 || len(m) != 1 || r.stdout != "" ||
+		r.stderr != "byokctl: nothing was changed: listing the keys failed: GET /byok/v1/keys: 403 Forbidden: "+
+			"User Access Unauthorized: The credentials may not perform listByokV1Keys. (request id byoktest-725728-1)\n" {
+		t.Errorf("requests %v:\n%s", m, r.transcript())
+	}
+}
