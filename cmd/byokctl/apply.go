@@ -74,6 +74,7 @@ Exit status:
 			return g.apply(cmd.Context(), af)
 		},
 	}
+	withFormats(cmd, formatText, formatJSON, formatYAML)
 	f := cmd.Flags()
 	f.StringVarP(&af.file, "file", "f", "", "the keys file, YAML or JSON (required)")
 	f.BoolVar(&af.prune, "prune", false, "delete the keys on the server that are not in the file")
@@ -262,7 +263,7 @@ func (a *applier) act(ctx context.Context, item planItem) {
 	if err != nil {
 		c.err = explainDeadline(err, a.limit)
 		c.final = c.final || isFinal(err)
-		a.g.errorf("%s %s %s: %s", item.Action, item.Provider, shown(item.Key), describe(c.err))
+		a.g.errorf("%s %s %s: %s", item.Action, clean(item.Provider), clean(item.Key), describe(c.err))
 	}
 }
 
@@ -310,12 +311,11 @@ func (a *applier) create(ctx context.Context, c *change) error {
 	return err
 }
 
-// created records a new key and prints on stderr what to grant it.
+// created records a new key and prints on stderr what to grant it (as
+// create does).
 func (a *applier) created(c *change, key *wrapper.Key, note string) {
 	c.result, c.key, c.note = resultCreated, key, note
-	if hint := grantHint(key.Material); hint != "" {
-		a.g.infof("%s: %s", shown(key.ID), shown(hint))
-	}
+	a.g.printGrantsHint(*key)
 }
 
 // isFinal reports whether err is an answer that another attempt would get
@@ -439,16 +439,12 @@ func (a *applier) verdict(results []applyResult, verified bool) error {
 	}
 	if len(bad) > 0 {
 		const named = 3
-		keys := "keys"
-		if len(bad) == 1 {
-			keys = "key"
-		}
-		msg += fmt.Sprintf(": %d %s: %s", len(bad), keys, strings.Join(bad[:min(named, len(bad))], "; "))
+		msg += fmt.Sprintf(": %s: %s", countKeys(len(bad)), strings.Join(bad[:min(named, len(bad))], "; "))
 		if len(bad) > named {
 			msg += fmt.Sprintf("; and %d more (see the report)", len(bad)-named)
 		}
 	}
-	return errors.New(shown(msg))
+	return errors.New(clean(msg))
 }
 
 // unsettled returns the results that keep apply from converging: failed

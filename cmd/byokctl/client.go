@@ -1,7 +1,9 @@
 package main
 
 import (
+	"errors"
 	"log/slog"
+	"strings"
 
 	"github.com/byokctl/byok/wrapper"
 )
@@ -55,6 +57,9 @@ func (g *globals) newClient() (*wrapper.Client, error) {
 	if endpoint := first(g.endpoint, g.sys.getenv(envEndpoint)); endpoint != "" {
 		opts = append(opts, wrapper.WithEndpoint(endpoint))
 	}
+	if g.insecureHTTP {
+		opts = append(opts, wrapper.WithInsecureHTTP())
+	}
 	if g.debug {
 		log := slog.New(slog.NewTextHandler(g.sys.stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 		opts = append(opts, wrapper.WithLogger(log))
@@ -64,8 +69,9 @@ func (g *globals) newClient() (*wrapper.Client, error) {
 	}
 	client, err := wrapper.New(opts...)
 	if err != nil {
-		// The options are all from the command line or the environment.
-		return nil, &usageError{err}
+		// The options are all from the command line or the environment:
+		// say it in their words.
+		return nil, &usageError{errors.New(cliWords(err.Error()))}
 	}
 	return client, nil
 }
@@ -78,4 +84,20 @@ func first(values ...string) string {
 		}
 	}
 	return ""
+}
+
+// cliWords replaces the names of the library's options in a message by the
+// flags that set them: a byokctl user knows the flags, not the Go API.
+func cliWords(msg string) string {
+	return strings.NewReplacer(
+		"WithAPIKey, WithBearerToken or WithTokenSource", "--api-key and --api-secret, or --token",
+		"WithAPIKey, WithBearerToken and WithTokenSource", "--api-key and --api-secret, and --token",
+		"WithAPIKey or WithBearerToken", "--api-key and --api-secret, or --token",
+		"WithAPIKey", "--api-key/--api-secret",
+		"WithBearerToken", "--token",
+		"WithTokenSource", "--token",
+		"WithEndpoint", "--endpoint",
+		"WithInsecureHTTP", "--insecure-http",
+		"NewFromEnv", "the environment",
+	).Replace(msg)
 }

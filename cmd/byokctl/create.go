@@ -2,7 +2,8 @@ package main
 
 import (
 	"errors"
-	"fmt"
+	"io"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -109,6 +110,7 @@ func newCreateGCPCmd(g *globals) *cobra.Command {
 }
 
 func (cf *createFlags) register(cmd *cobra.Command) {
+	withFormats(cmd, formatTable, formatJSON, formatYAML)
 	cmd.Flags().StringVar(&cf.displayName, "display-name", "", "human-readable name of the key")
 	cmd.Flags().BoolVar(&cf.wait, "wait", false, "wait for the validation to complete (see byokctl wait)")
 }
@@ -117,6 +119,17 @@ func (cf *createFlags) register(cmd *cobra.Command) {
 // filled), tells on stderr what to grant, and with --wait waits for the
 // validation.
 func (g *globals) create(cmd *cobra.Command, cf createFlags, material wrapper.KeyMaterial) error {
+	material, notes, err := checkMaterial(material)
+	var bad *inputError
+	if errors.As(err, &bad) {
+		return usagef("%s %s", bad.flag(), bad.Msg)
+	}
+	if err != nil {
+		return &usageError{err}
+	}
+	for _, note := range notes {
+		g.infof("note: %s", note)
+	}
 	client, err := g.newClient()
 	if err != nil {
 		return err
@@ -134,12 +147,10 @@ func (g *globals) create(cmd *cobra.Command, cf createFlags, material wrapper.Ke
 	if err != nil {
 		return explainDeadline(err, limit)
 	}
-	g.infof("created %s", key.ID)
-	if hint := grantHint(key.Material); hint != "" {
-		g.infof("%s", hint)
-	}
+	g.infof("created %s", clean(key.ID))
+	g.printGrantsHint(*key)
 	if !cf.wait {
-		g.infof("its validation has begun; follow it with: byokctl wait %s", key.ID)
+		g.infof("its validation has begun; follow it with: byokctl wait %s", shellQuote(clean(key.ID)))
 		return g.printKey(*key)
 	}
 	waited, err := g.waitForValidation(ctx, client, key.ID, limit)
@@ -156,24 +167,16 @@ func (g *globals) create(cmd *cobra.Command, cf createFlags, material wrapper.Ke
 	return err
 }
 
-// grantHint says what the server created for the key and the user must
-// grant access to.
-func grantHint(m wrapper.KeyMaterial) string {
-	switch m := m.(type) {
-	case wrapper.AWSKey:
-		if len(m.Roles) > 0 {
-			return "grant these IAM roles access to the KMS key: " + strings.Join(m.Roles, ", ")
-		}
-	case wrapper.AzureKey:
-		if m.ApplicationID != "" {
-			return fmt.Sprintf("grant application %s access to the key in the Key Vault", m.ApplicationID)
-		}
-	case wrapper.GCPKey:
-		if m.SecurityGroup != "" {
-			return fmt.Sprintf("grant the Google group %s access to the key", m.SecurityGroup)
-		}
+// printGrantsHint prints on stderr what to grant for key, or why it
+// cannot say.
+func (g *globals) printGrantsHint(key wrapper.Key) {
+	text, err := grantsText(key)
+	if err != nil {
+		g.infof("%s", clean(err.Error()))
+		return
 	}
-	return ""
+	g.infof("Confluent Cloud can use the key once it has access to it (byokctl grants %s prints this again):", shellQuote(clean(key.ID)))
+	_, _ = io.WriteString(g.sys.stderr, text)
 }
 
 // createOutcomeUnknown is a create that may have been carried out (its answer
@@ -197,7 +200,7 @@ func (e *createOutcomeUnknown) describe() string {
 	if errors.As(e.err, &apiErr) {
 		msg = describeAPIError(apiErr) + "; outcome unknown: " + advice
 	} else {
-		msg = oneLine(strings.TrimPrefix(e.err.Error(), "byok: "))
+		msg = clean(strings.TrimPrefix(e.err.Error(), "byok: "))
 		if !strings.HasSuffix(msg, advice) {
 			msg += "; " + advice
 		}
@@ -205,5 +208,28 @@ func (e *createOutcomeUnknown) describe() string {
 	if e.ref == "" {
 		return msg + ": byokctl list"
 	}
-	return msg + ": byokctl list --key " + shellQuote(e.ref)
+	return msg + ": byokctl list --key " + shellQuote(clean(e.ref))
+}
+
+// providerInAnyCase returns args with the provider of create in lower case
+// (create AWS is create aws), leaving every other argument as it is. The
+// provider is the argument that, in lower case, makes cobra find a create
+// subcommand where it found create itself.
+func providerInAnyCase(root *cobra.Command, args []string) []string {
+	cmd, _, err := root.Find(args)
+	if err != nil || cmd.Name() != "create" || cmd.Parent() != root {
+		return args
+	}
+	for i, a := range args {
+		lower := strings.ToLower(a)
+		if lower == a {
+			continue
+		}
+		try := slices.Clone(args)
+		try[i] = lower
+		if sub, _, err := root.Find(try); err == nil && sub.Parent() == cmd {
+			return try
+		}
+	}
+	return args
 }

@@ -1,50 +1,240 @@
 package main
 
 import (
+	"bufio"
+	"context"
 	"errors"
 	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/byokctl/byok/wrapper"
 )
 
+// Retries of delete --wait while a key is still in use (409).
+const (
+	deleteRetryFirst = 2 * time.Second  // first pause
+	deleteRetryMax   = 30 * time.Second // longest pause
+	deleteMaxTries   = 1000             // a bound on the requests, whatever the clock
+)
+
+// deleteFlags are the flags of delete.
+type deleteFlags struct {
+	force          bool
+	ignoreNotFound bool
+	wait           bool
+}
+
 func newDeleteCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
+	var df deleteFlags
+	cmd := &cobra.Command{
 		Use:   "delete ID...",
 		Short: "Delete keys",
-		Long: `Delete one or more keys, one request per key, in the order given.
+		Long: `Delete one or more keys.
 
-Each key gets one line: "deleted ID" on stdout, or the reason on stderr ("not
-found" for a key that does not exist). The exit status is 1 when any delete
-failed; the others are still attempted.`,
-		Example: "  byokctl delete cck-12345 cck-67890",
-		Args:    someIDs,
+Every key is looked up before any is deleted: when one does not exist, none
+is deleted, the missing ones are named and the exit status is 1. With
+--ignore-not-found a missing key counts as deleted, for cleanup scripts that
+run twice.
+
+On a terminal, the keys are listed and byokctl asks before deleting them.
+Without a terminal (a script, CI), --force is needed; --force also skips the
+question on a terminal.
+
+A key still in use by a cluster cannot be deleted (409 Conflict); with
+--wait, byokctl tries again until it can or --timeout (default 10m with
+--wait, else 1m) passes.
+
+Each deleted key gets one line on stdout, "deleted ID"; errors go to stderr
+and the exit status is 1 when any delete failed.`,
+		Example: `  byokctl delete cck-12345 cck-67890
+  byokctl delete cck-12345 --force --ignore-not-found --wait`,
+		Args: someIDs,
 		RunE: func(cmd *cobra.Command, ids []string) error {
-			client, err := g.newClient()
-			if err != nil {
-				return err
-			}
-			ctx, cancel, limit := g.withTimeout(cmd.Context(), defaultTimeout)
-			defer cancel()
-			failed := 0
-			for _, id := range ids {
-				err := client.DeleteKey(ctx, id)
-				switch {
-				case err == nil:
-					_, _ = fmt.Fprintf(g.sys.stdout, "deleted %s\n", id)
-					continue
-				case errors.Is(err, wrapper.ErrNotFound):
-					g.errorf("%s: not found", id)
-				default:
-					g.errorf("%s: %s", id, describe(explainDeadline(err, limit)))
-				}
-				failed++
-			}
-			if failed > 0 {
-				return &silentFailure{fmt.Sprintf("%d of %d deletes failed", failed, len(ids))}
-			}
-			return nil
+			return g.deleteKeys(cmd.Context(), ids, df)
 		},
+		ValidArgsFunction: g.completeKeyIDs,
+	}
+	f := cmd.Flags()
+	f.BoolVarP(&df.force, "force", "f", false, "delete without asking (needed without a terminal)")
+	f.BoolVar(&df.ignoreNotFound, "ignore-not-found", false, "treat a key that does not exist as deleted")
+	f.BoolVar(&df.wait, "wait", false, "while a key is in use (409), try again until --timeout")
+	return cmd
+}
+
+// deleteKeys checks that every key of ids exists, asks for confirmation,
+// then deletes them.
+func (g *globals) deleteKeys(ctx context.Context, ids []string, df deleteFlags) error {
+	client, err := g.newClient()
+	if err != nil {
+		return err
+	}
+	def := defaultTimeout
+	if df.wait {
+		def = defaultWaitTimeout
+	}
+	ctx, cancel, limit := g.withTimeout(ctx, def)
+	defer cancel()
+
+	ids = unique(ids)
+	keys, missing, err := g.lookUp(ctx, client, ids)
+	if err != nil {
+		return explainDeadline(err, limit)
+	}
+	if len(missing) > 0 && !df.ignoreNotFound {
+		return fmt.Errorf("not found: %s; nothing was deleted (--ignore-not-found deletes the others)", strings.Join(missing, ", "))
+	}
+	for _, id := range missing {
+		g.infof("%s: not found, nothing to delete", id)
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	if err := g.confirmDeletion(keys, df.force); err != nil {
+		return err
+	}
+	failed := 0
+	for _, k := range keys {
+		id := clean(k.ID)
+		switch err := g.deleteKey(ctx, client, k.ID, df.wait, limit); {
+		case err == nil:
+			_, _ = fmt.Fprintf(g.sys.stdout, "deleted %s\n", id)
+		case errors.Is(err, wrapper.ErrNotFound):
+			// Deleted by someone else since it was looked up: gone all the same.
+			_, _ = fmt.Fprintf(g.sys.stdout, "deleted %s\n", id)
+			g.infof("%s was already gone", id)
+		default:
+			failed++
+			g.errorf("%s: %s", id, describe(err))
+		}
+	}
+	if failed > 0 {
+		return &silentFailure{fmt.Sprintf("%d of %d deletes failed", failed, len(keys))}
+	}
+	return nil
+}
+
+// lookUp gets the keys of ids, in order, and lists the ids that do not
+// exist. Any other error ends the lookup.
+func (g *globals) lookUp(ctx context.Context, client *wrapper.Client, ids []string) (keys []wrapper.Key, missing []string, err error) {
+	for _, id := range ids {
+		key, err := client.GetKey(ctx, id)
+		switch {
+		case errors.Is(err, wrapper.ErrNotFound):
+			missing = append(missing, clean(id))
+		case err != nil:
+			return nil, nil, &hinted{fmt.Sprintf("looking up %s before deleting (nothing was deleted)", clean(id)), err}
+		default:
+			keys = append(keys, *key)
+		}
+	}
+	return keys, missing, nil
+}
+
+// deleteKey deletes key id. With wait, a 409 (the key is still in use) is
+// tried again, with growing pauses, until the limit passes.
+func (g *globals) deleteKey(ctx context.Context, client *wrapper.Client, id string, wait bool, limit time.Duration) error {
+	clock := g.clock()
+	deadline := clock.Now().Add(limit)
+	pause := deleteRetryFirst
+	for try := 1; ; try++ {
+		err := client.DeleteKey(ctx, id)
+		if err == nil || !wait || !errors.Is(err, wrapper.ErrConflict) {
+			return explainDeadline(err, limit)
+		}
+		left := deadline.Sub(clock.Now())
+		if left <= 0 || try >= deleteMaxTries {
+			return &hinted{fmt.Sprintf("still in use after %s (set a longer --timeout)", limit), err}
+		}
+		g.infof("%s is in use (%s); trying again in %s", clean(id), describeBrief(err), min(pause, left).Round(time.Second))
+		if err := clock.Sleep(ctx, min(pause, left)); err != nil {
+			return explainDeadline(err, limit)
+		}
+		pause = min(2*pause, deleteRetryMax)
+	}
+}
+
+// describeBrief returns the server's words of an API error, or the error.
+func describeBrief(err error) string {
+	var apiErr *wrapper.APIError
+	if errors.As(err, &apiErr) && len(apiErr.Errors) > 0 {
+		return clean(apiErr.Errors[0].String())
+	}
+	return describe(err)
+}
+
+// confirmDeletion asks on a terminal before deleting keys; without a terminal it needs force (else a usage error, exit 2, with a hint).
+func (g *globals) confirmDeletion(keys []wrapper.Key, force bool) error {
+	if force {
+		return nil
+	}
+	if !g.sys.isTerminal(g.sys.stdin) || !g.sys.isTerminal(g.sys.stderr) {
+		return usagef("deleting %s needs a confirmation, and there is no terminal to ask on: give --force to delete without asking", countKeys(len(keys)))
+	}
+	g.infof("About to delete %s:", countKeys(len(keys)))
+	tw := tabwriter.NewWriter(g.sys.stderr, 0, 0, 3, ' ', 0)
+	_, _ = fmt.Fprintln(tw, "  ID\tDISPLAY NAME\tPROVIDER\tKEY\tSTATE")
+	for _, k := range keys {
+		_, _ = fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", cell(k.ID), cell(k.DisplayName), cell(string(k.Provider)), cell(keyColumn(k)), cell(string(k.State)))
+	}
+	_ = tw.Flush()
+	_, _ = io.WriteString(g.sys.stderr, "Delete them? Type yes to confirm: ")
+	answer, err := bufio.NewReader(g.sys.stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("reading the answer: %w", err)
+	}
+	if a := strings.ToLower(strings.TrimSpace(answer)); a != "yes" && a != "y" {
+		g.infof("Not confirmed: nothing was deleted.")
+		return &silentFailure{"not confirmed"}
+	}
+	return nil
+}
+
+// countKeys returns "1 key" or "n keys".
+func countKeys(n int) string {
+	if n == 1 {
+		return "1 key"
+	}
+	return fmt.Sprintf("%d keys", n)
+}
+
+// unique returns ids without repeats, in their first order.
+func unique(ids []string) []string {
+	seen := make(map[string]bool, len(ids))
+	out := ids[:0:0]
+	for _, id := range ids {
+		if !seen[id] {
+			seen[id] = true
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// clock returns the clock of the system, or real time.
+func (g *globals) clock() wrapper.Clock {
+	if g.sys.clock != nil {
+		return g.sys.clock
+	}
+	return realClock{}
+}
+
+// realClock is real time.
+type realClock struct{}
+
+func (realClock) Now() time.Time { return time.Now() }
+
+func (realClock) Sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
 }

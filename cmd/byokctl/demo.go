@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -23,8 +22,8 @@ func newDemoCmd(g *globals) *cobra.Command {
 		Short: "Walk through the whole flow against an embedded fake server (offline)",
 		Long: `Start the fake BYOK API on a free loopback port and walk through the whole
 flow with it: create an AWS, an Azure and a GCP key (and one whose validation
-fails), wait for their validation, list them, rename one, show it as YAML,
-delete one and list again. Each step is printed as the byokctl command it
+fails), print what to grant, wait for their validation, list them, rename
+one, show it as YAML, delete one and list again. Each step is printed as the byokctl command it
 runs, followed by that command's output. Nothing leaves this machine.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -104,7 +103,8 @@ func (g *globals) demo(ctx context.Context) error {
 	}
 
 	d.section("1. Register one key per cloud, and one more whose KMS key policy does not let",
-		"Confluent Cloud in. A new key starts in validation phase INITIALIZING.")
+		"Confluent Cloud in. A new key starts in validation phase INITIALIZING; create says",
+		"on stderr what to grant Confluent Cloud in the cloud so that it can use the key.")
 	var ids []string
 	for _, k := range demoKeys() {
 		if err := d.step(ctx, exitOK, append([]string{"create"}, k.args...)...); err != nil {
@@ -118,7 +118,13 @@ func (g *globals) demo(ctx context.Context) error {
 	}
 	good, denied := ids[:3], ids[3]
 
-	d.section("2. Wait for each validation. The last key's fails: wait prints the server's",
+	d.section("2. Print what to grant again, as JSON for scripts and terraform (the default",
+		"is the commands and policy statements create printed).")
+	if err := d.step(ctx, exitOK, "grants", good[2], "-o", "json"); err != nil {
+		return err
+	}
+
+	d.section("3. Wait for each validation. The last key's fails: wait prints the server's",
 		"message and exits with status 1.")
 	for _, id := range good {
 		if err := d.step(ctx, exitOK, "wait", id); err != nil {
@@ -129,23 +135,23 @@ func (g *globals) demo(ctx context.Context) error {
 		return err
 	}
 
-	d.section("3. List every key (all pages; filters such as --provider aws are available).")
+	d.section("4. List every key (all pages; filters such as --provider aws are available).")
 	if err := d.step(ctx, exitOK, "list"); err != nil {
 		return err
 	}
 
-	d.section("4. Rename a key: the display name is the only field that can change.")
+	d.section("5. Rename a key: the display name is the only field that can change.")
 	if err := d.step(ctx, exitOK, "update", good[0], "--display-name", "Billing cluster (production)"); err != nil {
 		return err
 	}
 
-	d.section("5. Show it in full, in the API's field names (-o json works too).")
+	d.section("6. Show it in full, in the API's field names (-o json works too).")
 	if err := d.step(ctx, exitOK, "get", good[0], "-o", "yaml"); err != nil {
 		return err
 	}
 
-	d.section("6. Delete the key that failed validation, and list again.")
-	if err := d.step(ctx, exitOK, "delete", denied); err != nil {
+	d.section("7. Delete the key that failed validation, and list again.")
+	if err := d.step(ctx, exitOK, "delete", denied, "--force"); err != nil {
 		return err
 	}
 	if err := d.step(ctx, exitOK, "list"); err != nil {
@@ -184,29 +190,4 @@ func (d *demoRun) step(ctx context.Context, want int, args ...string) error {
 		d.say("(exit status %d)", want)
 	}
 	return nil
-}
-
-// shellJoin quotes args for a POSIX shell where needed.
-func shellJoin(args []string) string {
-	out := make([]string, len(args))
-	for i, a := range args {
-		out[i] = shellQuote(a)
-	}
-	return strings.Join(out, " ")
-}
-
-func shellQuote(s string) string {
-	if s != "" && strings.IndexFunc(s, needsQuoting) < 0 {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}
-
-// needsQuoting reports whether r means something to a shell.
-func needsQuoting(r rune) bool {
-	switch {
-	case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
-		return false
-	}
-	return !strings.ContainsRune("-_./:=@,+%", r)
 }

@@ -29,7 +29,7 @@ func TestDemo(t *testing.T) {
 	// Run apart, stdout holds no messages and stderr no data.
 	r := f.runEnv(nil, "demo")
 	expect(t, r, exitOK)
-	for _, msg := range []string{"byokctl: key", "created cck-", "grant "} {
+	for _, msg := range []string{"byokctl: key", "created cck-", "Confluent Cloud can use the key once it has access"} {
 		if strings.Contains(r.stdout, msg) {
 			t.Errorf("stdout holds the message %q", msg)
 		}

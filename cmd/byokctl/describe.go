@@ -12,9 +12,14 @@ import (
 	"github.com/byokctl/byok/wrapper"
 )
 
-// describe returns err as one line for stderr. An API error keeps everything
-// the server said: the status, every error detail and the request id.
+// describe returns err as one line for stderr, cleaned (see clean). An API
+// error keeps everything the server said: the status, every error detail and
+// the request id.
 func describe(err error) string {
+	var h *hinted
+	if errors.As(err, &h) {
+		return h.hint + ": " + describe(h.err)
+	}
 	var unknown *createOutcomeUnknown
 	if errors.As(err, &unknown) {
 		return unknown.describe()
@@ -23,7 +28,7 @@ func describe(err error) string {
 	if errors.As(err, &apiErr) {
 		return describeAPIError(apiErr)
 	}
-	return oneLine(strings.TrimPrefix(err.Error(), "byok: "))
+	return clean(cliWords(strings.TrimPrefix(err.Error(), "byok: ")))
 }
 
 func describeAPIError(e *wrapper.APIError) string {
@@ -53,11 +58,8 @@ func describeAPIError(e *wrapper.APIError) string {
 	if e.RequestID != "" {
 		b.WriteString(" (request id " + e.RequestID + ")")
 	}
-	return oneLine(b.String())
+	return clean(b.String())
 }
-
-// oneLine folds runs of white space (line breaks included) into one space.
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // explainDeadline turns a context error into a message that says what to
 // do: a command that ran out of time names its time limit and the flag that

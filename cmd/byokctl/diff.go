@@ -73,6 +73,7 @@ Exit status, for CI (byokctl diff -f keys.yaml fails a pipeline on drift):
 			return g.diff(cmd.Context(), file)
 		},
 	}
+	withFormats(cmd, formatText, formatJSON, formatYAML)
 	cmd.Flags().StringVarP(&file, "file", "f", "", "the keys file, YAML or JSON (required)")
 	_ = cmd.MarkFlagRequired("file")
 	return cmd
@@ -113,7 +114,7 @@ func (g *globals) readKeysFile(file string) (*keysFile, error) {
 		return nil, err
 	}
 	for _, note := range kf.notes {
-		g.infof("%s", note)
+		g.infof("%s", clean(note))
 	}
 	return kf, nil
 }
@@ -160,17 +161,12 @@ func writeRows(w io.Writer, first string, rows [][]string) error {
 	_, _ = fmt.Fprintln(tw, first+"\tID\tPROVIDER\tKEY\tDISPLAY NAME\tNOTE")
 	for _, row := range rows {
 		for i := range row {
-			row[i] = shown(row[i])
+			row[i] = cell(row[i])
 		}
 		_, _ = fmt.Fprintln(tw, strings.Join(row, "\t"))
 	}
 	return tw.Flush()
 }
-
-// shown makes text from the server (or the file) safe for one cell of a
-// line on a terminal: no control characters, no line breaks, "-" when
-// empty. diff and apply print such text through it alone.
-func shown(s string) string { return cell(oneLine(s)) }
 
 // describeCounts says how many items there are of each action, such as "1
 // create, 2 rename".

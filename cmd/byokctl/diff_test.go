@@ -50,7 +50,7 @@ func driftFixture(t *testing.T) *fixture {
 // exit status 3; only GET requests.
 func TestDiffDrift(t *testing.T) {
 	f := driftFixture(t)
-	for _, format := range []string{"table", "json"} {
+	for _, format := range []string{"text", "json"} {
 		t.Run(format, func(t *testing.T) {
 			r := f.run("diff", "-f", keysFilePath("drift.yaml"), "-o", format)
 			expect(t, r, exitDrift)
@@ -95,7 +95,7 @@ func TestDiffOddServer(t *testing.T) {
 	f := &fixture{t: t, clock: testkit.NewClock(), env: map[string]string{
 		envEndpoint: srv.URL, envAPIKey: testAPIKey, envAPISecret: testAPISecret,
 	}}
-	for _, format := range []string{"table", "json"} {
+	for _, format := range []string{"text", "json"} {
 		t.Run(format, func(t *testing.T) {
 			r := f.run("diff", "-f", keysFilePath("odd.yaml"), "-o", format)
 			expect(t, r, exitDrift)

@@ -5,11 +5,12 @@ import (
 )
 
 func newGetCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
-		Use:     "get ID",
-		Short:   "Show one key",
-		Example: "  byokctl get cck-12345 -o yaml",
-		Args:    oneID,
+	return withFormats(&cobra.Command{
+		Use:               "get ID",
+		Short:             "Show one key",
+		Example:           "  byokctl get cck-12345 -o yaml",
+		Args:              oneID,
+		ValidArgsFunction: g.completeKeyIDs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			client, err := g.newClient()
 			if err != nil {
@@ -23,5 +24,5 @@ func newGetCmd(g *globals) *cobra.Command {
 			}
 			return g.printKey(*key)
 		},
-	}
+	}, formatTable, formatJSON, formatYAML)
 }

@@ -53,8 +53,10 @@ type fixture struct {
 	t   *testing.T
 	srv *byoktest.Server
 	env map[string]string
-	// terminal makes byokctl believe stderr is a terminal.
+	// terminal makes byokctl believe stdin and stderr are a terminal.
 	terminal bool
+	// stdin is what byokctl reads on stdin.
+	stdin string
 	// clock is the client's clock: waits and back-off advance it instead
 	// of sleeping.
 	clock *testkit.Clock
@@ -115,12 +117,12 @@ func newFixtureWith(t *testing.T, v *contract.Validator, opts ...byoktest.Option
 // system returns a system writing to stdout and stderr.
 func (f *fixture) system(env map[string]string, stdout, stderr io.Writer) *system {
 	return &system{
-		stdin:       strings.NewReader(""),
+		stdin:       strings.NewReader(f.stdin),
 		stdout:      stdout,
 		stderr:      stderr,
 		getenv:      func(name string) string { return env[name] },
 		listen:      listenTCP,
-		isTerminal:  func(io.Writer) bool { return f.terminal },
+		isTerminal:  func(any) bool { return f.terminal },
 		clock:       f.clock,
 		fakeOptions: f.fakeOptions,
 	}

@@ -80,14 +80,14 @@ func checkMaterial(m wrapper.KeyMaterial) (wrapper.KeyMaterial, []string, error)
 
 // checkAWSKeyARN checks that s is the ARN of a KMS key.
 func checkAWSKeyARN(s string) error {
-	const want = "expected a KMS key ARN, arn:<partition>:kms:<region>:<account>:key/<key id>"
+	const want = "expected arn:<partition>:kms:<region>:<account>:key/<key id>"
 	switch {
 	case s == "":
 		return &inputError{"key_arn", "is empty; " + want}
 	case awsKeyARN.MatchString(s):
 		return nil
 	case awsAliasARN.MatchString(s):
-		return &inputError{"key_arn", fmt.Sprintf("%q is an alias ARN; %s (aws kms describe-key --key-id %s --query KeyMetadata.Arn prints it)", s, want, shellQuote(s))}
+		return &inputError{"key_arn", fmt.Sprintf("%q is an alias ARN; register the key's own ARN, %s (aws kms describe-key --key-id %s --query KeyMetadata.Arn prints it)", s, want, shellQuote(s))}
 	}
 	return &inputError{"key_arn", fmt.Sprintf("%q is not a KMS key ARN; %s", s, want)}
 }

@@ -132,37 +132,6 @@ func TestUpdate(t *testing.T) {
 	}
 }
 
-func TestDelete(t *testing.T) {
-	f := newFixture(t)
-	ids := seedKeys(t, f)
-	// A missing key is "not found"; an id the server refuses (400) is
-	// reported as the server put it.
-	r := f.run("delete", ids[0], "cck-missing", "cck 1/2", ids[3])
-	expect(t, r, exitFailure)
-	golden(t, "delete-partial", r.transcript())
-	if _, ok := f.srv.Key(ids[0]); ok {
-		t.Errorf("%s still exists", ids[0])
-	}
-	if _, ok := f.srv.Key(ids[3]); ok {
-		t.Errorf("%s still exists: a failure must not stop the deletes after it", ids[3])
-	}
-	if f.srv.Len() != 2 {
-		t.Errorf("%d keys left, want 2", f.srv.Len())
-	}
-
-	r = f.run("delete", ids[2])
-	expect(t, r, exitOK)
-	if r.stdout != "deleted "+ids[2]+"\n" || r.stderr != "" {
-		t.Errorf("delete: stdout %q stderr %q", r.stdout, r.stderr)
-	}
-
-	r = f.run("delete")
-	expect(t, r, exitUsage)
-	if !strings.Contains(r.stderr, "missing the key IDs") {
-		t.Errorf("delete without ids: %s", r.stderr)
-	}
-}
-
 func TestWait(t *testing.T) {
 	f := newFixture(t, byoktest.WithValidation(byoktest.Validation{Reads: 4}))
 	ids := seedKeys(t, f)

@@ -90,7 +90,7 @@ func TestKeysFileMistakes(t *testing.T) {
 		{"empty field", "keys.yaml", "keys:\n  - provider: aws\n    key_arn:\n", "keys.yaml:3: key_arn: missing; a AWS key needs key_arn"},
 		{"not text", "keys.yaml", aws + "    display_name: [a, b]\n", "keys.yaml:4: display_name: expected a text value"},
 		{"alias ARN", "keys.yaml", "keys:\n  - provider: AWS\n    key_arn: arn:aws:kms:us-west-2:111122223333:alias/billing\n",
-			"keys.yaml:3: key_arn: \"arn:aws:kms:us-west-2:111122223333:alias/billing\" is an alias ARN; expected a KMS key ARN"},
+			"keys.yaml:3: key_arn: \"arn:aws:kms:us-west-2:111122223333:alias/billing\" is an alias ARN; register the key's own ARN"},
 		{"tenant", "keys.json", `{"keys": [{"provider": "azure", "key_id": "` + fileAzure + `",
   "key_vault_id": "` + exampleAzureVault + `",
   "tenant_id": "tenant"}]}`, "keys.json:3: tenant_id: \"tenant\" is not a tenant id; expected a UUID"},

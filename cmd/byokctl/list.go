@@ -28,6 +28,7 @@ func newListCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			g.noteUnknown(map[string]*enumFlag{"provider": provider, "state": state, "validation-phase": phase})
 			opts.Provider = wrapper.Provider(provider.value)
 			opts.State = wrapper.State(state.value)
 			opts.ValidationPhase = wrapper.Phase(phase.value)
@@ -71,8 +72,9 @@ func newListCmd(g *globals) *cobra.Command {
 	_ = cmd.RegisterFlagCompletionFunc("provider", fixedCompletion(provider.allowed...))
 	_ = cmd.RegisterFlagCompletionFunc("state", fixedCompletion(state.allowed...))
 	_ = cmd.RegisterFlagCompletionFunc("validation-phase", fixedCompletion(phase.allowed...))
-	cmd.PreRunE = func(*cobra.Command, []string) error {
-		if opts.PageSize < 0 || opts.PageSize > wrapper.MaxPageSize {
+	withFormats(cmd, formatTable, formatJSON, formatYAML)
+	cmd.PreRunE = func(cmd *cobra.Command, _ []string) error {
+		if cmd.Flags().Changed("page-size") && (opts.PageSize < 1 || opts.PageSize > wrapper.MaxPageSize) {
 			return usagef("--page-size is %d; expected 1 to %d", opts.PageSize, wrapper.MaxPageSize)
 		}
 		return nil
@@ -80,16 +82,17 @@ func newListCmd(g *globals) *cobra.Command {
 	return cmd
 }
 
-// providerFlag, stateFlag and phaseFlag accept the documented values of the
-// API's extensible enumerations, in any case.
+// providerFlag, stateFlag and phaseFlag take the values of the API's
+// extensible enumerations: the documented ones in any case, and any other
+// as it is (a newer server may know more).
 func providerFlag() *enumFlag {
-	return newEnumFlag("", string(wrapper.ProviderAWS), string(wrapper.ProviderAzure), string(wrapper.ProviderGCP))
+	return newOpenEnumFlag(string(wrapper.ProviderAWS), string(wrapper.ProviderAzure), string(wrapper.ProviderGCP))
 }
 
 func stateFlag() *enumFlag {
-	return newEnumFlag("", string(wrapper.StateAvailable), string(wrapper.StateInUse))
+	return newOpenEnumFlag(string(wrapper.StateAvailable), string(wrapper.StateInUse))
 }
 
 func phaseFlag() *enumFlag {
-	return newEnumFlag("", string(wrapper.PhaseInitializing), string(wrapper.PhaseValid), string(wrapper.PhaseInvalid))
+	return newOpenEnumFlag(string(wrapper.PhaseInitializing), string(wrapper.PhaseValid), string(wrapper.PhaseInvalid))
 }

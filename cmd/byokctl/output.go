@@ -1,18 +1,53 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
 
-	"sigs.k8s.io/yaml"
+	"github.com/spf13/cobra"
 
 	"github.com/byokctl/byok/wrapper"
 )
+
+// formatsAnnotation is the annotation of a command that lists the -o
+// formats it honours, its default first.
+const formatsAnnotation = "byokctl/formats"
+
+// withFormats says that cmd honours -o with formats, the first being its
+// default, and returns cmd.
+func withFormats(cmd *cobra.Command, formats ...string) *cobra.Command {
+	if cmd.Annotations == nil {
+		cmd.Annotations = map[string]string{}
+	}
+	cmd.Annotations[formatsAnnotation] = strings.Join(formats, ",")
+	return cmd
+}
+
+// checkOutput refuses an -o the command does not honour (a command without
+// structured output honours none), and sets the command's default format
+// when -o was not given: -o is never silently ignored.
+func (g *globals) checkOutput(cmd *cobra.Command) error {
+	given := cmd.Flags().Changed("output")
+	list := cmd.Annotations[formatsAnnotation]
+	if list == "" {
+		if given {
+			return usagef("%s has no output formats; -o %s is not for it", cmd.CommandPath(), g.output.value)
+		}
+		return nil
+	}
+	formats := strings.Split(list, ",")
+	switch {
+	case !given:
+		g.output.value = formats[0]
+	case !slices.Contains(formats, g.output.value):
+		return usagef("-o %s: %s prints %s", g.output.value, cmd.CommandPath(), strings.Join(formats, ", "))
+	}
+	return nil
+}
 
 // tableHeader names the columns of -o table.
 const tableHeader = "ID\tDISPLAY NAME\tPROVIDER\tKEY\tSTATE\tPHASE\tREGION\tCREATED"
@@ -23,65 +58,50 @@ func (g *globals) printKeys(keys []wrapper.Key) error {
 	if keys == nil {
 		keys = []wrapper.Key{}
 	}
-	return writeFormatted(g.sys.stdout, g.output.value, keys, keys)
-}
-
-// printKey writes one key to stdout in the -o format: a one-row table, or
-// one JSON or YAML object.
-func (g *globals) printKey(key wrapper.Key) error {
-	return writeFormatted(g.sys.stdout, g.output.value, []wrapper.Key{key}, key)
-}
-
-// writeFormatted writes rows as a table, or v as JSON or YAML.
-func writeFormatted(w io.Writer, format string, rows []wrapper.Key, v any) error {
-	switch format {
+	switch g.output.value {
 	case formatJSON:
-		return writeJSON(w, v)
+		return writeJSON(g.sys.stdout, keys)
 	case formatYAML:
-		return writeYAML(w, v)
-	default:
-		return writeTable(w, rows)
+		return writeYAML(g.sys.stdout, keys)
 	}
+	return writeTable(g.sys.stdout, keys, false)
 }
 
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		return fmt.Errorf("encoding JSON output: %w", err)
+// printKey writes one key to stdout in the -o format: one JSON or YAML
+// object, or a one-row table that also names the principals to grant access
+// to (see byokctl grants).
+func (g *globals) printKey(key wrapper.Key) error {
+	switch g.output.value {
+	case formatJSON:
+		return writeJSON(g.sys.stdout, key)
+	case formatYAML:
+		return writeYAML(g.sys.stdout, key)
 	}
-	return nil
+	return writeTable(g.sys.stdout, []wrapper.Key{key}, true)
 }
 
-func writeYAML(w io.Writer, v any) error {
-	// sigs.k8s.io/yaml goes through encoding/json, so the YAML keys are the
-	// API's JSON field names.
-	var buf bytes.Buffer
-	if err := writeJSON(&buf, v); err != nil {
-		return err
-	}
-	out, err := yaml.JSONToYAML(buf.Bytes())
-	if err != nil {
-		return fmt.Errorf("encoding YAML output: %w", err)
-	}
-	_, err = w.Write(out)
-	return err
-}
-
-func writeTable(w io.Writer, keys []wrapper.Key) error {
+// writeTable writes keys as a table, every cell cleaned; with principals,
+// a last column lists the principals of each key.
+func writeTable(w io.Writer, keys []wrapper.Key, principals bool) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
-	_, _ = fmt.Fprintln(tw, tableHeader)
+	header := tableHeader
+	if principals {
+		header += "\tPRINCIPALS"
+	}
+	_, _ = fmt.Fprintln(tw, header)
 	for _, k := range keys {
 		row := []string{
 			k.ID,
 			k.DisplayName,
 			string(k.Provider),
-			k.Identifier(), // the ARN, or the key id
+			keyColumn(k),
 			string(k.State),
 			string(k.Validation.Phase),
 			k.Validation.Region,
 			timestamp(k.Metadata.CreatedAt),
+		}
+		if principals {
+			row = append(row, strings.Join(keyPrincipals(k.Material), ","))
 		}
 		for i := range row {
 			row[i] = cell(row[i])
@@ -98,17 +118,20 @@ func timestamp(t time.Time) string {
 	return t.UTC().Format(time.RFC3339)
 }
 
-// cell makes s safe for one table cell: no tabs or line breaks (they would
-// break the columns), and "-" for an empty value so that every row has the
-// same number of fields.
+// keyColumn returns what the KEY column shows: the key's ARN or key id, or
+// for a kind without either the kind's name.
+func keyColumn(k wrapper.Key) string {
+	if id := k.Identifier(); id != "" || k.Material == nil {
+		return id
+	}
+	return k.Material.Kind()
+}
+
+// cell makes s safe for one table cell: cleaned (no tabs or line breaks,
+// which would break the columns, nor a terminal's control characters), and
+// "-" for an empty value so that every row has the same number of fields.
 func cell(s string) string {
-	s = strings.Map(func(r rune) rune {
-		if r < ' ' || r == 0x7f {
-			return ' '
-		}
-		return r
-	}, s)
-	if strings.TrimSpace(s) == "" {
+	if s = clean(s); s == "" {
 		return "-"
 	}
 	return s

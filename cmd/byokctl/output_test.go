@@ -29,7 +29,7 @@ func TestTableCells(t *testing.T) {
 		{ID: "cck-2"},
 	}
 	var buf bytes.Buffer
-	if err := writeTable(&buf, keys); err != nil {
+	if err := writeTable(&buf, keys, false); err != nil {
 		t.Fatal(err)
 	}
 	want := "" +
@@ -96,7 +96,7 @@ func TestIsCharDevice(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = r.Close(); _ = w.Close() })
 	for name, out := range map[string]any{"a regular file": f, "a pipe": w, "a buffer": &bytes.Buffer{}} {
-		if isCharDevice(out.(interface{ Write([]byte) (int, error) })) {
+		if isCharDevice(out) {
 			t.Errorf("%s is taken for a terminal", name)
 		}
 	}

@@ -95,8 +95,8 @@ func (c *prismCLI) deleteAtEnd(id string) {
 		ctx, cancel := context.WithTimeout(context.Background(), runTimeout)
 		defer cancel()
 		var stdout, stderr bytes.Buffer
-		code := run(ctx, []string{"delete", id}, c.system(c.env, &stdout, &stderr))
-		if code != exitOK && stderr.String() != "byokctl: "+id+": not found\n" {
+		code := run(ctx, []string{"delete", id, "--force", "--ignore-not-found"}, c.system(c.env, &stdout, &stderr))
+		if code != exitOK {
 			c.t.Errorf("cleaning up key %s: exit status %d: %s", id, code, stderr.String())
 		}
 	})
@@ -109,7 +109,7 @@ type prismProvider struct {
 	args func(marker string) []string
 	// identifier is the key's identifier in its cloud.
 	identifier func(marker string) string
-	// grant begins the hint on what to grant.
+	// grant begins a line of what create says to grant.
 	grant string
 	// region is the validation region the identifier implies; "" when the
 	// server decides.
@@ -124,12 +124,12 @@ func prismProviders() []prismProvider {
 	}
 	return []prismProvider{
 		{"aws", func(m string) []string { return []string{"aws", "--key-arn", awsARN(m)} }, awsARN,
-			"grant these IAM roles access to the KMS key: ", "ap-southeast-2"},
+			`  "Sid": "Allow Confluent Cloud BYOK key `, "ap-southeast-2"},
 		{"azure", func(m string) []string {
 			return []string{"azure", "--key-id", azureKey(m), "--key-vault-id", exampleAzureVault, "--tenant-id", exampleTenant}
-		}, azureKey, "grant application ", ""},
+		}, azureKey, "az role assignment create --assignee ", ""},
 		{"gcp", func(m string) []string { return []string{"gcp", "--key-id", gcpKey(m)} }, gcpKey,
-			"grant the Google group ", "northamerica-northeast1"},
+			"gcloud kms keys add-iam-policy-binding ", "northamerica-northeast1"},
 	}
 }
 
@@ -193,7 +193,7 @@ func TestPrismCLIKeyLifecycle(t *testing.T) {
 				t.Errorf("list -o table:\n%s\nwant one row for %s %q %s VALID", r.stdout, id, renamed, p.identifier(marker))
 			}
 
-			r = c.run("delete", id)
+			r = c.run("delete", id, "--force")
 			expect(t, r, exitOK)
 			if r.stdout != "deleted "+id+"\n" || r.stderr != "" {
 				t.Errorf("delete: stdout %q, stderr %q", r.stdout, r.stderr)
@@ -268,14 +268,14 @@ func TestPrismCLIList(t *testing.T) {
 		t.Errorf("list as a table:\n%s\nwant rows for %v", r.stdout, ids)
 	}
 
-	r = c.run(append([]string{"delete"}, ids...)...)
+	r = c.run(append([]string{"delete", "--force"}, ids...)...)
 	expect(t, r, exitOK)
 	if want := "deleted " + strings.Join(ids, "\ndeleted ") + "\n"; r.stdout != want || r.stderr != "" {
 		t.Errorf("delete: stdout %q, stderr %q; want stdout %q", r.stdout, r.stderr, want)
 	}
-	r = c.run("delete", ids[0])
+	r = c.run("delete", ids[0], "--force")
 	expect(t, r, exitFailure)
-	if want := "byokctl: " + ids[0] + ": not found\n"; r.stderr != want {
+	if want := "byokctl: not found: " + ids[0] + "; nothing was deleted (--ignore-not-found deletes the others)\n"; r.stderr != want {
 		t.Errorf("second delete: stderr %q; want %q", r.stderr, want)
 	}
 }

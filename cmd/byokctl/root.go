@@ -32,12 +32,15 @@ type globals struct {
 	endpoint  string
 	timeout   time.Duration
 	debug     bool
-	output    *enumFlag
+	// insecureHTTP allows a plain http:// endpoint that is not loopback.
+	insecureHTTP bool
+	output       *enumFlag
 }
 
-// Output formats of -o.
+// Output formats of -o. A command honours the formats withFormats gave it.
 const (
 	formatTable = "table"
+	formatText  = "text"
 	formatJSON  = "json"
 	formatYAML  = "yaml"
 )
@@ -60,13 +63,19 @@ Only data goes to stdout; messages and progress go to stderr. Exit status:
 // newRootCmd builds the whole command tree. It keeps no state outside the
 // tree, so every call (every test) gets fresh flags.
 func newRootCmd(sys *system) *cobra.Command {
-	g := &globals{sys: sys, output: newEnumFlag(formatTable, formatTable, formatJSON, formatYAML)}
+	g := &globals{sys: sys, output: newEnumFlag(formatTable, formatTable, formatText, formatJSON, formatYAML)}
 	root := &cobra.Command{
 		Use:           "byokctl",
 		Short:         "Manage Confluent Cloud BYOK keys",
 		Long:          rootLong,
 		SilenceErrors: true,
 		SilenceUsage:  true,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			if cmd.Flags().Changed("timeout") && g.timeout <= 0 {
+				return usagef("--timeout is %s; expected a positive duration such as 30s or 10m", g.timeout)
+			}
+			return g.checkOutput(cmd)
+		},
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
 	// Before the completion command is added: it keeps the writer it finds.
@@ -80,8 +89,10 @@ func newRootCmd(sys *system) *cobra.Command {
 	pf.StringVar(&g.token, "token", "", "bearer access token instead of an API key (default $"+envAccessToken+")")
 	pf.StringVar(&g.endpoint, "endpoint", "", "API base URL (default $"+envEndpoint+", else https://api.confluent.cloud)")
 	pf.DurationVar(&g.timeout, "timeout", 0, "give up after this long (default 1m; 10m for wait and create --wait)")
+	pf.BoolVar(&g.insecureHTTP, "insecure-http", false, "allow a plain http:// --endpoint that is not loopback (credentials travel unencrypted)")
 	pf.BoolVar(&g.debug, "debug", false, "log every request and response to stderr (credentials redacted)")
-	pf.VarP(g.output, "output", "o", "output format")
+	pf.VarP(g.output, "output", "o", "output format (default table; text for grants)")
+	pf.Lookup("output").DefValue = "" // the usage says it: the default depends on the command
 	_ = root.RegisterFlagCompletionFunc("output", fixedCompletion(g.output.allowed...))
 
 	root.AddCommand(
@@ -91,6 +102,7 @@ func newRootCmd(sys *system) *cobra.Command {
 		newUpdateCmd(g),
 		newDeleteCmd(g),
 		newWaitCmd(g),
+		newGrantsCmd(g),
 		newDiffCmd(g),
 		newApplyCmd(g),
 		newServeCmd(g),

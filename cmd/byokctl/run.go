@@ -16,7 +16,7 @@ func run(ctx context.Context, args []string, sys *system) int {
 	if args == nil {
 		args = []string{} // cobra reads os.Args for nil: never let it
 	}
-	root.SetArgs(args)
+	root.SetArgs(providerInAnyCase(root, args))
 	cmd, err := root.ExecuteContextC(ctx)
 	code := exitCode(err)
 	if err != nil {

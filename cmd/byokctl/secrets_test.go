@@ -93,11 +93,11 @@ func TestNoSecretOnAnyPath(t *testing.T) {
 			{"list", "-o", "json", "--provider", "AWS"},
 			{"get", id, "-o", "yaml"},
 			{"create", "aws", "--key-arn", exampleARN, "--display-name", "leak test"},
-			{"create", "azure", "--key-id", "https://leak.vault.azure.net/keys/k", "--key-vault-id", "/subscriptions/s/resourceGroups/g/providers/Microsoft.KeyVault/vaults/leak", "--tenant-id", "00000000-0000-0000-0000-000000000001"},
-			{"create", "gcp", "--key-id", "projects/p/locations/us-central1/keyRings/r/cryptoKeys/leak", "--wait"},
+			{"create", "azure", "--key-id", "https://leak.vault.azure.net/keys/k", "--key-vault-id", "/subscriptions/8f5e2b1c-3d4a-4b6e-9f0a-1c2d3e4f5a6b/resourceGroups/leak-rg/providers/Microsoft.KeyVault/vaults/leak", "--tenant-id", "00000000-0000-0000-0000-000000000001"},
+			{"create", "gcp", "--key-id", "projects/leak-project/locations/us-central1/keyRings/leak-ring/cryptoKeys/leak", "--wait"},
 			{"update", id, "--display-name", "renamed"},
 			{"wait", id},
-			{"delete", id, "cck-missing"},
+			{"delete", id, "cck-missing", "--force", "--ignore-not-found"},
 		}
 	}
 	credentials := []struct {

@@ -22,9 +22,10 @@ type system struct {
 	getenv func(string) string
 	// listen opens the listener byokctl serve serves on.
 	listen func(ctx context.Context, addr string) (net.Listener, error)
-	// isTerminal reports whether w is an interactive terminal (progress is
-	// shown only there).
-	isTerminal func(w io.Writer) bool
+	// isTerminal reports whether f (stdin, stdout or stderr) is an
+	// interactive terminal: progress is shown and questions are asked only
+	// there.
+	isTerminal func(f any) bool
 
 	// Test seams; zero in a real run.
 
@@ -54,11 +55,11 @@ func listenTCP(ctx context.Context, addr string) (net.Listener, error) {
 	return lc.Listen(ctx, "tcp", addr)
 }
 
-// isCharDevice reports whether w is a file open on a character device (a
+// isCharDevice reports whether v is a file open on a character device (a
 // terminal). It needs no terminal library: a pipe or a regular file is never
 // a character device.
-func isCharDevice(w io.Writer) bool {
-	f, ok := w.(*os.File)
+func isCharDevice(v any) bool {
+	f, ok := v.(*os.File)
 	if !ok {
 		return false
 	}

@@ -11,10 +11,11 @@ import (
 func newUpdateCmd(g *globals) *cobra.Command {
 	var name string
 	cmd := &cobra.Command{
-		Use:     "update ID --display-name NAME",
-		Short:   "Rename a key (the display name is the only field that can change)",
-		Example: `  byokctl update cck-12345 --display-name "Key for billing cluster"`,
-		Args:    oneID,
+		Use:               "update ID --display-name NAME",
+		Short:             "Rename a key (the display name is the only field that can change)",
+		Example:           `  byokctl update cck-12345 --display-name "Key for billing cluster"`,
+		Args:              oneID,
+		ValidArgsFunction: g.completeKeyIDs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if strings.TrimSpace(name) == "" {
 				return usagef("--display-name is empty; give the new name of the key")
@@ -34,5 +35,5 @@ func newUpdateCmd(g *globals) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&name, "display-name", "", "the new display name (required)")
 	_ = cmd.MarkFlagRequired("display-name")
-	return cmd
+	return withFormats(cmd, formatTable, formatJSON, formatYAML)
 }

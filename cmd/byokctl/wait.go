@@ -11,7 +11,7 @@ import (
 )
 
 func newWaitCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
+	return withFormats(&cobra.Command{
 		Use:   "wait ID",
 		Short: "Wait until a key's validation completes",
 		Long: `Wait until the validation of a key completes, polling with back-off.
@@ -20,8 +20,9 @@ VALID: the key is printed on stdout and the exit status is 0.
 INVALID: the server's message is printed on stderr and the exit status is 1.
 The wait gives up after --timeout (default 10m) with exit status 1.
 Progress is shown on stderr when it is a terminal.`,
-		Example: "  byokctl wait cck-12345 --timeout 15m",
-		Args:    oneID,
+		Example:           "  byokctl wait cck-12345 --timeout 15m",
+		Args:              oneID,
+		ValidArgsFunction: g.completeKeyIDs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			client, err := g.newClient()
 			if err != nil {
@@ -35,7 +36,7 @@ Progress is shown on stderr when it is a terminal.`,
 			}
 			return g.printKey(*key)
 		},
-	}
+	}, formatTable, formatJSON, formatYAML)
 }
 
 // waitForValidation waits for key id, showing progress on stderr when it is
@@ -57,11 +58,11 @@ func (g *globals) waitForValidation(ctx context.Context, client *wrapper.Client,
 	return key, nil
 }
 
-// progressLine describes one check of a wait.
+// progressLine describes one check of a wait, the server's words cleaned.
 func progressLine(p wrapper.WaitProgress) string {
-	line := p.Key.ID + ": " + string(p.Key.Validation.Phase)
-	if p.Key.Validation.Message != "" {
-		line += " (" + p.Key.Validation.Message + ")"
+	line := clean(p.Key.ID) + ": " + clean(string(p.Key.Validation.Phase))
+	if msg := clean(p.Key.Validation.Message); msg != "" {
+		line += " (" + msg + ")"
 	}
 	line += fmt.Sprintf(", check %d after %s", p.Check, p.Elapsed.Round(100*time.Millisecond))
 	if p.Next > 0 {

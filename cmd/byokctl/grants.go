@@ -1,0 +1,361 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/byokctl/byok/wrapper"
+)
+
+// What Confluent Cloud's principals need on a key, per cloud. These are
+// functions so that no caller can change the lists.
+
+// awsUseActions are the KMS actions of the first key-policy statement.
+func awsUseActions() []string {
+	return []string{"kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"}
+}
+
+// awsGrantActions are the KMS actions of the second statement: Confluent
+// Cloud attaches the key to its volumes with KMS grants.
+func awsGrantActions() []string {
+	return []string{"kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"}
+}
+
+// azureRole is a built-in Azure role.
+type azureRole struct {
+	Name string `json:"name"`
+	ID   string `json:"id"`
+}
+
+// azureRoles are the built-in roles to assign on the key vault.
+func azureRoles() []azureRole {
+	return []azureRole{
+		{"Key Vault Crypto Service Encryption User", "e147488a-f6f5-4113-8e2d-b22465e65bf6"},
+		{"Key Vault Reader", "21090545-7ca7-4776-b22c-e363652d74d2"},
+	}
+}
+
+// gcpPermissions are the permissions of the custom role to grant on the
+// key.
+func gcpPermissions() []string {
+	return []string{
+		"cloudkms.cryptoKeyVersions.useToDecrypt",
+		"cloudkms.cryptoKeyVersions.useToEncrypt",
+		"cloudkms.cryptoKeys.get",
+	}
+}
+
+// gcpRoleID is the id the commands give the custom GCP role.
+const gcpRoleID = "confluentCloudByokKeyUser"
+
+// awsStatement is a statement of an AWS key policy, in the policy
+// language's field names.
+type awsStatement struct {
+	Sid       string       `json:"Sid"`
+	Effect    string       `json:"Effect"`
+	Principal awsPrincipal `json:"Principal"`
+	Action    []string     `json:"Action"`
+	Resource  string       `json:"Resource"`
+}
+
+// awsPrincipal names IAM principals by ARN.
+type awsPrincipal struct {
+	AWS []string `json:"AWS"`
+}
+
+// grantSet is what to grant for one key, in the form -o json and -o yaml
+// print: the principals Confluent Cloud uses, what they need, and on what.
+// The fields of the other clouds are empty.
+type grantSet struct {
+	ID         string   `json:"id"`
+	Provider   string   `json:"provider"`
+	Scope      string   `json:"scope"`
+	Principals []string `json:"principals"`
+
+	// AWS: the actions and the two key-policy statements.
+	Actions    []string       `json:"actions,omitempty"`
+	Statements []awsStatement `json:"statements,omitempty"`
+
+	// Azure: the roles to assign on the key vault (the scope), and the
+	// vault's tenant.
+	Roles    []azureRole `json:"roles,omitempty"`
+	TenantID string      `json:"tenant_id,omitempty"`
+
+	// GCP: the permissions of the custom role, the member to bind, and the
+	// parts of the key id (the scope).
+	Permissions []string `json:"permissions,omitempty"`
+	Member      string   `json:"member,omitempty"`
+	Project     string   `json:"project,omitempty"`
+	Location    string   `json:"location,omitempty"`
+	KeyRing     string   `json:"key_ring,omitempty"`
+	Key         string   `json:"key,omitempty"`
+}
+
+// errUnknownKind is returned for key material of a kind the CLI does not
+// know.
+var errUnknownKind = errors.New("byokctl does not know what to grant for this kind of key")
+
+// keyPrincipals returns the principals the server created for key material:
+// the IAM roles, the Azure application, the Google group. Cleaned.
+func keyPrincipals(m wrapper.KeyMaterial) []string {
+	var list []string
+	switch m := m.(type) {
+	case wrapper.AWSKey:
+		list = m.Roles
+	case wrapper.AzureKey:
+		list = []string{m.ApplicationID}
+	case wrapper.GCPKey:
+		list = []string{m.SecurityGroup}
+	}
+	var out []string
+	for _, p := range list {
+		if p = clean(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// grantsFor returns what to grant for key, every value cleaned. A key whose
+// principals the server has not set, or whose identifiers cannot be used,
+// is an error; so is a kind the CLI does not know (errUnknownKind).
+func grantsFor(key wrapper.Key) (grantSet, error) {
+	g := grantSet{ID: clean(key.ID), Provider: clean(string(key.Provider)), Principals: keyPrincipals(key.Material)}
+	kind := "unknown"
+	if key.Material != nil {
+		kind = clean(key.Material.Kind())
+	}
+	switch m := key.Material.(type) {
+	case wrapper.AWSKey:
+		g.Scope = clean(m.KeyARN)
+		g.Actions = append(awsUseActions(), awsGrantActions()...)
+		g.Statements = awsStatements(g.ID, g.Principals)
+	case wrapper.AzureKey:
+		g.Scope = clean(m.KeyVaultID)
+		g.Roles = azureRoles()
+		g.TenantID = clean(m.TenantID)
+	case wrapper.GCPKey:
+		g.Scope = clean(m.KeyID)
+		parts := gcpKeyID.FindStringSubmatch(g.Scope)
+		if parts == nil {
+			return g, fmt.Errorf("key %s: its key id %q is not projects/<project>/locations/<location>/keyRings/<ring>/cryptoKeys/<key>", g.ID, g.Scope)
+		}
+		g.Project, g.Location, g.KeyRing, g.Key = parts[1], parts[2], parts[3], parts[4]
+		g.Permissions = gcpPermissions()
+		if len(g.Principals) > 0 {
+			g.Member = "group:" + g.Principals[0]
+		}
+	default:
+		return g, fmt.Errorf("key %s is of kind %q: %w; see its provider's documentation, or a newer byokctl", g.ID, kind, errUnknownKind)
+	}
+	if len(g.Principals) == 0 {
+		return g, fmt.Errorf("key %s: the server has not named the principals to grant access to yet; run byokctl grants %s again in a moment", g.ID, shellQuote(g.ID))
+	}
+	if g.Scope == "" {
+		return g, fmt.Errorf("key %s: the server sent no identifier of the cloud key", g.ID)
+	}
+	return g, nil
+}
+
+// awsStatements returns the two key-policy statements for the roles of key
+// id. Their Sids name the key, so that a merge finds them again.
+func awsStatements(id string, roles []string) []awsStatement {
+	principal := awsPrincipal{AWS: roles}
+	return []awsStatement{
+		{Sid: "Allow Confluent Cloud BYOK key " + id + " to use the key", Effect: "Allow",
+			Principal: principal, Action: awsUseActions(), Resource: "*"},
+		{Sid: "Allow Confluent Cloud BYOK key " + id + " to manage grants", Effect: "Allow",
+			Principal: principal, Action: awsGrantActions(), Resource: "*"},
+	}
+}
+
+// grantsText returns the text form of what to grant for key; an error for a kind the CLI does not know.
+func grantsText(key wrapper.Key) (string, error) {
+	g, err := grantsFor(key)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	switch g.Provider {
+	case string(wrapper.ProviderAWS):
+		writeAWSText(&b, g)
+	case string(wrapper.ProviderAzure):
+		writeAzureText(&b, g)
+	default:
+		writeGCPText(&b, g)
+	}
+	return b.String(), nil
+}
+
+func writeAWSText(b *strings.Builder, g grantSet) {
+	fmt.Fprintf(b, "# Key %s (AWS): add these two statements to the \"Statement\" list of the key policy\n", g.ID)
+	fmt.Fprintf(b, "# of %s.\n", g.Scope)
+	fmt.Fprintf(b, "# byokctl grants %s --policy FILE merges them into a policy for aws kms put-key-policy.\n", shellQuote(g.ID))
+	var out bytes.Buffer
+	_ = writeJSON(&out, g.Statements) // plain strings: cannot fail
+	body := strings.TrimSpace(out.String())
+	body = strings.TrimSuffix(strings.TrimPrefix(body, "["), "]")
+	for _, line := range strings.Split(strings.Trim(body, "\n"), "\n") {
+		b.WriteString(strings.TrimPrefix(line, "  ") + "\n")
+	}
+}
+
+func writeAzureText(b *strings.Builder, g grantSet) {
+	app := shellQuoteAlways(g.Principals[0])
+	fmt.Fprintf(b, "# Key %s (Azure): Confluent Cloud uses application %s.\n", g.ID, g.Principals[0])
+	if g.TenantID != "" {
+		fmt.Fprintf(b, "# Run these in the key vault's tenant: az login --tenant %s\n", shellQuoteAlways(g.TenantID))
+	}
+	b.WriteString("# Create the application's service principal where it does not exist yet:\n")
+	fmt.Fprintf(b, "az ad sp show --id %s --output none 2>/dev/null || az ad sp create --id %s --output none\n", app, app)
+	b.WriteString("# Assign it these roles on the key vault:\n")
+	for _, r := range g.Roles {
+		fmt.Fprintf(b, "# %s\n", r.Name)
+		fmt.Fprintf(b, "az role assignment create --assignee %s --role %s --scope %s\n",
+			app, shellQuoteAlways(r.ID), shellQuoteAlways(g.Scope))
+	}
+}
+
+func writeGCPText(b *strings.Builder, g grantSet) {
+	project := shellQuoteAlways(g.Project)
+	role := shellQuoteAlways(gcpRoleID)
+	fmt.Fprintf(b, "# Key %s (GCP): Confluent Cloud uses the Google group %s.\n", g.ID, g.Principals[0])
+	b.WriteString("# Create a custom role with the permissions it needs, once per project:\n")
+	fmt.Fprintf(b, "gcloud iam roles describe %s --project %s >/dev/null 2>&1 || gcloud iam roles create %s --project %s --title %s --permissions %s --stage GA\n",
+		role, project, role, project, shellQuoteAlways("Confluent Cloud BYOK key user"), shellQuoteAlways(strings.Join(g.Permissions, ",")))
+	b.WriteString("# Grant it to the group on the key:\n")
+	fmt.Fprintf(b, "gcloud kms keys add-iam-policy-binding %s --project %s --location %s --keyring %s --member %s --role %s\n",
+		shellQuoteAlways(g.Key), project, shellQuoteAlways(g.Location), shellQuoteAlways(g.KeyRing),
+		shellQuoteAlways(g.Member), shellQuoteAlways("projects/"+g.Project+"/roles/"+gcpRoleID))
+}
+
+func newGrantsCmd(g *globals) *cobra.Command {
+	var policy string
+	cmd := &cobra.Command{
+		Use:   "grants ID [--policy FILE]",
+		Short: "Print what to grant Confluent Cloud in AWS KMS, Azure Key Vault or Google Cloud KMS",
+		Long: `Confluent Cloud can use a registered key only once its principals have access
+to it in the cloud. grants prints what to grant, from the key as the server
+returned it:
+
+  AWS    the two statements to add to the KMS key's policy, with the key's IAM
+         roles as principals; with --policy FILE, the whole policy with the
+         statements merged in, ready for aws kms put-key-policy (FILE - is
+         stdin; merging twice adds nothing)
+  Azure  az commands that create the service principal of the key's
+         application where it is missing and assign it the roles "Key Vault
+         Crypto Service Encryption User" and "Key Vault Reader" on the vault
+  GCP    gcloud commands that create a custom role with the permissions
+         Confluent Cloud needs and grant it to the key's Google group
+
+-o json and -o yaml print the provider, the principals, the actions, roles or
+permissions, and the scope, for scripts and terraform.`,
+		Example: `  byokctl grants cck-12345
+  byokctl grants cck-12345 -o json
+  aws kms get-key-policy --key-id "$ARN" --policy-name default --output text > policy.json
+  byokctl grants cck-12345 --policy policy.json > merged.json`,
+		Args:              oneID,
+		ValidArgsFunction: g.completeKeyIDs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var doc []byte
+			if policy != "" {
+				if g.output.value == formatYAML {
+					return usagef("--policy prints the key policy, a JSON document: give -o json or no -o")
+				}
+				var err error
+				if doc, err = g.readFile(policy, maxPolicySize); err != nil {
+					return usagef("--policy: %w", err)
+				}
+			}
+			client, err := g.newClient()
+			if err != nil {
+				return err
+			}
+			ctx, cancel, limit := g.withTimeout(cmd.Context(), defaultTimeout)
+			defer cancel()
+			key, err := client.GetKey(ctx, args[0])
+			if err != nil {
+				return explainDeadline(err, limit)
+			}
+			if policy != "" {
+				return g.mergePolicy(*key, policy, doc)
+			}
+			return g.printGrants(*key)
+		},
+	}
+	cmd.Flags().StringVar(&policy, "policy", "", "merge the AWS statements into this key-policy document (- for stdin) and print it")
+	return withFormats(cmd, formatText, formatJSON, formatYAML)
+}
+
+// printGrants writes what to grant for key to stdout in the -o format.
+func (g *globals) printGrants(key wrapper.Key) error {
+	if g.output.value == formatText {
+		text, err := grantsText(key)
+		if err != nil {
+			return err
+		}
+		_, err = io.WriteString(g.sys.stdout, text)
+		return err
+	}
+	set, err := grantsFor(key)
+	if err != nil {
+		return err
+	}
+	if g.output.value == formatYAML {
+		return writeYAML(g.sys.stdout, set)
+	}
+	return writeJSON(g.sys.stdout, set)
+}
+
+// mergePolicy merges the AWS statements for key into the key policy doc
+// (read from the file named name) and writes the policy to stdout.
+func (g *globals) mergePolicy(key wrapper.Key, name string, doc []byte) error {
+	set, err := grantsFor(key)
+	if err != nil {
+		return err
+	}
+	if set.Statements == nil {
+		return usagef("--policy is for AWS keys; key %s is of provider %s: run byokctl grants %s without it", set.ID, set.Provider, shellQuote(set.ID))
+	}
+	merged, changed, err := mergeKeyPolicy(doc, set.Statements)
+	if err != nil {
+		return usagef("--policy %s: %w", name, err)
+	}
+	if _, err := g.sys.stdout.Write(merged); err != nil {
+		return err
+	}
+	if changed == 0 {
+		g.infof("the policy already grants what key %s needs; nothing was added", set.ID)
+		return nil
+	}
+	g.infof("added %d statements for key %s; apply the policy with:", changed, set.ID)
+	g.infof("  aws kms put-key-policy --key-id %s --policy-name default --policy file://POLICY.json", shellQuoteAlways(set.Scope))
+	return nil
+}
+
+// readFile reads the file name, or stdin for "-", up to limit bytes.
+func (g *globals) readFile(name string, limit int64) ([]byte, error) {
+	var r io.Reader = g.sys.stdin
+	if name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, err
+		}
+		defer func() { _ = f.Close() }()
+		r = f
+	}
+	b, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("%s is larger than %d bytes", name, limit)
+	}
+	return b, nil
+}

@@ -1,0 +1,232 @@
+package main
+
+import (
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/byokctl/byok/wrapper"
+)
+
+func TestCheckAWSKeyARN(t *testing.T) {
+	tests := []struct {
+		in   string
+		want string // a part of the message; "" for a valid ARN
+	}{
+		{exampleARN, ""},
+		{"arn:aws:kms:eu-west-1:111122223333:key/mrk-1234abcd12ab34cd56ef1234567890ab", ""},
+		{"arn:aws-us-gov:kms:us-gov-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab", ""},
+		{"arn:aws-cn:kms:cn-north-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab", ""},
+		{"", "is empty; expected arn:<partition>:kms:"},
+		{"not-an-arn", `"not-an-arn" is not a KMS key ARN; expected arn:<partition>:kms:<region>:<account>:key/<key id>`},
+		{"arn:aws:kms:us-west-2:111122223333:alias/billing", `is an alias ARN; register the key's own ARN`},
+		{"arn:aws:kms:us-west-2:1111:key/1234", "is not a KMS key ARN"},                // short account
+		{"arn:aws:s3:::bucket", "is not a KMS key ARN"},                                // another service
+		{"1234abcd-12ab-34cd-56ef-1234567890ab", "is not a KMS key ARN"},               // a bare key id
+		{" " + exampleARN, "is not a KMS key ARN"},                                     // a stray space
+		{exampleARN + "/", "is not a KMS key ARN"},                                     // a trailing slash
+		{"arn:aws:kms:us-west-2:111122223333:key/", "is not a KMS key ARN"},            // no key id
+		{"arn:aws:kms:us-west-2:111122223333:key/a b", "is not a KMS key ARN"},         // a space in the id
+		{"ARN:AWS:KMS:US-WEST-2:111122223333:KEY/1234", "is not a KMS key ARN"},        // ARNs are lower case
+		{"arn:aws:kms:us-west-2:111122223333:key/1234\x1b[2J", "is not a KMS key ARN"}, // an escape
+		{"arn:aws:kms:us-west-2:111122223333:key/1234\nmore", "is not a KMS key ARN"},  // a line break
+		{"arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab ", "is not a KMS key ARN"},
+	}
+	for _, tt := range tests {
+		err := checkAWSKeyARN(tt.in)
+		checkInputError(t, "checkAWSKeyARN", tt.in, err, "key_arn", tt.want)
+	}
+	// The alias hint gives the command that finds the key's ARN, quoted.
+	err := checkAWSKeyARN("arn:aws:kms:us-west-2:111122223333:alias/my key")
+	if err == nil || !strings.Contains(err.Error(), "aws kms describe-key --key-id 'arn:aws:kms:us-west-2:111122223333:alias/my key' --query KeyMetadata.Arn") {
+		t.Errorf("alias ARN: %v", err)
+	}
+}
+
+func TestNormalizeAzureKeyID(t *testing.T) {
+	const version = "0123456789abcdef0123456789abcdef"
+	tests := []struct {
+		in       string
+		id       string // the id returned
+		stripped bool
+		want     string // a part of the message; "" for a valid id
+	}{
+		{exampleAzureKey, exampleAzureKey, false, ""},
+		{exampleAzureKey + "/", exampleAzureKey, false, ""},
+		{exampleAzureKey + "/" + version, exampleAzureKey, true, ""},
+		{exampleAzureKey + "/" + version + "/", exampleAzureKey, true, ""},
+		{"https://vault-name.vault.azure.net:443/keys/key-name", exampleAzureKey, false, ""},
+		{"https://hsm-name.managedhsm.azure.net/keys/k1", "https://hsm-name.managedhsm.azure.net/keys/k1", false, ""},
+		{"https://vault-name.vault.azure.cn/keys/key-name", "https://vault-name.vault.azure.cn/keys/key-name", false, ""},
+		{"", "", false, "is empty; expected https://<vault>.vault.azure.net/keys/<name>"},
+		{"http://vault-name.vault.azure.net/keys/key-name", "", false, "is not a Key Vault key URL"},
+		{"https://vault-name.vault.azure.net/secrets/key-name", "", false, "is not a Key Vault key URL"},
+		{"https://vault-name.example.com/keys/key-name", "", false, "is not a Key Vault key URL"},
+		{"https://vault-name.vault.azure.net/keys/", "", false, "is not a Key Vault key URL"},
+		{"https://vault-name.vault.azure.net/keys/key-name/not-a-version", "", false, "is not a Key Vault key URL"},
+		{"https://vault-name.vault.azure.net/keys/key_name", "", false, "is not a Key Vault key URL"},
+		{"https://v.vault.azure.net/keys/key-name", "", false, "is not a Key Vault key URL"}, // vault names have 3 to 24 characters
+		{"vault-name.vault.azure.net/keys/key-name", "", false, "is not a Key Vault key URL"},
+		{exampleAzureKey + "?api-version=7.4", "", false, "is not a Key Vault key URL"},
+	}
+	for _, tt := range tests {
+		id, stripped, err := normalizeAzureKeyID(tt.in)
+		checkInputError(t, "normalizeAzureKeyID", tt.in, err, "key_id", tt.want)
+		if err == nil && (id != tt.id || stripped != tt.stripped) {
+			t.Errorf("normalizeAzureKeyID(%q) = %q, %v; want %q, %v", tt.in, id, stripped, tt.id, tt.stripped)
+		}
+	}
+}
+
+func TestCheckAzureIDs(t *testing.T) {
+	for _, tt := range []struct {
+		in, want string
+	}{
+		{exampleTenant, ""},
+		{"8F5E2B1C-3D4A-4B6E-9F0A-1C2D3E4F5A6B", ""},
+		{"", `"" is not a tenant id; expected a UUID`},
+		{"contoso.onmicrosoft.com", "is not a tenant id"},
+		{"00000000-0000-0000-0000-00000000000", "is not a tenant id"},
+		{"{00000000-0000-0000-0000-000000000000}", "is not a tenant id"},
+	} {
+		checkInputError(t, "checkTenantID", tt.in, checkTenantID(tt.in), "tenant_id", tt.want)
+	}
+	for _, tt := range []struct {
+		in, want string
+	}{
+		{exampleAzureVault, ""},
+		{"/subscriptions/8f5e2b1c-3d4a-4b6e-9f0a-1c2d3e4f5a6b/resourcegroups/my.rg_1/providers/microsoft.keyvault/vaults/kv-1", ""},
+		{"/subscriptions/8f5e2b1c-3d4a-4b6e-9f0a-1c2d3e4f5a6b/resourceGroups/rg/providers/Microsoft.KeyVault/managedHSMs/hsm-1", ""},
+		{"", "is not a Key Vault resource id; expected /subscriptions/<uuid>/resourceGroups/<group>/providers/Microsoft.KeyVault/vaults/<vault>"},
+		{"/subscriptions/s/resourceGroups/g/providers/Microsoft.KeyVault/vaults/leak", "is not a Key Vault resource id"},
+		{"vault-name", "is not a Key Vault resource id"},
+		{exampleAzureVault + "/keys/key-name", "is not a Key Vault resource id"},
+		{"/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/sa", "is not a Key Vault resource id"},
+	} {
+		checkInputError(t, "checkKeyVaultID", tt.in, checkKeyVaultID(tt.in), "key_vault_id", tt.want)
+	}
+}
+
+func TestCheckGCPKeyID(t *testing.T) {
+	for _, tt := range []struct {
+		in, want string
+	}{
+		{exampleGCPKey, ""},
+		{"projects/my-project/locations/global/keyRings/ring_1/cryptoKeys/key-1", ""},
+		{"", "is empty; expected projects/<project>/locations/<location>/keyRings/<ring>/cryptoKeys/<key>"},
+		{exampleGCPKey + "/cryptoKeyVersions/1", `names a key version; register the key itself, ` + exampleGCPKey},
+		{"projects/p/locations/l/keyRings/r", "is not a Cloud KMS key id"},
+		{"/" + exampleGCPKey, "is not a Cloud KMS key id"},
+		{exampleGCPKey + "/", "is not a Cloud KMS key id"},
+		{"projects/p/locations/l/keyRings/r/cryptoKeys/k k", "is not a Cloud KMS key id"},
+		{"//cloudkms.googleapis.com/" + exampleGCPKey, "is not a Cloud KMS key id"},
+		{"testbyokkey", "is not a Cloud KMS key id"},
+	} {
+		checkInputError(t, "checkGCPKeyID", tt.in, checkGCPKeyID(tt.in), "key_id", tt.want)
+	}
+}
+
+func TestCheckMaterial(t *testing.T) {
+	versioned := exampleAzureKey + "/0123456789abcdef0123456789abcdef"
+	azure := wrapper.AzureKey{KeyID: versioned, KeyVaultID: exampleAzureVault, TenantID: exampleTenant}
+	got, notes, err := checkMaterial(azure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := azure
+	want.KeyID = exampleAzureKey
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("checkMaterial(%+v) = %+v, want %+v", azure, got, want)
+	}
+	if len(notes) != 1 || !strings.Contains(notes[0], "without its version, "+exampleAzureKey) {
+		t.Errorf("notes %q, want one saying the version was stripped", notes)
+	}
+
+	for _, tt := range []struct {
+		m     wrapper.KeyMaterial
+		field string // "" for valid material
+	}{
+		{wrapper.AWSKey{KeyARN: exampleARN}, ""},
+		{wrapper.AWSKey{}, "key_arn"},
+		{wrapper.AzureKey{KeyID: exampleAzureKey, KeyVaultID: exampleAzureVault, TenantID: exampleTenant}, ""},
+		{wrapper.AzureKey{KeyID: "x", KeyVaultID: exampleAzureVault, TenantID: exampleTenant}, "key_id"},
+		{wrapper.AzureKey{KeyID: exampleAzureKey, KeyVaultID: exampleAzureVault, TenantID: "x"}, "tenant_id"},
+		{wrapper.AzureKey{KeyID: exampleAzureKey, KeyVaultID: "x", TenantID: exampleTenant}, "key_vault_id"},
+		{wrapper.GCPKey{KeyID: exampleGCPKey}, ""},
+		{wrapper.GCPKey{KeyID: "x"}, "key_id"},
+		{wrapper.UnknownKey{KindName: "OciKey"}, ""}, // passed on as it is
+	} {
+		got, notes, err := checkMaterial(tt.m)
+		checkInputError(t, "checkMaterial", tt.m, err, tt.field, "")
+		if err == nil && (!reflect.DeepEqual(got, tt.m) || len(notes) != 0) {
+			t.Errorf("checkMaterial(%+v) = %+v, %q; want it unchanged, without notes", tt.m, got, notes)
+		}
+	}
+}
+
+// checkInputError checks that err is nil when want is "" (and field is ""
+// or want is ""), else an *inputError of field whose message contains want.
+func checkInputError(t *testing.T, fn string, in any, err error, field, want string) {
+	t.Helper()
+	valid := want == "" && (fn != "checkMaterial" || field == "")
+	if valid {
+		if err != nil {
+			t.Errorf("%s(%q): %v, want no error", fn, in, err)
+		}
+		return
+	}
+	var bad *inputError
+	if !errors.As(err, &bad) {
+		t.Errorf("%s(%q) = %v, want an *inputError", fn, in, err)
+		return
+	}
+	if bad.Field != field || !strings.Contains(bad.Msg, want) {
+		t.Errorf("%s(%q) = %s: %s; want field %s and a message containing %q", fn, in, bad.Field, bad.Msg, field, want)
+	}
+}
+
+// TestCreateChecksInput checks that create refuses malformed identifiers as
+// usage errors, naming the flag, before any request; and that it registers
+// an Azure key without its version, saying so on stderr.
+func TestCreateChecksInput(t *testing.T) {
+	f := newFixture(t)
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"create", "aws", "--key-arn", "not-an-arn"},
+			`--key-arn "not-an-arn" is not a KMS key ARN; expected arn:<partition>:kms:<region>:<account>:key/<key id>`},
+		{[]string{"create", "aws", "--key-arn", ""}, "--key-arn is empty; expected arn:<partition>:kms:<region>:<account>:key/<key id>"},
+		{[]string{"create", "aws", "--key-arn", "arn:aws:kms:us-west-2:111122223333:alias/billing"}, `--key-arn "arn:aws:kms:us-west-2:111122223333:alias/billing" is an alias ARN`},
+		{[]string{"create", "azure", "--key-id", "https://vault-name.vault.azure.net/secrets/s", "--key-vault-id", exampleAzureVault, "--tenant-id", exampleTenant},
+			`--key-id "https://vault-name.vault.azure.net/secrets/s" is not a Key Vault key URL`},
+		{[]string{"create", "azure", "--key-id", exampleAzureKey, "--key-vault-id", exampleAzureVault, "--tenant-id", "contoso"},
+			`--tenant-id "contoso" is not a tenant id; expected a UUID`},
+		{[]string{"create", "azure", "--key-id", exampleAzureKey, "--key-vault-id", "vault-name", "--tenant-id", exampleTenant},
+			`--key-vault-id "vault-name" is not a Key Vault resource id`},
+		{[]string{"create", "gcp", "--key-id", exampleGCPKey + "/cryptoKeyVersions/3"}, "--key-id " + `"` + exampleGCPKey + `/cryptoKeyVersions/3" names a key version`},
+	} {
+		r := f.run(tt.args...)
+		expect(t, r, exitUsage)
+		if !strings.HasPrefix(r.stderr, "byokctl: "+tt.want) || !strings.HasSuffix(r.stderr, "Run 'byokctl "+strings.Join(tt.args[:2], " ")+" --help' for usage.\n") {
+			t.Errorf("byokctl %s: stderr\n%s\nwant it to start with %q", strings.Join(tt.args, " "), r.stderr, tt.want)
+		}
+		if r.stdout != "" {
+			t.Errorf("stdout %q, want nothing", r.stdout)
+		}
+	}
+	if n := len(f.srv.Requests()); n != 0 {
+		t.Errorf("malformed identifiers sent %d requests", n)
+	}
+
+	r := f.run("create", "azure", "--key-id", exampleAzureKey+"/0123456789abcdef0123456789abcdef",
+		"--key-vault-id", exampleAzureVault, "--tenant-id", exampleTenant, "-o", "json")
+	expect(t, r, exitOK)
+	if !strings.HasPrefix(r.stderr, "note: using the key id without its version, "+exampleAzureKey+":") {
+		t.Errorf("stderr does not start with the notice of the stripped version:\n%s", r.stderr)
+	}
+	if !strings.Contains(r.stdout, `"key_id": "`+exampleAzureKey+`"`) {
+		t.Errorf("the key registered is not %s:\n%s", exampleAzureKey, r.stdout)
+	}
+}
