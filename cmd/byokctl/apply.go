@@ -57,7 +57,7 @@ is settled by listing the keys before any new attempt. apply works in rounds
 
 What to grant each new key is printed on stderr; with --wait, apply then waits
 for the validation of the new keys. The report on stdout has one line per key
-(-o json or -o yaml: stable field names). The command gives up after --timeout
+(-o text, the default; -o json or yaml with stable field names). The command gives up after --timeout
 (default 10m).
 
 ` + keysFileHelp + `
@@ -89,17 +89,13 @@ func (g *globals) apply(ctx context.Context, af applyFlags) error {
 	if af.force && !af.prune {
 		return usagef("--force goes with --prune; apply deletes nothing without --prune")
 	}
-	kf, err := g.readKeysFile(af.file)
-	if err != nil {
-		return err
-	}
-	client, err := g.newClient()
+	kf, r, err := g.keysFileAndRemote(af.file)
 	if err != nil {
 		return err
 	}
 	ctx, cancel, limit := g.withTimeout(ctx, defaultWaitTimeout)
 	defer cancel()
-	a := &applier{g: g, r: remote{client}, kf: kf, flags: af, limit: limit, changes: map[string]*change{}}
+	a := &applier{g: g, r: r, kf: kf, flags: af, limit: limit, changes: map[string]*change{}}
 	p, verified, err := a.converge(ctx)
 	if err != nil {
 		return err

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/byokctl/byok/api"
@@ -473,5 +474,46 @@ func TestApplyListingRefused(t *testing.T) {
 		r.stderr != "byokctl: nothing was changed: listing the keys failed: GET /byok/v1/keys: 403 Forbidden: "+
 			"User Access Unauthorized: The credentials may not perform listByokV1Keys. (request id byoktest-725728-1)\n" {
 		t.Errorf("requests %v:\n%s", m, r.transcript())
+	}
+}
+
+// TestApplyConflictKeyExists: a key made by someone else between apply's
+// listing and its create is refused as a conflict; apply finds it by
+// listing, creates nothing more, and gives it the file's display name.
+func TestApplyConflictKeyExists(t *testing.T) {
+	var (
+		once sync.Once
+		srv  atomic.Pointer[byoktest.Server]
+	)
+	race := byoktest.WithMiddleware(func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodPost {
+				once.Do(func() {
+					var k api.Key
+					if err := json.Unmarshal([]byte(`{"key": {"kind": "AwsKey", "key_arn": "`+fileARN+`"}}`), &k); err != nil {
+						panic(err)
+					}
+					if _, err := srv.Load().AddKey(k); err != nil {
+						panic(err)
+					}
+				})
+			}
+			h.ServeHTTP(w, r)
+		})
+	})
+	f := newFixture(t, race)
+	srv.Store(f.srv)
+	r := f.run("apply", "-f", keysFilePath("example.yaml"), "-o", "json")
+	expect(t, r, exitOK)
+	checkExactly(t, f.srv, []string{fileARN, fileAzure, fileGCP})
+	statuses := map[int]int{}
+	for _, req := range f.srv.Requests() {
+		if req.Operation == byoktest.OpCreate {
+			statuses[req.Status]++
+		}
+	}
+	first := decodeReport(t, r).Keys[0]
+	if statuses[http.StatusConflict] != 1 || statuses[http.StatusCreated] != 2 || first.Result != resultRenamed {
+		t.Errorf("creates answered %v, first key %+v; want one 409 and two 201, and the key renamed\n%s", statuses, first, r.transcript())
 	}
 }

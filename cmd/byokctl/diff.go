@@ -58,7 +58,8 @@ plan, one line per key:
   unknown-kind  a kind of key byokctl does not know; never touched
   unreadable    a key of the listing that could not be decoded; never touched
 
-Nothing is changed. -o json and -o yaml print the plan with stable field names.
+Nothing is changed. -o text is the default; -o json and -o yaml print the plan
+with stable field names.
 
 ` + keysFileHelp + `
 
@@ -81,17 +82,13 @@ Exit status, for CI (byokctl diff -f keys.yaml fails a pipeline on drift):
 
 // diff prints the plan of keys file file.
 func (g *globals) diff(ctx context.Context, file string) error {
-	kf, err := g.readKeysFile(file)
-	if err != nil {
-		return err
-	}
-	client, err := g.newClient()
+	kf, r, err := g.keysFileAndRemote(file)
 	if err != nil {
 		return err
 	}
 	ctx, cancel, limit := g.withTimeout(ctx, defaultTimeout)
 	defer cancel()
-	server, err := remote{client}.list(ctx)
+	server, err := r.list(ctx)
 	if err != nil {
 		return explainDeadline(err, limit)
 	}
@@ -107,16 +104,21 @@ func (g *globals) diff(ctx context.Context, file string) error {
 	return nil
 }
 
-// readKeysFile reads the keys file and prints its notes on stderr.
-func (g *globals) readKeysFile(file string) (*keysFile, error) {
+// keysFileAndRemote reads the keys file, prints its notes on stderr, and
+// makes the client: what diff and apply do before any request.
+func (g *globals) keysFileAndRemote(file string) (*keysFile, remote, error) {
 	kf, err := readKeysFile(file)
 	if err != nil {
-		return nil, err
+		return nil, remote{}, err
 	}
 	for _, note := range kf.notes {
 		g.infof("%s", clean(note))
 	}
-	return kf, nil
+	client, err := g.newClient()
+	if err != nil {
+		return nil, remote{}, err
+	}
+	return kf, remote{client}, nil
 }
 
 // printPlan writes the plan to stdout in the -o format.
