@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"time"
@@ -315,11 +316,19 @@ func (a *applier) created(c *change, key *wrapper.Key, note string) {
 }
 
 // isFinal reports whether err is an answer that another attempt would get
-// again: a 4xx other than 409 (settled by listing) and 429.
+// again: a 4xx other than 404 and 409 (the key changed meanwhile; the next
+// listing shows how) and 429.
 func isFinal(err error) bool {
 	var apiErr *wrapper.APIError
-	return errors.As(err, &apiErr) && apiErr.StatusCode >= 400 && apiErr.StatusCode < 500 &&
-		apiErr.StatusCode != 409 && apiErr.StatusCode != 429
+	if !errors.As(err, &apiErr) {
+		return false
+	}
+	switch s := apiErr.StatusCode; {
+	case s == http.StatusNotFound, s == http.StatusConflict, s == http.StatusTooManyRequests:
+		return false
+	default:
+		return s >= 400 && s < 500
+	}
 }
 
 // applyResult is one line of apply's report. Its JSON field names are

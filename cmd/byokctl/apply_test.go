@@ -517,3 +517,31 @@ func TestApplyConflictKeyExists(t *testing.T) {
 		t.Errorf("creates answered %v, first key %+v; want one 409 and two 201, and the key renamed\n%s", statuses, first, r.transcript())
 	}
 }
+
+// TestApplyRetries: a rename answered 404 (the key changed meanwhile) is
+// tried again after the next listing, which says what became of the key; a
+// create the server refuses as invalid (422) is not tried again.
+func TestApplyRetries(t *testing.T) {
+	f := newFixture(t)
+	expect(t, f.run("apply", "-f", keysFilePath("example.yaml")), exitOK)
+	renamed := writeKeysFile(t, "{provider: aws, key_arn: '"+fileARN+"', display_name: invoicing}",
+		"{provider: gcp, key_id: '"+exampleGCPKey+"'}")
+	if err := f.srv.RespondNext(byoktest.OpUpdate, http.StatusNotFound); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.srv.RespondNext(byoktest.OpCreate, http.StatusUnprocessableEntity); err != nil {
+		t.Fatal(err)
+	}
+	f.srv.ClearRequests()
+	r := f.run("apply", "-f", renamed)
+	expect(t, r, exitFailure)
+	var calls []string
+	for _, req := range f.srv.Requests() {
+		calls = append(calls, fmt.Sprintf("%s %d", req.Operation, req.Status))
+	}
+	want := "listByokV1Keys 200,updateByokV1Key 404,createByokV1Key 422,listByokV1Keys 200,updateByokV1Key 200,listByokV1Keys 200"
+	if strings.Join(calls, ",") != want || !strings.Contains(oneSpaced(r.stdout), "renamed ") ||
+		!strings.Contains(oneSpaced(r.stdout), "failed - GCP "+exampleGCPKey+" - create: POST /byok/v1/keys: 422 Unprocessable Entity") {
+		t.Errorf("requests %s, want %s\n%s", strings.Join(calls, ","), want, r.transcript())
+	}
+}
