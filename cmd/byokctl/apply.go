@@ -383,6 +383,8 @@ func (a *applier) result(item planItem, c *change) applyResult {
 		r.Result, r.Error = resultFailed, item.Action+": "+describe(c.err)
 	case item.Action == actCreate || item.Action == actRename:
 		r.Result, r.Error = resultFailed, item.Action+": not done: "+a.whyNotDone()
+	case item.Action == actExtra && a.flags.prune:
+		r.Result, r.Note = resultKept, "appeared after the confirmation of --prune; not deleted"
 	case item.Action == actExtra:
 		r.Result, r.Note = resultKept, "not in the file; apply --prune deletes it"
 	}

@@ -352,8 +352,13 @@ func TestApplyUnderFaults(t *testing.T) {
 					conflicts++
 				}
 			}
-			t.Logf("seed %d: %d requests, %d faults injected, %d creates of unknown outcome settled by listing (%d found created), %d creates refused as duplicates",
-				seed, len(reqs), faults, unknown, lost, conflicts)
+			absent := strings.Count(r.stderr, "listing the keys shows it was not created")
+			later := strings.Count(r.stderr, "listing the keys to find out whether it was created failed too")
+			t.Logf("seed %d: %d requests, %d faults injected, %d creates of unknown outcome: %d found created by listing, %d found absent and sent again, %d settled by the next round's listing; %d creates refused as duplicates",
+				seed, len(reqs), faults, unknown, lost, absent, later, conflicts)
+			if lost+absent+later != unknown {
+				t.Errorf("%d creates of unknown outcome on the server, %d settled by apply", unknown, lost+absent+later)
+			}
 			if conflicts > 0 {
 				t.Errorf("%d creates of keys already on the server", conflicts)
 			}
