@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -395,14 +396,27 @@ func TestApplyInterrupted(t *testing.T) {
 	)
 	interrupt := byoktest.WithMiddleware(func(h http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
 			if r.Method == http.MethodPost {
-				mu.Lock()
-				if creates++; creates == cancelAt && cancel != nil {
-					cancel()
-				}
-				mu.Unlock()
+				creates++
 			}
-			h.ServeHTTP(w, r)
+			stop := cancel
+			at := r.Method == http.MethodPost && creates == cancelAt
+			mu.Unlock()
+			if !at {
+				h.ServeHTTP(w, r)
+				return
+			}
+			// Carry out the create whatever the client does, then interrupt
+			// the client before it has the answer.
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, r.WithContext(context.WithoutCancel(r.Context())))
+			stop()
+			for k, v := range rec.Header() {
+				w.Header()[k] = v
+			}
+			w.WriteHeader(rec.Code)
+			_, _ = w.Write(rec.Body.Bytes())
 		})
 	})
 	f := newFixture(t, interrupt)
