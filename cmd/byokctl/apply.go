@@ -323,12 +323,11 @@ func isFinal(err error) bool {
 	if !errors.As(err, &apiErr) {
 		return false
 	}
-	switch s := apiErr.StatusCode; {
-	case s == http.StatusNotFound, s == http.StatusConflict, s == http.StatusTooManyRequests:
+	switch apiErr.StatusCode {
+	case http.StatusNotFound, http.StatusConflict, http.StatusTooManyRequests:
 		return false
-	default:
-		return s >= 400 && s < 500
 	}
+	return apiErr.StatusCode >= 400 && apiErr.StatusCode < 500
 }
 
 // applyResult is one line of apply's report. Its JSON field names are
