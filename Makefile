@@ -152,7 +152,8 @@ FUZZTIME_SHORT ?= 12s
 FUZZMINIMIZE   ?= 1s
 FUZZ_DIR       := $(OUT)/fuzz
 FUZZ_TARGETS   := ./wrapper:FuzzKeyDecode ./wrapper:FuzzFailureDecode ./wrapper:FuzzRateLimitHeaders \
-                  ./wrapper/byoktest:FuzzPageToken ./wrapper/byoktest:FuzzHandler
+                  ./wrapper/byoktest:FuzzPageToken ./wrapper/byoktest:FuzzHandler \
+                  ./cmd/byokctl:FuzzOutputFormats ./cmd/byokctl:FuzzArgs
 fuzz:
 	@mkdir -p $(FUZZ_DIR)
 	@for t in $(FUZZ_TARGETS); do \

@@ -49,12 +49,3 @@ func isBidiControl(r rune) bool {
 	}
 	return false
 }
-
-// cleanAll cleans each string of list into a new slice.
-func cleanAll(list []string) []string {
-	out := make([]string, len(list))
-	for i, s := range list {
-		out[i] = clean(s)
-	}
-	return out
-}

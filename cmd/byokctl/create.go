@@ -36,6 +36,9 @@ is printed on stdout in the state last read, even when the validation failed.`,
 		RunE: func(*cobra.Command, []string) error {
 			return usagef("missing the provider: byokctl create aws|azure|gcp")
 		},
+		// The flags of a provider's create (create oci --key-id ...) are not
+		// create's own: let the unknown provider be the error.
+		FParseErrWhitelist: cobra.FParseErrWhitelist{UnknownFlags: true},
 	}
 	cmd.AddCommand(newCreateAWSCmd(g), newCreateAzureCmd(g), newCreateGCPCmd(g))
 	return cmd

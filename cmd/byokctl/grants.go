@@ -273,15 +273,9 @@ permissions, and the scope, for scripts and terraform.`,
 					return usagef("--policy: %w", err)
 				}
 			}
-			client, err := g.newClient()
+			key, err := g.getKey(cmd.Context(), args[0])
 			if err != nil {
 				return err
-			}
-			ctx, cancel, limit := g.withTimeout(cmd.Context(), defaultTimeout)
-			defer cancel()
-			key, err := client.GetKey(ctx, args[0])
-			if err != nil {
-				return explainDeadline(err, limit)
 			}
 			if policy != "" {
 				return g.mergePolicy(*key, policy, doc)
@@ -341,7 +335,7 @@ func (g *globals) mergePolicy(key wrapper.Key, name string, doc []byte) error {
 
 // readFile reads the file name, or stdin for "-", up to limit bytes.
 func (g *globals) readFile(name string, limit int64) ([]byte, error) {
-	var r io.Reader = g.sys.stdin
+	r := g.sys.stdin
 	if name != "-" {
 		f, err := os.Open(name)
 		if err != nil {

@@ -230,3 +230,25 @@ func TestCreateChecksInput(t *testing.T) {
 		t.Errorf("the key registered is not %s:\n%s", exampleAzureKey, r.stdout)
 	}
 }
+
+// TestCreateProviderInAnyCase checks that create takes its provider in any
+// case, wherever it stands among the flags.
+func TestCreateProviderInAnyCase(t *testing.T) {
+	f := newFixture(t)
+	for _, args := range [][]string{
+		{"create", "AWS", "--key-arn", exampleARN},
+		{"--timeout", "30s", "create", "Azure", "--key-id", exampleAzureKey, "--key-vault-id", exampleAzureVault, "--tenant-id", exampleTenant},
+		{"create", "--display-name", "GCP", "gCp", "--key-id", exampleGCPKey},
+	} {
+		r := f.run(args...)
+		expect(t, r, exitOK)
+	}
+	if f.srv.Len() != 3 {
+		t.Errorf("%d keys created, want 3", f.srv.Len())
+	}
+	r := f.run("create", "OCI", "--key-id", "x")
+	expect(t, r, exitUsage)
+	if !strings.HasPrefix(r.stderr, `byokctl: unknown provider "OCI": expected aws, azure or gcp`) {
+		t.Errorf("create OCI: %s", r.stderr)
+	}
+}

@@ -97,12 +97,12 @@ func parsePolicy(doc []byte) ([]policyMember, error) {
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
-			return nil, fmt.Errorf("the policy is not valid JSON (%v); %s", err, want)
+			return nil, fmt.Errorf("the policy is not valid JSON (%w); %s", err, want)
 		}
 		name, _ := tok.(string) // a member name is always a string here
 		var value json.RawMessage
 		if err := dec.Decode(&value); err != nil {
-			return nil, fmt.Errorf("the policy is not valid JSON (%v); %s", err, want)
+			return nil, fmt.Errorf("the policy is not valid JSON (%w); %s", err, want)
 		}
 		if slices.ContainsFunc(members, func(m policyMember) bool { return m.name == name }) {
 			return nil, fmt.Errorf("the policy has two %q members; %s", name, want)
@@ -110,7 +110,7 @@ func parsePolicy(doc []byte) ([]policyMember, error) {
 		members = append(members, policyMember{name: name, value: value})
 	}
 	if _, err := dec.Token(); err != nil {
-		return nil, fmt.Errorf("the policy is not valid JSON (%v); %s", err, want)
+		return nil, fmt.Errorf("the policy is not valid JSON (%w); %s", err, want)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("the policy has more after its closing brace; %s", want)

@@ -15,7 +15,8 @@ import (
 )
 
 // TestTableCells checks the table on keys byoktest cannot make: a kind this
-// version does not know, empty fields, a name with a tab and a line break.
+// version does not know (with a key id, or only its kind's name), empty
+// fields, a name with a tab and a line break, a C1 control.
 func TestTableCells(t *testing.T) {
 	keys := []wrapper.Key{
 		{
@@ -27,6 +28,7 @@ func TestTableCells(t *testing.T) {
 			Material:    wrapper.UnknownKey{KindName: "OciKey", Raw: json.RawMessage(`{"kind":"OciKey","key_id":"ocid1.key.oc1..x"}`)},
 		},
 		{ID: "cck-2"},
+		{ID: "cck-3\u009b", Material: wrapper.UnknownKey{KindName: "HsmKey", Raw: json.RawMessage(`{"kind":"HsmKey","slot":3}`)}},
 	}
 	var buf bytes.Buffer
 	if err := writeTable(&buf, keys, false); err != nil {
@@ -35,7 +37,8 @@ func TestTableCells(t *testing.T) {
 	want := "" +
 		"ID      DISPLAY NAME                PROVIDER   KEY                STATE      PHASE          REGION   CREATED\n" +
 		"cck-1   two columns and two lines   OCI        ocid1.key.oc1..x   RETIRING   REVALIDATING   -        -\n" +
-		"cck-2   -                           -          -                  -          -              -        -\n"
+		"cck-2   -                           -          -                  -          -              -        -\n" +
+		"cck-3   -                           -          HsmKey             -          -              -        -\n"
 	if buf.String() != want {
 		t.Errorf("table:\n%s\nwant:\n%s", buf.String(), want)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 
@@ -128,7 +129,7 @@ func placeholderPrefix(raw []byte) string {
 func (p *placeholders) replace(v any) any {
 	switch v := v.(type) {
 	case string:
-		return p.stand(v)
+		return p.stand(v, false)
 	case []any:
 		for i := range v {
 			v[i] = p.replace(v[i])
@@ -137,20 +138,31 @@ func (p *placeholders) replace(v any) any {
 	case map[string]any:
 		out := make(map[string]any, len(v))
 		for k, val := range v {
-			out[p.stand(k)] = p.replace(val)
+			out[p.stand(k, true)] = p.replace(val)
 		}
 		return out
 	}
 	return v
 }
 
-func (p *placeholders) stand(s string) string {
+// maxSimpleKey is the longest key the YAML library writes as "key: value";
+// a longer one it writes as "? key" and ": value" (YAML allows at most 1024
+// characters in a simple key).
+const maxSimpleKey = 128
+
+func (p *placeholders) stand(s string, key bool) string {
 	if !containsUnsafe(s) {
 		return s
 	}
-	name := p.prefix + strconv.Itoa(len(p.quoted)) + "end"
 	quoted, _ := encodeJSON(s, "") // a string always encodes
-	p.quoted[name] = bytes.TrimSuffix(quoted, []byte("\n"))
+	quoted = bytes.TrimSuffix(quoted, []byte("\n"))
+	name := p.prefix + strconv.Itoa(len(p.quoted))
+	if key && len(quoted) > maxSimpleKey {
+		// As long as the key, so that the library writes it as a long key.
+		name += strings.Repeat("x", maxSimpleKey)
+	}
+	name += "end"
+	p.quoted[name] = quoted
 	return name
 }
 
