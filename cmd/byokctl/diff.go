@@ -174,8 +174,7 @@ func writeRows(w io.Writer, first string, rows [][]string) error {
 // create, 2 rename".
 func describeCounts(counts map[string]int) string {
 	var parts []string
-	for _, a := range []string{actCreate, actRename, actExtra, actInvalid, actDuplicate,
-		resultCreated, resultRenamed, resultDeleted, resultFailed} {
+	for _, a := range []string{actCreate, actRename, actExtra, actInvalid, actDuplicate} {
 		if n := counts[a]; n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", n, a))
 		}
