@@ -45,9 +45,12 @@ func (e *silentFailure) Error() string { return e.msg }
 func exitCode(err error) int {
 	var u *usageError
 	var f *failure
+	var s interface{ exitStatus() int } // an error with an exit status of its own
 	switch {
 	case err == nil:
 		return exitOK
+	case errors.As(err, &s):
+		return s.exitStatus()
 	case errors.As(err, &u):
 		return exitUsage
 	case errors.As(err, &f):

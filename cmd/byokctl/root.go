@@ -103,6 +103,8 @@ func newRootCmd(sys *system) *cobra.Command {
 		newDeleteCmd(g),
 		newWaitCmd(g),
 		newGrantsCmd(g),
+		newDiffCmd(g),
+		newApplyCmd(g),
 		newServeCmd(g),
 		newDemoCmd(g),
 		newVersionCmd(g),

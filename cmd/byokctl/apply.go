@@ -1,0 +1,513 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/byokctl/byok/wrapper"
+)
+
+// maxRounds bounds the rounds of apply. Each round lists the keys and
+// carries out what the listing shows is still to do; a last listing checks
+// the outcome.
+const maxRounds = 5
+
+// What apply did for one key, besides the plan's actions for the keys it
+// cannot change (in-sync, invalid, duplicate, unknown-kind, unreadable).
+const (
+	resultCreated = "created"
+	resultRenamed = "renamed"
+	resultDeleted = "deleted"
+	// resultKept: an extra key left alone (no --prune).
+	resultKept = "kept"
+	// resultFailed: a change that could not be made.
+	resultFailed = "failed"
+)
+
+type applyFlags struct {
+	file  string
+	prune bool
+	force bool
+	wait  bool
+}
+
+func newApplyCmd(g *globals) *cobra.Command {
+	var af applyFlags
+	cmd := &cobra.Command{
+		Use:   "apply -f FILE",
+		Short: "Make the keys on the server those of a keys file",
+		Long: `Create the keys of a keys file that are not on the server and rename those
+whose display name differs, as byokctl diff shows. Keys on the server that are
+not in the file are left alone, unless --prune is given: then they are deleted
+with the safety of byokctl delete (asked on a terminal; --force is needed
+without one). Keys of a kind byokctl does not know and keys that share their
+identifier with another are never touched.
+
+A key is matched by its key ARN or key id, never by its display name, so
+running apply again after an interrupted run, a timeout or a lost answer
+finishes the job without creating a key twice: a create whose answer was lost
+is settled by listing the keys before any new attempt. apply works in rounds
+(at most 5): each lists the keys and does what is still to do.
+
+What to grant each new key is printed on stderr; with --wait, apply then waits
+for the validation of the new keys. The report on stdout has one line per key
+(-o text, the default; -o json or yaml with stable field names). The command gives up after --timeout
+(default 10m).
+
+` + keysFileHelp + `
+
+Exit status:
+  0  converged: the server holds the keys of the file, valid or still
+     validating
+  1  not converged (a change failed, a key is INVALID or shares its identifier
+     with another); the message names them
+  2  a usage error, a keys file that cannot be read or has a mistake`,
+		Example: "  byokctl apply -f keys.yaml\n  byokctl apply -f keys.yaml --wait\n  byokctl apply -f keys.yaml --prune --force",
+		Args:    noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return g.apply(cmd.Context(), af)
+		},
+	}
+	withFormats(cmd, formatText, formatJSON, formatYAML)
+	f := cmd.Flags()
+	f.StringVarP(&af.file, "file", "f", "", "the keys file, YAML or JSON (required)")
+	f.BoolVar(&af.prune, "prune", false, "delete the keys on the server that are not in the file")
+	f.BoolVar(&af.force, "force", false, "with --prune: delete without asking")
+	f.BoolVar(&af.wait, "wait", false, "wait for the validation of the new keys")
+	_ = cmd.MarkFlagRequired("file")
+	return cmd
+}
+
+// apply carries out the plan of the keys file.
+func (g *globals) apply(ctx context.Context, af applyFlags) error {
+	if af.force && !af.prune {
+		return usagef("--force goes with --prune; apply deletes nothing without --prune")
+	}
+	kf, r, err := g.keysFileAndRemote(af.file)
+	if err != nil {
+		return err
+	}
+	ctx, cancel, limit := g.withTimeout(ctx, defaultWaitTimeout)
+	defer cancel()
+	a := &applier{g: g, r: r, kf: kf, flags: af, limit: limit, changes: map[string]*change{}}
+	p, verified, err := a.converge(ctx)
+	if err != nil {
+		return err
+	}
+	if p == nil {
+		return prefixed("nothing was changed: listing the keys failed", explainDeadline(a.listErr, limit))
+	}
+	results := a.results(*p)
+	if af.wait {
+		a.waitNew(ctx, results)
+	}
+	if err := g.printResults(kf.name, results, verified); err != nil {
+		return err
+	}
+	return a.verdict(results, verified)
+}
+
+// applier carries out a keys file's plan, round after round.
+type applier struct {
+	g     *globals
+	r     remote
+	kf    *keysFile
+	flags applyFlags
+	limit time.Duration
+
+	// changes are the changes tried, by item (see itemKey).
+	changes map[string]*change
+	// confirmed are the ids of the extra keys --prune may delete; asked
+	// says whether the question was put.
+	confirmed map[string]bool
+	asked     bool
+	// listErr is the error of the last listing that failed.
+	listErr error
+	// stopped is the error of the context, when it ended the rounds.
+	stopped error
+}
+
+// change is what apply tried for one key, and how it went.
+type change struct {
+	item   planItem // as the plan stood when it was tried
+	result string   // resultCreated, resultRenamed, resultDeleted; "" when not done
+	err    error    // why the last attempt failed
+	// final: another attempt would fail the same way (a 4xx answer).
+	final bool
+	note  string
+	key   *wrapper.Key // a created key
+}
+
+// itemKey names the key an item is about across rounds: its entry in the
+// file, else its id on the server.
+func itemKey(item planItem) string {
+	if item.entry != nil {
+		return fmt.Sprintf("line %d", item.entry.line)
+	}
+	return "id " + item.ID
+}
+
+// converge runs the rounds. It returns the last plan (nil when no listing
+// succeeded) and whether it was made after the last change, showing nothing
+// left to do. The error is a refused confirmation of --prune.
+func (a *applier) converge(ctx context.Context) (last *plan, verified bool, err error) {
+	for round := 1; round <= maxRounds+1 && ctx.Err() == nil; round++ {
+		server, err := a.r.list(ctx)
+		if err != nil {
+			a.listErr = err
+			if isFinal(err) {
+				break // another listing would be refused too
+			}
+			a.g.errorf("listing the keys: %s", describe(explainDeadline(err, a.limit)))
+			continue
+		}
+		a.listErr = nil
+		p := makePlan(a.kf, server)
+		last = &p
+		if err := a.confirm(p); err != nil {
+			return nil, false, err
+		}
+		todo := a.todo(p)
+		if len(todo) == 0 {
+			return last, true, nil
+		}
+		if round > maxRounds {
+			break
+		}
+		for _, item := range todo {
+			if ctx.Err() != nil {
+				break
+			}
+			a.act(ctx, item)
+		}
+	}
+	a.stopped = ctx.Err()
+	return last, false, nil
+}
+
+// confirm asks, once, before --prune deletes the extra keys of plan p.
+func (a *applier) confirm(p plan) error {
+	if !a.flags.prune || a.asked {
+		return nil
+	}
+	a.asked = true
+	a.confirmed = map[string]bool{}
+	var extra []wrapper.Key
+	for _, item := range p.Items {
+		if item.Action == actExtra {
+			extra = append(extra, *item.key)
+		}
+	}
+	if len(extra) == 0 {
+		return nil
+	}
+	if err := a.g.confirmDeletion(extra, a.flags.force); err != nil {
+		return err
+	}
+	for _, k := range extra {
+		a.confirmed[k.ID] = true
+	}
+	return nil
+}
+
+// todo returns the items of p that a change may still fix.
+func (a *applier) todo(p plan) []planItem {
+	var todo []planItem
+	for _, item := range p.Items {
+		if c := a.changes[itemKey(item)]; c != nil && c.final {
+			continue
+		}
+		switch item.Action {
+		case actCreate, actRename:
+			todo = append(todo, item)
+		case actExtra:
+			if a.confirmed[item.ID] {
+				todo = append(todo, item)
+			}
+		}
+	}
+	return todo
+}
+
+// act makes the change of item.
+func (a *applier) act(ctx context.Context, item planItem) {
+	c := &change{item: item}
+	a.changes[itemKey(item)] = c
+	var err error
+	switch item.Action {
+	case actCreate:
+		err = a.create(ctx, c)
+	case actRename:
+		if err = a.r.rename(ctx, item.ID, item.DisplayName); err == nil {
+			c.result, c.note = resultRenamed, fmt.Sprintf("was %q", item.ServerDisplayName)
+		}
+	case actExtra:
+		err = a.r.remove(ctx, item.ID)
+		switch {
+		case err == nil, errors.Is(err, wrapper.ErrNotFound):
+			c.result, err = resultDeleted, nil
+		case errors.Is(err, wrapper.ErrConflict):
+			err, c.final = prefixed("in use by a cluster, not deleted", err), true
+		}
+	}
+	if err != nil {
+		c.err = explainDeadline(err, a.limit)
+		c.final = c.final || isFinal(err)
+		a.g.errorf("%s %s %s: %s", item.Action, clean(item.Provider), clean(item.Key), describe(c.err))
+	}
+}
+
+// prefixed returns err described in one line after prefix. The result keeps
+// everything describe says of err (the server's words) and matches no
+// sentinel: it is for the report only.
+func prefixed(prefix string, err error) error {
+	return errors.New(prefix + ": " + describe(err))
+}
+
+// followed returns err described in one line, followed by what came after.
+func followed(err error, format string, args ...any) error {
+	return errors.New(describe(err) + "; " + fmt.Sprintf(format, args...))
+}
+
+// create registers the key of item. A create whose answer was lost, or that
+// the server refuses as a conflict, is settled by listing the keys with its
+// identifier: found, it is done; not found, the next round creates it again
+// after listing once more.
+func (a *applier) create(ctx context.Context, c *change) error {
+	key, err := a.r.create(ctx, *c.item.entry)
+	if err == nil {
+		a.created(c, key, "")
+		return nil
+	}
+	lost := errors.Is(err, wrapper.ErrOutcomeUnknown)
+	if !lost && !errors.Is(err, wrapper.ErrConflict) {
+		return err
+	}
+	found, findErr := a.r.find(ctx, c.item.entry.ref())
+	switch {
+	case findErr != nil:
+		return followed(err, "listing the keys to find out whether it was created failed too: %s", describe(findErr))
+	case len(found) == 1 && lost:
+		a.created(c, &found[0], "answer lost; found on the server by listing")
+		return nil
+	case len(found) == 1:
+		c.note = "the server already had it (409)"
+		return nil
+	case len(found) > 1:
+		return followed(err, "the server has %d keys with this identifier", len(found))
+	case lost:
+		return followed(err, "listing the keys shows it was not created")
+	}
+	return err
+}
+
+// created records a new key and prints on stderr what to grant it (as
+// create does).
+func (a *applier) created(c *change, key *wrapper.Key, note string) {
+	c.result, c.key, c.note = resultCreated, key, note
+	a.g.printGrantsHint(*key)
+}
+
+// isFinal reports whether err is an answer that another attempt would get
+// again: a 4xx other than 404 and 409 (the key changed meanwhile; the next
+// listing shows how) and 429.
+func isFinal(err error) bool {
+	var apiErr *wrapper.APIError
+	if !errors.As(err, &apiErr) {
+		return false
+	}
+	switch apiErr.StatusCode {
+	case http.StatusNotFound, http.StatusConflict, http.StatusTooManyRequests:
+		return false
+	}
+	return apiErr.StatusCode >= 400 && apiErr.StatusCode < 500
+}
+
+// applyResult is one line of apply's report. Its JSON field names are
+// stable: those of the plan, and result, error and note.
+type applyResult struct {
+	planItem
+	// Result is created, renamed, deleted, kept or failed, or the plan's
+	// action for a key that needed no change or that apply cannot change
+	// (in-sync, invalid, duplicate, unknown-kind, unreadable).
+	Result string `json:"result"`
+	// Error says why a change failed.
+	Error string `json:"error,omitempty"`
+	// Note adds what is worth knowing (a lost answer settled by listing,
+	// the former display name).
+	Note string `json:"note,omitempty"`
+
+	created *wrapper.Key
+}
+
+// results turns the last plan and the changes into the report.
+func (a *applier) results(p plan) []applyResult {
+	var out []applyResult
+	reported := map[string]bool{}
+	for _, item := range p.Items {
+		k := itemKey(item)
+		reported[k] = true
+		out = append(out, a.result(item, a.changes[k]))
+	}
+	// Deleted keys are no longer in the listing: they come last, by id.
+	var deleted []applyResult
+	for k, c := range a.changes {
+		if !reported[k] && c.result == resultDeleted {
+			deleted = append(deleted, applyResult{planItem: c.item, Result: resultDeleted})
+		}
+	}
+	slices.SortFunc(deleted, func(x, y applyResult) int { return strings.Compare(x.ID, y.ID) })
+	return append(out, deleted...)
+}
+
+func (a *applier) result(item planItem, c *change) applyResult {
+	r := applyResult{planItem: item, Result: item.Action}
+	if c != nil {
+		r.Note, r.created = c.note, c.key
+		if c.key != nil && r.ID == "" {
+			r.ID = c.key.ID // the last listing came before the create
+		}
+	}
+	switch {
+	case c != nil && c.result != "":
+		r.Result = c.result
+	case c != nil && c.err != nil && (item.Action == actCreate || item.Action == actRename || item.Action == actExtra):
+		r.Result, r.Error = resultFailed, item.Action+": "+describe(c.err)
+	case item.Action == actCreate || item.Action == actRename:
+		r.Result, r.Error = resultFailed, item.Action+": not done: "+a.whyNotDone()
+	case item.Action == actExtra && a.flags.prune:
+		r.Result, r.Note = resultKept, "appeared after the confirmation of --prune; not deleted"
+	case item.Action == actExtra:
+		r.Result, r.Note = resultKept, "not in the file; apply --prune deletes it"
+	}
+	return r
+}
+
+// whyNotDone says why a change was not tried.
+func (a *applier) whyNotDone() string {
+	if a.stopped != nil {
+		return describe(explainDeadline(a.stopped, a.limit))
+	}
+	if a.listErr != nil {
+		return "listing the keys failed: " + describe(explainDeadline(a.listErr, a.limit))
+	}
+	return fmt.Sprintf("still to do after %d rounds", maxRounds)
+}
+
+// waitNew waits for the validation of the keys created, one after the
+// other, and records how each ended.
+func (a *applier) waitNew(ctx context.Context, results []applyResult) {
+	for i := range results {
+		r := &results[i]
+		if r.created == nil {
+			continue
+		}
+		key, err := a.g.waitForValidation(ctx, a.r.client, r.created.ID, a.limit)
+		var invalid *wrapper.ValidationError
+		switch {
+		case err == nil:
+			r.ValidationPhase = string(key.Validation.Phase)
+		case errors.As(err, &invalid):
+			r.ValidationPhase, r.Message = string(wrapper.PhaseInvalid), invalid.Key.Validation.Message
+		default:
+			r.Result, r.Error = resultFailed, "wait: "+describe(err)
+		}
+	}
+}
+
+// verdict returns nil when the server holds the keys of the file, else an
+// error naming what did not converge.
+func (a *applier) verdict(results []applyResult, verified bool) error {
+	var bad []string
+	for _, r := range unsettled(results) {
+		what := r.Result
+		if r.ValidationPhase == string(wrapper.PhaseInvalid) {
+			what = actInvalid
+		}
+		bad = append(bad, fmt.Sprintf("%s %s %s", what, r.Provider, r.Key))
+	}
+	if len(bad) == 0 && verified {
+		return nil
+	}
+	msg := "not converged"
+	if a.stopped != nil {
+		msg = describe(explainDeadline(a.stopped, a.limit)) + ", " + msg
+	}
+	if !verified {
+		msg += " (the last listing did not confirm the changes)"
+	}
+	if len(bad) > 0 {
+		const named = 3
+		msg += fmt.Sprintf(": %s: %s", countKeys(len(bad)), strings.Join(bad[:min(named, len(bad))], "; "))
+		if len(bad) > named {
+			msg += fmt.Sprintf("; and %d more (see the report)", len(bad)-named)
+		}
+	}
+	return errors.New(clean(msg))
+}
+
+// unsettled returns the results that keep apply from converging: failed
+// changes, keys sharing their identifier, and keys of the file that are
+// INVALID.
+func unsettled(results []applyResult) []applyResult {
+	var out []applyResult
+	for _, r := range results {
+		switch {
+		case r.Result == resultFailed, r.Result == actDuplicate,
+			r.entry != nil && r.ValidationPhase == string(wrapper.PhaseInvalid):
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// printResults writes the report to stdout in the -o format.
+func (g *globals) printResults(file string, results []applyResult, verified bool) error {
+	if results == nil {
+		results = []applyResult{}
+	}
+	switch g.output.value {
+	case formatJSON, formatYAML:
+		converged := verified && len(unsettled(results)) == 0
+		v := struct {
+			File      string        `json:"file"`
+			Converged bool          `json:"converged"`
+			Keys      []applyResult `json:"keys"`
+		}{file, converged, results}
+		if g.output.value == formatJSON {
+			return writeJSON(g.sys.stdout, v)
+		}
+		return writeYAML(g.sys.stdout, v)
+	}
+	rows := make([][]string, len(results))
+	for i, r := range results {
+		cols := r.columns()
+		switch {
+		case r.Result == resultRenamed:
+			cols[3] = r.DisplayName
+		case r.Result == resultFailed, r.Action == actCreate:
+		default:
+			cols[3] = r.ServerDisplayName
+		}
+		cols[4] = strings.Join(nonEmpty(r.Error, r.Message, r.Note), "; ")
+		rows[i] = append([]string{r.Result}, cols...)
+	}
+	return writeRows(g.sys.stdout, "RESULT", rows)
+}
+
+func nonEmpty(values ...string) []string {
+	var out []string
+	for _, v := range values {
+		if v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}

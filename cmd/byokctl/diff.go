@@ -1,0 +1,183 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+)
+
+// exitDrift is the exit status of diff when the server differs from the
+// keys file.
+const exitDrift = 3
+
+// driftError is diff's answer when changes are pending: exit status 3.
+type driftError struct{ msg string }
+
+func (e *driftError) Error() string   { return e.msg }
+func (e *driftError) exitStatus() int { return exitDrift }
+
+const keysFileHelp = `The keys file is YAML (.yaml, .yml) or JSON (.json) and uses the API's field
+names; the provider may be written in any case:
+
+  keys:
+    - provider: aws
+      key_arn: arn:aws:kms:us-west-2:111122223333:key/0b1c2d3e-aaaa-bbbb-cccc-1234567890ab
+      display_name: billing
+    - provider: azure
+      key_id: https://vault-name.vault.azure.net/keys/key-name
+      key_vault_id: /subscriptions/<uuid>/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/vault-name
+      tenant_id: <uuid>
+    - provider: gcp
+      key_id: projects/p/locations/us-central1/keyRings/r/cryptoKeys/k
+
+A key on the server matches an entry when the provider and the key ARN or key
+id are equal (an Azure key id is compared without its version). An entry
+without display_name leaves the server's display name alone. The file is
+checked whole, with the checks of create, before any request is sent.`
+
+func newDiffCmd(g *globals) *cobra.Command {
+	var file string
+	cmd := &cobra.Command{
+		Use:   "diff -f FILE",
+		Short: "Compare a keys file with the keys on the server",
+		Long: `Compare the keys a file lists with the keys on the server, and print the
+plan, one line per key:
+
+  create        in the file, not on the server
+  rename        its display name differs from the file's
+  in-sync       as the file says
+  extra         on the server, not in the file
+  invalid       as the file says, but its validation is INVALID (the server's
+                message follows)
+  duplicate     several keys on the server share this key ARN or key id;
+                apply touches none of them
+  unknown-kind  a kind of key byokctl does not know; never touched
+  unreadable    a key of the listing that could not be decoded; never touched
+
+Nothing is changed. -o text is the default; -o json and -o yaml print the plan
+with stable field names.
+
+` + keysFileHelp + `
+
+Exit status, for CI (byokctl diff -f keys.yaml fails a pipeline on drift):
+  0  in sync: nothing but in-sync, unknown-kind and unreadable keys
+  3  changes pending (any other line)
+  1  the API refused or could not be reached
+  2  a usage error, a keys file that cannot be read or has a mistake`,
+		Example: "  byokctl diff -f keys.yaml\n  byokctl diff -f keys.json -o json",
+		Args:    noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return g.diff(cmd.Context(), file)
+		},
+	}
+	withFormats(cmd, formatText, formatJSON, formatYAML)
+	cmd.Flags().StringVarP(&file, "file", "f", "", "the keys file, YAML or JSON (required)")
+	_ = cmd.MarkFlagRequired("file")
+	return cmd
+}
+
+// diff prints the plan of keys file file.
+func (g *globals) diff(ctx context.Context, file string) error {
+	kf, r, err := g.keysFileAndRemote(file)
+	if err != nil {
+		return err
+	}
+	ctx, cancel, limit := g.withTimeout(ctx, defaultTimeout)
+	defer cancel()
+	server, err := r.list(ctx)
+	if err != nil {
+		return explainDeadline(err, limit)
+	}
+	p := makePlan(kf, server)
+	drift := p.drift()
+	if err := g.printPlan(p, len(drift) == 0); err != nil {
+		return err
+	}
+	if len(drift) > 0 {
+		return &driftError{"changes pending: " + describeCounts(drift)}
+	}
+	g.infof("in sync: the %d keys of %s", len(kf.entries), kf.name)
+	return nil
+}
+
+// keysFileAndRemote reads the keys file, prints its notes on stderr, and
+// makes the client: what diff and apply do before any request.
+func (g *globals) keysFileAndRemote(file string) (*keysFile, remote, error) {
+	kf, err := readKeysFile(file)
+	if err != nil {
+		return nil, remote{}, err
+	}
+	for _, note := range kf.notes {
+		g.infof("%s", clean(note))
+	}
+	client, err := g.newClient()
+	if err != nil {
+		return nil, remote{}, err
+	}
+	return kf, remote{client}, nil
+}
+
+// printPlan writes the plan to stdout in the -o format.
+func (g *globals) printPlan(p plan, inSync bool) error {
+	switch g.output.value {
+	case formatJSON, formatYAML:
+		v := struct {
+			File   string     `json:"file"`
+			InSync bool       `json:"in_sync"`
+			Keys   []planItem `json:"keys"`
+		}{p.File, inSync, p.Items}
+		if g.output.value == formatJSON {
+			return writeJSON(g.sys.stdout, v)
+		}
+		return writeYAML(g.sys.stdout, v)
+	}
+	rows := make([][]string, len(p.Items))
+	for i, item := range p.Items {
+		rows[i] = append([]string{item.Action}, item.columns()...)
+	}
+	return writeRows(g.sys.stdout, "ACTION", rows)
+}
+
+// columns returns the item as the columns after the first of a text plan
+// or report: id, provider, key, display name, note.
+func (item planItem) columns() []string {
+	name := item.ServerDisplayName
+	switch item.Action {
+	case actCreate:
+		name = item.DisplayName
+	case actRename:
+		name = fmt.Sprintf("%q -> %q", item.ServerDisplayName, item.DisplayName)
+	}
+	return []string{item.ID, item.Provider, item.Key, name, item.Message}
+}
+
+// writeRows writes rows under the header first, ID, PROVIDER, KEY, DISPLAY
+// NAME and NOTE, in aligned columns. Every cell is cleaned: it may hold text
+// from the server.
+func writeRows(w io.Writer, first string, rows [][]string) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	_, _ = fmt.Fprintln(tw, first+"\tID\tPROVIDER\tKEY\tDISPLAY NAME\tNOTE")
+	for _, row := range rows {
+		for i := range row {
+			row[i] = cell(row[i])
+		}
+		_, _ = fmt.Fprintln(tw, strings.Join(row, "\t"))
+	}
+	return tw.Flush()
+}
+
+// describeCounts says how many items there are of each action, such as "1
+// create, 2 rename".
+func describeCounts(counts map[string]int) string {
+	var parts []string
+	for _, a := range []string{actCreate, actRename, actExtra, actInvalid, actDuplicate} {
+		if n := counts[a]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", n, a))
+		}
+	}
+	return strings.Join(parts, ", ")
+}

@@ -1,0 +1,258 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/byokctl/byok/wrapper"
+)
+
+// A keys file lists the keys that diff and apply take as the desired state:
+//
+//	keys:
+//	  - provider: aws
+//	    key_arn: arn:aws:kms:us-west-2:111122223333:key/0b1c2d3e-aaaa-bbbb-cccc-1234567890ab
+//	    display_name: billing
+//
+// It is YAML (.yaml, .yml) or JSON (.json), and uses the API's field names.
+// It is read and checked whole before any request is sent.
+
+// keyEntry is one key of a keys file, checked.
+type keyEntry struct {
+	line int // where the entry starts
+	// material is the key as create would send it (an Azure key id without
+	// its version).
+	material wrapper.KeyMaterial
+	// displayName is the wanted display name; "" leaves the server's alone.
+	displayName string
+}
+
+// ref returns what the entry is matched by.
+func (e keyEntry) ref() keyRef {
+	ref, _ := refOf(e.material)
+	return ref
+}
+
+// keysFile is a keys file, read and checked.
+type keysFile struct {
+	name    string // as given on the command line
+	entries []keyEntry
+	// notes are changes made to the entries (a version taken off an Azure
+	// key id), each with its place in the file.
+	notes []string
+}
+
+// fileError is a mistake in a keys file, at a line and, when it concerns
+// one, a field (by its name in the file).
+type fileError struct {
+	file  string
+	line  int
+	field string
+	msg   string
+}
+
+func (e *fileError) Error() string {
+	place := e.file
+	if e.line > 0 {
+		place += fmt.Sprintf(":%d", e.line)
+	}
+	if e.field != "" {
+		place += ": " + e.field
+	}
+	return place + ": " + e.msg
+}
+
+// entryFields are the fields an entry may have, by provider.
+var entryFields = map[wrapper.Provider][]string{
+	wrapper.ProviderAWS:   {"key_arn"},
+	wrapper.ProviderAzure: {"key_id", "key_vault_id", "tenant_id"},
+	wrapper.ProviderGCP:   {"key_id"},
+}
+
+// readKeysFile reads and checks the keys file at path. Every mistake is a
+// usage error naming the file, the line and the field.
+func readKeysFile(path string) (*keysFile, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, usagef("reading the keys file: %w", err)
+	}
+	kf, err := parseKeysFile(path, data)
+	if err != nil {
+		return nil, &usageError{err}
+	}
+	return kf, nil
+}
+
+// parseKeysFile parses data, the content of the keys file name; the
+// extension of name says whether it is YAML or JSON.
+func parseKeysFile(name string, data []byte) (*keysFile, error) {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".json":
+		if err := checkJSON(name, data); err != nil {
+			return nil, err
+		}
+	case ".yaml", ".yml":
+	default:
+		return nil, &fileError{file: name, msg: "unknown file type: expected a name ending in .yaml, .yml or .json"}
+	}
+	// JSON is read by the YAML parser too, once known to be valid JSON: it
+	// gives the line of every value.
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, yamlError(name, err)
+	}
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
+		return nil, &fileError{file: name, msg: "the file is empty; expected a list of keys under \"keys:\""}
+	}
+	root := doc.Content[0]
+	if root.Kind != yaml.MappingNode {
+		return nil, &fileError{file: name, line: root.Line, msg: "expected a mapping with a \"keys\" list"}
+	}
+	var list *yaml.Node
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		k, v := root.Content[i], root.Content[i+1]
+		switch {
+		case k.Value != "keys":
+			return nil, &fileError{file: name, line: k.Line, field: k.Value, msg: "unknown field; the file has one field, \"keys\""}
+		case list != nil:
+			return nil, twice(name, k, root.Content[0])
+		}
+		list = v
+	}
+	switch {
+	case list == nil:
+		return nil, &fileError{file: name, line: root.Line, msg: "no \"keys\" list"}
+	case list.Kind == yaml.ScalarNode && list.Tag == "!!null":
+		list = &yaml.Node{Kind: yaml.SequenceNode} // "keys:" with nothing: no keys
+	case list.Kind != yaml.SequenceNode:
+		return nil, &fileError{file: name, line: list.Line, field: "keys", msg: "expected a list of keys"}
+	}
+	kf := &keysFile{name: name}
+	seen := map[keyRef]int{} // the line of each key's first entry
+	for _, item := range list.Content {
+		e, note, err := parseEntry(name, item)
+		if err != nil {
+			return nil, err
+		}
+		ref := e.ref()
+		if first, dup := seen[ref]; dup {
+			return nil, &fileError{file: name, line: e.line, msg: fmt.Sprintf("the %s key %s is already listed at line %d; list each key once", ref.provider, ref.id, first)}
+		}
+		seen[ref] = e.line
+		kf.entries = append(kf.entries, e)
+		if note != "" {
+			kf.notes = append(kf.notes, fmt.Sprintf("%s:%d: %s", name, e.line, note))
+		}
+	}
+	return kf, nil
+}
+
+// parseEntry reads one entry of the list and checks it as create checks its
+// flags.
+func parseEntry(file string, n *yaml.Node) (keyEntry, string, error) {
+	if n.Kind != yaml.MappingNode {
+		return keyEntry{}, "", &fileError{file: file, line: n.Line, msg: "expected a key: a mapping with provider and the key's fields"}
+	}
+	fields := map[string]*yaml.Node{}
+	names := map[string]*yaml.Node{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if first, ok := names[k.Value]; ok {
+			return keyEntry{}, "", twice(file, k, first)
+		}
+		if v.Kind != yaml.ScalarNode {
+			return keyEntry{}, "", &fileError{file: file, line: v.Line, field: k.Value, msg: "expected a text value"}
+		}
+		fields[k.Value], names[k.Value] = v, k
+	}
+	fail := func(field, msg string) error {
+		line := n.Line
+		if v := fields[field]; v != nil {
+			line = v.Line
+		}
+		return &fileError{file: file, line: line, field: field, msg: msg}
+	}
+	value := func(field string) string {
+		if v := fields[field]; v != nil && v.Tag != "!!null" {
+			return v.Value
+		}
+		return ""
+	}
+
+	p, ok := fields["provider"]
+	if !ok {
+		return keyEntry{}, "", fail("provider", "missing; expected aws, azure or gcp")
+	}
+	provider, ok := providerFlag().match(p.Value)
+	if !ok {
+		return keyEntry{}, "", fail("provider", fmt.Sprintf("%q is not a provider; expected aws, azure or gcp (in any case)", p.Value))
+	}
+	allowed := append([]string{"provider", "display_name"}, entryFields[wrapper.Provider(provider)]...)
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if k := n.Content[i]; !slices.Contains(allowed, k.Value) {
+			return keyEntry{}, "", fail(k.Value, fmt.Sprintf("unknown field for a %s key; expected %s", provider, strings.Join(allowed, ", ")))
+		}
+	}
+	for _, f := range entryFields[wrapper.Provider(provider)] {
+		if value(f) == "" {
+			return keyEntry{}, "", fail(f, fmt.Sprintf("missing; a %s key needs %s", provider, strings.Join(entryFields[wrapper.Provider(provider)], ", ")))
+		}
+	}
+
+	var material wrapper.KeyMaterial
+	switch wrapper.Provider(provider) {
+	case wrapper.ProviderAWS:
+		material = wrapper.AWSKey{KeyARN: value("key_arn")}
+	case wrapper.ProviderAzure:
+		material = wrapper.AzureKey{KeyID: value("key_id"), KeyVaultID: value("key_vault_id"), TenantID: value("tenant_id")}
+	default:
+		material = wrapper.GCPKey{KeyID: value("key_id")}
+	}
+	checked, notes, err := checkMaterial(material)
+	var inErr *inputError
+	if errors.As(err, &inErr) {
+		return keyEntry{}, "", fail(inErr.Field, inErr.Msg)
+	}
+	if err != nil {
+		return keyEntry{}, "", fail("", err.Error())
+	}
+	return keyEntry{line: n.Line, material: checked, displayName: value("display_name")}, strings.Join(notes, "; "), nil
+}
+
+// twice reports field k given a second time, after first.
+func twice(file string, k, first *yaml.Node) error {
+	return &fileError{file: file, line: k.Line, field: k.Value, msg: fmt.Sprintf("given twice (first at line %d)", first.Line)}
+}
+
+// checkJSON reports a JSON syntax error of data with its line.
+func checkJSON(name string, data []byte) error {
+	var v any
+	err := json.Unmarshal(data, &v)
+	var syntax *json.SyntaxError
+	switch {
+	case err == nil:
+		return nil
+	case errors.As(err, &syntax):
+		line := 1 + strings.Count(string(data[:min(int(syntax.Offset), len(data))]), "\n")
+		return &fileError{file: name, line: line, msg: "not valid JSON: " + syntax.Error()}
+	}
+	return &fileError{file: name, msg: "not valid JSON: " + err.Error()}
+}
+
+// yamlError turns a YAML parser error ("yaml: line 3: ...") into a
+// fileError.
+func yamlError(name string, err error) error {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	var line int
+	if n, _ := fmt.Sscanf(msg, "line %d:", &line); n == 1 {
+		msg = strings.TrimSpace(msg[strings.Index(msg, ":")+1:])
+	}
+	return &fileError{file: name, line: line, msg: "not valid YAML: " + msg}
+}
