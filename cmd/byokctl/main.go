@@ -1,11 +1,13 @@
 // Command byokctl manages the customer managed keys (BYOK) of a Confluent
 // Cloud organisation from a terminal or a CI script: list, get, create,
-// update, delete and wait for the validation of keys. It also runs a fake
-// BYOK server on loopback (serve) and a guided tour against it (demo).
+// update, delete and wait for the validation of keys, print what to grant
+// Confluent Cloud in the key's cloud (grants), and keep keys as code (diff,
+// apply). It also runs a fake BYOK server on loopback (serve) and a guided
+// tour against it (demo).
 //
 // Only data goes to stdout; messages go to stderr. The exit status is 0 on
 // success, 1 when the API refused or an operation failed, 2 for a mistake on
-// the command line.
+// the command line, and 3 when diff finds changes pending.
 package main
 
 import (

@@ -58,7 +58,8 @@ Credentials come from --api-key and --api-secret or from a bearer token
 Prefer the environment for secrets: a flag ends up in the shell history.
 
 Only data goes to stdout; messages and progress go to stderr. Exit status:
-0 success, 1 the API refused or an operation failed, 2 a usage error.`
+0 success, 1 the API refused or an operation failed, 2 a usage error,
+3 changes pending (diff only).`
 
 // newRootCmd builds the whole command tree. It keeps no state outside the
 // tree, so every call (every test) gets fresh flags.
