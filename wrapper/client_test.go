@@ -95,7 +95,7 @@ func TestEndpointWithPathPrefix(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := c.DeleteKey(context.Background(), "cck-1"); err != nil {
+	if _, err := c.DeleteKey(context.Background(), "cck-1"); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -137,7 +137,7 @@ func TestNewFromEnv(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := c.DeleteKey(context.Background(), "cck-1"); err != nil {
+			if _, err := c.DeleteKey(context.Background(), "cck-1"); err != nil {
 				t.Fatal(err)
 			}
 			if got := auth.Load(); got != tc.wantAuth {
@@ -154,7 +154,7 @@ func TestUserAgent(t *testing.T) {
 		}
 		w.WriteHeader(http.StatusNoContent)
 	}))
-	if err := newClient(t, srv, testkit.NewClock(), wrapper.WithUserAgent("byokctl/1.2.0")).DeleteKey(context.Background(), "cck-1"); err != nil {
+	if _, err := newClient(t, srv, testkit.NewClock(), wrapper.WithUserAgent("byokctl/1.2.0")).DeleteKey(context.Background(), "cck-1"); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -173,7 +173,7 @@ func TestRedirectToAnotherHostDropsAuthorization(t *testing.T) {
 		}
 		http.Redirect(w, r, other.URL+r.URL.Path, http.StatusTemporaryRedirect)
 	}))
-	if _, err := newRawClient(t, srv, testkit.NewClock()).GetKey(context.Background(), "cck-1"); err != nil {
+	if _, _, err := newRawClient(t, srv, testkit.NewClock()).GetKey(context.Background(), "cck-1"); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := otherAuth.Load().(string); got != "" {
@@ -193,7 +193,7 @@ func TestRedirectFromHTTPSToHTTPRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = c.GetKey(context.Background(), "cck-1")
+	_, _, err = c.GetKey(context.Background(), "cck-1")
 	if err == nil || !strings.Contains(err.Error(), "refusing a redirect from https to http") {
 		t.Errorf("got %v", err)
 	}
@@ -207,7 +207,7 @@ func TestDebugLogRedactsAuthorization(t *testing.T) {
 	logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	s := &script{t: t, steps: []func(http.ResponseWriter){status(503), ok(t, "aws.json")}}
 	c := newClient(t, serve(t, s), testkit.NewClock(), wrapper.WithLogger(logger))
-	if _, err := c.GetKey(context.Background(), "cck-1"); err != nil {
+	if _, _, err := c.GetKey(context.Background(), "cck-1"); err != nil {
 		t.Fatal(err)
 	}
 	out := buf.String()
@@ -250,14 +250,14 @@ func TestSecretsNeverLeak(t *testing.T) {
 		ctx := context.Background()
 		var errs []error
 		for range 3 {
-			_, err := c.GetKey(ctx, "cck-1")
+			_, _, err := c.GetKey(ctx, "cck-1")
 			errs = append(errs, err)
 		}
 		errs = append(errs, createAWS(ctx, c))
 		_, err = c.WaitForValidation(ctx, "")
 		errs = append(errs, err)
 		srv.Close()
-		_, err = c.GetKey(ctx, "cck-1") // connection refused
+		_, _, err = c.GetKey(ctx, "cck-1") // connection refused
 		errs = append(errs, err)
 		for i, err := range errs {
 			for _, form := range []string{"%v", "%+v", "%#v", "%s", "%q"} {

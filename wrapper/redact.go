@@ -1,6 +1,7 @@
 package wrapper
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/base64"
 	"encoding/json"
@@ -52,10 +53,16 @@ func newRedactor(authorizations ...string) redactor {
 		if !strings.EqualFold(scheme, "Basic") {
 			continue
 		}
-		pair, err := base64.StdEncoding.DecodeString(strings.TrimSpace(cred))
+		cred = strings.TrimSpace(cred)
+		pair, err := base64.StdEncoding.DecodeString(cred)
 		if err != nil {
 			continue
 		}
+		// The same pair in base64 without padding, and in the URL
+		// alphabet, as a server may write it back.
+		r.add(strings.TrimRight(cred, "="), minRedactLen)
+		r.add(base64.RawURLEncoding.EncodeToString(pair), minRedactLen)
+		r.add(base64.URLEncoding.EncodeToString(pair), minRedactLen)
 		r.add(string(pair), minRedactLen)
 		if _, secret, ok := strings.Cut(string(pair), ":"); ok {
 			r.add(secret, minRedactLen)
@@ -114,6 +121,23 @@ func (r redactor) redact(s string) string {
 		}
 	}
 	return s
+}
+
+// body returns the body of a successful answer, or when it holds a
+// credential, a copy with the credentials redacted, so that no key, error or
+// message decoded from it carries one.
+func (r redactor) body(b []byte) []byte {
+	found := false
+	for _, secret := range r.secrets {
+		if bytes.Contains(b, []byte(secret)) {
+			found = true
+			break
+		}
+	}
+	if !found {
+		return b
+	}
+	return []byte(r.redact(string(b)))
 }
 
 // header returns h, or a copy with the credentials redacted from its values

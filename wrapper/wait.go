@@ -99,10 +99,13 @@ func (c *Client) WaitForValidation(ctx context.Context, id string, opts ...WaitO
 		}
 	}
 	o.max = max(o.max, o.initial)
+	if err := c.ready(ctx); err != nil {
+		return nil, err
+	}
 	start := c.clock.Now()
 	delay := o.initial
 	for check := 1; ; check++ {
-		key, err := c.GetKey(ctx, id)
+		key, _, err := c.GetKey(ctx, id)
 		if err != nil {
 			return nil, err
 		}

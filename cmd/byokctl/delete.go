@@ -29,7 +29,7 @@ failed; the others are still attempted.`,
 			defer cancel()
 			failed := 0
 			for _, id := range ids {
-				err := client.DeleteKey(ctx, id)
+				_, err := client.DeleteKey(ctx, id)
 				switch {
 				case err == nil:
 					_, _ = fmt.Fprintf(g.sys.stdout, "deleted %s\n", id)

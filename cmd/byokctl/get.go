@@ -17,7 +17,7 @@ func newGetCmd(g *globals) *cobra.Command {
 			}
 			ctx, cancel, limit := g.withTimeout(cmd.Context(), defaultTimeout)
 			defer cancel()
-			key, err := client.GetKey(ctx, args[0])
+			key, _, err := client.GetKey(ctx, args[0])
 			if err != nil {
 				return explainDeadline(err, limit)
 			}

@@ -24,7 +24,7 @@ func TestTableCells(t *testing.T) {
 			Provider:    "OCI",
 			State:       "RETIRING",
 			Validation:  wrapper.Validation{Phase: "REVALIDATING"},
-			Material:    wrapper.UnknownKey{KindName: "OciKey", Raw: json.RawMessage(`{"kind":"OciKey","key_id":"ocid1.key.oc1..x"}`)},
+			Material:    wrapper.UnknownKey{Raw: json.RawMessage(`{"kind":"OciKey","key_id":"ocid1.key.oc1..x"}`)},
 		},
 		{ID: "cck-2"},
 	}

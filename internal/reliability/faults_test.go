@@ -192,7 +192,7 @@ func TestConcurrentCreatesUnderLostResponses(t *testing.T) {
 		wg.Go(func() {
 			for i := range each {
 				arn := fmt.Sprintf("arn:aws:kms:us-west-2:111122223333:key/worker-%02d-create-%02d", w, i)
-				k, err := c.CreateKey(ctx, wrapper.CreateKeyRequest{DisplayName: "concurrent", Key: wrapper.AWSKey{KeyARN: arn}})
+				k, _, err := c.CreateKey(ctx, wrapper.CreateKeyRequest{DisplayName: "concurrent", Key: wrapper.AWSKey{KeyARN: arn}})
 				results <- outcome{arn, k, err}
 			}
 		})
@@ -264,7 +264,7 @@ func TestDeleteWhoseAnswerIsLost(t *testing.T) {
 	}
 	p := newProbe(t, 1)
 	c := client(t, srv, p, testkit.NewClock())
-	if err := c.DeleteKey(t.Context(), ids[0]); err != nil {
+	if _, err := c.DeleteKey(t.Context(), ids[0]); err != nil {
 		t.Errorf("delete whose answer was lost, then 404: %v; want success", err)
 	}
 	reqs := requestsOf(t, srv, byoktest.OpDelete, 2)
@@ -275,7 +275,7 @@ func TestDeleteWhoseAnswerIsLost(t *testing.T) {
 		t.Errorf("key %s still there (%d keys)", ids[0], srv.Len())
 	}
 	// Without an earlier attempt of unknown outcome, 404 is an error.
-	if err := c.DeleteKey(t.Context(), ids[0]); !errors.Is(err, wrapper.ErrNotFound) {
+	if _, err := c.DeleteKey(t.Context(), ids[0]); !errors.Is(err, wrapper.ErrNotFound) {
 		t.Errorf("delete of a missing key: %v; want ErrNotFound", err)
 	}
 	assertAllClosed(t, p)
@@ -301,10 +301,10 @@ func TestRetryAfterBeyondDeadline(t *testing.T) {
 			c := client(t, srv, p, clk, wrapper.WithRetryPolicy(policy))
 			ctx, cancel := context.WithTimeout(t.Context(), tt.deadline)
 			defer cancel()
-			if _, err := c.ListKeys(ctx, wrapper.ListKeysOptions{}); err != nil {
+			if _, _, err := c.ListKeys(ctx, wrapper.ListKeysOptions{}); err != nil {
 				t.Fatal(err) // uses up the window
 			}
-			_, err := c.ListKeys(ctx, wrapper.ListKeysOptions{})
+			_, _, err := c.ListKeys(ctx, wrapper.ListKeysOptions{})
 			if !tt.wantErr {
 				if err != nil || !slices.Equal(clk.Sleeps(), []time.Duration{window}) || p.Attempts(http.MethodGet) != 3 {
 					t.Errorf("got %v after waits %v and %d requests; want success after one wait of %s", err, clk.Sleeps(), p.Attempts(http.MethodGet), window)
@@ -336,7 +336,7 @@ func TestUnavailableTenTimes(t *testing.T) {
 			}
 			p, clk := newProbe(t, 1), testkit.NewClock()
 			c := client(t, srv, p, clk, wrapper.WithRetryPolicy(wrapper.RetryPolicy{MaxAttempts: attempts, BaseDelay: time.Millisecond}))
-			k, err := c.GetKey(t.Context(), id)
+			k, _, err := c.GetKey(t.Context(), id)
 			if attempts > 10 {
 				// The control: one attempt more than there are faults.
 				if err != nil || k.ID != id {
@@ -372,13 +372,13 @@ func TestCutAnswers(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if k, err := c.GetKey(ctx, id); err != nil || k.ID != id {
+	if k, _, err := c.GetKey(ctx, id); err != nil || k.ID != id {
 		t.Errorf("get with a cut answer: %v; want the key after a retry", err)
 	}
-	if k, err := c.UpdateKey(ctx, id, wrapper.UpdateKeyRequest{DisplayName: "renamed"}); err != nil || k.DisplayName != "renamed" {
+	if k, _, err := c.UpdateKey(ctx, id, wrapper.UpdateKeyRequest{DisplayName: "renamed"}); err != nil || k.DisplayName != "renamed" {
 		t.Errorf("update with a cut answer: %v; want the key after a retry", err)
 	}
-	_, err := c.CreateKey(ctx, wrapper.CreateKeyRequest{Key: wrapper.AWSKey{KeyARN: "arn:aws:kms:us-west-2:111122223333:key/cut"}})
+	_, _, err := c.CreateKey(ctx, wrapper.CreateKeyRequest{Key: wrapper.AWSKey{KeyARN: "arn:aws:kms:us-west-2:111122223333:key/cut"}})
 	if !errors.Is(err, wrapper.ErrOutcomeUnknown) || !strings.Contains(err.Error(), "decoding the 201 answer") {
 		t.Errorf("create with a cut answer: %v; want ErrOutcomeUnknown naming the 201", err)
 	}
