@@ -33,6 +33,9 @@ func unmappedProperties() []string {
 		"ListMeta.First",     // listings page forward only
 		"ListMeta.Last",
 		"ListMeta.Prev",
+		"AwsKey.Kind",   // the Go type of Key.Material
+		"AzureKey.Kind", //
+		"GcpKey.Kind",   //
 	}
 }
 
