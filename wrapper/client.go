@@ -81,22 +81,26 @@ func NewFromEnv(opts ...Option) (*Client, error) {
 	}
 	if o.auth == nil {
 		key, secret, token := getenv(EnvAPIKey), getenv(EnvAPISecret), getenv(EnvAccessToken)
-		var opt Option
+		var (
+			opt    Option
+			source string
+		)
 		switch {
 		case key != "" && secret != "":
-			opt, o.authSource = WithAPIKey(key, secret), "API key from "+EnvAPIKey+" and "+EnvAPISecret
+			opt, source = WithAPIKey(key, secret), "API key from "+EnvAPIKey+" and "+EnvAPISecret
 		case key != "":
-			return nil, fmt.Errorf("byok: %s is set but %s is empty; set both", EnvAPIKey, EnvAPISecret)
+			return nil, fmt.Errorf("byok: an API key (%s) needs its secret (%s)", EnvAPIKey, EnvAPISecret)
 		case secret != "":
-			return nil, fmt.Errorf("byok: %s is set but %s is empty; set both", EnvAPISecret, EnvAPIKey)
+			return nil, fmt.Errorf("byok: an API secret (%s) needs its key (%s)", EnvAPISecret, EnvAPIKey)
 		case token != "":
-			opt, o.authSource = WithBearerToken(token), "bearer token from "+EnvAccessToken
+			opt, source = WithBearerToken(token), "bearer token from "+EnvAccessToken
 		default:
-			return nil, fmt.Errorf("byok: no credentials: set %s and %s, or %s", EnvAPIKey, EnvAPISecret, EnvAccessToken)
+			return nil, fmt.Errorf("byok: no credentials: set an API key and secret (%s and %s) or a bearer token (%s)", EnvAPIKey, EnvAPISecret, EnvAccessToken)
 		}
 		if err := opt(&o); err != nil {
 			return nil, fmt.Errorf("byok: from the environment: %w", err)
 		}
+		o.authSource = source
 	}
 	if !o.endpointSet {
 		if ep := getenv(EnvEndpoint); ep != "" {

@@ -108,24 +108,29 @@ func TestNewFromEnv(t *testing.T) {
 	}))
 	basic := func(k, s string) string { return "Basic " + base64.StdEncoding.EncodeToString([]byte(k+":"+s)) }
 	for _, tc := range []struct {
-		name              string
-		key, secret, ep   string
-		opts              []wrapper.Option
-		wantAuth, wantErr string
+		name                   string
+		key, secret, token, ep string
+		opts                   []wrapper.Option
+		wantAuth, wantErr      string
 	}{
+		// Issue 12: the token of the environment alone is enough.
+		{name: "env token", token: "envtoken", ep: srv.URL, wantAuth: "Bearer envtoken"},
+		{name: "env key pair beats env token", key: "ENVKEY", secret: "envsecret", token: "envtoken", ep: srv.URL, wantAuth: basic("ENVKEY", "envsecret")},
+		{name: "half a key pair with a token", key: "ENVKEY", token: "envtoken", wantErr: "an API key (CONFLUENT_CLOUD_API_KEY) needs its secret"},
 		{name: "env", key: "ENVKEY", secret: "envsecret", ep: srv.URL, wantAuth: basic("ENVKEY", "envsecret")},
 		{name: "explicit key wins", key: "ENVKEY", secret: "envsecret", ep: srv.URL, opts: []wrapper.Option{wrapper.WithAPIKey("OPTKEY", "optsecret")}, wantAuth: basic("OPTKEY", "optsecret")},
 		{name: "explicit token wins", key: "ENVKEY", secret: "envsecret", ep: srv.URL, opts: []wrapper.Option{wrapper.WithBearerToken("tok")}, wantAuth: "Bearer tok"},
 		{name: "explicit endpoint wins", key: "ENVKEY", secret: "envsecret", ep: "https://unused.example.com", opts: []wrapper.Option{wrapper.WithEndpoint(srv.URL)}, wantAuth: basic("ENVKEY", "envsecret")},
 		{name: "token without env", opts: []wrapper.Option{wrapper.WithBearerToken("tok"), wrapper.WithEndpoint(srv.URL)}, wantAuth: "Bearer tok"},
-		{name: "nothing", wantErr: "no credentials: set CONFLUENT_CLOUD_API_KEY and CONFLUENT_CLOUD_API_SECRET"},
-		{name: "key only", key: "ENVKEY", wantErr: "CONFLUENT_CLOUD_API_KEY is set but CONFLUENT_CLOUD_API_SECRET is empty"},
-		{name: "secret only", secret: testSecret, wantErr: "CONFLUENT_CLOUD_API_SECRET is set but CONFLUENT_CLOUD_API_KEY is empty"},
+		{name: "nothing", wantErr: "no credentials: set an API key and secret (CONFLUENT_CLOUD_API_KEY and CONFLUENT_CLOUD_API_SECRET) or a bearer token (CONFLUENT_CLOUD_ACCESS_TOKEN)"},
+		{name: "key only", key: "ENVKEY", wantErr: "an API key (CONFLUENT_CLOUD_API_KEY) needs its secret (CONFLUENT_CLOUD_API_SECRET)"},
+		{name: "secret only", secret: testSecret, wantErr: "an API secret (CONFLUENT_CLOUD_API_SECRET) needs its key (CONFLUENT_CLOUD_API_KEY)"},
 		{name: "bad endpoint", key: "K", secret: "s", ep: "http://example.com", wantErr: "not loopback"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Setenv(wrapper.EnvAPIKey, tc.key)
 			t.Setenv(wrapper.EnvAPISecret, tc.secret)
+			t.Setenv(wrapper.EnvAccessToken, tc.token)
 			t.Setenv(wrapper.EnvEndpoint, tc.ep)
 			c, err := wrapper.NewFromEnv(tc.opts...)
 			if tc.wantErr != "" {
@@ -277,4 +282,18 @@ func TestSecretsNeverLeak(t *testing.T) {
 		t.Error("the log has no redacted Authorization")
 	}
 	assertNoSecret(t, "log", buf.String())
+}
+
+// TestNewFromEnvGetenvAndDebugLog: WithGetenv replaces os.Getenv, and the
+// debug log says which kind of credential is used, never its value.
+func TestNewFromEnvGetenvAndDebugLog(t *testing.T) {
+	env := map[string]string{wrapper.EnvAccessToken: "tok-" + testSecret, wrapper.EnvEndpoint: "http://127.0.0.1:1"}
+	var log strings.Builder
+	logger := slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	if _, err := wrapper.NewFromEnv(wrapper.WithGetenv(func(name string) string { return env[name] }), wrapper.WithLogger(logger)); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(log.String(), "bearer token from CONFLUENT_CLOUD_ACCESS_TOKEN") || strings.Contains(log.String(), testSecret) {
+		t.Errorf("debug log %q: want the kind of credential and no secret", log.String())
+	}
 }
