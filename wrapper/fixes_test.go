@@ -106,10 +106,16 @@ func TestStatusNotRepeated(t *testing.T) {
 func TestZeroClientAndNilContext(t *testing.T) {
 	var zero wrapper.Client
 	calls := map[string]func(*wrapper.Client, context.Context) error{
-		"get":    func(c *wrapper.Client, ctx context.Context) error { _, _, err := c.GetKey(ctx, "cck-1"); return err },
-		"list":   func(c *wrapper.Client, ctx context.Context) error { _, _, err := c.ListKeys(ctx, wrapper.ListKeysOptions{}); return err },
+		"get": func(c *wrapper.Client, ctx context.Context) error { _, _, err := c.GetKey(ctx, "cck-1"); return err },
+		"list": func(c *wrapper.Client, ctx context.Context) error {
+			_, _, err := c.ListKeys(ctx, wrapper.ListKeysOptions{})
+			return err
+		},
 		"delete": func(c *wrapper.Client, ctx context.Context) error { _, err := c.DeleteKey(ctx, "cck-1"); return err },
-		"wait":   func(c *wrapper.Client, ctx context.Context) error { _, err := c.WaitForValidation(ctx, "cck-1"); return err },
+		"wait": func(c *wrapper.Client, ctx context.Context) error {
+			_, err := c.WaitForValidation(ctx, "cck-1")
+			return err
+		},
 		"keys": func(c *wrapper.Client, ctx context.Context) error {
 			for _, err := range c.Keys(ctx, wrapper.ListKeysOptions{}) {
 				return err
