@@ -127,18 +127,20 @@ func TestListUnderFaults(t *testing.T) {
 			t.Errorf("the client waited %s; the waits asked for are at most 50ms", d)
 		}
 	}
-	// A connection is lost only when the fake closes it (reset, dropped
-	// answer); every other answer, error or not, leaves it reusable, so
-	// the client never closes a working connection. (The dials are at
-	// least one per connection lost; net/http may dial once more when a
-	// connection dies while it resends a request itself.)
+	// A connection is lost when the fake closes it (reset, dropped
+	// answer); every other answer, error or not, is read to its end and
+	// closed, so that the transport can reuse the connection. (The dials
+	// are at least one per connection lost, and far fewer than the
+	// requests; net/http may dial once more when a connection dies while
+	// it resends a request itself, or when it gives up on a connection
+	// whose write it saw confirmed late: see probe.)
 	closedByFake := faults[byoktest.FaultReset] + faults[byoktest.FaultDropResponse]
-	if p.LiveCloses() != 0 || p.Dials() < 1+closedByFake {
-		t.Errorf("the client closed %d working connections; %d dials for %d connections lost", p.LiveCloses(), p.Dials(), closedByFake)
+	if p.Unread() != 0 || p.Dials() < 1+closedByFake || p.Dials() > len(reqs)/2 {
+		t.Errorf("%d bodies closed before their end; %d dials for %d connections lost and %d requests", p.Unread(), p.Dials(), closedByFake, len(reqs))
 	}
 	assertAllClosed(t, p)
-	t.Logf("listed %d keys (%d lost, %d duplicated) in %d requests, %d faults (%.1f%%: %v), longest run %d; %d dials for %d connections lost, %d working connections closed; %d waits",
-		len(got), lost, duplicated, len(reqs), faulty, 100*float64(faulty)/float64(len(reqs)), faults, longest, p.Dials(), closedByFake, p.LiveCloses(), len(clk.Sleeps()))
+	t.Logf("listed %d keys (%d lost, %d duplicated) in %d requests, %d faults (%.1f%%: %v), longest run %d; %d dials for %d connections lost; %d waits",
+		len(got), lost, duplicated, len(reqs), faulty, 100*float64(faulty)/float64(len(reqs)), faults, longest, p.Dials(), closedByFake, len(clk.Sleeps()))
 }
 
 // arnCounter is a middleware of the fake that counts the create requests it
