@@ -233,10 +233,9 @@ func (a *auth) redactor(sent, final string) redactor {
 
 func (a *auth) apply(ctx context.Context, req *http.Request) error {
 	switch {
-	case a.basicUser != "":
-		req.SetBasicAuth(a.basicUser, a.basicSecret)
-	case a.token != "":
-		req.Header.Set("Authorization", "Bearer "+a.token)
+	case a.fixedValue != "":
+		// A key and secret or a fixed token: the value made by prepare.
+		req.Header["Authorization"] = []string{a.fixedValue}
 	case a.source != nil:
 		token, err := a.source(ctx)
 		if err != nil {

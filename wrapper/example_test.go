@@ -78,7 +78,7 @@ func ExampleClient_CreateKey() {
 	}
 	ctx := context.Background()
 
-	key, _, err := client.CreateKey(ctx, wrapper.CreateKeyRequest{
+	key, resp, err := client.CreateKey(ctx, wrapper.CreateKeyRequest{
 		DisplayName: "billing cluster",
 		Key:         wrapper.AWSKey{KeyARN: "arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"},
 	})
@@ -88,6 +88,8 @@ func ExampleClient_CreateKey() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	// The request id of a create belongs in an audit log.
+	fmt.Println("created:", resp.StatusCode, "request id known:", resp.RequestID != "")
 	aws := key.Material.(wrapper.AWSKey)
 	fmt.Println(key.DisplayName, key.Validation.Phase, "roles to grant:", len(aws.Roles) > 0)
 
@@ -99,6 +101,7 @@ func ExampleClient_CreateKey() {
 	}
 	fmt.Println("valid in", key.Validation.Region)
 	// Output:
+	// created: 201 request id known: true
 	// billing cluster INITIALIZING roles to grant: true
 	// check 1 VALID
 	// valid in us-west-2

@@ -34,6 +34,7 @@ const minRedactLen = 8
 // redacts nothing.
 type redactor struct {
 	secrets []string // longest first, so that a longer form goes before a part of it
+	bytes   [][]byte // the same, to look for in a body without converting it
 }
 
 // newRedactor returns the redactor of the Authorization values sent on an
@@ -72,6 +73,9 @@ func newRedactor(authorizations ...string) redactor {
 		return cmp.Or(cmp.Compare(len(b), len(a)), strings.Compare(a, b))
 	})
 	r.secrets = slices.Compact(r.secrets)
+	for _, secret := range r.secrets {
+		r.bytes = append(r.bytes, []byte(secret))
+	}
 	return r
 }
 
@@ -127,17 +131,12 @@ func (r redactor) redact(s string) string {
 // credential, a copy with the credentials redacted, so that no key, error or
 // message decoded from it carries one.
 func (r redactor) body(b []byte) []byte {
-	found := false
-	for _, secret := range r.secrets {
-		if bytes.Contains(b, []byte(secret)) {
-			found = true
-			break
+	for _, secret := range r.bytes {
+		if bytes.Contains(b, secret) {
+			return []byte(r.redact(string(b)))
 		}
 	}
-	if !found {
-		return b
-	}
-	return []byte(r.redact(string(b)))
+	return b
 }
 
 // header returns h, or a copy with the credentials redacted from its values
