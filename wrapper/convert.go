@@ -258,16 +258,19 @@ func decodePage(body []byte) (*KeyPage, error) {
 		return nil, err
 	}
 	for dec.More() {
-		name, err := dec.Token()
+		t, err := dec.Token()
 		if err != nil {
 			return nil, err
 		}
-		switch name {
-		case "data":
+		// Member names match as encoding/json matches them, without
+		// regard to case.
+		name, _ := t.(string)
+		switch {
+		case strings.EqualFold(name, "data"):
 			if err := decodeItems(dec, body, page); err != nil {
 				return nil, err
 			}
-		case "metadata":
+		case strings.EqualFold(name, "metadata"):
 			if list.Metadata, err = decodeListMeta(dec); err != nil {
 				return nil, err
 			}
