@@ -56,10 +56,11 @@ const MaxResponseBytes = 8 << 20
 //
 // How long to wait: exponential back-off with full jitter (a random wait
 // between zero and min(MaxDelay, BaseDelay*2^(retry-1))); after a 429, at
-// least half of that step. The server's wait, when longer: Retry-After, or
-// X-RateLimit-Reset when X-RateLimit-Remaining is 0, whichever is longer. A wait the server asks for that is
-// longer than MaxServerDelay, or a wait that would end after the context's
-// deadline, is not started: the last error is returned at once.
+// least half of that step. The server's wait instead, when longer:
+// Retry-After, or X-RateLimit-Reset when X-RateLimit-Remaining is 0,
+// whichever is longer. A wait the server asks for that is longer than
+// MaxServerDelay, or a wait that would end after the context's deadline, is
+// not started: the last error is returned at once.
 type RetryPolicy struct {
 	// MaxAttempts is the number of attempts, the first included (default 4;
 	// 1 means no retries).
