@@ -69,6 +69,36 @@ func TestListUndecodableKey(t *testing.T) {
 	}
 }
 
+// TestGetPrintsWhatTheServerSent: -o json and -o yaml print the key as the
+// server sent it, properties this version does not know included (issue 12:
+// they disappeared).
+func TestGetPrintsWhatTheServerSent(t *testing.T) {
+	key := `{"api_version":"byok/v1","kind":"Key","id":"cck-1","purpose":"billing",
+	  "metadata":{"self":"https://api.confluent.cloud/byok/v1/keys/cck-1"},
+	  "key":{"kind":"AwsKey","key_arn":"arn:aws:kms:us-west-2:111122223333:key/k","key_spec":"SYMMETRIC_DEFAULT"},
+	  "provider":"AWS","state":"AVAILABLE","validation":{"phase":"VALID","since":"2024-03-20T15:30:00Z"},
+	  "x_future_field":{"nested":[1,2]}}`
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(key))
+	}))
+	t.Cleanup(srv.Close)
+	f := &fixture{t: t, clock: testkit.NewClockAt(testEpoch())}
+	env := map[string]string{envEndpoint: srv.URL, envAPIKey: testAPIKey, envAPISecret: testAPISecret}
+	for format, want := range map[string][]string{
+		"json": {`"purpose": "billing"`, `"key_spec": "SYMMETRIC_DEFAULT"`, `"x_future_field": {`},
+		"yaml": {"purpose: billing", "key_spec: SYMMETRIC_DEFAULT", "x_future_field:"},
+	} {
+		r := f.runEnv(env, "get", "cck-1", "-o", format)
+		expect(t, r, exitOK)
+		for _, w := range want {
+			if !strings.Contains(r.stdout, w) {
+				t.Errorf("-o %s lacks %q:\n%s", format, w, r.stdout)
+			}
+		}
+	}
+}
+
 func TestShellQuote(t *testing.T) {
 	for in, want := range map[string]string{
 		"cck-12345":                     "cck-12345",
