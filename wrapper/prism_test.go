@@ -345,7 +345,7 @@ func listMock(ctx context.Context, t *testing.T, api *prismAPI) {
 
 	// Keys follows the next link, gets the same page with the same token,
 	// and stops there instead of looping: the example key twice, then
-	// ErrRepeatedPageToken, after two requests.
+	// an error saying the token came again, after two requests.
 	before := api.requests.Load()
 	var ids []string
 	var last error
