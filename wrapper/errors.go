@@ -247,9 +247,11 @@ func excerpt(body []byte) string {
 	return strings.ToValidUTF8(string(body[:maxExcerpt]), "") + "…"
 }
 
-// KeyDecodeError is a key of a list page that could not be decoded (its key
-// material has no kind, or a field has the wrong JSON type). It concerns
-// that key alone: the other keys of the page are returned.
+// KeyDecodeError is a key of a list page that could not be decoded (it has
+// no "key" object, its "key" has no kind, or a field has the wrong JSON
+// type). It concerns that key alone: ListKeys returns it in
+// KeyPage.DecodeErrors beside the other keys, and Keys yields it in the
+// key's place.
 type KeyDecodeError struct {
 	// Index is the key's position in the page.
 	Index int
