@@ -17,7 +17,7 @@ func BenchmarkGetKey(b *testing.B) {
 	i := 0
 	for b.Loop() {
 		id := s.ids[i%len(s.ids)]
-		k, err := c.GetKey(ctx, id)
+		k, _, err := c.GetKey(ctx, id)
 		if err != nil {
 			b.Fatal(err)
 		}

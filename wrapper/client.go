@@ -18,9 +18,10 @@ import (
 
 // Environment variables read by NewFromEnv.
 const (
-	EnvAPIKey    = "CONFLUENT_CLOUD_API_KEY"
-	EnvAPISecret = "CONFLUENT_CLOUD_API_SECRET"
-	EnvEndpoint  = "CONFLUENT_CLOUD_ENDPOINT"
+	EnvAPIKey      = "CONFLUENT_CLOUD_API_KEY"
+	EnvAPISecret   = "CONFLUENT_CLOUD_API_SECRET"
+	EnvAccessToken = "CONFLUENT_CLOUD_ACCESS_TOKEN"
+	EnvEndpoint    = "CONFLUENT_CLOUD_ENDPOINT"
 )
 
 // libraryUserAgent is the User-Agent the library sends, after the product
@@ -33,7 +34,7 @@ const attemptTimeout = 60 * time.Second
 // Client calls the BYOK Management API v1. It is safe for concurrent use.
 // Create one with New or NewFromEnv.
 type Client struct {
-	api      api.ClientInterface
+	api      *api.Client
 	endpoint string
 	auth     *auth // a pointer, so that printing a Client never shows a secret
 	retry    RetryPolicy
@@ -46,63 +47,84 @@ type Client struct {
 // WithBearerToken or WithTokenSource; without them New fails, not the first
 // call.
 func New(opts ...Option) (*Client, error) {
-	var o options
-	for _, opt := range opts {
-		if opt == nil {
-			continue
-		}
-		if err := opt(&o); err != nil {
-			return nil, fmt.Errorf("byok: %w", err)
-		}
+	o, err := applyOptions(opts)
+	if err != nil {
+		return nil, err
 	}
-	switch {
-	case o.authCount == 0:
-		return nil, fmt.Errorf("byok: no credentials: pass WithAPIKey, WithBearerToken or WithTokenSource, or use NewFromEnv with %s and %s set", EnvAPIKey, EnvAPISecret)
-	case o.authCount > 1:
-		return nil, errors.New("byok: more than one credential option: pass exactly one of WithAPIKey, WithBearerToken and WithTokenSource")
+	if o.auth == nil {
+		return nil, fmt.Errorf("byok: no credentials: pass WithAPIKey, WithBearerToken or WithTokenSource, or use NewFromEnv")
 	}
 	return newClient(o)
 }
 
-// NewFromEnv returns a Client configured from the environment:
-// CONFLUENT_CLOUD_API_KEY and CONFLUENT_CLOUD_API_SECRET (the API key and
-// secret) and CONFLUENT_CLOUD_ENDPOINT (optional, the endpoint). Options
-// given explicitly override the environment: a credential option replaces
-// the key and secret from the environment, WithEndpoint replaces the
-// endpoint.
+// NewFromEnv returns a Client configured from the environment (read with
+// os.Getenv, or the function given with WithGetenv):
+//
+//   - CONFLUENT_CLOUD_API_KEY and CONFLUENT_CLOUD_API_SECRET, an API key and
+//     its secret; or CONFLUENT_CLOUD_ACCESS_TOKEN, a bearer token. When both
+//     a key pair and a token are set, the key pair wins; a key without its
+//     secret (or a secret without its key) is an error, token or not.
+//   - CONFLUENT_CLOUD_ENDPOINT (optional), the endpoint.
+//
+// Options given explicitly override the environment: a credential option
+// replaces the credentials of the environment, WithEndpoint its endpoint.
+// With WithLogger, the kind of credential used (never its value) is logged
+// at debug level.
 func NewFromEnv(opts ...Option) (*Client, error) {
+	o, err := applyOptions(opts)
+	if err != nil {
+		return nil, err
+	}
+	getenv := o.getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	if o.auth == nil {
+		key, secret, token := getenv(EnvAPIKey), getenv(EnvAPISecret), getenv(EnvAccessToken)
+		var (
+			opt    Option
+			source string
+		)
+		switch {
+		case key != "" && secret != "":
+			opt, source = WithAPIKey(key, secret), "API key from "+EnvAPIKey+" and "+EnvAPISecret
+		case key != "":
+			return nil, fmt.Errorf("byok: an API key (%s) needs its secret (%s)", EnvAPIKey, EnvAPISecret)
+		case secret != "":
+			return nil, fmt.Errorf("byok: an API secret (%s) needs its key (%s)", EnvAPISecret, EnvAPIKey)
+		case token != "":
+			opt, source = WithBearerToken(token), "bearer token from "+EnvAccessToken
+		default:
+			return nil, fmt.Errorf("byok: no credentials: set an API key and secret (%s and %s) or a bearer token (%s)", EnvAPIKey, EnvAPISecret, EnvAccessToken)
+		}
+		if err := opt(&o); err != nil {
+			return nil, fmt.Errorf("byok: from the environment: %w", err)
+		}
+		o.authSource = source
+	}
+	if !o.endpointSet {
+		if ep := getenv(EnvEndpoint); ep != "" {
+			o.endpoint, o.endpointSet, o.endpointFromEnv = ep, true, true
+		}
+	}
+	return newClient(o)
+}
+
+// applyOptions applies opts in order; nil options are skipped.
+func applyOptions(opts []Option) (options, error) {
 	var o options
 	for _, opt := range opts {
 		if opt == nil {
 			continue
 		}
 		if err := opt(&o); err != nil {
-			return nil, fmt.Errorf("byok: %w", err)
+			return o, fmt.Errorf("byok: %w", err)
 		}
 	}
 	if o.authCount > 1 {
-		return nil, errors.New("byok: more than one credential option: pass exactly one of WithAPIKey, WithBearerToken and WithTokenSource")
+		return o, errors.New("byok: more than one credential option: pass exactly one of WithAPIKey, WithBearerToken and WithTokenSource")
 	}
-	if o.authCount == 0 {
-		key, secret := os.Getenv(EnvAPIKey), os.Getenv(EnvAPISecret)
-		switch {
-		case key == "" && secret == "":
-			return nil, fmt.Errorf("byok: no credentials: set %s and %s, or pass WithAPIKey, WithBearerToken or WithTokenSource", EnvAPIKey, EnvAPISecret)
-		case key == "":
-			return nil, fmt.Errorf("byok: %s is set but %s is empty; set both", EnvAPISecret, EnvAPIKey)
-		case secret == "":
-			return nil, fmt.Errorf("byok: %s is set but %s is empty; set both", EnvAPIKey, EnvAPISecret)
-		}
-		if err := WithAPIKey(key, secret)(&o); err != nil {
-			return nil, fmt.Errorf("byok: from %s/%s: %w", EnvAPIKey, EnvAPISecret, err)
-		}
-	}
-	if !o.endpointSet {
-		if ep := os.Getenv(EnvEndpoint); ep != "" {
-			o.endpoint, o.endpointSet, o.endpointFromEnv = ep, true, true
-		}
-	}
-	return newClient(o)
+	return o, nil
 }
 
 func newClient(o options) (*Client, error) {
@@ -139,11 +161,14 @@ func newClient(o options) (*Client, error) {
 	if c.logger != nil {
 		doer = &loggingDoer{next: doer, logger: c.logger, auth: c.auth}
 	}
-	gen, err := api.NewClientWithResponses(endpoint, api.WithHTTPClient(doer), api.WithRequestEditorFn(c.editRequest))
+	gen, err := api.NewClient(endpoint, api.WithHTTPClient(doer), api.WithRequestEditorFn(c.editRequest))
 	if err != nil {
 		return nil, fmt.Errorf("byok: building the API client: %w", err)
 	}
-	c.api = gen.ClientInterface
+	c.api = gen
+	if c.logger != nil {
+		c.logger.Debug("byok: credentials", "kind", o.authSource)
+	}
 	return c, nil
 }
 
@@ -208,10 +233,9 @@ func (a *auth) redactor(sent, final string) redactor {
 
 func (a *auth) apply(ctx context.Context, req *http.Request) error {
 	switch {
-	case a.basicUser != "":
-		req.SetBasicAuth(a.basicUser, a.basicSecret)
-	case a.token != "":
-		req.Header.Set("Authorization", "Bearer "+a.token)
+	case a.fixedValue != "":
+		// A key and secret or a fixed token: the value made by prepare.
+		req.Header["Authorization"] = []string{a.fixedValue}
 	case a.source != nil:
 		token, err := a.source(ctx)
 		if err != nil {

@@ -95,7 +95,7 @@ func TestEndpointWithPathPrefix(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := c.DeleteKey(context.Background(), "cck-1"); err != nil {
+	if _, err := c.DeleteKey(context.Background(), "cck-1"); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -108,24 +108,29 @@ func TestNewFromEnv(t *testing.T) {
 	}))
 	basic := func(k, s string) string { return "Basic " + base64.StdEncoding.EncodeToString([]byte(k+":"+s)) }
 	for _, tc := range []struct {
-		name              string
-		key, secret, ep   string
-		opts              []wrapper.Option
-		wantAuth, wantErr string
+		name                   string
+		key, secret, token, ep string
+		opts                   []wrapper.Option
+		wantAuth, wantErr      string
 	}{
+		// Issue 12: the token of the environment alone is enough.
+		{name: "env token", token: "envtoken", ep: srv.URL, wantAuth: "Bearer envtoken"},
+		{name: "env key pair beats env token", key: "ENVKEY", secret: "envsecret", token: "envtoken", ep: srv.URL, wantAuth: basic("ENVKEY", "envsecret")},
+		{name: "half a key pair with a token", key: "ENVKEY", token: "envtoken", wantErr: "an API key (CONFLUENT_CLOUD_API_KEY) needs its secret"},
 		{name: "env", key: "ENVKEY", secret: "envsecret", ep: srv.URL, wantAuth: basic("ENVKEY", "envsecret")},
 		{name: "explicit key wins", key: "ENVKEY", secret: "envsecret", ep: srv.URL, opts: []wrapper.Option{wrapper.WithAPIKey("OPTKEY", "optsecret")}, wantAuth: basic("OPTKEY", "optsecret")},
 		{name: "explicit token wins", key: "ENVKEY", secret: "envsecret", ep: srv.URL, opts: []wrapper.Option{wrapper.WithBearerToken("tok")}, wantAuth: "Bearer tok"},
 		{name: "explicit endpoint wins", key: "ENVKEY", secret: "envsecret", ep: "https://unused.example.com", opts: []wrapper.Option{wrapper.WithEndpoint(srv.URL)}, wantAuth: basic("ENVKEY", "envsecret")},
 		{name: "token without env", opts: []wrapper.Option{wrapper.WithBearerToken("tok"), wrapper.WithEndpoint(srv.URL)}, wantAuth: "Bearer tok"},
-		{name: "nothing", wantErr: "no credentials: set CONFLUENT_CLOUD_API_KEY and CONFLUENT_CLOUD_API_SECRET"},
-		{name: "key only", key: "ENVKEY", wantErr: "CONFLUENT_CLOUD_API_KEY is set but CONFLUENT_CLOUD_API_SECRET is empty"},
-		{name: "secret only", secret: testSecret, wantErr: "CONFLUENT_CLOUD_API_SECRET is set but CONFLUENT_CLOUD_API_KEY is empty"},
+		{name: "nothing", wantErr: "no credentials: set an API key and secret (CONFLUENT_CLOUD_API_KEY and CONFLUENT_CLOUD_API_SECRET) or a bearer token (CONFLUENT_CLOUD_ACCESS_TOKEN)"},
+		{name: "key only", key: "ENVKEY", wantErr: "an API key (CONFLUENT_CLOUD_API_KEY) needs its secret (CONFLUENT_CLOUD_API_SECRET)"},
+		{name: "secret only", secret: testSecret, wantErr: "an API secret (CONFLUENT_CLOUD_API_SECRET) needs its key (CONFLUENT_CLOUD_API_KEY)"},
 		{name: "bad endpoint", key: "K", secret: "s", ep: "http://example.com", wantErr: "not loopback"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Setenv(wrapper.EnvAPIKey, tc.key)
 			t.Setenv(wrapper.EnvAPISecret, tc.secret)
+			t.Setenv(wrapper.EnvAccessToken, tc.token)
 			t.Setenv(wrapper.EnvEndpoint, tc.ep)
 			c, err := wrapper.NewFromEnv(tc.opts...)
 			if tc.wantErr != "" {
@@ -137,7 +142,7 @@ func TestNewFromEnv(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := c.DeleteKey(context.Background(), "cck-1"); err != nil {
+			if _, err := c.DeleteKey(context.Background(), "cck-1"); err != nil {
 				t.Fatal(err)
 			}
 			if got := auth.Load(); got != tc.wantAuth {
@@ -154,7 +159,7 @@ func TestUserAgent(t *testing.T) {
 		}
 		w.WriteHeader(http.StatusNoContent)
 	}))
-	if err := newClient(t, srv, testkit.NewClock(), wrapper.WithUserAgent("byokctl/1.2.0")).DeleteKey(context.Background(), "cck-1"); err != nil {
+	if _, err := newClient(t, srv, testkit.NewClock(), wrapper.WithUserAgent("byokctl/1.2.0")).DeleteKey(context.Background(), "cck-1"); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -173,7 +178,7 @@ func TestRedirectToAnotherHostDropsAuthorization(t *testing.T) {
 		}
 		http.Redirect(w, r, other.URL+r.URL.Path, http.StatusTemporaryRedirect)
 	}))
-	if _, err := newRawClient(t, srv, testkit.NewClock()).GetKey(context.Background(), "cck-1"); err != nil {
+	if _, _, err := newRawClient(t, srv, testkit.NewClock()).GetKey(context.Background(), "cck-1"); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := otherAuth.Load().(string); got != "" {
@@ -193,7 +198,7 @@ func TestRedirectFromHTTPSToHTTPRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = c.GetKey(context.Background(), "cck-1")
+	_, _, err = c.GetKey(context.Background(), "cck-1")
 	if err == nil || !strings.Contains(err.Error(), "refusing a redirect from https to http") {
 		t.Errorf("got %v", err)
 	}
@@ -207,7 +212,7 @@ func TestDebugLogRedactsAuthorization(t *testing.T) {
 	logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	s := &script{t: t, steps: []func(http.ResponseWriter){status(503), ok(t, "aws.json")}}
 	c := newClient(t, serve(t, s), testkit.NewClock(), wrapper.WithLogger(logger))
-	if _, err := c.GetKey(context.Background(), "cck-1"); err != nil {
+	if _, _, err := c.GetKey(context.Background(), "cck-1"); err != nil {
 		t.Fatal(err)
 	}
 	out := buf.String()
@@ -250,14 +255,14 @@ func TestSecretsNeverLeak(t *testing.T) {
 		ctx := context.Background()
 		var errs []error
 		for range 3 {
-			_, err := c.GetKey(ctx, "cck-1")
+			_, _, err := c.GetKey(ctx, "cck-1")
 			errs = append(errs, err)
 		}
 		errs = append(errs, createAWS(ctx, c))
 		_, err = c.WaitForValidation(ctx, "")
 		errs = append(errs, err)
 		srv.Close()
-		_, err = c.GetKey(ctx, "cck-1") // connection refused
+		_, _, err = c.GetKey(ctx, "cck-1") // connection refused
 		errs = append(errs, err)
 		for i, err := range errs {
 			for _, form := range []string{"%v", "%+v", "%#v", "%s", "%q"} {
@@ -277,4 +282,18 @@ func TestSecretsNeverLeak(t *testing.T) {
 		t.Error("the log has no redacted Authorization")
 	}
 	assertNoSecret(t, "log", buf.String())
+}
+
+// TestNewFromEnvGetenvAndDebugLog: WithGetenv replaces os.Getenv, and the
+// debug log says which kind of credential is used, never its value.
+func TestNewFromEnvGetenvAndDebugLog(t *testing.T) {
+	env := map[string]string{wrapper.EnvAccessToken: "tok-" + testSecret, wrapper.EnvEndpoint: "http://127.0.0.1:1"}
+	var log strings.Builder
+	logger := slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	if _, err := wrapper.NewFromEnv(wrapper.WithGetenv(func(name string) string { return env[name] }), wrapper.WithLogger(logger)); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(log.String(), "bearer token from CONFLUENT_CLOUD_ACCESS_TOKEN") || strings.Contains(log.String(), testSecret) {
+		t.Errorf("debug log %q: want the kind of credential and no secret", log.String())
+	}
 }

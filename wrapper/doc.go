@@ -3,11 +3,17 @@
 // Key Vault and Google Cloud KMS, list them, wait for their validation,
 // rename and delete them.
 //
-// It is built on the generated client of package api and adds what a user of
-// the API needs:
+// It is built on the generated client and models of package api, generated
+// from the spec: every answer is decoded into the generated models and mapped
+// to the types below in one file (convert.go). It adds what a user of the API
+// needs:
 //
 //   - typed key variants (AWSKey, AzureKey, GCPKey) that never break on a kind
-//     added by a newer server (UnknownKey keeps it, raw JSON included);
+//     added by a newer server (UnknownKey keeps it, raw JSON included), and
+//     Key.Raw, the key's JSON as the server sent it, which MarshalJSON writes
+//     back, properties this version does not know included;
+//   - the answer's *Response (status, request id, rate limit, headers) from
+//     every call, as go-github returns it;
 //   - Keys, an iterator over all pages, fetched lazily;
 //   - errors that keep everything the server said (*APIError: status, every
 //     error detail, request id, rate limit), matched with errors.Is against
@@ -37,8 +43,8 @@
 //	)
 //
 //	func main() {
-//		// CONFLUENT_CLOUD_API_KEY and CONFLUENT_CLOUD_API_SECRET hold the
-//		// credentials.
+//		// CONFLUENT_CLOUD_API_KEY and CONFLUENT_CLOUD_API_SECRET (or
+//		// CONFLUENT_CLOUD_ACCESS_TOKEN) hold the credentials.
 //		client, err := wrapper.NewFromEnv(wrapper.WithUserAgent("keytool/1.0"))
 //		if err != nil {
 //			log.Fatal(err)
@@ -46,7 +52,7 @@
 //		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 //		defer cancel()
 //
-//		key, err := client.CreateKey(ctx, wrapper.CreateKeyRequest{
+//		key, resp, err := client.CreateKey(ctx, wrapper.CreateKeyRequest{
 //			DisplayName: "billing cluster",
 //			Key: wrapper.AWSKey{
 //				KeyARN: "arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
@@ -58,6 +64,7 @@
 //		if err != nil {
 //			log.Fatal(err)
 //		}
+//		log.Printf("created %s (request id %s)", key.ID, resp.RequestID)
 //		if aws, ok := key.Material.(wrapper.AWSKey); ok {
 //			fmt.Println("grant these roles on the KMS key:", aws.Roles)
 //		}
@@ -102,5 +109,5 @@
 // # Retries and rate limits
 //
 // See RetryPolicy. Rate-limit headers are parsed leniently into RateLimit and
-// are found on KeyPage.Response and APIError.RateLimit.
+// are found on Response.RateLimit and APIError.RateLimit.
 package wrapper

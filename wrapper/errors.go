@@ -1,10 +1,10 @@
 package wrapper
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -46,11 +46,6 @@ var (
 
 	// ErrResponseTooLarge: a response body exceeded MaxResponseBytes.
 	ErrResponseTooLarge = errors.New("response body too large")
-
-	// ErrRepeatedPageToken: the server sent a page token it had sent
-	// before; Keys stops rather than loop forever (see Client.Keys for how
-	// soon a repetition is caught).
-	ErrRepeatedPageToken = errors.New("the server repeated a page token")
 )
 
 // sentinelFor returns the sentinel of a status, or nil.
@@ -146,7 +141,7 @@ type ErrorSource struct {
 func (d ErrorDetail) String() string {
 	var parts []string
 	for _, s := range []string{d.Title, d.Detail} {
-		if s != "" && !containsString(parts, s) {
+		if s != "" && !slices.Contains(parts, s) {
 			parts = append(parts, s)
 		}
 	}
@@ -166,15 +161,6 @@ func (d ErrorDetail) String() string {
 	return s
 }
 
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 // Error returns one line: method, path, status, the first error detail,
 // "(+N more)" when there are others, and the request id.
 func (e *APIError) Error() string {
@@ -185,7 +171,8 @@ func (e *APIError) Error() string {
 	b.WriteString(e.Path)
 	b.WriteString(": ")
 	b.WriteString(strconv.Itoa(e.StatusCode))
-	if text := http.StatusText(e.StatusCode); text != "" {
+	text := http.StatusText(e.StatusCode)
+	if text != "" {
 		b.WriteByte(' ')
 		b.WriteString(text)
 	}
@@ -197,6 +184,12 @@ func (e *APIError) Error() string {
 		first = printable(e.Errors[0].String())
 	} else if e.Body != "" {
 		first = oneLine(printable(e.Body), 120)
+	}
+	// A title that repeats the status text says nothing new.
+	if text != "" && strings.EqualFold(first, text) {
+		first = ""
+	} else if len(first) > len(text)+2 && text != "" && strings.EqualFold(first[:len(text)+2], text+": ") {
+		first = first[len(text)+2:]
 	}
 	if first != "" {
 		b.WriteString(": ")
@@ -254,9 +247,11 @@ func excerpt(body []byte) string {
 	return strings.ToValidUTF8(string(body[:maxExcerpt]), "") + "…"
 }
 
-// KeyDecodeError is a key of a list page that could not be decoded (its key
-// material has no kind, or a field has the wrong JSON type). It concerns
-// that key alone: the other keys of the page are returned.
+// KeyDecodeError is a key of a list page that could not be decoded (it has
+// no "key" object, its "key" has no kind, or a field has the wrong JSON
+// type). It concerns that key alone: ListKeys returns it in
+// KeyPage.DecodeErrors beside the other keys, and Keys yields it in the
+// key's place.
 type KeyDecodeError struct {
 	// Index is the key's position in the page.
 	Index int
@@ -285,15 +280,10 @@ func (e *KeyDecodeError) Error() string {
 // Unwrap returns the cause.
 func (e *KeyDecodeError) Unwrap() error { return e.Err }
 
-// apiError builds the *APIError of a non-2xx answer, redacting nothing.
-func (c *Client) apiError(op operation, status int, h http.Header, body []byte) *APIError {
-	return c.redactedAPIError(op, status, h, body, redactor{})
-}
-
-// redactedAPIError builds the *APIError of a non-2xx answer. h is already
-// redacted; red redacts the credential of the attempt from the body and the
-// error details.
-func (c *Client) redactedAPIError(op operation, status int, h http.Header, body []byte, red redactor) *APIError {
+// apiError builds the *APIError of a non-2xx answer. h is already redacted;
+// red redacts the credential of the attempt from the body and the error
+// details.
+func (c *Client) apiError(op operation, status int, h http.Header, body []byte, red redactor) *APIError {
 	e := &APIError{
 		StatusCode: status,
 		Method:     op.method,
@@ -303,15 +293,8 @@ func (c *Client) redactedAPIError(op operation, status int, h http.Header, body 
 		Header:     h,
 	}
 	e.RetryAfter, _ = parseRetryAfter(h, c.clock.Now())
-	var failure struct {
-		Errors []ErrorDetail `json:"errors"`
-	}
-	err := json.Unmarshal(body, &failure)
-	var typeErr *json.UnmarshalTypeError
-	if (err == nil || errors.As(err, &typeErr)) && len(failure.Errors) > 0 {
-		// A field of an odd type (decoding goes on past it) loses that
-		// field alone, not the details.
-		e.Errors = failure.Errors
+	if details, ok := decodeFailure(body); ok {
+		e.Errors = details
 		for i, d := range e.Errors {
 			e.Errors[i] = red.detail(d)
 		}

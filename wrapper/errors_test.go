@@ -52,23 +52,24 @@ var operations = []struct {
 	call               func(context.Context, *wrapper.Client) error
 }{
 	{"list", http.MethodGet, "/byok/v1/keys", []int{400, 401, 403, 429, 500}, func(ctx context.Context, c *wrapper.Client) error {
-		_, err := c.ListKeys(ctx, wrapper.ListKeysOptions{})
+		_, _, err := c.ListKeys(ctx, wrapper.ListKeysOptions{})
 		return err
 	}},
 	{"create", http.MethodPost, "/byok/v1/keys", []int{400, 401, 402, 403, 409, 422, 429, 500}, func(ctx context.Context, c *wrapper.Client) error {
-		_, err := c.CreateKey(ctx, wrapper.CreateKeyRequest{Key: wrapper.AWSKey{KeyARN: "arn:aws:kms:us-west-2:111122223333:key/1234abcd"}})
+		_, _, err := c.CreateKey(ctx, wrapper.CreateKeyRequest{Key: wrapper.AWSKey{KeyARN: "arn:aws:kms:us-west-2:111122223333:key/1234abcd"}})
 		return err
 	}},
 	{"get", http.MethodGet, "/byok/v1/keys/cck-1", []int{400, 401, 403, 404, 429, 500}, func(ctx context.Context, c *wrapper.Client) error {
-		_, err := c.GetKey(ctx, "cck-1")
+		_, _, err := c.GetKey(ctx, "cck-1")
 		return err
 	}},
 	{"update", http.MethodPatch, "/byok/v1/keys/cck-1", []int{400, 401, 402, 403, 404, 409, 422, 429, 500}, func(ctx context.Context, c *wrapper.Client) error {
-		_, err := c.UpdateKey(ctx, "cck-1", wrapper.UpdateKeyRequest{DisplayName: "x"})
+		_, _, err := c.UpdateKey(ctx, "cck-1", wrapper.UpdateKeyRequest{DisplayName: "x"})
 		return err
 	}},
 	{"delete", http.MethodDelete, "/byok/v1/keys/cck-1", []int{400, 401, 403, 404, 429, 500}, func(ctx context.Context, c *wrapper.Client) error {
-		return c.DeleteKey(ctx, "cck-1")
+		_, err := c.DeleteKey(ctx, "cck-1")
+		return err
 	}},
 }
 
@@ -139,7 +140,7 @@ func TestAPIErrorMessage(t *testing.T) {
 		w.Header().Set("X-Request-Id", "req-422")
 		writeJSON(w, http.StatusUnprocessableEntity, testdata(t, "failure-422.json"))
 	}))
-	_, err := newClient(t, srv, testkit.NewClock()).UpdateKey(context.Background(), "cck-1", wrapper.UpdateKeyRequest{DisplayName: "x"})
+	_, _, err := newClient(t, srv, testkit.NewClock()).UpdateKey(context.Background(), "cck-1", wrapper.UpdateKeyRequest{DisplayName: "x"})
 	want := "byok: PATCH /byok/v1/keys/cck-1: 422 Unprocessable Entity: Validation Failed: key.key_arn is not a valid AWS KMS key ARN. (at /key/key_arn) (+2 more) (request id req-422)"
 	if err == nil || err.Error() != want {
 		t.Errorf("Error() =\n %v\nwant\n %s", err, want)
@@ -185,7 +186,7 @@ func TestNonJSONErrorBodies(t *testing.T) {
 				w.WriteHeader(tc.status)
 				_, _ = w.Write(tc.body)
 			}))
-			_, err := newRawClient(t, srv, testkit.NewClock(), wrapper.WithoutRetries()).GetKey(context.Background(), "cck-1")
+			_, _, err := newRawClient(t, srv, testkit.NewClock(), wrapper.WithoutRetries()).GetKey(context.Background(), "cck-1")
 			var apiErr *wrapper.APIError
 			if !errors.As(err, &apiErr) || apiErr.StatusCode != tc.status {
 				t.Fatalf("got %v, want an *APIError with status %d", err, tc.status)
@@ -228,7 +229,7 @@ func TestResponseTooLarge(t *testing.T) {
 			w.WriteHeader(tc.status)
 			_, _ = w.Write(big)
 		}))
-		_, err := newRawClient(t, srv, testkit.NewClock(), wrapper.WithoutRetries()).GetKey(context.Background(), "cck-1")
+		_, _, err := newRawClient(t, srv, testkit.NewClock(), wrapper.WithoutRetries()).GetKey(context.Background(), "cck-1")
 		if !tc.check(err) {
 			t.Errorf("status %d: got %v", tc.status, err)
 		}

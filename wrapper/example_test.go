@@ -33,7 +33,7 @@ func ExampleNew() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	page, err := client.ListKeys(context.Background(), wrapper.ListKeysOptions{})
+	page, _, err := client.ListKeys(context.Background(), wrapper.ListKeysOptions{})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -44,7 +44,7 @@ func ExampleNew() {
 	fmt.Println(err)
 	// Output:
 	// keys: 0
-	// byok: no credentials: pass WithAPIKey, WithBearerToken or WithTokenSource, or use NewFromEnv with CONFLUENT_CLOUD_API_KEY and CONFLUENT_CLOUD_API_SECRET set
+	// byok: no credentials: pass WithAPIKey, WithBearerToken or WithTokenSource, or use NewFromEnv
 }
 
 func ExampleClient_Keys() {
@@ -78,7 +78,7 @@ func ExampleClient_CreateKey() {
 	}
 	ctx := context.Background()
 
-	key, err := client.CreateKey(ctx, wrapper.CreateKeyRequest{
+	key, resp, err := client.CreateKey(ctx, wrapper.CreateKeyRequest{
 		DisplayName: "billing cluster",
 		Key:         wrapper.AWSKey{KeyARN: "arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"},
 	})
@@ -88,6 +88,8 @@ func ExampleClient_CreateKey() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	// The request id of a create belongs in an audit log.
+	fmt.Println("created:", resp.StatusCode, "request id known:", resp.RequestID != "")
 	aws := key.Material.(wrapper.AWSKey)
 	fmt.Println(key.DisplayName, key.Validation.Phase, "roles to grant:", len(aws.Roles) > 0)
 
@@ -99,6 +101,7 @@ func ExampleClient_CreateKey() {
 	}
 	fmt.Println("valid in", key.Validation.Region)
 	// Output:
+	// created: 201 request id known: true
 	// billing cluster INITIALIZING roles to grant: true
 	// check 1 VALID
 	// valid in us-west-2
@@ -112,7 +115,7 @@ func ExampleAPIError() {
 		log.Fatal(err)
 	}
 
-	_, err = client.GetKey(context.Background(), "cck-missing")
+	_, _, err = client.GetKey(context.Background(), "cck-missing")
 	if errors.Is(err, wrapper.ErrNotFound) {
 		fmt.Println("no such key")
 	}
@@ -135,7 +138,7 @@ func ExampleValidationError() {
 		log.Fatal(err)
 	}
 	ctx := context.Background()
-	key, err := client.CreateKey(ctx, wrapper.CreateKeyRequest{Key: wrapper.GCPKey{KeyID: "projects/acme/locations/us-central1/keyRings/r/cryptoKeys/k"}})
+	key, _, err := client.CreateKey(ctx, wrapper.CreateKeyRequest{Key: wrapper.GCPKey{KeyID: "projects/acme/locations/us-central1/keyRings/r/cryptoKeys/k"}})
 	if err != nil {
 		log.Fatal(err)
 	}

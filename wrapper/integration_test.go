@@ -62,7 +62,7 @@ func TestLifecycleAgainstFake(t *testing.T) {
 	}
 	var ids []string
 	for i, m := range materials {
-		k, err := c.CreateKey(ctx, wrapper.CreateKeyRequest{DisplayName: fmt.Sprintf("key %d", i), Key: m})
+		k, _, err := c.CreateKey(ctx, wrapper.CreateKeyRequest{DisplayName: fmt.Sprintf("key %d", i), Key: m})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -94,7 +94,7 @@ func TestLifecycleAgainstFake(t *testing.T) {
 		t.Errorf("after %d checks and waits %v: %+v", checks, clock.Sleeps(), k.Validation)
 	}
 
-	updated, err := c.UpdateKey(ctx, ids[1], wrapper.UpdateKeyRequest{DisplayName: "renamed"})
+	updated, _, err := c.UpdateKey(ctx, ids[1], wrapper.UpdateKeyRequest{DisplayName: "renamed"})
 	if err != nil || updated.DisplayName != "renamed" {
 		t.Fatalf("update: %v %+v", err, updated)
 	}
@@ -109,11 +109,11 @@ func TestLifecycleAgainstFake(t *testing.T) {
 		t.Errorf("filtered list %v, want %v", names, ids[1:2])
 	}
 	for _, id := range ids {
-		if err := c.DeleteKey(ctx, id); err != nil {
+		if _, err := c.DeleteKey(ctx, id); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if _, err := c.GetKey(ctx, ids[0]); !errors.Is(err, wrapper.ErrNotFound) {
+	if _, _, err := c.GetKey(ctx, ids[0]); !errors.Is(err, wrapper.ErrNotFound) {
 		t.Errorf("get after delete: %v", err)
 	}
 	if srv.Len() != 0 {
@@ -162,7 +162,7 @@ func TestFaultsAgainstFake(t *testing.T) {
 		if err := srv.FailNext(1, byoktest.FaultDropResponse, byoktest.OpCreate); err != nil {
 			t.Fatal(err)
 		}
-		_, err := fakeClient(t, srv, testkit.NewClock()).CreateKey(ctx, aws)
+		_, _, err := fakeClient(t, srv, testkit.NewClock()).CreateKey(ctx, aws)
 		if n := len(requests(t, srv, 1)); !errors.Is(err, wrapper.ErrOutcomeUnknown) || srv.Len() != 1 || n != 1 {
 			t.Errorf("got %v with %d keys after %d requests; want ErrOutcomeUnknown, 1, 1", err, srv.Len(), n)
 		}
@@ -172,7 +172,7 @@ func TestFaultsAgainstFake(t *testing.T) {
 		if err := srv.FailNext(1, byoktest.FaultReset, byoktest.OpCreate); err != nil {
 			t.Fatal(err)
 		}
-		_, err := fakeClient(t, srv, testkit.NewClock()).CreateKey(ctx, aws)
+		_, _, err := fakeClient(t, srv, testkit.NewClock()).CreateKey(ctx, aws)
 		if n := len(requests(t, srv, 1)); !errors.Is(err, wrapper.ErrOutcomeUnknown) || n != 1 {
 			t.Errorf("got %v after %d requests", err, n)
 		}
@@ -183,7 +183,7 @@ func TestFaultsAgainstFake(t *testing.T) {
 		if err := srv.FailNext(1, byoktest.FaultDropResponse, byoktest.OpDelete); err != nil {
 			t.Fatal(err)
 		}
-		if err := fakeClient(t, srv, testkit.NewClock()).DeleteKey(ctx, id); err != nil {
+		if _, err := fakeClient(t, srv, testkit.NewClock()).DeleteKey(ctx, id); err != nil {
 			t.Errorf("got %v, want success (404 after an unknown outcome)", err)
 		}
 		if n := len(requests(t, srv, 2)); srv.Len() != 0 || n != 2 {
@@ -198,7 +198,7 @@ func TestFaultsAgainstFake(t *testing.T) {
 				t.Fatal(err)
 			}
 			clock := testkit.NewClock()
-			k, err := fakeClient(t, srv, clock).GetKey(ctx, id)
+			k, _, err := fakeClient(t, srv, clock).GetKey(ctx, id)
 			if err != nil || k.ID != id {
 				t.Fatalf("got %v, %v", k, err)
 			}
@@ -212,7 +212,7 @@ func TestFaultsAgainstFake(t *testing.T) {
 		if err := srv.FailNext(1, byoktest.FaultHTML, byoktest.OpList); err != nil {
 			t.Fatal(err)
 		}
-		_, err := fakeClient(t, srv, testkit.NewClock(), wrapper.WithoutRetries()).ListKeys(ctx, wrapper.ListKeysOptions{})
+		_, _, err := fakeClient(t, srv, testkit.NewClock(), wrapper.WithoutRetries()).ListKeys(ctx, wrapper.ListKeysOptions{})
 		var apiErr *wrapper.APIError
 		if !errors.As(err, &apiErr) || apiErr.StatusCode != 502 || !strings.Contains(apiErr.Body, "<") || len(apiErr.Body) > 520 || !errors.Is(err, wrapper.ErrServer) {
 			t.Errorf("got %#v", err)
@@ -226,17 +226,17 @@ func TestEveryDocumentedStatusAgainstFake(t *testing.T) {
 	id := srv.Seed(1)[0]
 	c := fakeClient(t, srv, testkit.NewClock(), wrapper.WithoutRetries())
 	calls := map[byoktest.Operation]func() error{
-		byoktest.OpList: func() error { _, err := c.ListKeys(ctx, wrapper.ListKeysOptions{}); return err },
+		byoktest.OpList: func() error { _, _, err := c.ListKeys(ctx, wrapper.ListKeysOptions{}); return err },
 		byoktest.OpCreate: func() error {
-			_, err := c.CreateKey(ctx, wrapper.CreateKeyRequest{Key: wrapper.GCPKey{KeyID: "projects/p/locations/us-central1/keyRings/r/cryptoKeys/k"}})
+			_, _, err := c.CreateKey(ctx, wrapper.CreateKeyRequest{Key: wrapper.GCPKey{KeyID: "projects/p/locations/us-central1/keyRings/r/cryptoKeys/k"}})
 			return err
 		},
-		byoktest.OpGet: func() error { _, err := c.GetKey(ctx, id); return err },
+		byoktest.OpGet: func() error { _, _, err := c.GetKey(ctx, id); return err },
 		byoktest.OpUpdate: func() error {
-			_, err := c.UpdateKey(ctx, id, wrapper.UpdateKeyRequest{DisplayName: "x"})
+			_, _, err := c.UpdateKey(ctx, id, wrapper.UpdateKeyRequest{DisplayName: "x"})
 			return err
 		},
-		byoktest.OpDelete: func() error { return c.DeleteKey(ctx, id) },
+		byoktest.OpDelete: func() error { _, err := c.DeleteKey(ctx, id); return err },
 	}
 	for _, op := range operations {
 		bop := map[string]byoktest.Operation{"list": byoktest.OpList, "create": byoktest.OpCreate, "get": byoktest.OpGet, "update": byoktest.OpUpdate, "delete": byoktest.OpDelete}[op.name]
@@ -259,7 +259,7 @@ func TestRateLimitAgainstFake(t *testing.T) {
 	id := srv.Seed(1)[0]
 	c := fakeClient(t, srv, clock)
 	for i := range 10 {
-		if _, err := c.GetKey(context.Background(), id); err != nil {
+		if _, _, err := c.GetKey(context.Background(), id); err != nil {
 			t.Fatalf("get %d: %v", i, err)
 		}
 	}
@@ -272,11 +272,11 @@ func TestRateLimitAgainstFake(t *testing.T) {
 			t.Errorf("wait %v, want the rest of the 10s window", d)
 		}
 	}
-	page, err := c.ListKeys(context.Background(), wrapper.ListKeysOptions{})
+	_, resp, err := c.ListKeys(context.Background(), wrapper.ListKeysOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rl := page.Response.RateLimit; !rl.HasLimit || rl.Limit != 3 || !rl.HasRemaining || !rl.HasReset {
+	if rl := resp.RateLimit; !rl.HasLimit || rl.Limit != 3 || !rl.HasRemaining || !rl.HasReset {
 		t.Errorf("rate limit %+v", rl)
 	}
 }

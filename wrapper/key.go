@@ -2,7 +2,10 @@ package wrapper
 
 import (
 	"encoding/json"
+	"fmt"
 	"time"
+
+	"github.com/byokctl/byok/api"
 )
 
 // Provider is the cloud provider of a key. The constants name the values the
@@ -17,11 +20,6 @@ const (
 	ProviderGCP   Provider = "GCP"
 )
 
-// Known reports whether p is one of the documented providers.
-func (p Provider) Known() bool {
-	return p == ProviderAWS || p == ProviderAzure || p == ProviderGCP
-}
-
 // State says whether a key is used by a cluster. Values other than the
 // constants are kept as they came.
 type State string
@@ -33,9 +31,6 @@ const (
 	// StateInUse: a Kafka cluster already uses the key.
 	StateInUse State = "IN_USE"
 )
-
-// Known reports whether s is one of the documented states.
-func (s State) Known() bool { return s == StateAvailable || s == StateInUse }
 
 // Phase is the validation phase of a key. Values other than the constants are
 // kept as they came; WaitForValidation keeps polling on them.
@@ -52,28 +47,12 @@ const (
 	PhaseInvalid Phase = "INVALID"
 )
 
-// Known reports whether p is one of the documented phases.
-func (p Phase) Known() bool {
-	return p == PhaseInitializing || p == PhaseValid || p == PhaseInvalid
-}
-
-// The kinds of key material the API documents (the "kind" of the "key"
-// object).
-const (
-	KindAWS   = "AwsKey"
-	KindAzure = "AzureKey"
-	KindGCP   = "GcpKey"
-)
-
 // Key is a customer-managed key registered with Confluent Cloud.
 //
 // A Key is decoded once, when it is received; its fields are plain values.
-// Its JSON form (MarshalJSON) is the API's.
+// Raw keeps the JSON the server sent, properties this version of the library
+// does not know included; MarshalJSON writes it back as it came.
 type Key struct {
-	// APIVersion is the schema version, "byok/v1".
-	APIVersion string
-	// Kind is the resource kind, "Key".
-	Kind string
 	// ID identifies the key, such as "cck-12345".
 	ID string
 	// DisplayName is the human-readable name; the only field that can be
@@ -94,34 +73,31 @@ type Key struct {
 	//	case wrapper.AWSKey:
 	//		fmt.Println(m.KeyARN, m.Roles)
 	//	case wrapper.UnknownKey:
-	//		fmt.Println("a newer kind:", m.KindName)
+	//		fmt.Println("a newer kind:", m.Kind())
 	//	}
 	Material KeyMaterial
+	// Raw is the key's JSON exactly as the server sent it; empty for a Key
+	// the program built itself. The constant "api_version" and "kind" of the
+	// resource, and any property a newer server adds, are found only here.
+	Raw json.RawMessage
 }
 
 // Identifier returns the cloud's identifier of the key: the key ARN for AWS,
 // the key id for Azure and GCP, and for an unknown kind its "key_arn" or
 // "key_id" field when it has one.
 func (k Key) Identifier() string {
-	if isNilMaterial(k.Material) {
+	m, err := materialValue(k.Material)
+	if err != nil {
 		return ""
 	}
-	switch m := k.Material.(type) {
+	switch m := m.(type) {
 	case AWSKey:
-		return m.KeyARN
-	case *AWSKey:
 		return m.KeyARN
 	case AzureKey:
 		return m.KeyID
-	case *AzureKey:
-		return m.KeyID
 	case GCPKey:
 		return m.KeyID
-	case *GCPKey:
-		return m.KeyID
 	case UnknownKey:
-		return m.identifier()
-	case *UnknownKey:
 		return m.identifier()
 	}
 	return ""
@@ -157,9 +133,9 @@ type Metadata struct {
 	DeletedAt time.Time
 }
 
-// KeyMaterial is the cloud-specific part of a key: one of AWSKey, AzureKey,
-// GCPKey or UnknownKey. The set is closed; a kind this version of the library
-// does not know arrives as UnknownKey.
+// KeyMaterial is the cloud-specific part of a key, the "key" object: one of
+// AWSKey, AzureKey, GCPKey or UnknownKey. The set is closed; a kind this
+// version of the library does not know arrives as UnknownKey.
 type KeyMaterial interface {
 	// Kind returns the API's kind, such as "AwsKey".
 	Kind() string
@@ -176,7 +152,7 @@ type AWSKey struct {
 }
 
 // Kind returns "AwsKey".
-func (AWSKey) Kind() string   { return KindAWS }
+func (AWSKey) Kind() string   { return string(api.AwsKeyKindAwsKey) }
 func (AWSKey) isKeyMaterial() {}
 
 // AzureKey is a key in an Azure Key Vault.
@@ -195,7 +171,7 @@ type AzureKey struct {
 }
 
 // Kind returns "AzureKey".
-func (AzureKey) Kind() string   { return KindAzure }
+func (AzureKey) Kind() string   { return string(api.AzureKeyKindAzureKey) }
 func (AzureKey) isKeyMaterial() {}
 
 // GCPKey is a key in Google Cloud KMS.
@@ -209,21 +185,26 @@ type GCPKey struct {
 }
 
 // Kind returns "GcpKey".
-func (GCPKey) Kind() string   { return KindGCP }
+func (GCPKey) Kind() string   { return string(api.GcpKeyKindGcpKey) }
 func (GCPKey) isKeyMaterial() {}
 
 // UnknownKey is key material of a kind this version of the library does not
-// know, sent by a newer server. It is kept, never an error: KindName is the
-// kind and Raw the "key" object exactly as received.
+// know, sent by a newer server. It is kept, never an error: Raw is the "key"
+// object exactly as received, and Kind returns its "kind".
 type UnknownKey struct {
-	// KindName is the kind the server sent.
-	KindName string
 	// Raw is the whole "key" object as received.
 	Raw json.RawMessage
 }
 
-// Kind returns the kind the server sent.
-func (u UnknownKey) Kind() string { return u.KindName }
+// Kind returns the "kind" of the raw object.
+func (u UnknownKey) Kind() string {
+	var v struct {
+		Kind string `json:"kind"`
+	}
+	_ = json.Unmarshal(u.Raw, &v)
+	return v.Kind
+}
+
 func (UnknownKey) isKeyMaterial() {}
 
 func (u UnknownKey) identifier() string {
@@ -238,4 +219,59 @@ func (u UnknownKey) identifier() string {
 		return ids.KeyARN
 	}
 	return ids.KeyID
+}
+
+// materialValue returns m with a pointer to a variant replaced by the
+// variant; a nil pointer is an error.
+func materialValue(m KeyMaterial) (KeyMaterial, error) {
+	var nilPtr bool
+	switch v := m.(type) {
+	case *AWSKey:
+		if nilPtr = v == nil; !nilPtr {
+			return *v, nil
+		}
+	case *AzureKey:
+		if nilPtr = v == nil; !nilPtr {
+			return *v, nil
+		}
+	case *GCPKey:
+		if nilPtr = v == nil; !nilPtr {
+			return *v, nil
+		}
+	case *UnknownKey:
+		if nilPtr = v == nil; !nilPtr {
+			return *v, nil
+		}
+	}
+	if nilPtr {
+		return nil, fmt.Errorf("the key material is a nil %T", m)
+	}
+	return m, nil
+}
+
+// UnmarshalJSON decodes a key in the API's JSON form and keeps b as Raw. A
+// kind of key material the library does not know becomes an UnknownKey; a
+// key without a "key" object, or whose "key" has no kind, is an error.
+func (k *Key) UnmarshalJSON(b []byte) error {
+	raw := append(json.RawMessage(nil), b...)
+	d, err := decodeKey(raw, raw)
+	if err != nil {
+		return fmt.Errorf("decoding a key: %w", err)
+	}
+	*k = d
+	return nil
+}
+
+// MarshalJSON encodes the key in the API's JSON form: Raw as it is when the
+// key came from the server (so a changed field is not seen: clear Raw to
+// encode the fields), else the fields, the empty ones left out.
+func (k Key) MarshalJSON() ([]byte, error) {
+	if len(k.Raw) > 0 {
+		return k.Raw, nil
+	}
+	out, err := keyToAPI(k)
+	if err != nil {
+		return nil, err
+	}
+	return json.Marshal(out)
 }

@@ -37,7 +37,7 @@ func TestGetKey(t *testing.T) {
 		expectRequest(t, r, http.MethodGet, "/byok/v1/keys/cck-1a2b3")
 		writeJSON(w, http.StatusOK, body)
 	}))
-	k, err := newClient(t, srv, testkit.NewClock()).GetKey(context.Background(), "cck-1a2b3")
+	k, _, err := newClient(t, srv, testkit.NewClock()).GetKey(context.Background(), "cck-1a2b3")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +91,7 @@ func TestCreateKeyVariants(t *testing.T) {
 				w.Header().Set("Location", "https://api.confluent.cloud/byok/v1/keys/"+str(generic(t, answer), "id"))
 				writeJSON(w, http.StatusCreated, answer)
 			}))
-			k, err := newClient(t, srv, testkit.NewClock()).CreateKey(context.Background(), wrapper.CreateKeyRequest{DisplayName: "my key", Key: tc.material})
+			k, _, err := newClient(t, srv, testkit.NewClock()).CreateKey(context.Background(), wrapper.CreateKeyRequest{DisplayName: "my key", Key: tc.material})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -109,14 +109,14 @@ func TestCreateKeyRefusedBeforeSending(t *testing.T) {
 		want string
 	}{
 		{nil, "CreateKeyRequest.Key is nil"},
-		{wrapper.AWSKey{}, "AWSKey.KeyARN is empty"},
-		{wrapper.AzureKey{KeyID: "k", TenantID: "t"}, "AzureKey.KeyVaultID is empty"},
-		{wrapper.AzureKey{KeyID: "k", KeyVaultID: "v"}, "AzureKey.TenantID is empty"},
-		{wrapper.GCPKey{SecurityGroup: "g"}, "GCPKey.KeyID is empty"},
-		{(*wrapper.AWSKey)(nil), "nil *AWSKey"},
-		{wrapper.UnknownKey{KindName: "OciKey", Raw: json.RawMessage(`{"kind":"OciKey"}`)}, `kind "OciKey" cannot be created`},
+		{wrapper.AWSKey{}, "AWSKey: key_arn is empty; the API requires it"},
+		{wrapper.AzureKey{KeyID: "k", TenantID: "t"}, "AzureKey: key_vault_id is empty"},
+		{wrapper.AzureKey{KeyID: "k", KeyVaultID: "v"}, "AzureKey: tenant_id is empty"},
+		{wrapper.GCPKey{SecurityGroup: "g"}, "GCPKey: key_id is empty"},
+		{(*wrapper.AWSKey)(nil), "nil *wrapper.AWSKey"},
+		{wrapper.UnknownKey{Raw: json.RawMessage(`{"kind":"OciKey"}`)}, `kind "OciKey" cannot be created`},
 	} {
-		_, err := c.CreateKey(context.Background(), wrapper.CreateKeyRequest{Key: tc.key})
+		_, _, err := c.CreateKey(context.Background(), wrapper.CreateKeyRequest{Key: tc.key})
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("CreateKey(%#v) = %v, want an error containing %q", tc.key, err, tc.want)
 		}
@@ -137,12 +137,12 @@ func TestUpdateKey(t *testing.T) {
 		writeJSON(w, http.StatusOK, answer)
 	}))
 	c := newClient(t, srv, testkit.NewClock())
-	k, err := c.UpdateKey(context.Background(), "cck-7e8f9", wrapper.UpdateKeyRequest{DisplayName: "analytics"})
+	k, _, err := c.UpdateKey(context.Background(), "cck-7e8f9", wrapper.UpdateKeyRequest{DisplayName: "analytics"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	checkKey(t, *k, generic(t, answer))
-	if _, err := c.UpdateKey(context.Background(), "cck-7e8f9", wrapper.UpdateKeyRequest{}); err == nil || !strings.Contains(err.Error(), "DisplayName is empty") {
+	if _, _, err := c.UpdateKey(context.Background(), "cck-7e8f9", wrapper.UpdateKeyRequest{}); err == nil || !strings.Contains(err.Error(), "DisplayName is empty") {
 		t.Errorf("empty display name: %v", err)
 	}
 }
@@ -155,7 +155,7 @@ func TestDeleteKey(t *testing.T) {
 		w.Header().Set("X-Request-Id", "req-del")
 		w.WriteHeader(http.StatusNoContent)
 	}))
-	if err := newClient(t, srv, testkit.NewClock()).DeleteKey(context.Background(), "cck-1a2b3"); err != nil {
+	if _, err := newClient(t, srv, testkit.NewClock()).DeleteKey(context.Background(), "cck-1a2b3"); err != nil {
 		t.Fatal(err)
 	}
 	if deletes.Load() != 1 {
@@ -170,9 +170,9 @@ func TestEmptyOrDotIDRefusedBeforeSending(t *testing.T) {
 	ctx := context.Background()
 	for _, id := range []string{"", ".", ".."} {
 		calls := map[string]error{}
-		_, calls["get"] = c.GetKey(ctx, id)
-		_, calls["update"] = c.UpdateKey(ctx, id, wrapper.UpdateKeyRequest{DisplayName: "x"})
-		calls["delete"] = c.DeleteKey(ctx, id)
+		_, _, calls["get"] = c.GetKey(ctx, id)
+		_, _, calls["update"] = c.UpdateKey(ctx, id, wrapper.UpdateKeyRequest{DisplayName: "x"})
+		_, calls["delete"] = c.DeleteKey(ctx, id)
 		_, calls["wait"] = c.WaitForValidation(ctx, id)
 		for op, err := range calls {
 			if err == nil || !strings.Contains(err.Error(), "expected an id such as cck-12345") {
@@ -201,7 +201,7 @@ func TestIDsArePathEscaped(t *testing.T) {
 	}))
 	c := newRawClient(t, srv, testkit.NewClock())
 	for _, id := range ids {
-		_, err := c.GetKey(context.Background(), id)
+		_, _, err := c.GetKey(context.Background(), id)
 		if !errors.Is(err, wrapper.ErrNotFound) {
 			t.Errorf("GetKey(%q) = %v, want ErrNotFound", id, err)
 		}
@@ -219,7 +219,7 @@ func TestBasicAuthHeader(t *testing.T) {
 		}
 		w.WriteHeader(http.StatusNoContent)
 	}))
-	if err := newClient(t, srv, testkit.NewClock()).DeleteKey(context.Background(), "cck-1"); err != nil {
+	if _, err := newClient(t, srv, testkit.NewClock()).DeleteKey(context.Background(), "cck-1"); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -235,7 +235,7 @@ func TestSuccessBodyNotAKey(t *testing.T) {
 				fault(w, "bad body")
 				writeJSON(w, http.StatusOK, []byte(body))
 			}))
-			_, err := newRawClient(t, srv, testkit.NewClock()).GetKey(context.Background(), "cck-1")
+			_, _, err := newRawClient(t, srv, testkit.NewClock()).GetKey(context.Background(), "cck-1")
 			if err == nil || !strings.Contains(err.Error(), "get key cck-1: decoding the 200 answer (request id req-bad-body)") {
 				t.Errorf("got %v", err)
 			}

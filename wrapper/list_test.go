@@ -27,7 +27,7 @@ func TestListKeysPage100(t *testing.T) {
 		w.Header().Set("X-RateLimit-Reset", "0.25")
 		writeJSON(w, http.StatusOK, body)
 	}))
-	page, err := newClient(t, srv, testkit.NewClock()).ListKeys(context.Background(), wrapper.ListKeysOptions{PageSize: 100})
+	page, r, err := newClient(t, srv, testkit.NewClock()).ListKeys(context.Background(), wrapper.ListKeysOptions{PageSize: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +42,6 @@ func TestListKeysPage100(t *testing.T) {
 	if page.NextPageToken != "UvmDWOB1iwfAIBPj6EYb" || page.TotalSize != 243 {
 		t.Errorf("next %q total %d", page.NextPageToken, page.TotalSize)
 	}
-	r := page.Response
 	if r.StatusCode != 200 || r.RequestID != "req-list" || r.RateLimit.Limit != 60 || r.RateLimit.Remaining != 59 || r.RateLimit.Reset.Milliseconds() != 250 || !r.RateLimit.HasReset {
 		t.Errorf("response %+v", r)
 	}
@@ -60,7 +59,7 @@ func TestListKeysFiltersSent(t *testing.T) {
 		}
 		writeJSON(w, http.StatusOK, []byte(`{"api_version":"byok/v1","kind":"KeyList","metadata":{},"data":[]}`))
 	}))
-	page, err := newClient(t, srv, testkit.NewClock()).ListKeys(context.Background(), wrapper.ListKeysOptions{
+	page, _, err := newClient(t, srv, testkit.NewClock()).ListKeys(context.Background(), wrapper.ListKeysOptions{
 		DisplayName: "billing & more", Provider: wrapper.ProviderAWS, State: wrapper.StateInUse,
 		ValidationPhase: wrapper.PhaseValid, ValidationRegion: "us-west-2", Key: "arn:aws:kms",
 		PageSize: 7, PageToken: "tok=1&x",
@@ -78,7 +77,7 @@ func TestListKeysPageSizeChecked(t *testing.T) {
 	srv := serve(t, http.HandlerFunc(func(http.ResponseWriter, *http.Request) { requests.Add(1) }))
 	c := newClient(t, srv, testkit.NewClock())
 	for _, n := range []int{-1, 101, 500} {
-		if _, err := c.ListKeys(context.Background(), wrapper.ListKeysOptions{PageSize: n}); err == nil || !strings.Contains(err.Error(), "expected 1 to 100") {
+		if _, _, err := c.ListKeys(context.Background(), wrapper.ListKeysOptions{PageSize: n}); err == nil || !strings.Contains(err.Error(), "expected 1 to 100") {
 			t.Errorf("PageSize %d: %v", n, err)
 		}
 		for _, err := range c.Keys(context.Background(), wrapper.ListKeysOptions{PageSize: n}) {
@@ -99,7 +98,7 @@ func TestListKeysUnknownKind(t *testing.T) {
 		writeJSON(w, http.StatusOK, body)
 	}))
 	c := newRawClient(t, srv, testkit.NewClock())
-	page, err := c.ListKeys(context.Background(), wrapper.ListKeysOptions{})
+	page, _, err := c.ListKeys(context.Background(), wrapper.ListKeysOptions{})
 	if err != nil {
 		t.Fatalf("an unknown kind failed the list: %v", err)
 	}
@@ -133,19 +132,20 @@ func TestListKeysMalformedKeyAlone(t *testing.T) {
 		writeJSON(w, http.StatusOK, body)
 	}))
 	c := newRawClient(t, srv, testkit.NewClock())
-	page, err := c.ListKeys(context.Background(), wrapper.ListKeysOptions{})
-	if page == nil || len(page.Keys) != 2 {
-		t.Fatalf("page %+v: want the 2 good keys", page)
+	page, _, err := c.ListKeys(context.Background(), wrapper.ListKeysOptions{})
+	if err != nil || page == nil || len(page.Keys) != 2 {
+		t.Fatalf("page %+v, error %v: want the 2 good keys and no error", page, err)
 	}
 	checkKey(t, page.Keys[0], data[0].(map[string]any))
 	checkKey(t, page.Keys[1], data[3].(map[string]any))
-	var decodeErr *wrapper.KeyDecodeError
-	if !errors.As(err, &decodeErr) || decodeErr.Index != 1 || decodeErr.ID != str(data[1].(map[string]any), "id") {
-		t.Fatalf("error %v: want a KeyDecodeError for key 1", err)
+	bad := page.DecodeErrors
+	if len(bad) != 2 || bad[0].Index != 1 || bad[0].ID != str(data[1].(map[string]any), "id") || bad[1].Index != 2 {
+		t.Fatalf("decode errors %v: want KeyDecodeErrors for keys 1 and 2", bad)
 	}
+	msg := errors.Join(bad[0], bad[1]).Error()
 	for _, want := range []string{"key 1 of the page", "key 2 of the page", "no \"kind\"", "key.kind"} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("error %q does not contain %q", err, want)
+		if !strings.Contains(msg, want) {
+			t.Errorf("errors %q do not contain %q", msg, want)
 		}
 	}
 	var got []string
@@ -269,8 +269,8 @@ func TestKeysRepeatedPageToken(t *testing.T) {
 	if fmt.Sprint(ids) != "[cck-1 cck-2 cck-3]" {
 		t.Errorf("ids %v", ids)
 	}
-	if len(errs) != 1 || !errors.Is(errs[0], wrapper.ErrRepeatedPageToken) {
-		t.Errorf("errors %v, want one ErrRepeatedPageToken", errs)
+	if len(errs) != 1 || !strings.Contains(errs[0].Error(), `sent page token "A" again`) {
+		t.Errorf("errors %v, want one saying the token came again", errs)
 	}
 	if requests.Load() != 3 {
 		t.Errorf("%d requests, want 3", requests.Load())
@@ -299,7 +299,7 @@ func TestListNextLinkWithoutToken(t *testing.T) {
 	srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, []byte(`{"api_version":"byok/v1","kind":"KeyList","metadata":{"next":"https://api.confluent.cloud/byok/v1/keys?page_size=5"},"data":[]}`))
 	}))
-	_, err := newClient(t, srv, testkit.NewClock()).ListKeys(context.Background(), wrapper.ListKeysOptions{})
+	_, _, err := newClient(t, srv, testkit.NewClock()).ListKeys(context.Background(), wrapper.ListKeysOptions{})
 	if err == nil || !strings.Contains(err.Error(), "has no page_token") {
 		t.Errorf("got %v", err)
 	}
@@ -310,7 +310,7 @@ func TestListKeysPageNotJSON(t *testing.T) {
 		fault(w, "broken body")
 		writeJSON(w, http.StatusOK, []byte(`{"data": 5}`))
 	}))
-	_, err := newRawClient(t, srv, testkit.NewClock()).ListKeys(context.Background(), wrapper.ListKeysOptions{})
+	_, _, err := newRawClient(t, srv, testkit.NewClock()).ListKeys(context.Background(), wrapper.ListKeysOptions{})
 	if err == nil || !strings.Contains(err.Error(), "list keys: decoding the 200 answer") {
 		t.Errorf("got %v", err)
 	}

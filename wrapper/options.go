@@ -28,6 +28,8 @@ type options struct {
 	insecureHTTP    bool
 	auth            *auth
 	authCount       int
+	authSource      string // the kind of credential, for the debug log
+	getenv          func(string) string
 	httpClient      *http.Client
 	retry           RetryPolicy
 	retrySet        bool
@@ -51,6 +53,7 @@ func WithAPIKey(key, secret string) Option {
 		}
 		o.auth = &auth{basicUser: key, basicSecret: secret}
 		o.authCount++
+		o.authSource = "API key (WithAPIKey)"
 		return nil
 	}
 }
@@ -68,6 +71,7 @@ func WithBearerToken(token string) Option {
 		}
 		o.auth = &auth{token: token}
 		o.authCount++
+		o.authSource = "bearer token (WithBearerToken)"
 		return nil
 	}
 }
@@ -82,6 +86,20 @@ func WithTokenSource(source func(context.Context) (string, error)) Option {
 		}
 		o.auth = &auth{source: source}
 		o.authCount++
+		o.authSource = "bearer tokens (WithTokenSource)"
+		return nil
+	}
+}
+
+// WithGetenv makes NewFromEnv read the environment variables with getenv
+// instead of os.Getenv: for a program that keeps its configuration
+// elsewhere, or a test. New ignores it.
+func WithGetenv(getenv func(string) string) Option {
+	return func(o *options) error {
+		if getenv == nil {
+			return errors.New("WithGetenv: the function is nil")
+		}
+		o.getenv = getenv
 		return nil
 	}
 }

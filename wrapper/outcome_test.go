@@ -37,7 +37,7 @@ func TestCreateAnsweredByGatewayIsOutcomeUnknown(t *testing.T) {
 		var requests atomic.Int32
 		srv := serve(t, gatewayAnswer(status, &requests))
 		c := newClient(t, srv, testkit.NewClock())
-		_, err := c.CreateKey(context.Background(), wrapper.CreateKeyRequest{Key: wrapper.AWSKey{KeyARN: "arn:aws:kms:us-west-2:111122223333:key/x"}})
+		_, _, err := c.CreateKey(context.Background(), wrapper.CreateKeyRequest{Key: wrapper.AWSKey{KeyARN: "arn:aws:kms:us-west-2:111122223333:key/x"}})
 		var apiErr *wrapper.APIError
 		switch {
 		case requests.Load() != 1:
@@ -72,7 +72,7 @@ func TestCreateAnsweredByAPIWithServerErrorIsNotOutcomeUnknown(t *testing.T) {
 		var requests atomic.Int32
 		srv := serve(t, gatewayAnswer(status, &requests))
 		c := newClient(t, srv, testkit.NewClock())
-		_, err := c.CreateKey(context.Background(), wrapper.CreateKeyRequest{Key: wrapper.AWSKey{KeyARN: "arn:aws:kms:us-west-2:111122223333:key/x"}})
+		_, _, err := c.CreateKey(context.Background(), wrapper.CreateKeyRequest{Key: wrapper.AWSKey{KeyARN: "arn:aws:kms:us-west-2:111122223333:key/x"}})
 		if requests.Load() != 1 || !errors.Is(err, wrapper.ErrServer) || errors.Is(err, wrapper.ErrOutcomeUnknown) {
 			t.Errorf("create %d: %v after %d requests; want ErrServer alone after 1", status, err, requests.Load())
 		}
@@ -81,7 +81,7 @@ func TestCreateAnsweredByAPIWithServerErrorIsNotOutcomeUnknown(t *testing.T) {
 		var requests atomic.Int32
 		srv := serve(t, gatewayAnswer(status, &requests))
 		c := newClient(t, srv, testkit.NewClock(), wrapper.WithRetryPolicy(wrapper.RetryPolicy{MaxAttempts: 2, BaseDelay: 1, MaxDelay: 1}))
-		_, err := c.GetKey(context.Background(), "cck-1")
+		_, _, err := c.GetKey(context.Background(), "cck-1")
 		if requests.Load() != 2 || !errors.Is(err, wrapper.ErrServer) || errors.Is(err, wrapper.ErrOutcomeUnknown) {
 			t.Errorf("get %d: %v after %d requests; want ErrServer alone after 2", status, err, requests.Load())
 		}
@@ -108,7 +108,7 @@ func TestCreateCanceledAfterSendingIsOutcomeUnknown(t *testing.T) {
 	}))
 	c := newClient(t, srv, testkit.NewClock(), wrapper.WithoutRetries())
 	create := func(ctx context.Context) error {
-		_, err := c.CreateKey(ctx, wrapper.CreateKeyRequest{Key: wrapper.AWSKey{KeyARN: "arn:aws:kms:us-west-2:111122223333:key/x"}})
+		_, _, err := c.CreateKey(ctx, wrapper.CreateKeyRequest{Key: wrapper.AWSKey{KeyARN: "arn:aws:kms:us-west-2:111122223333:key/x"}})
 		return err
 	}
 	cancelOnArrival := func() context.Context {
@@ -122,7 +122,7 @@ func TestCreateCanceledAfterSendingIsOutcomeUnknown(t *testing.T) {
 		t.Errorf("create canceled after sending: %v; want context.Canceled and ErrOutcomeUnknown", err)
 	}
 
-	_, err = c.GetKey(cancelOnArrival(), "cck-1")
+	_, _, err = c.GetKey(cancelOnArrival(), "cck-1")
 	if !errors.Is(err, context.Canceled) || errors.Is(err, wrapper.ErrOutcomeUnknown) {
 		t.Errorf("get canceled after sending: %v; want context.Canceled only", err)
 	}

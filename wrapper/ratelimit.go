@@ -33,22 +33,37 @@ type RateLimit struct {
 	// Remaining is X-RateLimit-Remaining: the requests left in the window.
 	Remaining int
 	// Reset is X-RateLimit-Reset: the time until the window resets. The
-	// header counts seconds from now (not an epoch time), possibly
-	// fractional.
+	// header counts seconds from now (not an epoch time), an integer or a
+	// fraction.
 	Reset time.Duration
 	// HasLimit, HasRemaining and HasReset say which headers were present
 	// and readable.
 	HasLimit, HasRemaining, HasReset bool
 }
 
-// parseRateLimit reads the X-RateLimit-* headers of h leniently. The names
-// are written in http.Header's canonical form ("Ratelimit"), which Get finds
-// without canonicalising (and allocating) them on every answer.
+// parseRateLimit reads the X-RateLimit-* headers of h leniently. A header
+// sent more than once (by the API and a proxy, say) is read at its most
+// restrictive: the lowest limit and remaining count, the latest reset. The
+// names are written in http.Header's canonical form ("Ratelimit"), which
+// indexing finds without canonicalising (and allocating) them on every
+// answer.
 func parseRateLimit(h http.Header) RateLimit {
 	var rl RateLimit
-	rl.Limit, rl.HasLimit = parseCount(h.Get("X-Ratelimit-Limit"))
-	rl.Remaining, rl.HasRemaining = parseCount(h.Get("X-Ratelimit-Remaining"))
-	rl.Reset, rl.HasReset = parseSeconds(h.Get("X-Ratelimit-Reset"))
+	for _, v := range h["X-Ratelimit-Limit"] {
+		if n, ok := parseCount(v); ok && (!rl.HasLimit || n < rl.Limit) {
+			rl.Limit, rl.HasLimit = n, true
+		}
+	}
+	for _, v := range h["X-Ratelimit-Remaining"] {
+		if n, ok := parseCount(v); ok && (!rl.HasRemaining || n < rl.Remaining) {
+			rl.Remaining, rl.HasRemaining = n, true
+		}
+	}
+	for _, v := range h["X-Ratelimit-Reset"] {
+		if d, ok := parseSeconds(v); ok && (!rl.HasReset || d > rl.Reset) {
+			rl.Reset, rl.HasReset = d, true
+		}
+	}
 	return rl
 }
 
@@ -90,9 +105,20 @@ func parseSeconds(s string) (time.Duration, bool) {
 }
 
 // parseRetryAfter reads Retry-After: seconds, or an HTTP date relative to
-// now.
+// now. Sent more than once, the longest wait counts.
 func parseRetryAfter(h http.Header, now time.Time) (time.Duration, bool) {
-	s := strings.TrimSpace(h.Get("Retry-After"))
+	var wait time.Duration
+	found := false
+	for _, v := range h["Retry-After"] {
+		d, ok := parseWait(strings.TrimSpace(v), now)
+		if ok && (!found || d > wait) {
+			wait, found = d, true
+		}
+	}
+	return wait, found
+}
+
+func parseWait(s string, now time.Time) (time.Duration, bool) {
 	if s == "" {
 		return 0, false
 	}
@@ -103,14 +129,7 @@ func parseRetryAfter(h http.Header, now time.Time) (time.Duration, bool) {
 	if err != nil {
 		return 0, false
 	}
-	d := t.Sub(now)
-	switch {
-	case d < 0:
-		d = 0
-	case d > maxHeaderWait:
-		d = maxHeaderWait
-	}
-	return d, true
+	return min(max(t.Sub(now), 0), maxHeaderWait), true
 }
 
 func newResponse(status int, h http.Header) *Response {

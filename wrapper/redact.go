@@ -1,6 +1,7 @@
 package wrapper
 
 import (
+	"bytes"
 	"cmp"
 	"encoding/base64"
 	"encoding/json"
@@ -33,6 +34,7 @@ const minRedactLen = 8
 // redacts nothing.
 type redactor struct {
 	secrets []string // longest first, so that a longer form goes before a part of it
+	bytes   [][]byte // the same, to look for in a body without converting it
 }
 
 // newRedactor returns the redactor of the Authorization values sent on an
@@ -52,10 +54,16 @@ func newRedactor(authorizations ...string) redactor {
 		if !strings.EqualFold(scheme, "Basic") {
 			continue
 		}
-		pair, err := base64.StdEncoding.DecodeString(strings.TrimSpace(cred))
+		cred = strings.TrimSpace(cred)
+		pair, err := base64.StdEncoding.DecodeString(cred)
 		if err != nil {
 			continue
 		}
+		// The same pair in base64 without padding, and in the URL
+		// alphabet, as a server may write it back.
+		r.add(strings.TrimRight(cred, "="), minRedactLen)
+		r.add(base64.RawURLEncoding.EncodeToString(pair), minRedactLen)
+		r.add(base64.URLEncoding.EncodeToString(pair), minRedactLen)
 		r.add(string(pair), minRedactLen)
 		if _, secret, ok := strings.Cut(string(pair), ":"); ok {
 			r.add(secret, minRedactLen)
@@ -65,6 +73,9 @@ func newRedactor(authorizations ...string) redactor {
 		return cmp.Or(cmp.Compare(len(b), len(a)), strings.Compare(a, b))
 	})
 	r.secrets = slices.Compact(r.secrets)
+	for _, secret := range r.secrets {
+		r.bytes = append(r.bytes, []byte(secret))
+	}
 	return r
 }
 
@@ -114,6 +125,18 @@ func (r redactor) redact(s string) string {
 		}
 	}
 	return s
+}
+
+// body returns the body of a successful answer, or when it holds a
+// credential, a copy with the credentials redacted, so that no key, error or
+// message decoded from it carries one.
+func (r redactor) body(b []byte) []byte {
+	for _, secret := range r.bytes {
+		if bytes.Contains(b, secret) {
+			return []byte(r.redact(string(b)))
+		}
+	}
+	return b
 }
 
 // header returns h, or a copy with the credentials redacted from its values

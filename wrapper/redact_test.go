@@ -185,7 +185,7 @@ func TestEchoedCredentialRedacted(t *testing.T) {
 			ctx := context.Background()
 			for _, id := range []string{"cck-json", "cck-json-retry", "cck-html", "cck-php", "cck-straddle", "cck-malformed"} {
 				before := len(srv.received())
-				_, err := c.GetKey(ctx, id)
+				_, _, err := c.GetKey(ctx, id)
 				received := srv.received()[before:]
 				if err == nil || len(received) == 0 {
 					t.Fatalf("%s: error %v after %d requests; want an error", id, err, len(received))
@@ -223,15 +223,15 @@ func TestEchoedCredentialRedacted(t *testing.T) {
 
 			// A successful answer's headers are redacted too.
 			before := len(srv.received())
-			page, err := c.ListKeys(ctx, wrapper.ListKeysOptions{})
+			_, resp, err := c.ListKeys(ctx, wrapper.ListKeysOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
 			received := srv.received()[before:]
-			assertRedacted(t, "ListKeys' Response", fmt.Sprintf("%#v", *page.Response), received)
-			if page.Response.Header.Get("X-Echo-Authorization") != "[redacted]" || page.Response.RequestID != "req-[redacted]" ||
-				page.Response.Header.Get("X-Other") != "kept as sent" {
-				t.Errorf("ListKeys' Response %+v; want the credential redacted and the rest kept", page.Response)
+			assertRedacted(t, "ListKeys' Response", fmt.Sprintf("%#v", *resp), received)
+			if resp.Header.Get("X-Echo-Authorization") != "[redacted]" || resp.RequestID != "req-[redacted]" ||
+				resp.Header.Get("X-Other") != "kept as sent" {
+				t.Errorf("ListKeys' Response %+v; want the credential redacted and the rest kept", resp)
 			}
 
 			all := srv.received()
@@ -304,7 +304,7 @@ func TestShortSecretNotRedactedAlone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = c.GetKey(context.Background(), "cck-1")
+	_, _, err = c.GetKey(context.Background(), "cck-1")
 	var apiErr *wrapper.APIError
 	if !errors.As(err, &apiErr) || len(apiErr.Errors) != 1 {
 		t.Fatalf("got %v", err)
@@ -335,7 +335,7 @@ func TestDebugLogOfMalformedAnswerRedacted(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = c.GetKey(context.Background(), "cck-1")
+	_, _, err = c.GetKey(context.Background(), "cck-1")
 	received := []echoed{echoedOf("Bearer " + echoToken)}
 	assertRedacted(t, "error", fmt.Sprint(err), received)
 	assertRedacted(t, "debug log", log.String(), received)

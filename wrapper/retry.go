@@ -54,12 +54,13 @@ const MaxResponseBytes = 8 << 20
 // DELETE that gets 404 after an attempt whose outcome is unknown (a 5xx or a
 // connection lost after sending) has succeeded.
 //
-// How long to wait: Retry-After when the answer has it; else
-// X-RateLimit-Reset when X-RateLimit-Remaining is 0; else exponential
-// back-off with full jitter (a random wait between zero and
-// min(MaxDelay, BaseDelay*2^(retry-1))). A wait the server asks for that is
-// longer than MaxServerDelay, or a wait that would end after the context's
-// deadline, is not started: the last error is returned at once.
+// How long to wait: exponential back-off with full jitter (a random wait
+// between zero and min(MaxDelay, BaseDelay*2^(retry-1))); after a 429, at
+// least half of that step. The server's wait instead, when longer:
+// Retry-After, or X-RateLimit-Reset when X-RateLimit-Remaining is 0,
+// whichever is longer. A wait the server asks for that is longer than
+// MaxServerDelay, or a wait that would end after the context's deadline, is
+// not started: the last error is returned at once.
 type RetryPolicy struct {
 	// MaxAttempts is the number of attempts, the first included (default 4;
 	// 1 means no retries).
@@ -96,14 +97,20 @@ func (p RetryPolicy) withDefaults() RetryPolicy {
 	return p
 }
 
-// backoff returns the jittered exponential wait before retry number n (1 for
-// the first retry).
-func (p RetryPolicy) backoff(n int) time.Duration {
+// step returns the exponential back-off step of retry number n (1 for the
+// first retry): min(MaxDelay, BaseDelay*2^(n-1)).
+func (p RetryPolicy) step(n int) time.Duration {
 	d := p.BaseDelay
 	for i := 1; i < n && d < p.MaxDelay; i++ {
 		d *= 2
 	}
-	d = min(d, p.MaxDelay)
+	return max(min(d, p.MaxDelay), 0)
+}
+
+// backoff returns the jittered wait before retry number n: a random wait
+// between zero and step(n) (full jitter).
+func (p RetryPolicy) backoff(n int) time.Duration {
+	d := p.step(n)
 	if d <= 0 {
 		return 0
 	}
@@ -117,26 +124,35 @@ type operation struct {
 	path   string // the API path, for APIError
 	// decode, when set, decodes the body of a 2xx answer. call runs it, so
 	// that one pass over the body both decodes it and finds a body that is
-	// not JSON (a *json.SyntaxError: cut short or mangled on the way). Its
-	// other errors are left in exchange.decodeErr. Without decode, call
-	// checks the body with json.Valid.
+	// not JSON (cut short or mangled on the way, see isSyntaxError), which
+	// is retried. Without decode, call checks the body with json.Valid.
 	decode func(body []byte) error
 }
 
-// exchange is a successful answer, its body read.
-type exchange struct {
-	body      []byte
-	resp      *Response
-	decodeErr error // from operation.decode, other than a syntax error
+// ready checks what a call needs: a Client made by New or NewFromEnv, and a
+// context.
+func (c *Client) ready(ctx context.Context) error {
+	switch {
+	case c == nil || c.api == nil:
+		return errors.New("byok: the Client was not created by New or NewFromEnv")
+	case ctx == nil:
+		return errors.New("byok: the context is nil; pass context.Background() or another context")
+	}
+	return nil
 }
 
 // call sends a request with send, retrying by the client's policy, and
-// returns the 2xx answer or the error. send is called once per attempt and
-// must build a fresh request (the generated client does), so bodies are sent
-// intact every time.
-func (c *Client) call(ctx context.Context, op operation, send func(context.Context) (*http.Response, error)) (*exchange, error) {
+// returns the answer's Response: of the 2xx answer, or with the error of the
+// call, of the last answer received (nil when none came). send is called
+// once per attempt and must build a fresh request (the generated client
+// does), so bodies are sent intact every time.
+func (c *Client) call(ctx context.Context, op operation, send func(context.Context) (*http.Response, error)) (*Response, error) {
+	if err := c.ready(ctx); err != nil {
+		return nil, err
+	}
 	var (
 		lastErr        error
+		lastResp       *Response
 		outcomeUnknown bool // an earlier attempt may have been carried out
 	)
 	for attempt := 1; ; attempt++ {
@@ -144,17 +160,18 @@ func (c *Client) call(ctx context.Context, op operation, send func(context.Conte
 		actx := context.WithValue(httptrace.WithClientTrace(ctx, trace.clientTrace()), attemptKey{}, &trace)
 		resp, err := send(actx)
 		var header http.Header
+		status := 0
 		retry := false
 		if err != nil {
 			var edit *editError
 			if errors.As(err, &edit) {
-				return nil, fmt.Errorf("byok: %s: %w", op.name, edit.err)
+				return lastResp, fmt.Errorf("byok: %s: %w", op.name, edit.err)
 			}
 			notSent := !trace.gotConn.Load() || isDialError(err)
 			if ctx.Err() != nil {
 				// A create the context gave up on after it was sent may
 				// have been carried out all the same.
-				return nil, c.canceled(ctx, op, c.transportError(op, err, notSent), lastErr)
+				return lastResp, c.canceled(ctx, op, c.transportError(op, err, notSent), lastErr)
 			}
 			retry = retryableTransportError(err) && (op.method != http.MethodPost || notSent)
 			if !notSent {
@@ -169,32 +186,36 @@ func (c *Client) call(ctx context.Context, op operation, send func(context.Conte
 			header = red.header(resp.Header)
 			body, tooLarge, readErr := readBody(resp.Body)
 			_ = resp.Body.Close()
-			status := resp.StatusCode
+			status = resp.StatusCode
+			lastResp = newResponse(status, header)
 			switch {
 			case readErr != nil && ctx.Err() != nil:
-				return nil, c.canceled(ctx, op, red.error(c.transportError(op, readErr, false)), lastErr)
+				return lastResp, c.canceled(ctx, op, red.error(c.transportError(op, readErr, false)), lastErr)
 			case readErr != nil:
 				outcomeUnknown = true
 				retry = op.method != http.MethodPost
 				lastErr = red.error(c.transportError(op, fmt.Errorf("reading the %d answer: %w", status, readErr), false))
 			case status >= 200 && status <= 299 && tooLarge:
-				return nil, fmt.Errorf("byok: %s: %w: the answer is larger than %d bytes", op.name, ErrResponseTooLarge, MaxResponseBytes)
+				return lastResp, fmt.Errorf("byok: %s: %w: the answer is larger than %d bytes", op.name, ErrResponseTooLarge, MaxResponseBytes)
 			case status >= 200 && status <= 299:
-				syntaxErr, decodeErr := decodeBody(op, body)
-				if syntaxErr == nil {
-					return &exchange{body: body, resp: newResponse(status, header), decodeErr: red.error(decodeErr)}, nil
+				err := decodeBody(op, red.body(body))
+				if err == nil {
+					return lastResp, nil
+				}
+				if !isSyntaxError(err) {
+					return lastResp, fmt.Errorf("byok: %s: decoding the %d answer (request id %s): %w", op.name, status, printable(lastResp.RequestID), err)
 				}
 				// An answer cut short, or mangled on the way: retried like
 				// a lost connection; a create that got it may have been
 				// carried out.
 				outcomeUnknown = true
 				retry = op.method != http.MethodPost
-				lastErr = red.error(c.transportError(op, fmt.Errorf("decoding the %d answer (request id %s): %w", status, printable(header.Get("X-Request-Id")), syntaxErr), false))
+				lastErr = c.transportError(op, fmt.Errorf("decoding the %d answer (request id %s): %w", status, printable(lastResp.RequestID), err), false)
 			case op.method == http.MethodDelete && status == http.StatusNotFound && outcomeUnknown:
 				c.debug(ctx, "byok: DELETE answered 404 after an attempt of unknown outcome: the key is deleted", "op", op.name)
-				return &exchange{resp: newResponse(status, header)}, nil
+				return lastResp, nil
 			default:
-				apiErr := c.redactedAPIError(op, status, header, body, red)
+				apiErr := c.apiError(op, status, header, body, red)
 				lastErr = apiErr
 				switch status {
 				case http.StatusTooManyRequests:
@@ -212,56 +233,63 @@ func (c *Client) call(ctx context.Context, op operation, send func(context.Conte
 			}
 		}
 		if !retry || attempt >= c.retry.MaxAttempts {
-			return nil, lastErr
+			return lastResp, lastErr
 		}
-		wait, fromServer := c.retryWait(attempt, header)
+		wait, fromServer := c.retryWait(attempt, status, header)
 		if fromServer && wait > c.retry.MaxServerDelay {
-			return nil, lastErr
+			return lastResp, lastErr
 		}
 		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) <= wait {
-			return nil, lastErr
+			return lastResp, lastErr
 		}
 		c.debug(ctx, "byok: retrying", "op", op.name, "attempt", attempt, "wait", wait, "reason", lastErr.Error())
 		if err := c.clock.Sleep(ctx, wait); err != nil {
-			return nil, c.canceled(ctx, op, err, lastErr)
+			return lastResp, c.canceled(ctx, op, err, lastErr)
 		}
 	}
 }
 
 // decodeBody decodes the body of a 2xx answer with op.decode, or checks it
-// with json.Valid when op has no decode. syntaxErr is set when the body is
-// not JSON; err holds any other error of op.decode. The body of a DELETE is
-// not looked at.
-func decodeBody(op operation, body []byte) (syntaxErr, err error) {
+// with json.Valid when op has no decode. The body of a DELETE is not looked
+// at.
+func decodeBody(op operation, body []byte) error {
 	switch {
 	case op.method == http.MethodDelete:
-		return nil, nil
+		return nil
 	case op.decode == nil:
 		if json.Valid(body) {
-			return nil, nil
+			return nil
 		}
-		return json.Unmarshal(body, new(struct{})), nil
+		return json.Unmarshal(body, new(struct{}))
 	}
-	err = op.decode(body)
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		return err, nil
-	}
-	return nil, err
+	return op.decode(body)
 }
 
 // retryWait returns the wait before the retry following attempt, and whether
-// the server asked for it.
-func (c *Client) retryWait(attempt int, h http.Header) (time.Duration, bool) {
+// the server asked for it (Retry-After, or X-RateLimit-Reset when
+// X-RateLimit-Remaining is 0: the longer of the two). After a 429 the wait is
+// at least half the back-off step of the attempt, so that a burst of 429s
+// asking for no wait cannot use up every attempt at once.
+func (c *Client) retryWait(attempt, status int, h http.Header) (time.Duration, bool) {
+	var server time.Duration
+	asked := false
 	if h != nil {
 		if d, ok := parseRetryAfter(h, c.clock.Now()); ok {
-			return d, true
+			server, asked = d, true
 		}
 		if rl := parseRateLimit(h); rl.HasRemaining && rl.Remaining == 0 && rl.HasReset {
-			return rl.Reset, true
+			server, asked = max(server, rl.Reset), true
 		}
 	}
-	return c.retry.backoff(attempt), false
+	backoff := c.retry.backoff(attempt)
+	if status == http.StatusTooManyRequests {
+		half := c.retry.step(attempt) / 2
+		backoff = half + backoff/2
+	}
+	if asked && server >= backoff {
+		return server, true
+	}
+	return backoff, false
 }
 
 // canceled is the error of a call whose context ended. It matches the

@@ -66,7 +66,7 @@ func drop(w http.ResponseWriter) {
 func status(code int, headers ...string) func(http.ResponseWriter) {
 	return func(w http.ResponseWriter) {
 		for i := 0; i+1 < len(headers); i += 2 {
-			w.Header().Set(headers[i], headers[i+1])
+			w.Header().Add(headers[i], headers[i+1])
 		}
 		switch code {
 		case 429, 500, 404:
@@ -91,7 +91,7 @@ func created(t *testing.T) func(http.ResponseWriter) {
 func noContent(w http.ResponseWriter) { w.WriteHeader(http.StatusNoContent) }
 
 func createAWS(ctx context.Context, c *wrapper.Client) error {
-	_, err := c.CreateKey(ctx, wrapper.CreateKeyRequest{DisplayName: "billing", Key: wrapper.AWSKey{KeyARN: "arn:aws:kms:us-west-2:111122223333:key/1234abcd"}})
+	_, _, err := c.CreateKey(ctx, wrapper.CreateKeyRequest{DisplayName: "billing", Key: wrapper.AWSKey{KeyARN: "arn:aws:kms:us-west-2:111122223333:key/1234abcd"}})
 	return err
 }
 
@@ -100,7 +100,7 @@ func TestRetryGETOnRetryableStatuses(t *testing.T) {
 		t.Run(fmt.Sprint(code), func(t *testing.T) {
 			s := &script{t: t, steps: []func(http.ResponseWriter){status(code), ok(t, "aws.json")}}
 			clock := testkit.NewClock()
-			if _, err := newClient(t, serve(t, s), clock).GetKey(context.Background(), "cck-1"); err != nil {
+			if _, _, err := newClient(t, serve(t, s), clock).GetKey(context.Background(), "cck-1"); err != nil {
 				t.Fatal(err)
 			}
 			if s.requests() != 2 || len(clock.Sleeps()) != 1 {
@@ -113,7 +113,7 @@ func TestRetryGETOnRetryableStatuses(t *testing.T) {
 func TestNoRetryOnOtherStatuses(t *testing.T) {
 	for _, code := range []int{400, 401, 403, 404, 409, 422, 501} {
 		s := &script{t: t, steps: []func(http.ResponseWriter){status(code), ok(t, "aws.json")}}
-		_, err := newRawClient(t, serve(t, s), testkit.NewClock()).GetKey(context.Background(), "cck-1")
+		_, _, err := newRawClient(t, serve(t, s), testkit.NewClock()).GetKey(context.Background(), "cck-1")
 		if err == nil || s.requests() != 1 {
 			t.Errorf("%d: %d requests, error %v; want 1 request and an error", code, s.requests(), err)
 		}
@@ -122,7 +122,7 @@ func TestNoRetryOnOtherStatuses(t *testing.T) {
 
 func TestRetryGETOnDroppedConnection(t *testing.T) {
 	s := &script{t: t, steps: []func(http.ResponseWriter){nil, nil, ok(t, "azure.json")}}
-	if _, err := newClient(t, serve(t, s), testkit.NewClock()).GetKey(context.Background(), "cck-1"); err != nil {
+	if _, _, err := newClient(t, serve(t, s), testkit.NewClock()).GetKey(context.Background(), "cck-1"); err != nil {
 		t.Fatal(err)
 	}
 	if s.requests() != 3 {
@@ -133,7 +133,7 @@ func TestRetryGETOnDroppedConnection(t *testing.T) {
 func TestRetryMaxAttemptsDefault4(t *testing.T) {
 	s := &script{t: t, steps: []func(http.ResponseWriter){status(503)}}
 	clock := testkit.NewClock()
-	_, err := newClient(t, serve(t, s), clock).GetKey(context.Background(), "cck-1")
+	_, _, err := newClient(t, serve(t, s), clock).GetKey(context.Background(), "cck-1")
 	if !errors.Is(err, wrapper.ErrServer) {
 		t.Errorf("got %v, want ErrServer", err)
 	}
@@ -144,7 +144,7 @@ func TestRetryMaxAttemptsDefault4(t *testing.T) {
 
 func TestWithoutRetries(t *testing.T) {
 	s := &script{t: t, steps: []func(http.ResponseWriter){status(503), ok(t, "aws.json")}}
-	_, err := newClient(t, serve(t, s), testkit.NewClock(), wrapper.WithoutRetries()).GetKey(context.Background(), "cck-1")
+	_, _, err := newClient(t, serve(t, s), testkit.NewClock(), wrapper.WithoutRetries()).GetKey(context.Background(), "cck-1")
 	if !errors.Is(err, wrapper.ErrServer) || s.requests() != 1 {
 		t.Errorf("%d requests, error %v", s.requests(), err)
 	}
@@ -169,7 +169,7 @@ func TestPOSTRetriedOn429WithBodyIntact(t *testing.T) {
 	if s.requests() != 3 {
 		t.Fatalf("%d requests, want 3", s.requests())
 	}
-	want := `{"display_name":"billing","key":{"kind":"AwsKey","key_arn":"arn:aws:kms:us-west-2:111122223333:key/1234abcd"}}`
+	want := `{"display_name":"billing","key":{"key_arn":"arn:aws:kms:us-west-2:111122223333:key/1234abcd","kind":"AwsKey"}}`
 	for i, b := range s.bodies {
 		if b != want {
 			t.Errorf("body of attempt %d: %s, want %s", i+1, b, want)
@@ -182,7 +182,7 @@ func TestPOSTRetriedOn429WithBodyIntact(t *testing.T) {
 
 func TestPATCHBodyIntactOnRetry(t *testing.T) {
 	s := &script{t: t, steps: []func(http.ResponseWriter){status(502), nil, ok(t, "gcp.json")}}
-	_, err := newClient(t, serve(t, s), testkit.NewClock()).UpdateKey(context.Background(), "cck-1", wrapper.UpdateKeyRequest{DisplayName: "payments – eu"})
+	_, _, err := newClient(t, serve(t, s), testkit.NewClock()).UpdateKey(context.Background(), "cck-1", wrapper.UpdateKeyRequest{DisplayName: "payments – eu"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -239,7 +239,7 @@ func TestDELETE404AfterUnknownOutcomeSucceeds(t *testing.T) {
 	for name, first := range map[string]func(http.ResponseWriter){"500": status(500), "503": status(503), "dropped": nil} {
 		t.Run(name, func(t *testing.T) {
 			s := &script{t: t, steps: []func(http.ResponseWriter){first, status(404)}}
-			if err := newClient(t, serve(t, s), testkit.NewClock()).DeleteKey(context.Background(), "cck-1"); err != nil {
+			if _, err := newClient(t, serve(t, s), testkit.NewClock()).DeleteKey(context.Background(), "cck-1"); err != nil {
 				t.Errorf("got %v, want success", err)
 			}
 			if s.requests() != 2 {
@@ -255,13 +255,13 @@ func TestDELETE404IsNotFoundOtherwise(t *testing.T) {
 		"after 429": {status(429), status(404)},
 	} {
 		s := &script{t: t, steps: steps}
-		err := newClient(t, serve(t, s), testkit.NewClock()).DeleteKey(context.Background(), "cck-1")
+		_, err := newClient(t, serve(t, s), testkit.NewClock()).DeleteKey(context.Background(), "cck-1")
 		if !errors.Is(err, wrapper.ErrNotFound) {
 			t.Errorf("%s: got %v, want ErrNotFound", name, err)
 		}
 	}
 	s := &script{t: t, steps: []func(http.ResponseWriter){nil, noContent}}
-	if err := newClient(t, serve(t, s), testkit.NewClock()).DeleteKey(context.Background(), "cck-1"); err != nil || s.requests() != 2 {
+	if _, err := newClient(t, serve(t, s), testkit.NewClock()).DeleteKey(context.Background(), "cck-1"); err != nil || s.requests() != 2 {
 		t.Errorf("dropped then 204: %v after %d requests", err, s.requests())
 	}
 }
@@ -275,13 +275,20 @@ func TestRetryWaits(t *testing.T) {
 	}{
 		{"Retry-After seconds", []string{"Retry-After", "7"}, 7 * time.Second},
 		{"Retry-After date", []string{"Retry-After", now.Add(9 * time.Second).Format(http.TimeFormat), contract.FaultHeader, "an HTTP date, which the spec does not allow"}, 9 * time.Second},
-		{"Retry-After before reset", []string{"Retry-After", "4", "X-RateLimit-Remaining", "0", "X-RateLimit-Reset", "30"}, 4 * time.Second},
+		{"reset longer than Retry-After", []string{"Retry-After", "4", "X-RateLimit-Remaining", "0", "X-RateLimit-Reset", "30"}, 30 * time.Second},
+		{"Retry-After longer than reset", []string{"Retry-After", "9", "X-RateLimit-Remaining", "0", "X-RateLimit-Reset", "3"}, 9 * time.Second},
 		{"reset when none remain", []string{"X-RateLimit-Remaining", "0", "X-RateLimit-Reset", "2.5"}, 2500 * time.Millisecond},
+		{"integer reset", []string{"X-RateLimit-Remaining", "0", "X-RateLimit-Reset", "3"}, 3 * time.Second},
+		// Issue 12: sent twice, the most restrictive values count (the
+		// first value used to win: 79 remaining, so no wait for the reset).
+		{"duplicate remaining", []string{"X-RateLimit-Remaining", "79", "X-RateLimit-Remaining", "0", "X-RateLimit-Reset", "6"}, 6 * time.Second},
+		{"duplicate reset", []string{"X-RateLimit-Remaining", "0", "X-RateLimit-Reset", "2", "X-RateLimit-Reset", "5"}, 5 * time.Second},
+		{"duplicate Retry-After", []string{"Retry-After", "1", "Retry-After", "8"}, 8 * time.Second},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := &script{t: t, steps: []func(http.ResponseWriter){status(429, tc.headers...), ok(t, "aws.json")}}
 			clock := testkit.NewClock()
-			if _, err := newClient(t, serve(t, s), clock).GetKey(context.Background(), "cck-1"); err != nil {
+			if _, _, err := newClient(t, serve(t, s), clock).GetKey(context.Background(), "cck-1"); err != nil {
 				t.Fatal(err)
 			}
 			if got := clock.Sleeps(); len(got) != 1 || got[0] != tc.want {
@@ -298,7 +305,7 @@ func TestRetryBackoffFullJitter(t *testing.T) {
 		// Remaining is not 0, so the reset is no reason to wait.
 		s := &script{t: t, steps: []func(http.ResponseWriter){status(503, "X-RateLimit-Remaining", "5", "X-RateLimit-Reset", "50")}}
 		clock := testkit.NewClock()
-		_, _ = newClient(t, serve(t, s), clock, wrapper.WithRetryPolicy(policy)).GetKey(context.Background(), "cck-1")
+		_, _, _ = newClient(t, serve(t, s), clock, wrapper.WithRetryPolicy(policy)).GetKey(context.Background(), "cck-1")
 		sleeps := clock.Sleeps()
 		if len(sleeps) != 5 {
 			t.Fatalf("%d waits, want 5", len(sleeps))
@@ -326,7 +333,7 @@ func TestRetryAfterLongerThanDeadlineReturnsAtOnce(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	start := time.Now()
-	_, err := newClient(t, serve(t, s), clock).GetKey(ctx, "cck-1")
+	_, _, err := newClient(t, serve(t, s), clock).GetKey(ctx, "cck-1")
 	var apiErr *wrapper.APIError
 	if !errors.As(err, &apiErr) || apiErr.StatusCode != 429 || apiErr.RetryAfter != 30*time.Second {
 		t.Fatalf("got %v, want the 429 at once", err)
@@ -347,7 +354,7 @@ func TestBackoffLongerThanDeadlineReturnsAtOnce(t *testing.T) {
 	// The jittered back-off lies in [0, 1h]; it is shorter than 2s with a
 	// probability below 1e-3, so the first attempt's error comes back at
 	// once (tolerated: one retry then success).
-	_, err := newClient(t, serve(t, s), clock, wrapper.WithRetryPolicy(wrapper.RetryPolicy{BaseDelay: time.Hour, MaxDelay: time.Hour})).GetKey(ctx, "cck-1")
+	_, _, err := newClient(t, serve(t, s), clock, wrapper.WithRetryPolicy(wrapper.RetryPolicy{BaseDelay: time.Hour, MaxDelay: time.Hour})).GetKey(ctx, "cck-1")
 	if err == nil && len(clock.Sleeps()) == 1 && clock.Sleeps()[0] < 2*time.Second {
 		return
 	}
@@ -359,7 +366,7 @@ func TestBackoffLongerThanDeadlineReturnsAtOnce(t *testing.T) {
 func TestServerDelayOverMaxReturnsAtOnce(t *testing.T) {
 	s := &script{t: t, steps: []func(http.ResponseWriter){status(429, "Retry-After", "120"), ok(t, "aws.json")}}
 	clock := testkit.NewClock()
-	_, err := newClient(t, serve(t, s), clock).GetKey(context.Background(), "cck-1")
+	_, _, err := newClient(t, serve(t, s), clock).GetKey(context.Background(), "cck-1")
 	if !errors.Is(err, wrapper.ErrRateLimited) || len(clock.Sleeps()) != 0 || s.requests() != 1 {
 		t.Errorf("got %v after %d waits and %d requests", err, len(clock.Sleeps()), s.requests())
 	}
@@ -389,7 +396,7 @@ func TestCancelDuringRetryWait(t *testing.T) {
 		<-clock.sleeping
 		cancel()
 	}()
-	_, err = c.GetKey(ctx, "cck-1")
+	_, _, err = c.GetKey(ctx, "cck-1")
 	if !errors.Is(err, context.Canceled) || !errors.Is(err, wrapper.ErrServer) {
 		t.Errorf("got %v, want context.Canceled with the last error", err)
 	}
@@ -403,7 +410,7 @@ func TestCanceledContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	c := newClient(t, serve(t, s), testkit.NewClock())
-	_, err := c.GetKey(ctx, "cck-1")
+	_, _, err := c.GetKey(ctx, "cck-1")
 	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "get key cck-1") {
 		t.Errorf("got %v", err)
 	}
@@ -435,7 +442,7 @@ func TestTokenSourceAskedPerAttempt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := c.GetKey(context.Background(), "cck-1"); err != nil {
+	if _, _, err := c.GetKey(context.Background(), "cck-1"); err != nil {
 		t.Fatal(err)
 	}
 	if fmt.Sprint(seen) != "[Bearer token-1 Bearer token-2]" {
@@ -454,7 +461,7 @@ func TestTokenSourceErrorNotRetried(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = c.GetKey(context.Background(), "cck-1")
+	_, _, err = c.GetKey(context.Background(), "cck-1")
 	if err == nil || !strings.Contains(err.Error(), "get key cck-1: getting a bearer token: token service down") {
 		t.Errorf("got %v", err)
 	}
@@ -473,12 +480,63 @@ func cutBody(w http.ResponseWriter) {
 
 func TestBodyCutShort(t *testing.T) {
 	s := &script{t: t, steps: []func(http.ResponseWriter){cutBody, ok(t, "aws.json")}}
-	if _, err := newClient(t, serve(t, s), testkit.NewClock()).GetKey(context.Background(), "cck-1"); err != nil || s.requests() != 2 {
+	if _, _, err := newClient(t, serve(t, s), testkit.NewClock()).GetKey(context.Background(), "cck-1"); err != nil || s.requests() != 2 {
 		t.Errorf("GET: %v after %d requests; want a retry, then success", err, s.requests())
 	}
 	s = &script{t: t, steps: []func(http.ResponseWriter){cutBody, created(t)}}
 	err := createAWS(context.Background(), newClient(t, serve(t, s), testkit.NewClock()))
 	if !errors.Is(err, wrapper.ErrOutcomeUnknown) || s.requests() != 1 {
 		t.Errorf("POST: %v after %d requests; want ErrOutcomeUnknown after 1", err, s.requests())
+	}
+}
+
+// TestRateLimitBurstWaits: a burst of 429s that ask for no wait
+// (Retry-After: 0) while none remain and the window resets in 50ms must not
+// use up every attempt at once (issue 12: attempts 2 to 4 went out at
+// wait=0s). Each wait is at least the reset, and at least half the
+// back-off step of the attempt.
+func TestRateLimitBurstWaits(t *testing.T) {
+	burst := status(429, "Retry-After", "0", "X-RateLimit-Remaining", "0", "X-RateLimit-Reset", "0.05")
+	s := &script{t: t, steps: []func(http.ResponseWriter){burst, burst, burst, ok(t, "aws.json")}}
+	clock := testkit.NewClock()
+	if _, _, err := newClient(t, serve(t, s), clock).GetKey(context.Background(), "cck-1"); err != nil {
+		t.Fatal(err)
+	}
+	policy := wrapper.DefaultRetryPolicy()
+	sleeps := clock.Sleeps()
+	if len(sleeps) != 3 {
+		t.Fatalf("waits %v, want 3", sleeps)
+	}
+	total := time.Duration(0)
+	for i, d := range sleeps {
+		floor := max(50*time.Millisecond, min(policy.BaseDelay<<i, policy.MaxDelay)/2)
+		if d < floor {
+			t.Errorf("wait %d is %v, want at least %v", i+1, d, floor)
+		}
+		total += d
+	}
+	if total < time.Second {
+		t.Errorf("the burst was retried within %v", total)
+	}
+}
+
+// TestRateLimitHeadersDuplicated: a header sent twice is read at its most
+// restrictive, whatever the order.
+func TestRateLimitHeadersDuplicated(t *testing.T) {
+	for _, order := range [][2]string{{"79", "0"}, {"0", "79"}} {
+		srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			for _, kv := range [][2]string{{"X-RateLimit-Limit", "80"}, {"X-RateLimit-Limit", "60"}, {"X-RateLimit-Remaining", order[0]},
+				{"X-RateLimit-Remaining", order[1]}, {"X-RateLimit-Reset", "1"}, {"X-RateLimit-Reset", "2.5"}} {
+				w.Header().Add(kv[0], kv[1])
+			}
+			writeJSON(w, http.StatusOK, testdata(t, "aws.json"))
+		}))
+		_, resp, err := newClient(t, srv, testkit.NewClock()).GetKey(context.Background(), "cck-1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rl := resp.RateLimit; rl.Limit != 60 || rl.Remaining != 0 || rl.Reset != 2500*time.Millisecond {
+			t.Errorf("remaining sent as %v: rate limit %+v, want limit 60, remaining 0, reset 2.5s", order, rl)
+		}
 	}
 }

@@ -6,18 +6,12 @@ import (
 	"log/slog"
 	"net/http"
 	"testing"
-
-	"github.com/byokctl/byok/api"
 )
 
 // httpClientOf returns the *http.Client a Client sends with.
 func httpClientOf(t *testing.T, c *Client) *http.Client {
 	t.Helper()
-	gen, ok := c.api.(*api.Client)
-	if !ok {
-		t.Fatalf("the generated client is a %T", c.api)
-	}
-	doer := gen.Client
+	doer := c.api.Client
 	if l, ok := doer.(*loggingDoer); ok {
 		doer = l.next
 	}

@@ -8,10 +8,10 @@ import (
 	"time"
 )
 
-// Default polling of WaitForValidation.
+// The default polling of WaitForValidation (see WithPollInterval).
 const (
-	DefaultPollInterval    = 2 * time.Second
-	DefaultMaxPollInterval = 30 * time.Second
+	defaultPollInterval    = 2 * time.Second
+	defaultMaxPollInterval = 30 * time.Second
 )
 
 // WaitOption configures WaitForValidation.
@@ -92,17 +92,20 @@ func (e *ValidationError) Is(target error) bool { return target == ErrKeyInvalid
 // and says which phase the key was last in. Errors of a check (after the
 // Client's retries) are returned as they are.
 func (c *Client) WaitForValidation(ctx context.Context, id string, opts ...WaitOption) (*Key, error) {
-	o := waitOptions{initial: DefaultPollInterval, max: DefaultMaxPollInterval}
+	o := waitOptions{initial: defaultPollInterval, max: defaultMaxPollInterval}
 	for _, opt := range opts {
 		if opt != nil {
 			opt(&o)
 		}
 	}
 	o.max = max(o.max, o.initial)
+	if err := c.ready(ctx); err != nil {
+		return nil, err
+	}
 	start := c.clock.Now()
 	delay := o.initial
 	for check := 1; ; check++ {
-		key, err := c.GetKey(ctx, id)
+		key, _, err := c.GetKey(ctx, id)
 		if err != nil {
 			return nil, err
 		}

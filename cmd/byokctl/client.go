@@ -8,54 +8,33 @@ import (
 	"github.com/byokctl/byok/wrapper"
 )
 
-// credentials are the resolved authentication settings. They are never
-// printed.
-type credentials struct {
-	apiKey, apiSecret string
-	token             string
-}
-
-// resolveCredentials applies the rules: flags beat environment variables;
-// --token and --api-key/--api-secret exclude each other; an API key needs its
-// secret. The errors name flags and variables, never values.
-func (g *globals) resolveCredentials() (credentials, error) {
-	env := g.sys.getenv
-	if g.token != "" {
-		if g.apiKey != "" || g.apiSecret != "" {
-			return credentials{}, usagef("give either --token or --api-key/--api-secret, not both")
-		}
-		return credentials{token: g.token}, nil
-	}
-	key, secret := first(g.apiKey, env(envAPIKey)), first(g.apiSecret, env(envAPISecret))
-	switch {
-	case key != "" && secret != "":
-		return credentials{apiKey: key, apiSecret: secret}, nil
-	case key != "":
-		return credentials{}, usagef("an API key needs its secret: set --api-secret or $%s", envAPISecret)
-	case secret != "":
-		return credentials{}, usagef("an API secret needs its key: set --api-key or $%s", envAPIKey)
-	}
-	if tok := env(envAccessToken); tok != "" {
-		return credentials{token: tok}, nil
-	}
-	return credentials{}, usagef("no credentials: set --api-key and --api-secret (or $%s and $%s), or --token (or $%s)",
-		envAPIKey, envAPISecret, envAccessToken)
-}
-
 // newClient builds the API client from the global flags and the environment.
+// The library finds the credentials (wrapper.NewFromEnv: a key pair beats a
+// token); a flag stands for its variable, and a credential flag hides the
+// variables of the other kind.
 func (g *globals) newClient() (*wrapper.Client, error) {
-	creds, err := g.resolveCredentials()
-	if err != nil {
-		return nil, err
+	if g.token != "" && (g.apiKey != "" || g.apiSecret != "") {
+		return nil, usagef("give either --token or --api-key/--api-secret, not both")
 	}
-	opts := []wrapper.Option{wrapper.WithUserAgent("byokctl/" + buildVersion())}
-	if creds.token != "" {
-		opts = append(opts, wrapper.WithBearerToken(creds.token))
-	} else {
-		opts = append(opts, wrapper.WithAPIKey(creds.apiKey, creds.apiSecret))
+	env := g.sys.getenv
+	getenv := func(name string) string {
+		switch name {
+		case envAPIKey, envAPISecret:
+			if g.token != "" {
+				return ""
+			}
+			return first(map[string]string{envAPIKey: g.apiKey, envAPISecret: g.apiSecret}[name], env(name))
+		case envAccessToken:
+			if g.apiKey != "" || g.apiSecret != "" {
+				return ""
+			}
+			return first(g.token, env(name))
+		}
+		return env(name)
 	}
-	if endpoint := first(g.endpoint, g.sys.getenv(envEndpoint)); endpoint != "" {
-		opts = append(opts, wrapper.WithEndpoint(endpoint))
+	opts := []wrapper.Option{wrapper.WithUserAgent("byokctl/" + buildVersion()), wrapper.WithGetenv(getenv)}
+	if g.endpoint != "" {
+		opts = append(opts, wrapper.WithEndpoint(g.endpoint))
 	}
 	if g.insecureHTTP {
 		opts = append(opts, wrapper.WithInsecureHTTP())
@@ -67,7 +46,7 @@ func (g *globals) newClient() (*wrapper.Client, error) {
 	if g.sys.clock != nil {
 		opts = append(opts, wrapper.WithClock(g.sys.clock))
 	}
-	client, err := wrapper.New(opts...)
+	client, err := wrapper.NewFromEnv(opts...)
 	if err != nil {
 		// The options are all from the command line or the environment:
 		// say it in their words.

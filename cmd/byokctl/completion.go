@@ -32,7 +32,7 @@ func (g *globals) completeKeyIDs(cmd *cobra.Command, args []string, _ string) ([
 	}
 	ctx, cancel := context.WithTimeout(cmd.Context(), completionTimeout)
 	defer cancel()
-	page, err := client.ListKeys(ctx, wrapper.ListKeysOptions{PageSize: completionMax})
+	page, _, err := client.ListKeys(ctx, wrapper.ListKeysOptions{PageSize: completionMax})
 	if err != nil {
 		return nil, none
 	}

@@ -143,7 +143,7 @@ func (g *globals) create(cmd *cobra.Command, cf createFlags, material wrapper.Ke
 	}
 	ctx, cancel, limit := g.withTimeout(cmd.Context(), def)
 	defer cancel()
-	key, err := client.CreateKey(ctx, wrapper.CreateKeyRequest{DisplayName: cf.displayName, Key: material})
+	key, _, err := client.CreateKey(ctx, wrapper.CreateKeyRequest{DisplayName: cf.displayName, Key: material})
 	if errors.Is(err, wrapper.ErrOutcomeUnknown) {
 		err = &createOutcomeUnknown{err: err, ref: wrapper.Key{Material: material}.Identifier()}
 	}

@@ -122,7 +122,7 @@ func (g *globals) deleteKeys(ctx context.Context, ids []string, df deleteFlags) 
 // exist. Any other error ends the lookup.
 func (g *globals) lookUp(ctx context.Context, client *wrapper.Client, ids []string) (keys []wrapper.Key, missing []string, err error) {
 	for _, id := range ids {
-		key, err := client.GetKey(ctx, id)
+		key, _, err := client.GetKey(ctx, id)
 		switch {
 		case errors.Is(err, wrapper.ErrNotFound):
 			missing = append(missing, clean(id))
@@ -142,7 +142,7 @@ func (g *globals) deleteKey(ctx context.Context, client *wrapper.Client, id stri
 	deadline := clock.Now().Add(limit)
 	pause := deleteRetryFirst
 	for try := 1; ; try++ {
-		err := client.DeleteKey(ctx, id)
+		_, err := client.DeleteKey(ctx, id)
 		if err == nil || !wait || !errors.Is(err, wrapper.ErrConflict) {
 			return explainDeadline(err, limit)
 		}

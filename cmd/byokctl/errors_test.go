@@ -132,13 +132,13 @@ func TestCredentials(t *testing.T) {
 			map[string]string{envEndpoint: url}, []string{"--token", wrongSecret}, exitFailure, "401 Unauthorized"},
 		{"no credentials",
 			map[string]string{envEndpoint: url}, nil, exitUsage,
-			"byokctl: no credentials: set --api-key and --api-secret (or $CONFLUENT_CLOUD_API_KEY and $CONFLUENT_CLOUD_API_SECRET), or --token (or $CONFLUENT_CLOUD_ACCESS_TOKEN)\n"},
+			"byokctl: no credentials: set an API key and secret (CONFLUENT_CLOUD_API_KEY and CONFLUENT_CLOUD_API_SECRET) or a bearer token (CONFLUENT_CLOUD_ACCESS_TOKEN)\n"},
 		{"key without secret",
 			map[string]string{envEndpoint: url, envAPIKey: testAPIKey}, nil, exitUsage,
-			"an API key needs its secret: set --api-secret or $CONFLUENT_CLOUD_API_SECRET"},
+			"an API key (CONFLUENT_CLOUD_API_KEY) needs its secret (CONFLUENT_CLOUD_API_SECRET)"},
 		{"secret without key",
 			map[string]string{envEndpoint: url}, []string{"--api-secret", testAPISecret}, exitUsage,
-			"an API secret needs its key: set --api-key or $CONFLUENT_CLOUD_API_KEY"},
+			"an API secret (CONFLUENT_CLOUD_API_SECRET) needs its key (CONFLUENT_CLOUD_API_KEY)"},
 		{"token and key flags",
 			map[string]string{envEndpoint: url}, []string{"--token", testToken, "--api-key", testAPIKey, "--api-secret", testAPISecret},
 			exitUsage, "give either --token or --api-key/--api-secret, not both"},
@@ -215,6 +215,30 @@ func TestDebugLogsRequestsRedacted(t *testing.T) {
 	}
 	if plain.stderr != "" {
 		t.Errorf("stderr without --debug: %q", plain.stderr)
+	}
+}
+
+// TestDebugShowsCredentialKind: with a key pair and a token both set, the
+// key pair is used, and --debug says which kind of credential was used,
+// never its value.
+func TestDebugShowsCredentialKind(t *testing.T) {
+	f := newFixture(t)
+	env := map[string]string{envEndpoint: f.srv.URL(), envAPIKey: testAPIKey, envAPISecret: testAPISecret, envAccessToken: testToken}
+	r := f.runEnv(env, "list", "--debug")
+	expect(t, r, exitOK)
+	if !strings.Contains(r.stderr, "API key from CONFLUENT_CLOUD_API_KEY and CONFLUENT_CLOUD_API_SECRET") {
+		t.Errorf("--debug does not say the key pair was used:\n%s", r.stderr)
+	}
+	delete(env, envAPIKey)
+	delete(env, envAPISecret)
+	r = f.runEnv(env, "list", "--debug")
+	if !strings.Contains(r.stderr, "bearer token from CONFLUENT_CLOUD_ACCESS_TOKEN") {
+		t.Errorf("--debug does not say the token was used:\n%s", r.stderr)
+	}
+	for _, secret := range []string{testAPISecret, testToken} {
+		if strings.Contains(r.stderr, secret) {
+			t.Errorf("--debug printed a credential:\n%s", r.stderr)
+		}
 	}
 }
 

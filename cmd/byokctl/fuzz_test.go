@@ -36,7 +36,7 @@ func FuzzOutputFormats(f *testing.F) {
 			{ID: name, DisplayName: name, Provider: wrapper.Provider(kind), State: wrapper.State(message),
 				Validation: wrapper.Validation{Phase: wrapper.Phase(message), Message: message, Region: identifier},
 				Material:   wrapper.AWSKey{KeyARN: identifier, Roles: []string{name, message}}},
-			{ID: "cck-2", DisplayName: message, Material: wrapper.UnknownKey{KindName: kind, Raw: raw}},
+			{ID: "cck-2", DisplayName: message, Material: wrapper.UnknownKey{Raw: raw}},
 			{ID: "cck-3", DisplayName: identifier, Material: wrapper.GCPKey{KeyID: identifier, SecurityGroup: name}},
 		}
 		var table bytes.Buffer

@@ -33,7 +33,7 @@ func (g *globals) getKey(ctx context.Context, id string) (*wrapper.Key, error) {
 	}
 	ctx, cancel, limit := g.withTimeout(ctx, defaultTimeout)
 	defer cancel()
-	key, err := client.GetKey(ctx, id)
+	key, _, err := client.GetKey(ctx, id)
 	if err != nil {
 		return nil, explainDeadline(err, limit)
 	}

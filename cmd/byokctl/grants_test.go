@@ -265,7 +265,7 @@ func TestGrantsUnknownKind(t *testing.T) {
 			t.Errorf("-o %s: stdout %q stderr %q, want stderr %q", format, r.stdout, r.stderr, want)
 		}
 	}
-	_, err := grantsText(wrapper.Key{ID: "cck-oci", Material: wrapper.UnknownKey{KindName: "OciKey"}})
+	_, err := grantsText(wrapper.Key{ID: "cck-oci", Material: wrapper.UnknownKey{Raw: json.RawMessage(`{"kind":"OciKey"}`)}})
 	if !errors.Is(err, errUnknownKind) {
 		t.Errorf("grantsText of an unknown kind: %v", err)
 	}

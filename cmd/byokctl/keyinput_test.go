@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"reflect"
 	"strings"
@@ -155,7 +156,7 @@ func TestCheckMaterial(t *testing.T) {
 		{wrapper.AzureKey{KeyID: exampleAzureKey, KeyVaultID: "x", TenantID: exampleTenant}, "key_vault_id"},
 		{wrapper.GCPKey{KeyID: exampleGCPKey}, ""},
 		{wrapper.GCPKey{KeyID: "x"}, "key_id"},
-		{wrapper.UnknownKey{KindName: "OciKey"}, ""}, // passed on as it is
+		{wrapper.UnknownKey{Raw: json.RawMessage(`{"kind":"OciKey"}`)}, ""}, // passed on as it is
 	} {
 		got, notes, err := checkMaterial(tt.m)
 		checkInputError(t, "checkMaterial", tt.m, err, tt.field, "")

@@ -25,10 +25,10 @@ func TestTableCells(t *testing.T) {
 			Provider:    "OCI",
 			State:       "RETIRING",
 			Validation:  wrapper.Validation{Phase: "REVALIDATING"},
-			Material:    wrapper.UnknownKey{KindName: "OciKey", Raw: json.RawMessage(`{"kind":"OciKey","key_id":"ocid1.key.oc1..x"}`)},
+			Material:    wrapper.UnknownKey{Raw: json.RawMessage(`{"kind":"OciKey","key_id":"ocid1.key.oc1..x"}`)},
 		},
 		{ID: "cck-2"},
-		{ID: "cck-3\u009b", Material: wrapper.UnknownKey{KindName: "HsmKey", Raw: json.RawMessage(`{"kind":"HsmKey","slot":3}`)}},
+		{ID: "cck-3\u009b", Material: wrapper.UnknownKey{Raw: json.RawMessage(`{"kind":"HsmKey","slot":3}`)}},
 	}
 	var buf bytes.Buffer
 	if err := writeTable(&buf, keys, false); err != nil {
@@ -69,6 +69,36 @@ func TestListUndecodableKey(t *testing.T) {
 	}
 	if !strings.HasPrefix(r.stderr, "byokctl: key 1 of the page (cck-bad) cannot be decoded: ") || strings.Count(r.stderr, "\n") != 1 {
 		t.Errorf("stderr %q", r.stderr)
+	}
+}
+
+// TestGetPrintsWhatTheServerSent: -o json and -o yaml print the key as the
+// server sent it, properties this version does not know included (issue 12:
+// they disappeared).
+func TestGetPrintsWhatTheServerSent(t *testing.T) {
+	key := `{"api_version":"byok/v1","kind":"Key","id":"cck-1","purpose":"billing",
+	  "metadata":{"self":"https://api.confluent.cloud/byok/v1/keys/cck-1"},
+	  "key":{"kind":"AwsKey","key_arn":"arn:aws:kms:us-west-2:111122223333:key/k","key_spec":"SYMMETRIC_DEFAULT"},
+	  "provider":"AWS","state":"AVAILABLE","validation":{"phase":"VALID","since":"2024-03-20T15:30:00Z"},
+	  "x_future_field":{"nested":[1,2]}}`
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(key))
+	}))
+	t.Cleanup(srv.Close)
+	f := &fixture{t: t, clock: testkit.NewClockAt(testEpoch())}
+	env := map[string]string{envEndpoint: srv.URL, envAPIKey: testAPIKey, envAPISecret: testAPISecret}
+	for format, want := range map[string][]string{
+		"json": {`"purpose": "billing"`, `"key_spec": "SYMMETRIC_DEFAULT"`, `"x_future_field": {`},
+		"yaml": {"purpose: billing", "key_spec: SYMMETRIC_DEFAULT", "x_future_field:"},
+	} {
+		r := f.runEnv(env, "get", "cck-1", "-o", format)
+		expect(t, r, exitOK)
+		for _, w := range want {
+			if !strings.Contains(r.stdout, w) {
+				t.Errorf("-o %s lacks %q:\n%s", format, w, r.stdout)
+			}
+		}
 	}
 }
 

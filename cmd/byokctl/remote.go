@@ -52,16 +52,18 @@ func (r remote) find(ctx context.Context, ref keyRef) ([]wrapper.Key, error) {
 
 // create registers the key of entry e.
 func (r remote) create(ctx context.Context, e keyEntry) (*wrapper.Key, error) {
-	return r.client.CreateKey(ctx, wrapper.CreateKeyRequest{DisplayName: e.displayName, Key: e.material})
+	key, _, err := r.client.CreateKey(ctx, wrapper.CreateKeyRequest{DisplayName: e.displayName, Key: e.material})
+	return key, err
 }
 
 // rename sets the display name of key id.
 func (r remote) rename(ctx context.Context, id, name string) error {
-	_, err := r.client.UpdateKey(ctx, id, wrapper.UpdateKeyRequest{DisplayName: name})
+	_, _, err := r.client.UpdateKey(ctx, id, wrapper.UpdateKeyRequest{DisplayName: name})
 	return err
 }
 
 // remove deletes key id.
 func (r remote) remove(ctx context.Context, id string) error {
-	return r.client.DeleteKey(ctx, id)
+	_, err := r.client.DeleteKey(ctx, id)
+	return err
 }

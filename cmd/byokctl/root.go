@@ -55,6 +55,10 @@ Credentials come from --api-key and --api-secret or from a bearer token
   CONFLUENT_CLOUD_ACCESS_TOKEN                          bearer token
   CONFLUENT_CLOUD_ENDPOINT                              API base URL
 
+A credential flag hides the variables of the other kind. When both an API key
+and a token are set in the environment, the API key is used; --debug shows
+which kind of credential was used (never its value).
+
 Prefer the environment for secrets: a flag ends up in the shell history.
 
 Only data goes to stdout; messages and progress go to stderr. Exit status:

@@ -26,7 +26,7 @@ func newUpdateCmd(g *globals) *cobra.Command {
 			}
 			ctx, cancel, limit := g.withTimeout(cmd.Context(), defaultTimeout)
 			defer cancel()
-			key, err := client.UpdateKey(ctx, args[0], wrapper.UpdateKeyRequest{DisplayName: name})
+			key, _, err := client.UpdateKey(ctx, args[0], wrapper.UpdateKeyRequest{DisplayName: name})
 			if err != nil {
 				return explainDeadline(err, limit)
 			}

@@ -127,18 +127,20 @@ func TestListUnderFaults(t *testing.T) {
 			t.Errorf("the client waited %s; the waits asked for are at most 50ms", d)
 		}
 	}
-	// A connection is lost only when the fake closes it (reset, dropped
-	// answer); every other answer, error or not, leaves it reusable, so
-	// the client never closes a working connection. (The dials are at
-	// least one per connection lost; net/http may dial once more when a
-	// connection dies while it resends a request itself.)
+	// A connection is lost when the fake closes it (reset, dropped
+	// answer); every other answer, error or not, is read to its end and
+	// closed, so that the transport can reuse the connection. (The dials
+	// are at least one per connection lost, and far fewer than the
+	// requests; net/http may dial once more when a connection dies while
+	// it resends a request itself, or when it gives up on a connection
+	// whose write it saw confirmed late: see probe.)
 	closedByFake := faults[byoktest.FaultReset] + faults[byoktest.FaultDropResponse]
-	if p.LiveCloses() != 0 || p.Dials() < 1+closedByFake {
-		t.Errorf("the client closed %d working connections; %d dials for %d connections lost", p.LiveCloses(), p.Dials(), closedByFake)
+	if p.Unread() != 0 || p.Dials() < 1+closedByFake || p.Dials() > len(reqs)/2 {
+		t.Errorf("%d bodies closed before their end; %d dials for %d connections lost and %d requests", p.Unread(), p.Dials(), closedByFake, len(reqs))
 	}
 	assertAllClosed(t, p)
-	t.Logf("listed %d keys (%d lost, %d duplicated) in %d requests, %d faults (%.1f%%: %v), longest run %d; %d dials for %d connections lost, %d working connections closed; %d waits",
-		len(got), lost, duplicated, len(reqs), faulty, 100*float64(faulty)/float64(len(reqs)), faults, longest, p.Dials(), closedByFake, p.LiveCloses(), len(clk.Sleeps()))
+	t.Logf("listed %d keys (%d lost, %d duplicated) in %d requests, %d faults (%.1f%%: %v), longest run %d; %d dials for %d connections lost; %d waits",
+		len(got), lost, duplicated, len(reqs), faulty, 100*float64(faulty)/float64(len(reqs)), faults, longest, p.Dials(), closedByFake, len(clk.Sleeps()))
 }
 
 // arnCounter is a middleware of the fake that counts the create requests it
@@ -192,7 +194,7 @@ func TestConcurrentCreatesUnderLostResponses(t *testing.T) {
 		wg.Go(func() {
 			for i := range each {
 				arn := fmt.Sprintf("arn:aws:kms:us-west-2:111122223333:key/worker-%02d-create-%02d", w, i)
-				k, err := c.CreateKey(ctx, wrapper.CreateKeyRequest{DisplayName: "concurrent", Key: wrapper.AWSKey{KeyARN: arn}})
+				k, _, err := c.CreateKey(ctx, wrapper.CreateKeyRequest{DisplayName: "concurrent", Key: wrapper.AWSKey{KeyARN: arn}})
 				results <- outcome{arn, k, err}
 			}
 		})
@@ -264,7 +266,7 @@ func TestDeleteWhoseAnswerIsLost(t *testing.T) {
 	}
 	p := newProbe(t, 1)
 	c := client(t, srv, p, testkit.NewClock())
-	if err := c.DeleteKey(t.Context(), ids[0]); err != nil {
+	if _, err := c.DeleteKey(t.Context(), ids[0]); err != nil {
 		t.Errorf("delete whose answer was lost, then 404: %v; want success", err)
 	}
 	reqs := requestsOf(t, srv, byoktest.OpDelete, 2)
@@ -275,7 +277,7 @@ func TestDeleteWhoseAnswerIsLost(t *testing.T) {
 		t.Errorf("key %s still there (%d keys)", ids[0], srv.Len())
 	}
 	// Without an earlier attempt of unknown outcome, 404 is an error.
-	if err := c.DeleteKey(t.Context(), ids[0]); !errors.Is(err, wrapper.ErrNotFound) {
+	if _, err := c.DeleteKey(t.Context(), ids[0]); !errors.Is(err, wrapper.ErrNotFound) {
 		t.Errorf("delete of a missing key: %v; want ErrNotFound", err)
 	}
 	assertAllClosed(t, p)
@@ -301,10 +303,10 @@ func TestRetryAfterBeyondDeadline(t *testing.T) {
 			c := client(t, srv, p, clk, wrapper.WithRetryPolicy(policy))
 			ctx, cancel := context.WithTimeout(t.Context(), tt.deadline)
 			defer cancel()
-			if _, err := c.ListKeys(ctx, wrapper.ListKeysOptions{}); err != nil {
+			if _, _, err := c.ListKeys(ctx, wrapper.ListKeysOptions{}); err != nil {
 				t.Fatal(err) // uses up the window
 			}
-			_, err := c.ListKeys(ctx, wrapper.ListKeysOptions{})
+			_, _, err := c.ListKeys(ctx, wrapper.ListKeysOptions{})
 			if !tt.wantErr {
 				if err != nil || !slices.Equal(clk.Sleeps(), []time.Duration{window}) || p.Attempts(http.MethodGet) != 3 {
 					t.Errorf("got %v after waits %v and %d requests; want success after one wait of %s", err, clk.Sleeps(), p.Attempts(http.MethodGet), window)
@@ -336,7 +338,7 @@ func TestUnavailableTenTimes(t *testing.T) {
 			}
 			p, clk := newProbe(t, 1), testkit.NewClock()
 			c := client(t, srv, p, clk, wrapper.WithRetryPolicy(wrapper.RetryPolicy{MaxAttempts: attempts, BaseDelay: time.Millisecond}))
-			k, err := c.GetKey(t.Context(), id)
+			k, _, err := c.GetKey(t.Context(), id)
 			if attempts > 10 {
 				// The control: one attempt more than there are faults.
 				if err != nil || k.ID != id {
@@ -372,13 +374,13 @@ func TestCutAnswers(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if k, err := c.GetKey(ctx, id); err != nil || k.ID != id {
+	if k, _, err := c.GetKey(ctx, id); err != nil || k.ID != id {
 		t.Errorf("get with a cut answer: %v; want the key after a retry", err)
 	}
-	if k, err := c.UpdateKey(ctx, id, wrapper.UpdateKeyRequest{DisplayName: "renamed"}); err != nil || k.DisplayName != "renamed" {
+	if k, _, err := c.UpdateKey(ctx, id, wrapper.UpdateKeyRequest{DisplayName: "renamed"}); err != nil || k.DisplayName != "renamed" {
 		t.Errorf("update with a cut answer: %v; want the key after a retry", err)
 	}
-	_, err := c.CreateKey(ctx, wrapper.CreateKeyRequest{Key: wrapper.AWSKey{KeyARN: "arn:aws:kms:us-west-2:111122223333:key/cut"}})
+	_, _, err := c.CreateKey(ctx, wrapper.CreateKeyRequest{Key: wrapper.AWSKey{KeyARN: "arn:aws:kms:us-west-2:111122223333:key/cut"}})
 	if !errors.Is(err, wrapper.ErrOutcomeUnknown) || !strings.Contains(err.Error(), "decoding the 201 answer") {
 		t.Errorf("create with a cut answer: %v; want ErrOutcomeUnknown naming the 201", err)
 	}

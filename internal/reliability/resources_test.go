@@ -25,12 +25,17 @@ func TestConnectionsReusedAcrossPages(t *testing.T) {
 	if err != nil || len(ids) != total {
 		t.Fatalf("%d keys, %v", len(ids), err)
 	}
-	pages := total / wrapper.DefaultKeysPageSize
-	if p.Dials() != 1 || p.LiveCloses() != 0 || p.Attempts(http.MethodGet) != pages {
-		t.Errorf("%d pages over %d connections (%d closed while working); want %d pages over one", p.Attempts(http.MethodGet), p.Dials(), p.LiveCloses(), pages)
+	pages := total / wrapper.MaxPageSize
+	// Every body is read to its end, so the transport reuses the
+	// connection: one dial, or a few more on a loaded machine, where
+	// net/http drops a connection whose write it saw confirmed late (see
+	// probe). A client that did not reuse connections would dial for
+	// every page.
+	if p.Unread() != 0 || p.Dials() > pages/5 || p.Attempts(http.MethodGet) != pages {
+		t.Errorf("%d pages over %d connections (%d bodies closed before their end); want %d pages over one", p.Attempts(http.MethodGet), p.Dials(), p.Unread(), pages)
 	}
 	assertAllClosed(t, p)
-	t.Logf("%d pages of %d keys: %d dial(s)", pages, wrapper.DefaultKeysPageSize, p.Dials())
+	t.Logf("%d pages of %d keys: %d dial(s)", pages, wrapper.MaxPageSize, p.Dials())
 }
 
 // TestBodiesClosed sends requests that end every way a request can end
@@ -95,21 +100,21 @@ func TestBodiesClosed(t *testing.T) {
 			}
 			return nil
 		}, true},
-		{"404", func() error { _, err := c.GetKey(ctx, "cck-missing"); return err }, true},
-		{"403", func() error { _, err := c.GetKey(ctx, "cck-forbidden"); return err }, true},
+		{"404", func() error { _, _, err := c.GetKey(ctx, "cck-missing"); return err }, true},
+		{"403", func() error { _, _, err := c.GetKey(ctx, "cck-forbidden"); return err }, true},
 		{"409", func() error {
-			k, err := c.GetKey(ctx, ids[0])
+			k, _, err := c.GetKey(ctx, ids[0])
 			if err != nil {
 				return nil // fails the case: an error is wanted from the create
 			}
-			_, err = c.CreateKey(ctx, wrapper.CreateKeyRequest{Key: k.Material})
+			_, _, err = c.CreateKey(ctx, wrapper.CreateKeyRequest{Key: k.Material})
 			return err
 		}, true},
 		{"422", func() error {
 			if err := srv.RespondNext(byoktest.OpUpdate, http.StatusUnprocessableEntity); err != nil {
 				return nil
 			}
-			_, err := c.UpdateKey(ctx, ids[0], wrapper.UpdateKeyRequest{DisplayName: "renamed"})
+			_, _, err := c.UpdateKey(ctx, ids[0], wrapper.UpdateKeyRequest{DisplayName: "renamed"})
 			return err
 		}, true},
 		{"429 to every attempt", func() error {
@@ -118,22 +123,22 @@ func TestBodiesClosed(t *testing.T) {
 					return err
 				}
 			}
-			_, err := c.GetKey(ctx, ids[0])
+			_, _, err := c.GetKey(ctx, ids[0])
 			return err
 		}, true},
 		{"500 to every attempt", func() error {
 			failNext(2, byoktest.FaultServerError, byoktest.OpGet)
-			_, err := c.GetKey(ctx, ids[0])
+			_, _, err := c.GetKey(ctx, ids[0])
 			return err
 		}, true},
 		{"HTML 502 to every attempt", func() error {
 			failNext(2, byoktest.FaultHTML, byoktest.OpGet)
-			_, err := c.GetKey(ctx, ids[0])
+			_, _, err := c.GetKey(ctx, ids[0])
 			return err
 		}, true},
 		{"truncated to every attempt", func() error {
 			failNext(2, byoktest.FaultTruncated, byoktest.OpGet)
-			_, err := c.GetKey(ctx, ids[0])
+			_, _, err := c.GetKey(ctx, ids[0])
 			return err
 		}, true},
 		// One reset only: net/http itself resends a GET whose reused
@@ -141,30 +146,30 @@ func TestBodiesClosed(t *testing.T) {
 		// absorbs depends on the connection's history.
 		{"reset, then an answer", func() error {
 			failNext(1, byoktest.FaultReset, byoktest.OpGet)
-			_, err := c.GetKey(ctx, ids[0])
+			_, _, err := c.GetKey(ctx, ids[0])
 			return err
 		}, false},
 		{"create answer dropped", func() error {
 			failNext(1, byoktest.FaultDropResponse, byoktest.OpCreate)
-			_, err := c.CreateKey(ctx, wrapper.CreateKeyRequest{Key: wrapper.GCPKey{KeyID: "projects/p/locations/us-central1/keyRings/r/cryptoKeys/dropped"}})
+			_, _, err := c.CreateKey(ctx, wrapper.CreateKeyRequest{Key: wrapper.GCPKey{KeyID: "projects/p/locations/us-central1/keyRings/r/cryptoKeys/dropped"}})
 			return err
 		}, true},
 		{"deadline during a slow answer", func() error {
 			failNext(1, byoktest.FaultSlow, byoktest.OpGet)
 			ctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
 			defer cancel()
-			_, err := c.GetKey(ctx, ids[0])
+			_, _, err := c.GetKey(ctx, ids[0])
 			return err
 		}, true},
 		{"wait for validation", func() error {
-			k, err := c.CreateKey(ctx, wrapper.CreateKeyRequest{Key: wrapper.AWSKey{KeyARN: "arn:aws:kms:us-west-2:111122223333:key/waited"}})
+			k, _, err := c.CreateKey(ctx, wrapper.CreateKeyRequest{Key: wrapper.AWSKey{KeyARN: "arn:aws:kms:us-west-2:111122223333:key/waited"}})
 			if err != nil {
 				return err
 			}
 			_, err = c.WaitForValidation(ctx, k.ID)
 			return err
 		}, false},
-		{"delete", func() error { return c.DeleteKey(ctx, ids[1]) }, false},
+		{"delete", func() error { _, err := c.DeleteKey(ctx, ids[1]); return err }, false},
 	} {
 		err := tt.run()
 		if (err != nil) != tt.wantErr {
@@ -192,7 +197,7 @@ func TestBodiesClosed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := bc.GetKey(ctx, "cck-big"); !errors.Is(err, wrapper.ErrResponseTooLarge) {
+	if _, _, err := bc.GetKey(ctx, "cck-big"); !errors.Is(err, wrapper.ErrResponseTooLarge) {
 		t.Errorf("oversized answer: %v; want ErrResponseTooLarge", err)
 	}
 	assertAllClosed(t, p)
@@ -229,10 +234,10 @@ func TestNoGoroutineLeft(t *testing.T) {
 		for w := range 5 {
 			wg.Go(func() {
 				for i := range 10 {
-					_, _ = c.CreateKey(ctx, wrapper.CreateKeyRequest{Key: wrapper.GCPKey{
+					_, _, _ = c.CreateKey(ctx, wrapper.CreateKeyRequest{Key: wrapper.GCPKey{
 						KeyID: "projects/p/locations/us-central1/keyRings/r/cryptoKeys/leak-" + string(rune('a'+w)) + string(rune('a'+i)),
 					}})
-					_, _ = c.GetKey(ctx, ids[w*10+i])
+					_, _, _ = c.GetKey(ctx, ids[w*10+i])
 				}
 			})
 		}
@@ -242,7 +247,7 @@ func TestNoGoroutineLeft(t *testing.T) {
 		}
 		short, stop := context.WithTimeout(ctx, 50*time.Millisecond)
 		defer stop()
-		if _, err := c.GetKey(short, ids[0]); !errors.Is(err, context.DeadlineExceeded) {
+		if _, _, err := c.GetKey(short, ids[0]); !errors.Is(err, context.DeadlineExceeded) {
 			t.Errorf("slow answer: %v; want the deadline", err)
 		}
 	}()

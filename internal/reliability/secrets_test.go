@@ -85,13 +85,13 @@ func TestSecretsInNoErrorOrLog(t *testing.T) {
 
 	// calls runs every operation once and returns the errors.
 	calls := func(ctx context.Context, c *wrapper.Client, id string) []error {
-		_, errList := c.ListKeys(ctx, wrapper.ListKeysOptions{PageSize: 5})
-		_, errGet := c.GetKey(ctx, id)
-		_, errCreate := c.CreateKey(ctx, wrapper.CreateKeyRequest{Key: wrapper.AWSKey{
+		_, _, errList := c.ListKeys(ctx, wrapper.ListKeysOptions{PageSize: 5})
+		_, _, errGet := c.GetKey(ctx, id)
+		_, _, errCreate := c.CreateKey(ctx, wrapper.CreateKeyRequest{Key: wrapper.AWSKey{
 			KeyARN: "arn:aws:kms:us-west-2:111122223333:key/leak-" + fmt.Sprint(time.Now().UnixNano()),
 		}})
-		_, errUpdate := c.UpdateKey(ctx, id, wrapper.UpdateKeyRequest{DisplayName: "renamed"})
-		errDelete := c.DeleteKey(ctx, id)
+		_, _, errUpdate := c.UpdateKey(ctx, id, wrapper.UpdateKeyRequest{DisplayName: "renamed"})
+		_, errDelete := c.DeleteKey(ctx, id)
 		return []error{errList, errGet, errCreate, errUpdate, errDelete}
 	}
 
@@ -219,7 +219,7 @@ func TestSecretsInNoErrorOrLog(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		k, err := c.CreateKey(t.Context(), wrapper.CreateKeyRequest{Key: wrapper.AWSKey{KeyARN: "arn:aws:kms:us-west-2:111122223333:key/invalid"}})
+		k, _, err := c.CreateKey(t.Context(), wrapper.CreateKeyRequest{Key: wrapper.AWSKey{KeyARN: "arn:aws:kms:us-west-2:111122223333:key/invalid"}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -148,7 +148,7 @@ func TestRedirectToAnotherHostDropsAuthorization(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if _, err := c.GetKey(t.Context(), "cck-1a2b3"); err != nil {
+				if _, _, err := c.GetKey(t.Context(), "cck-1a2b3"); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -193,7 +193,7 @@ func TestRedirectToAnotherHostDropsAuthorization(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := c.GetKey(t.Context(), "cck-1a2b3"); err != nil {
+		if _, _, err := c.GetKey(t.Context(), "cck-1a2b3"); err != nil {
 			t.Fatal(err)
 		}
 		if got := srv.received(); n.Load() != 1 || len(got) != 1 || !strings.HasPrefix(got[0], "Basic ") {
@@ -235,9 +235,9 @@ func TestIDsCannotChangeThePath(t *testing.T) {
 		mu.Lock()
 		reqs = nil
 		mu.Unlock()
-		_, errGet := c.GetKey(ctx, id)
-		_, errUpdate := c.UpdateKey(ctx, id, wrapper.UpdateKeyRequest{DisplayName: "x"})
-		errDelete := c.DeleteKey(ctx, id)
+		_, _, errGet := c.GetKey(ctx, id)
+		_, _, errUpdate := c.UpdateKey(ctx, id, wrapper.UpdateKeyRequest{DisplayName: "x"})
+		_, errDelete := c.DeleteKey(ctx, id)
 		for _, err := range []error{errGet, errUpdate, errDelete} {
 			if err != nil {
 				t.Errorf("id %q: %v", id, err)
@@ -261,10 +261,10 @@ func TestIDsCannotChangeThePath(t *testing.T) {
 	reqs = nil
 	mu.Unlock()
 	for _, id := range []string{".", ".."} {
-		if _, err := c.GetKey(ctx, id); err == nil || !strings.Contains(err.Error(), "is not a key id") {
+		if _, _, err := c.GetKey(ctx, id); err == nil || !strings.Contains(err.Error(), "is not a key id") {
 			t.Errorf("id %q: %v; want it refused", id, err)
 		}
-		if err := c.DeleteKey(ctx, id); err == nil {
+		if _, err := c.DeleteKey(ctx, id); err == nil {
 			t.Errorf("delete of id %q was sent", id)
 		}
 	}
@@ -278,7 +278,7 @@ func TestIDsCannotChangeThePath(t *testing.T) {
 	fk.Seed(3)
 	fc := client(t, fk, newProbe(t, 0), testkit.NewClock(), wrapper.WithoutRetries())
 	for _, id := range hostile {
-		err := fc.DeleteKey(ctx, id)
+		_, err := fc.DeleteKey(ctx, id)
 		if !errors.Is(err, wrapper.ErrBadRequest) && !errors.Is(err, wrapper.ErrNotFound) {
 			t.Errorf("delete %q on the fake: %v; want 400 or 404", id, err)
 		}
@@ -366,7 +366,7 @@ func TestResponseBodiesCapped(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, err = c.GetKey(t.Context(), "cck-1a2b3")
+			_, _, err = c.GetKey(t.Context(), "cck-1a2b3")
 			if !tt.wantErr(err) {
 				t.Errorf("got %v", err)
 			}
@@ -410,7 +410,7 @@ func TestTLS12Minimum(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, err = c.GetKey(t.Context(), "cck-1")
+			_, _, err = c.GetKey(t.Context(), "cck-1")
 			var unknownCA x509UnknownAuthority
 			switch {
 			case err == nil:
