@@ -65,7 +65,7 @@
 //     before authentication; then 401, 429 (the rate limit counts
 //     authenticated requests only) and 403.
 //   - Every answer carries X-Request-Id and X-RateLimit-Limit, -Remaining and
-//     -Reset (seconds until the window resets, possibly fractional); 429
+//     -Reset (whole seconds until the window resets, rounded up); 429
 //     answers carry Retry-After.
 //
 // # Faults

@@ -60,7 +60,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 	allowed, rt := h.limiter.take(now, true)
 	rt.set(w.Header())
 	if !allowed {
-		w.Header().Set("Retry-After", retryAfter(rt.reset))
+		w.Header().Set("Retry-After", wholeSeconds(rt.reset))
 		fail(sw, http.StatusTooManyRequests, tooManyProblem())
 		return
 	}

@@ -126,7 +126,7 @@ func TestRateLimit(t *testing.T) {
 	resp, b := call(t, srv, http.MethodGet, "/byok/v1/keys", "")
 	require.Equal(t, http.StatusTooManyRequests, resp.StatusCode, "%s", b)
 	assert.Equal(t, "3", resp.Header.Get("Retry-After"))
-	assert.Equal(t, "2.5", resp.Header.Get("X-RateLimit-Reset"))
+	assert.Equal(t, "3", resp.Header.Get("X-RateLimit-Reset"), "whole seconds, rounded up, as published")
 	assert.Equal(t, "0", resp.Header.Get("X-RateLimit-Remaining"))
 
 	resp, _ = send(t, srv, http.MethodGet, "/byok/v1/keys", "", noAuth)
