@@ -61,12 +61,18 @@
 //     this server did not make is answered with 400. metadata.next is absent
 //     on the last page; total_size counts the filtered set.
 //   - Create and update bodies must be sent as application/json (else 400).
-//     A fault, a RespondNext answer and an unknown path or method come
-//     before authentication; then 401, 429 (the rate limit counts
-//     authenticated requests only) and 403.
+//     An unknown path or method is answered first (404, 405), then a
+//     request without valid credentials (401): it uses up no RespondNext
+//     answer and no fault. Then come faults and RespondNext answers, 429
+//     (the rate limit counts authenticated requests only) and 403.
+//   - Without WithCredentials and WithToken the fake accepts the built-in
+//     DefaultAPIKey pair and the DefaultToken bearer; given either option,
+//     only what was given works.
 //   - Every answer carries X-Request-Id and X-RateLimit-Limit, -Remaining and
-//     -Reset (whole seconds until the window resets, rounded up); 429
-//     answers carry Retry-After.
+//     -Reset (whole seconds until the window resets, rounded up, an integer
+//     as the API publishes it); 429 answers carry Retry-After. Only
+//     FaultRateLimitBurst sends a fractional reset (0.05), marked with
+//     FaultHeader.
 //
 // # Faults
 //

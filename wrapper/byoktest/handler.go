@@ -43,6 +43,7 @@ func NewHandler(opts ...Option) (*Handler, error) {
 			return nil, err
 		}
 	}
+	cfg.credentials()
 	h := &Handler{
 		cfg:     cfg,
 		store:   newStore(),
@@ -84,10 +85,13 @@ func (h *Handler) Close() error {
 	return h.save()
 }
 
-// APIKey returns the API key accepted with HTTP Basic authentication.
+// APIKey returns the API key accepted with HTTP Basic authentication, or ""
+// when HTTP Basic authentication is off (WithToken without
+// WithCredentials).
 func (h *Handler) APIKey() string { return h.cfg.apiKey }
 
-// APISecret returns the API secret accepted with HTTP Basic authentication.
+// APISecret returns the API secret accepted with HTTP Basic authentication,
+// or "" when HTTP Basic authentication is off.
 func (h *Handler) APISecret() string { return h.cfg.apiSecret }
 
 // Token returns the bearer token accepted, or "" when Bearer authentication
@@ -98,9 +102,16 @@ func (h *Handler) Token() string { return h.cfg.token }
 // (CRNs) carry.
 func (h *Handler) Organization() string { return h.org }
 
-// Authorize sets HTTP Basic authentication with the accepted API key and
-// secret on r.
-func (h *Handler) Authorize(r *http.Request) { r.SetBasicAuth(h.cfg.apiKey, h.cfg.apiSecret) }
+// Authorize sets accepted credentials on r: HTTP Basic authentication with
+// the API key and secret, or the bearer token when HTTP Basic
+// authentication is off.
+func (h *Handler) Authorize(r *http.Request) {
+	if h.cfg.apiKey == "" {
+		r.Header.Set("Authorization", "Bearer "+h.cfg.token)
+		return
+	}
+	r.SetBasicAuth(h.cfg.apiKey, h.cfg.apiSecret)
+}
 
 // baseFor returns the base URL for links in the answer to r.
 func (h *Handler) baseFor(r *http.Request) string {

@@ -44,6 +44,12 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	// Authentication comes first: a request without valid credentials
+	// uses up no queued answer and no fault.
+	if ok, present := h.authenticate(r); !ok {
+		h.unauthorized(sw, present)
+		return
+	}
 	d := h.faults.decide(op)
 	entry.Fault = d.mode
 	if h.before(sw, r, d.mode, rt, onAbort) {
@@ -51,10 +57,6 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	if d.status != 0 {
 		h.respond(sw, op, d.status)
-		return
-	}
-	if ok, present := h.authenticate(r); !ok {
-		h.unauthorized(sw, present)
 		return
 	}
 	allowed, rt := h.limiter.take(now, true)
