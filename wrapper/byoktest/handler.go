@@ -29,7 +29,8 @@ type Handler struct {
 	outer      http.Handler
 	base       atomic.Pointer[string] // set once by NewServer
 
-	data *dataFiles // nil without WithDataFile
+	data  *dataFiles // nil without WithDataFile
+	rules *bodyRules // the spec's rules for request bodies
 
 	reqSeq atomic.Uint64
 }
@@ -48,7 +49,12 @@ func NewHandler(opts ...Option) (*Handler, error) {
 		}
 	}
 	cfg.credentials()
+	rules, err := specRules()
+	if err != nil {
+		return nil, err
+	}
 	h := &Handler{
+		rules:   rules,
 		cfg:     cfg,
 		store:   newStore(),
 		ids:     newIDGen(cfg.seed, cfg.seeded),

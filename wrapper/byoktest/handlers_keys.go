@@ -13,7 +13,7 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request, now time.Time) 
 		fail(w, status, *p)
 		return
 	}
-	body, probs := decodeCreate(obj)
+	body, probs := h.rules.decodeCreate(obj)
 	if len(probs) > 0 {
 		fail(w, http.StatusUnprocessableEntity, probs...)
 		return
