@@ -37,7 +37,8 @@
 //     or read-only are read from the embedded spec (package openapi), not
 //     written out here; 400 for a body that is not JSON or larger
 //     than the body limit; 409 when a key with the same key_arn (AWS) or
-//     key_id (Azure, GCP) exists; 402 when byok.max_keys.per_org is reached.
+//     key_id (Azure, GCP) exists; 402 when byok.max_keys.per_org is reached
+//     (or when a data file left no sequence number for a new key).
 //   - Update changes display_name only. Any other property in the body is
 //     answered with 422, even if its value equals the stored one.
 //   - Delete answers 409 for a key whose state is IN_USE. (The published

@@ -189,6 +189,9 @@ func (h *Handler) AddKey(k api.Key) (api.Key, error) {
 	h.classify(r)
 	h.store.mu.Lock()
 	defer h.store.mu.Unlock()
+	if h.store.full(1) {
+		return api.Key{}, errors.New("byoktest: AddKey: the store is full: its sequence numbers are used up")
+	}
 	if k.Id != nil {
 		if !validID(*k.Id) {
 			return api.Key{}, fmt.Errorf("byoktest: AddKey: id %q is not a key id (1 to 255 letters, digits, '-', '_' or '.')", *k.Id)
@@ -245,7 +248,8 @@ func (h *Handler) snapshot(r *record, now time.Time) api.Key {
 // Seed adds n keys, cycling through AWS, Azure and GCP, with display names
 // "seed key 1" … "seed key n", state AVAILABLE and a validation already
 // completed VALID. It returns their ids in creation order; with a data file
-// that cannot be saved it adds none and returns nil. It takes one
+// that cannot be saved, or a store whose sequence numbers are used up, it
+// adds none and returns nil. It takes one
 // lock for all n keys and no JSON round trip per key, so that benchmarks can
 // seed 100,000 keys (see BenchmarkSeed).
 func (h *Handler) Seed(n int) []string {
@@ -254,6 +258,10 @@ func (h *Handler) Seed(n int) []string {
 	gcpRegions := []string{"us-central1", "europe-west1", "asia-east1"}
 	ids := make([]string, 0, n)
 	h.store.mu.Lock()
+	if h.store.full(n) {
+		h.store.mu.Unlock()
+		return nil
+	}
 	h.store.reserve(n)
 	start := h.store.nextSeq
 	for i := range n {

@@ -30,7 +30,7 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request, now time.Time) 
 			detail: fmt.Sprintf("A key with %s '%s' already exists: %s.", materialName(body.kind), body.mat, id), pointer: "/key/" + materialName(body.kind)})
 		return
 	}
-	if h.cfg.maxKeys > 0 && len(h.store.byID) >= h.cfg.maxKeys {
+	if h.cfg.maxKeys > 0 && len(h.store.byID) >= h.cfg.maxKeys || h.store.full(1) {
 		h.store.mu.Unlock()
 		fail(w, http.StatusPaymentRequired, quotaProblem())
 		return

@@ -51,7 +51,9 @@ type storedValidation struct {
 }
 
 // maxSeq bounds the sequence numbers of a data file, far beyond any number
-// of keys, so that the next key's number never wraps around.
+// of keys, so that the next key's number never wraps around: keys have
+// numbers below it, and a store whose next number reaches it takes no more
+// keys (a create is answered with 402).
 const maxSeq = 1 << 62
 
 // errLocked says that another server holds the data file's lock.

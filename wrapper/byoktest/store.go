@@ -82,6 +82,10 @@ func (s *store) insert(r *record) {
 	s.version++
 }
 
+// full reports whether n more records would take sequence numbers past
+// maxSeq, the largest a data file holds. The caller holds mu.
+func (s *store) full(n int) bool { return s.nextSeq+uint64(n) > maxSeq }
+
 // reserve makes room for n more records. The caller holds mu.
 func (s *store) reserve(n int) {
 	s.order = slices.Grow(s.order, n)
