@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/byokctl/byok/internal/contract/prism"
 	"github.com/byokctl/byok/internal/testkit"
 	"github.com/byokctl/byok/wrapper/byoktest"
 )
@@ -655,4 +657,75 @@ func TestServeSlowClients(t *testing.T) {
 			t.Errorf("the log does not say the connections were closed:\n%s", log.String())
 		}
 	})
+}
+
+// TestPrismServe runs a create, wait, list, get, update and delete flow
+// through `prism proxy --errors` in front of byokctl serve, as a user's CI
+// would check the fake against the published spec, and fails on any
+// violation Prism reports (a header such as a fractional X-RateLimit-Reset
+// included). It starts its own Prism, so it runs once, in the proxy run of
+// `make prism`, and skips elsewhere.
+func TestPrismServe(t *testing.T) {
+	prismProxy(t)
+	bin := os.Getenv(prism.BinEnv)
+	if bin == "" {
+		t.Skipf("%s is not set: the test runs under `make prism`", prism.BinEnv)
+	}
+	front, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	frontURL := "http://" + front.Addr().String()
+	f := newFixture(t)
+	// The real clock: a fixed one would make every X-RateLimit-Reset a
+	// whole minute. The contract validator checks serve's side too.
+	f.fakeOptions = []byoktest.Option{contractMiddleware(t, newValidator(t))}
+	s := startServe(t, f, "--base-url", frontURL)
+
+	p, err := prism.Start(t.Context(), prism.Options{Bin: bin, Spec: filepath.Join("..", "..", "openapi", "byok-v1.yaml"),
+		Mode: prism.Proxy, Upstream: s.url, Errors: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := p.Stop(); err != nil {
+			t.Error(err)
+		}
+	})
+	target, err := url.Parse(p.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := prism.NewRecorder(target)
+	frontSrv := &http.Server{Handler: rec, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = frontSrv.Serve(front) }()
+	t.Cleanup(func() { _ = frontSrv.Close() })
+
+	env := map[string]string{envEndpoint: frontURL, envAPIKey: byoktest.DefaultAPIKey, envAPISecret: byoktest.DefaultAPISecret}
+	step := func(args ...string) result {
+		t.Helper()
+		r := f.runEnv(env, args...)
+		if r.code != exitOK {
+			t.Fatalf("byokctl %s: exit status %d\n%s\nflagged by Prism: %v", strings.Join(args, " "), r.code, r.transcript(), rec.Flagged())
+		}
+		return r
+	}
+	r := step("create", "gcp", "--key-id", exampleGCPKey, "--display-name", "through prism", "-o", "json")
+	id := field(t, jsonObject(t, r.stdout), "id")
+	step("wait", id)
+	step("list", "-o", "json")
+	step("get", id, "-o", "json")
+	step("update", id, "--display-name", "renamed through prism")
+	step("delete", id)
+	if code := s.stop(); code != exitOK {
+		t.Errorf("serve exited with %d", code)
+	}
+	flagged := rec.Flagged()
+	t.Logf("prism proxy in front of byokctl serve: %d exchanges, %d violations", rec.Exchanges(), len(flagged))
+	for _, v := range flagged {
+		t.Errorf("Prism: %s", v)
+	}
+	if rec.Exchanges() < 6 {
+		t.Errorf("%d exchanges went through Prism; the flow makes at least 6", rec.Exchanges())
+	}
 }
