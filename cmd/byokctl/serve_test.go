@@ -604,18 +604,8 @@ func TestServeSlowClients(t *testing.T) {
 		fake, addr, stop, _ := startRunServer(t, limits, shutdownGrace)
 		start := time.Now()
 		conns := slowClients(t, addr, clients)
-		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, "http://"+addr+"/byok/v1/keys", nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		fake.Authorize(req)
-		resp, err := (&http.Client{Timeout: runTimeout}).Do(req)
-		if err != nil {
-			t.Fatalf("a request while %d clients hang: %v", clients, err)
-		}
-		_ = resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			t.Errorf("a request while %d clients hang: %d", clients, resp.StatusCode)
+		if code, _, body := serveRequest(t, http.MethodGet, "http://"+addr+"/byok/v1/keys", "", "", fake.Authorize); code != http.StatusOK {
+			t.Errorf("a request while %d clients hang: %d %s", clients, code, body)
 		}
 		took := awaitClosed(t, conns, start, start.Add(runTimeout))
 		t.Logf("%d slow clients cut off %s after they connected (header timeout %s)", clients, took.Round(time.Millisecond), limits.readHeader)
@@ -633,16 +623,7 @@ func TestServeSlowClients(t *testing.T) {
 		conns := slowClients(t, addr, clients)
 		// The server accepts connections in order: once a later one is
 		// answered, the slow ones are accepted too.
-		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, "http://"+addr+"/byok/v1/keys", nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		fake.Authorize(req)
-		resp, err := (&http.Client{Timeout: runTimeout}).Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_ = resp.Body.Close()
+		serveRequest(t, http.MethodGet, "http://"+addr+"/byok/v1/keys", "", "", fake.Authorize)
 
 		took, err := stop()
 		t.Logf("shutdown with %d slow clients took %s (grace %s)", clients, took.Round(time.Millisecond), grace)
