@@ -209,7 +209,10 @@ func WithClock(now func() time.Time) Option {
 
 // WithDataFile keeps the keys in the JSON file at path: they are loaded from
 // it when it exists and written to it after every change, atomically (a
-// temporary file in the same directory renamed over it).
+// temporary file in the same directory renamed over it). A change whose
+// save fails is not made (an HTTP request gets 500). One handler at a time
+// uses a file: NewHandler takes an exclusive lock on .<name>.lock beside it
+// (flock, where the system has it) until Close.
 func WithDataFile(path string) Option {
 	return func(c *config) error {
 		if path == "" {
