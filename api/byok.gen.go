@@ -1351,7 +1351,7 @@ type ClientWithResponsesInterface interface {
 type ListByokV1KeysResponse200Headers struct {
 	XRateLimitLimit     *int
 	XRateLimitRemaining *int
-	XRateLimitReset     *float32
+	XRateLimitReset     *int
 	XRequestId          *string
 }
 
@@ -1359,7 +1359,7 @@ type ListByokV1KeysResponse200Headers struct {
 type ListByokV1KeysResponse400Headers struct {
 	XRateLimitLimit     *int
 	XRateLimitRemaining *int
-	XRateLimitReset     *float32
+	XRateLimitReset     *int
 	XRequestId          *string
 }
 
@@ -1368,7 +1368,7 @@ type ListByokV1KeysResponse401Headers struct {
 	WWWAuthenticate     *string
 	XRateLimitLimit     *int
 	XRateLimitRemaining *int
-	XRateLimitReset     *float32
+	XRateLimitReset     *int
 	XRequestId          *string
 }
 
@@ -1376,7 +1376,7 @@ type ListByokV1KeysResponse401Headers struct {
 type ListByokV1KeysResponse403Headers struct {
 	XRateLimitLimit     *int
 	XRateLimitRemaining *int
-	XRateLimitReset     *float32
+	XRateLimitReset     *int
 	XRequestId          *string
 }
 
@@ -1385,7 +1385,7 @@ type ListByokV1KeysResponse429Headers struct {
 	RetryAfter          *int
 	XRateLimitLimit     *int
 	XRateLimitRemaining *int
-	XRateLimitReset     *float32
+	XRateLimitReset     *int
 	XRequestId          *string
 }
 
@@ -1393,7 +1393,7 @@ type ListByokV1KeysResponse429Headers struct {
 type ListByokV1KeysResponse500Headers struct {
 	XRateLimitLimit     *int
 	XRateLimitRemaining *int
-	XRateLimitReset     *float32
+	XRateLimitReset     *int
 	XRequestId          *string
 }
 
@@ -1490,7 +1490,7 @@ type CreateByokV1KeyResponse201Headers struct {
 	Location            *string
 	XRateLimitLimit     *int
 	XRateLimitRemaining *int
-	XRateLimitReset     *float32
+	XRateLimitReset     *int
 	XRequestId          *string
 }
 
@@ -1498,7 +1498,7 @@ type CreateByokV1KeyResponse201Headers struct {
 type CreateByokV1KeyResponse400Headers struct {
 	XRateLimitLimit     *int
 	XRateLimitRemaining *int
-	XRateLimitReset     *float32
+	XRateLimitReset     *int
 	XRequestId          *string
 }
 
@@ -1507,7 +1507,7 @@ type CreateByokV1KeyResponse401Headers struct {
 	WWWAuthenticate     *string
 	XRateLimitLimit     *int
 	XRateLimitRemaining *int
-	XRateLimitReset     *float32
+	XRateLimitReset     *int
 	XRequestId          *string
 }
 
@@ -1515,7 +1515,7 @@ type CreateByokV1KeyResponse401Headers struct {
 type CreateByokV1KeyResponse402Headers struct {
 	XRateLimitLimit     *int
 	XRateLimitRemaining *int
-	XRateLimitReset     *float32
+	XRateLimitReset     *int
 	XRequestId          *string
 }
 
@@ -1523,7 +1523,7 @@ type CreateByokV1KeyResponse402Headers struct {
 type CreateByokV1KeyResponse403Headers struct {
 	XRateLimitLimit     *int
 	XRateLimitRemaining *int
-	XRateLimitReset     *float32
+	XRateLimitReset     *int
 	XRequestId          *string
 }
 
@@ -1532,7 +1532,7 @@ type CreateByokV1KeyResponse409Headers struct {
 	Location            *string
 	XRateLimitLimit     *int
 	XRateLimitRemaining *int
-	XRateLimitReset     *float32
+	XRateLimitReset     *int
 	XRequestId          *string
 }
 
@@ -1540,7 +1540,7 @@ type CreateByokV1KeyResponse409Headers struct {
 type CreateByokV1KeyResponse422Headers struct {
 	XRateLimitLimit     *int
 	XRateLimitRemaining *int
-	XRateLimitReset     *float32
+	XRateLimitReset     *int
 	XRequestId          *string
 }
 
@@ -1549,7 +1549,7 @@ type CreateByokV1KeyResponse429Headers struct {
 	RetryAfter          *int
 	XRateLimitLimit     *int
 	XRateLimitRemaining *int
-	XRateLimitReset     *float32
+	XRateLimitReset     *int
 	XRequestId          *string
 }
 
@@ -1557,7 +1557,7 @@ type CreateByokV1KeyResponse429Headers struct {
 type CreateByokV1KeyResponse500Headers struct {
 	XRateLimitLimit     *int
 	XRateLimitRemaining *int
-	XRateLimitReset     *float32
+	XRateLimitReset     *int
 	XRequestId          *string
 }
 
@@ -1680,7 +1680,7 @@ func (r CreateByokV1KeyResponse) ContentType() string {
 type DeleteByokV1KeyResponse204Headers struct {
 	XRateLimitLimit     *int
 	XRateLimitRemaining *int
-	XRateLimitReset     *float32
+	XRateLimitReset     *int
 	XRequestId          *string
 }
 
@@ -1688,7 +1688,7 @@ type DeleteByokV1KeyResponse204Headers struct {
 type DeleteByokV1KeyResponse400Headers struct {
 	XRateLimitLimit     *int
 	XRateLimitRemaining *int
-	XRateLimitReset     *float32
+	XRateLimitReset     *int
 	XRequestId          *string
 }
 
@@ -1697,7 +1697,7 @@ type DeleteByokV1KeyResponse401Headers struct {
 	WWWAuthenticate     *string
 	XRateLimitLimit     *int
 	XRateLimitRemaining *int
-	XRateLimitReset     *float32
+	XRateLimitReset     *int
 	XRequestId          *string
 }
 
@@ -1705,7 +1705,7 @@ type DeleteByokV1KeyResponse401Headers struct {
 type DeleteByokV1KeyResponse403Headers struct {
 	XRateLimitLimit     *int
 	XRateLimitRemaining *int
-	XRateLimitReset     *float32
+	XRateLimitReset     *int
 	XRequestId          *string
 }
 
@@ -1713,7 +1713,7 @@ type DeleteByokV1KeyResponse403Headers struct {
 type DeleteByokV1KeyResponse404Headers struct {
 	XRateLimitLimit     *int
 	XRateLimitRemaining *int
-	XRateLimitReset     *float32
+	XRateLimitReset     *int
 	XRequestId          *string
 }
 
@@ -1722,7 +1722,7 @@ type DeleteByokV1KeyResponse429Headers struct {
 	RetryAfter          *int
 	XRateLimitLimit     *int
 	XRateLimitRemaining *int
-	XRateLimitReset     *float32
+	XRateLimitReset     *int
 	XRequestId          *string
 }
 
@@ -1730,7 +1730,7 @@ type DeleteByokV1KeyResponse429Headers struct {
 type DeleteByokV1KeyResponse500Headers struct {
 	XRateLimitLimit     *int
 	XRateLimitRemaining *int
-	XRateLimitReset     *float32
+	XRateLimitReset     *int
 	XRequestId          *string
 }
 
@@ -1828,7 +1828,7 @@ func (r DeleteByokV1KeyResponse) ContentType() string {
 type GetByokV1KeyResponse200Headers struct {
 	XRateLimitLimit     *int
 	XRateLimitRemaining *int
-	XRateLimitReset     *float32
+	XRateLimitReset     *int
 	XRequestId          *string
 }
 
@@ -1836,7 +1836,7 @@ type GetByokV1KeyResponse200Headers struct {
 type GetByokV1KeyResponse400Headers struct {
 	XRateLimitLimit     *int
 	XRateLimitRemaining *int
-	XRateLimitReset     *float32
+	XRateLimitReset     *int
 	XRequestId          *string
 }
 
@@ -1845,7 +1845,7 @@ type GetByokV1KeyResponse401Headers struct {
 	WWWAuthenticate     *string
 	XRateLimitLimit     *int
 	XRateLimitRemaining *int
-	XRateLimitReset     *float32
+	XRateLimitReset     *int
 	XRequestId          *string
 }
 
@@ -1853,7 +1853,7 @@ type GetByokV1KeyResponse401Headers struct {
 type GetByokV1KeyResponse403Headers struct {
 	XRateLimitLimit     *int
 	XRateLimitRemaining *int
-	XRateLimitReset     *float32
+	XRateLimitReset     *int
 	XRequestId          *string
 }
 
@@ -1861,7 +1861,7 @@ type GetByokV1KeyResponse403Headers struct {
 type GetByokV1KeyResponse404Headers struct {
 	XRateLimitLimit     *int
 	XRateLimitRemaining *int
-	XRateLimitReset     *float32
+	XRateLimitReset     *int
 	XRequestId          *string
 }
 
@@ -1870,7 +1870,7 @@ type GetByokV1KeyResponse429Headers struct {
 	RetryAfter          *int
 	XRateLimitLimit     *int
 	XRateLimitRemaining *int
-	XRateLimitReset     *float32
+	XRateLimitReset     *int
 	XRequestId          *string
 }
 
@@ -1878,7 +1878,7 @@ type GetByokV1KeyResponse429Headers struct {
 type GetByokV1KeyResponse500Headers struct {
 	XRateLimitLimit     *int
 	XRateLimitRemaining *int
-	XRateLimitReset     *float32
+	XRateLimitReset     *int
 	XRequestId          *string
 }
 
@@ -1983,7 +1983,7 @@ func (r GetByokV1KeyResponse) ContentType() string {
 type UpdateByokV1KeyResponse200Headers struct {
 	XRateLimitLimit     *int
 	XRateLimitRemaining *int
-	XRateLimitReset     *float32
+	XRateLimitReset     *int
 	XRequestId          *string
 }
 
@@ -1991,7 +1991,7 @@ type UpdateByokV1KeyResponse200Headers struct {
 type UpdateByokV1KeyResponse400Headers struct {
 	XRateLimitLimit     *int
 	XRateLimitRemaining *int
-	XRateLimitReset     *float32
+	XRateLimitReset     *int
 	XRequestId          *string
 }
 
@@ -2000,7 +2000,7 @@ type UpdateByokV1KeyResponse401Headers struct {
 	WWWAuthenticate     *string
 	XRateLimitLimit     *int
 	XRateLimitRemaining *int
-	XRateLimitReset     *float32
+	XRateLimitReset     *int
 	XRequestId          *string
 }
 
@@ -2008,7 +2008,7 @@ type UpdateByokV1KeyResponse401Headers struct {
 type UpdateByokV1KeyResponse402Headers struct {
 	XRateLimitLimit     *int
 	XRateLimitRemaining *int
-	XRateLimitReset     *float32
+	XRateLimitReset     *int
 	XRequestId          *string
 }
 
@@ -2016,7 +2016,7 @@ type UpdateByokV1KeyResponse402Headers struct {
 type UpdateByokV1KeyResponse403Headers struct {
 	XRateLimitLimit     *int
 	XRateLimitRemaining *int
-	XRateLimitReset     *float32
+	XRateLimitReset     *int
 	XRequestId          *string
 }
 
@@ -2024,7 +2024,7 @@ type UpdateByokV1KeyResponse403Headers struct {
 type UpdateByokV1KeyResponse404Headers struct {
 	XRateLimitLimit     *int
 	XRateLimitRemaining *int
-	XRateLimitReset     *float32
+	XRateLimitReset     *int
 	XRequestId          *string
 }
 
@@ -2033,7 +2033,7 @@ type UpdateByokV1KeyResponse409Headers struct {
 	Location            *string
 	XRateLimitLimit     *int
 	XRateLimitRemaining *int
-	XRateLimitReset     *float32
+	XRateLimitReset     *int
 	XRequestId          *string
 }
 
@@ -2041,7 +2041,7 @@ type UpdateByokV1KeyResponse409Headers struct {
 type UpdateByokV1KeyResponse422Headers struct {
 	XRateLimitLimit     *int
 	XRateLimitRemaining *int
-	XRateLimitReset     *float32
+	XRateLimitReset     *int
 	XRequestId          *string
 }
 
@@ -2050,7 +2050,7 @@ type UpdateByokV1KeyResponse429Headers struct {
 	RetryAfter          *int
 	XRateLimitLimit     *int
 	XRateLimitRemaining *int
-	XRateLimitReset     *float32
+	XRateLimitReset     *int
 	XRequestId          *string
 }
 
@@ -2058,7 +2058,7 @@ type UpdateByokV1KeyResponse429Headers struct {
 type UpdateByokV1KeyResponse500Headers struct {
 	XRateLimitLimit     *int
 	XRateLimitRemaining *int
-	XRateLimitReset     *float32
+	XRateLimitReset     *int
 	XRequestId          *string
 }
 
@@ -2367,8 +2367,8 @@ func ParseListByokV1KeysResponse(rsp *http.Response) (*ListByokV1KeysResponse, e
 			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
-			var value float32
-			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "number", Format: ""}); err != nil {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
 			headers.XRateLimitReset = &value
@@ -2398,8 +2398,8 @@ func ParseListByokV1KeysResponse(rsp *http.Response) (*ListByokV1KeysResponse, e
 			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
-			var value float32
-			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "number", Format: ""}); err != nil {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
 			headers.XRateLimitReset = &value
@@ -2436,8 +2436,8 @@ func ParseListByokV1KeysResponse(rsp *http.Response) (*ListByokV1KeysResponse, e
 			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
-			var value float32
-			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "number", Format: ""}); err != nil {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
 			headers.XRateLimitReset = &value
@@ -2467,8 +2467,8 @@ func ParseListByokV1KeysResponse(rsp *http.Response) (*ListByokV1KeysResponse, e
 			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
-			var value float32
-			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "number", Format: ""}); err != nil {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
 			headers.XRateLimitReset = &value
@@ -2505,8 +2505,8 @@ func ParseListByokV1KeysResponse(rsp *http.Response) (*ListByokV1KeysResponse, e
 			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
-			var value float32
-			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "number", Format: ""}); err != nil {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
 			headers.XRateLimitReset = &value
@@ -2536,8 +2536,8 @@ func ParseListByokV1KeysResponse(rsp *http.Response) (*ListByokV1KeysResponse, e
 			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
-			var value float32
-			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "number", Format: ""}); err != nil {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
 			headers.XRateLimitReset = &value
@@ -2659,8 +2659,8 @@ func ParseCreateByokV1KeyResponse(rsp *http.Response) (*CreateByokV1KeyResponse,
 			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
-			var value float32
-			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "number", Format: ""}); err != nil {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
 			headers.XRateLimitReset = &value
@@ -2690,8 +2690,8 @@ func ParseCreateByokV1KeyResponse(rsp *http.Response) (*CreateByokV1KeyResponse,
 			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
-			var value float32
-			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "number", Format: ""}); err != nil {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
 			headers.XRateLimitReset = &value
@@ -2728,8 +2728,8 @@ func ParseCreateByokV1KeyResponse(rsp *http.Response) (*CreateByokV1KeyResponse,
 			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
-			var value float32
-			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "number", Format: ""}); err != nil {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
 			headers.XRateLimitReset = &value
@@ -2759,8 +2759,8 @@ func ParseCreateByokV1KeyResponse(rsp *http.Response) (*CreateByokV1KeyResponse,
 			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
-			var value float32
-			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "number", Format: ""}); err != nil {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
 			headers.XRateLimitReset = &value
@@ -2790,8 +2790,8 @@ func ParseCreateByokV1KeyResponse(rsp *http.Response) (*CreateByokV1KeyResponse,
 			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
-			var value float32
-			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "number", Format: ""}); err != nil {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
 			headers.XRateLimitReset = &value
@@ -2828,8 +2828,8 @@ func ParseCreateByokV1KeyResponse(rsp *http.Response) (*CreateByokV1KeyResponse,
 			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
-			var value float32
-			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "number", Format: ""}); err != nil {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
 			headers.XRateLimitReset = &value
@@ -2859,8 +2859,8 @@ func ParseCreateByokV1KeyResponse(rsp *http.Response) (*CreateByokV1KeyResponse,
 			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
-			var value float32
-			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "number", Format: ""}); err != nil {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
 			headers.XRateLimitReset = &value
@@ -2897,8 +2897,8 @@ func ParseCreateByokV1KeyResponse(rsp *http.Response) (*CreateByokV1KeyResponse,
 			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
-			var value float32
-			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "number", Format: ""}); err != nil {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
 			headers.XRateLimitReset = &value
@@ -2928,8 +2928,8 @@ func ParseCreateByokV1KeyResponse(rsp *http.Response) (*CreateByokV1KeyResponse,
 			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
-			var value float32
-			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "number", Format: ""}); err != nil {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
 			headers.XRateLimitReset = &value
@@ -3026,8 +3026,8 @@ func ParseDeleteByokV1KeyResponse(rsp *http.Response) (*DeleteByokV1KeyResponse,
 			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
-			var value float32
-			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "number", Format: ""}); err != nil {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
 			headers.XRateLimitReset = &value
@@ -3057,8 +3057,8 @@ func ParseDeleteByokV1KeyResponse(rsp *http.Response) (*DeleteByokV1KeyResponse,
 			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
-			var value float32
-			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "number", Format: ""}); err != nil {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
 			headers.XRateLimitReset = &value
@@ -3095,8 +3095,8 @@ func ParseDeleteByokV1KeyResponse(rsp *http.Response) (*DeleteByokV1KeyResponse,
 			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
-			var value float32
-			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "number", Format: ""}); err != nil {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
 			headers.XRateLimitReset = &value
@@ -3126,8 +3126,8 @@ func ParseDeleteByokV1KeyResponse(rsp *http.Response) (*DeleteByokV1KeyResponse,
 			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
-			var value float32
-			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "number", Format: ""}); err != nil {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
 			headers.XRateLimitReset = &value
@@ -3157,8 +3157,8 @@ func ParseDeleteByokV1KeyResponse(rsp *http.Response) (*DeleteByokV1KeyResponse,
 			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
-			var value float32
-			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "number", Format: ""}); err != nil {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
 			headers.XRateLimitReset = &value
@@ -3195,8 +3195,8 @@ func ParseDeleteByokV1KeyResponse(rsp *http.Response) (*DeleteByokV1KeyResponse,
 			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
-			var value float32
-			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "number", Format: ""}); err != nil {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
 			headers.XRateLimitReset = &value
@@ -3226,8 +3226,8 @@ func ParseDeleteByokV1KeyResponse(rsp *http.Response) (*DeleteByokV1KeyResponse,
 			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
-			var value float32
-			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "number", Format: ""}); err != nil {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
 			headers.XRateLimitReset = &value
@@ -3328,8 +3328,8 @@ func ParseGetByokV1KeyResponse(rsp *http.Response) (*GetByokV1KeyResponse, error
 			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
-			var value float32
-			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "number", Format: ""}); err != nil {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
 			headers.XRateLimitReset = &value
@@ -3359,8 +3359,8 @@ func ParseGetByokV1KeyResponse(rsp *http.Response) (*GetByokV1KeyResponse, error
 			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
-			var value float32
-			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "number", Format: ""}); err != nil {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
 			headers.XRateLimitReset = &value
@@ -3397,8 +3397,8 @@ func ParseGetByokV1KeyResponse(rsp *http.Response) (*GetByokV1KeyResponse, error
 			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
-			var value float32
-			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "number", Format: ""}); err != nil {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
 			headers.XRateLimitReset = &value
@@ -3428,8 +3428,8 @@ func ParseGetByokV1KeyResponse(rsp *http.Response) (*GetByokV1KeyResponse, error
 			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
-			var value float32
-			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "number", Format: ""}); err != nil {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
 			headers.XRateLimitReset = &value
@@ -3459,8 +3459,8 @@ func ParseGetByokV1KeyResponse(rsp *http.Response) (*GetByokV1KeyResponse, error
 			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
-			var value float32
-			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "number", Format: ""}); err != nil {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
 			headers.XRateLimitReset = &value
@@ -3497,8 +3497,8 @@ func ParseGetByokV1KeyResponse(rsp *http.Response) (*GetByokV1KeyResponse, error
 			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
-			var value float32
-			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "number", Format: ""}); err != nil {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
 			headers.XRateLimitReset = &value
@@ -3528,8 +3528,8 @@ func ParseGetByokV1KeyResponse(rsp *http.Response) (*GetByokV1KeyResponse, error
 			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
-			var value float32
-			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "number", Format: ""}); err != nil {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
 			headers.XRateLimitReset = &value
@@ -3651,8 +3651,8 @@ func ParseUpdateByokV1KeyResponse(rsp *http.Response) (*UpdateByokV1KeyResponse,
 			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
-			var value float32
-			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "number", Format: ""}); err != nil {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
 			headers.XRateLimitReset = &value
@@ -3682,8 +3682,8 @@ func ParseUpdateByokV1KeyResponse(rsp *http.Response) (*UpdateByokV1KeyResponse,
 			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
-			var value float32
-			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "number", Format: ""}); err != nil {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
 			headers.XRateLimitReset = &value
@@ -3720,8 +3720,8 @@ func ParseUpdateByokV1KeyResponse(rsp *http.Response) (*UpdateByokV1KeyResponse,
 			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
-			var value float32
-			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "number", Format: ""}); err != nil {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
 			headers.XRateLimitReset = &value
@@ -3751,8 +3751,8 @@ func ParseUpdateByokV1KeyResponse(rsp *http.Response) (*UpdateByokV1KeyResponse,
 			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
-			var value float32
-			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "number", Format: ""}); err != nil {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
 			headers.XRateLimitReset = &value
@@ -3782,8 +3782,8 @@ func ParseUpdateByokV1KeyResponse(rsp *http.Response) (*UpdateByokV1KeyResponse,
 			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
-			var value float32
-			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "number", Format: ""}); err != nil {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
 			headers.XRateLimitReset = &value
@@ -3813,8 +3813,8 @@ func ParseUpdateByokV1KeyResponse(rsp *http.Response) (*UpdateByokV1KeyResponse,
 			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
-			var value float32
-			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "number", Format: ""}); err != nil {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
 			headers.XRateLimitReset = &value
@@ -3851,8 +3851,8 @@ func ParseUpdateByokV1KeyResponse(rsp *http.Response) (*UpdateByokV1KeyResponse,
 			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
-			var value float32
-			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "number", Format: ""}); err != nil {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
 			headers.XRateLimitReset = &value
@@ -3882,8 +3882,8 @@ func ParseUpdateByokV1KeyResponse(rsp *http.Response) (*UpdateByokV1KeyResponse,
 			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
-			var value float32
-			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "number", Format: ""}); err != nil {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
 			headers.XRateLimitReset = &value
@@ -3920,8 +3920,8 @@ func ParseUpdateByokV1KeyResponse(rsp *http.Response) (*UpdateByokV1KeyResponse,
 			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
-			var value float32
-			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "number", Format: ""}); err != nil {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
 			headers.XRateLimitReset = &value
@@ -3951,8 +3951,8 @@ func ParseUpdateByokV1KeyResponse(rsp *http.Response) (*UpdateByokV1KeyResponse,
 			headers.XRateLimitRemaining = &value
 		}
 		if values := rsp.Header.Values("X-RateLimit-Reset"); len(values) > 0 {
-			var value float32
-			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "number", Format: ""}); err != nil {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-RateLimit-Reset", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
 				return nil, err
 			}
 			headers.XRateLimitReset = &value

@@ -21,7 +21,7 @@ import (
 
 // The fuzz targets of the wrapper's decoding. Their seed corpora are the
 // files of testdata/fuzz/<target>/ (realistic bodies from testdata/keys)
-// and the f.Add calls; `make fuzz` and `make check` (fuzz-short) run each
+// and the f.Add calls; `make fuzz` explores from each
 // target for a bounded time, and `go test` runs the seeds.
 
 // fuzzSeedFiles adds the files of testdata/keys whose names match pattern

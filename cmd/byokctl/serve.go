@@ -1,11 +1,14 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -16,14 +19,32 @@ import (
 )
 
 // shutdownGrace bounds how long serve waits for requests in flight when it
-// is stopped.
+// is stopped; connections still open then are closed.
 const shutdownGrace = 5 * time.Second
+
+// serveLimits are the limits of serve's HTTP server: a client that sends
+// its request slowly, or never finishes it, is cut off instead of holding a
+// connection (and a goroutine) for ever.
+type serveLimits struct {
+	readHeader, read, idle time.Duration
+	maxHeaderBytes         int
+}
+
+// defaultServeLimits are serve's limits: generous for any client on this
+// machine, short enough that abandoned connections do not pile up.
+var defaultServeLimits = serveLimits{readHeader: 10 * time.Second, read: 30 * time.Second, idle: 2 * time.Minute, maxHeaderBytes: 64 << 10}
+
+// httpServer returns the HTTP server of serve for h, with limits l.
+func (l serveLimits) httpServer(h http.Handler) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: l.readHeader, ReadTimeout: l.read, IdleTimeout: l.idle, MaxHeaderBytes: l.maxHeaderBytes}
+}
 
 // serveFlags are the flags of byokctl serve (with the global --api-key,
 // --api-secret and --token, which set the credentials the fake accepts).
 type serveFlags struct {
 	addr      string
 	data      string
+	baseURL   string
 	seed      int
 	faultRate float64
 }
@@ -36,10 +57,16 @@ func newServeCmd(g *globals) *cobra.Command {
 		Long: `Run the fake BYOK API of package wrapper/byoktest until interrupted (Ctrl-C,
 SIGINT or SIGTERM), then shut down cleanly.
 
-The fake accepts the API key and secret given with --api-key and --api-secret
-and the token given with --token; without them it makes up test credentials
-and prints them on stderr with the URL. Keys live in memory, or in the JSON
-file given with --data (loaded at start, saved after every change).
+Given --api-key and --api-secret, or --token, the fake accepts only those.
+Given none of them, it accepts its built-in test credentials, which are fixed
+and public: the API key ` + byoktest.DefaultAPIKey + ` with the secret ` + byoktest.DefaultAPISecret + `,
+or the bearer token ` + byoktest.DefaultToken + `; it prints them on stderr with the URL.
+
+Keys live in memory, or in the JSON file given with --data: loaded at start,
+saved after every change (a change that cannot be saved is not made). One
+serve at a time may use a data file. --seed adds sample keys to an empty
+store only, so a restart with the same --data keeps the same keys. Links in
+the answers name the listening address, or --base-url.
 
 A new key's validation completes on its second read: VALID, or INVALID when
 its ARN or key id contains "invalid" or "denied". --fault-rate makes that
@@ -55,7 +82,8 @@ to try a client's retries.`,
 	f := cmd.Flags()
 	f.StringVar(&sf.addr, "addr", "127.0.0.1:8080", "address to listen on")
 	f.StringVar(&sf.data, "data", "", "keep the keys in this JSON file")
-	f.IntVar(&sf.seed, "seed", 0, "add this many sample keys at start")
+	f.StringVar(&sf.baseURL, "base-url", "", "URL that links in answers start with (default: the listening address)")
+	f.IntVar(&sf.seed, "seed", 0, "add this many sample keys at start when the store is empty")
 	f.Float64Var(&sf.faultRate, "fault-rate", 0, "fraction of requests, 0 to 1, that fail on purpose")
 	cmd.PreRunE = func(*cobra.Command, []string) error {
 		switch {
@@ -65,10 +93,20 @@ to try a client's retries.`,
 			return usagef("--fault-rate is %v; expected a fraction from 0 to 1", sf.faultRate)
 		case (g.apiKey == "") != (g.apiSecret == ""):
 			return usagef("give --api-key and --api-secret together")
+		case sf.baseURL != "" && !isBaseURL(sf.baseURL):
+			return usagef("--base-url is %q; expected a scheme and a host, such as http://127.0.0.1:8080", sf.baseURL)
 		}
 		return nil
 	}
 	return cmd
+}
+
+// isBaseURL reports whether s is an http or https URL with a host and no
+// path, query or fragment.
+func isBaseURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && u.User == nil &&
+		(u.Path == "" || u.Path == "/") && u.RawQuery == "" && u.Fragment == ""
 }
 
 // baseFakeOptions are the options of the fake server of serve and demo: a
@@ -85,9 +123,9 @@ func (g *globals) baseFakeOptions() []byoktest.Option {
 }
 
 // serveFakeOptions returns the options of the fake server from the serve
-// flags.
-func (g *globals) serveFakeOptions(sf serveFlags) []byoktest.Option {
-	opts := g.baseFakeOptions()
+// flags; base is the URL links start with.
+func (g *globals) serveFakeOptions(sf serveFlags, base string) []byoktest.Option {
+	opts := append(g.baseFakeOptions(), byoktest.WithBaseURL(base))
 	if g.apiKey != "" {
 		opts = append(opts, byoktest.WithCredentials(g.apiKey, g.apiSecret))
 	}
@@ -103,6 +141,9 @@ func (g *globals) serveFakeOptions(sf serveFlags) []byoktest.Option {
 	return append(opts, g.sys.fakeOptions...)
 }
 
+// serve listens first, so that an address in use stops it before the data
+// file is touched; then the fake takes the data file (its lock, a trial
+// save, the keys).
 func (g *globals) serve(ctx context.Context, sf serveFlags) error {
 	var logMu sync.Mutex // handlers log from many goroutines
 	logf := func(format string, args ...any) {
@@ -110,67 +151,106 @@ func (g *globals) serve(ctx context.Context, sf serveFlags) error {
 		defer logMu.Unlock()
 		g.infof(format, args...)
 	}
-	opts := append(g.serveFakeOptions(sf), byoktest.WithMiddleware(accessLog(logf)))
-	fake, err := byoktest.NewHandler(opts...)
-	if err != nil {
-		return &usageError{fmt.Errorf("starting the fake server: %w", err)}
-	}
 	ln, err := g.sys.listen(ctx, sf.addr)
 	if err != nil {
-		_ = fake.Close()
 		return fmt.Errorf("listening on %s: %w", sf.addr, err)
 	}
-	url := "http://" + displayAddr(ln.Addr())
-	if sf.seed > 0 {
-		fake.Seed(sf.seed)
+	defer func() { _ = ln.Close() }()
+	listenURL := "http://" + displayAddr(ln.Addr())
+	base := cmp.Or(strings.TrimSuffix(sf.baseURL, "/"), listenURL)
+	opts := append(g.serveFakeOptions(sf, base), byoktest.WithMiddleware(accessLog(logf)))
+	fake, err := byoktest.NewHandler(opts...)
+	if err != nil {
+		return fmt.Errorf("starting the fake server: %w", err)
 	}
+	defer func() { _ = fake.Close() }()
+	seeded := 0
+	if sf.seed > 0 && fake.Len() == 0 {
+		if len(fake.Seed(sf.seed)) != sf.seed {
+			return fmt.Errorf("adding %d sample keys: the data file %s could not be saved", sf.seed, sf.data)
+		}
+		seeded = sf.seed
+	}
+	g.serveBanner(logf, sf, fake, ln.Addr(), listenURL, base, seeded)
 
-	logf("fake BYOK API listening on %s (Ctrl-C to stop)", url)
-	if !isLoopbackAddr(ln.Addr()) {
-		logf("warning: %s is not a loopback address; anyone who can reach it can use the fake", ln.Addr())
+	err = runServer(ctx, defaultServeLimits.httpServer(fake), ln, shutdownGrace, logf)
+	if cerr := fake.Close(); cerr != nil && err == nil {
+		err = fmt.Errorf("releasing the data file: %w", cerr)
+	}
+	if err != nil {
+		return err
+	}
+	logf("stopped")
+	return nil
+}
+
+// serveBanner says where the fake listens, what it keeps, which faults it
+// injects and which credentials it accepts.
+func (g *globals) serveBanner(logf func(string, ...any), sf serveFlags, fake *byoktest.Handler, addr net.Addr, listenURL, base string, seeded int) {
+	logf("fake BYOK API listening on %s (Ctrl-C to stop)", listenURL)
+	if !isLoopbackAddr(addr) {
+		logf("warning: %s is not a loopback address; anyone who can reach it can use the fake", addr)
+	}
+	if base != listenURL {
+		logf("links in answers start with %s", base)
 	}
 	if sf.data != "" {
 		logf("keys are kept in %s", sf.data)
+		if sf.seed > 0 && seeded == 0 {
+			logf("--seed %d added no keys: the data file already holds keys", sf.seed)
+		}
+	}
+	if sf.faultRate > 0 {
+		logf("faults are on: each request fails on purpose with probability %s (such answers carry %s)",
+			strconv.FormatFloat(sf.faultRate, 'g', -1, 64), byoktest.FaultHeader)
 	}
 	logf("%d keys; point byokctl at it with:", fake.Len())
-	logf("  export %s=%s", envEndpoint, url)
-	if g.apiKey != "" {
-		logf("  export %s=%s", envAPIKey, fake.APIKey())
-		logf("  export %s=<the secret given with --api-secret>", envAPISecret)
-	} else {
-		// The fake's own made-up credentials: printing them is the point.
+	logf("  export %s=%s", envEndpoint, listenURL)
+	switch {
+	case g.apiKey == "" && g.token == "":
+		// The fixed, public built-in credentials: printing them is the
+		// point.
 		logf("  export %s=%s", envAPIKey, fake.APIKey())
 		logf("  export %s=%s", envAPISecret, fake.APISecret())
+		logf("or a bearer token: export %s=%s", envAccessToken, fake.Token())
+		logf("(the built-in test credentials; start serve with --api-key and --api-secret or --token to accept only yours)")
+	case g.apiKey != "":
+		logf("  export %s=%s", envAPIKey, fake.APIKey())
+		logf("  export %s=<the secret given with --api-secret>", envAPISecret)
+		if g.token != "" {
+			logf("or a bearer token: export %s=<the token given with --token>", envAccessToken)
+		}
+	default:
+		logf("  export %s=<the token given with --token>", envAccessToken)
 	}
-	if tok := fake.Token(); tok != "" && g.token == "" {
-		logf("or a bearer token: export %s=%s", envAccessToken, tok)
-	}
+}
 
-	srv := &http.Server{Handler: fake, ReadHeaderTimeout: 10 * time.Second}
+// runServer serves on ln until ctx ends, then shuts srv down: requests in
+// flight get grace to finish, and the connections still open after it (a
+// client that never finished its request) are closed.
+func runServer(ctx context.Context, srv *http.Server, ln net.Listener, grace time.Duration, logf func(string, ...any)) error {
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
-
 	select {
-	case err = <-served:
+	case err := <-served:
 		// Serve stopped by itself: the listener failed.
-		_ = fake.Close()
-		return fmt.Errorf("serving on %s: %w", url, err)
+		return fmt.Errorf("serving on %s: %w", ln.Addr(), err)
 	case <-ctx.Done():
 	}
 	logf("stopping")
-	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), shutdownGrace)
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), grace)
 	defer cancel()
-	err = srv.Shutdown(shutdownCtx)
+	err := srv.Shutdown(shutdownCtx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		logf("closing the connections still open after %s", grace)
+		err = srv.Close()
+	}
 	if serr := <-served; !errors.Is(serr, http.ErrServerClosed) && err == nil {
 		err = serr
-	}
-	if cerr := fake.Close(); cerr != nil && err == nil {
-		err = fmt.Errorf("saving the keys: %w", cerr)
 	}
 	if err != nil {
 		return fmt.Errorf("shutting down: %w", err)
 	}
-	logf("stopped")
 	return nil
 }
 

@@ -101,7 +101,7 @@ func TestCheckRejectsABadResponse(t *testing.T) {
 			Problem{"response body", "/validation/since", `string doesn't match the format "date-time" (not an RFC 3339 date-time) (got "yesterday")`}},
 		"a body that is no JSON": {500, jsonHeader, `oops`,
 			Problem{"response body", "", "failed to decode response body: invalid character 'o' looking for beginning of value"}},
-		"a rate-limit header that is no number": {200, http.Header{"Content-Type": {"application/json"}, "X-Ratelimit-Reset": {"soon"}}, good,
+		"a rate-limit header that is no integer": {200, http.Header{"Content-Type": {"application/json"}, "X-Ratelimit-Reset": {"soon"}}, good,
 			Problem{"response header", "", ""}},
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -112,7 +112,7 @@ func TestCheckRejectsABadResponse(t *testing.T) {
 			require.NotEmpty(t, got.Problems)
 			if c.problem.Where == "response header" {
 				assert.Equal(t, `response header "X-RateLimit-Reset"`, got.Problems[0].Where)
-				assert.Contains(t, got.Problems[0].Reason, "invalid number")
+				assert.Contains(t, got.Problems[0].Reason, "invalid integer")
 				return
 			}
 			assert.Equal(t, []Problem{c.problem}, got.Problems)
@@ -176,6 +176,33 @@ func TestCheckSkipsAnInjectedFault(t *testing.T) {
 	h := http.Header{FaultHeader: {"malformed-body"}}
 	assert.Empty(t, v.Check(context.Background(), getKey(200, `{"id":`).withHeader(h)))
 	assert.Empty(t, v.Counts(), "a fault is not counted")
+}
+
+// TestCheckHoldsTheRateLimitResetToAnInteger checks that a fractional
+// X-RateLimit-Reset breaks the spec (the API publishes an integer), unless
+// the answer is marked as a fault: byoktest's rate-limit burst sends one on
+// purpose.
+func TestCheckHoldsTheRateLimitResetToAnInteger(t *testing.T) {
+	good := key("AWS", "AVAILABLE", "VALID")
+	header := func(reset string, extra ...string) http.Header {
+		h := http.Header{"Content-Type": {"application/json"}, "X-Ratelimit-Reset": {reset}}
+		for i := 0; i+1 < len(extra); i += 2 {
+			h.Set(extra[i], extra[i+1])
+		}
+		return h
+	}
+	v := newValidator(t)
+	assert.Empty(t, v.Check(context.Background(), getKey(200, good).withHeader(header("59"))))
+
+	got := only(t, v.Check(context.Background(), getKey(200, good).withHeader(header("59.484"))))
+	require.NotEmpty(t, got.Problems)
+	assert.Equal(t, `response header "X-RateLimit-Reset"`, got.Problems[0].Where)
+
+	tooMany := `{"errors":[{"status":"429","code":"too_many_requests"}]}`
+	assert.Empty(t, v.Check(context.Background(), getKey(429, tooMany).withHeader(header("0.05", FaultHeader, "rate-limit-burst"))),
+		"a marked fault answer is exempt")
+	got = only(t, v.Check(context.Background(), getKey(429, tooMany).withHeader(header("0.05", "Retry-After", "0"))))
+	assert.Equal(t, `response header "X-RateLimit-Reset"`, got.Problems[0].Where, "an unmarked 429 is not")
 }
 
 func (ex Exchange) withHeader(h http.Header) Exchange { ex.Header = h; return ex }

@@ -194,7 +194,10 @@ func TestSecretsInNoErrorOrLog(t *testing.T) {
 	})
 
 	t.Run("HTTP client timeout", func(t *testing.T) {
-		srv := fake(t, byoktest.WithFaults(byoktest.Faults{Delay: 10 * time.Second}))
+		// The fake accepts the leak credentials: it authenticates before
+		// it injects a fault.
+		srv := fake(t, byoktest.WithFaults(byoktest.Faults{Delay: 10 * time.Second}),
+			byoktest.WithCredentials(leakKey, leakSecret), byoktest.WithToken(leakToken))
 		if err := srv.FailNext(100, byoktest.FaultSlow); err != nil {
 			t.Fatal(err)
 		}

@@ -16,7 +16,7 @@ func (h *Handler) authenticate(r *http.Request) (ok, present bool) {
 		return false, false
 	}
 	if key, secret, isBasic := r.BasicAuth(); isBasic {
-		return equal(key, h.cfg.apiKey) && equal(secret, h.cfg.apiSecret), true
+		return h.cfg.apiKey != "" && equal(key, h.cfg.apiKey) && equal(secret, h.cfg.apiSecret), true
 	}
 	scheme, token, found := strings.Cut(auth, " ")
 	if found && strings.EqualFold(scheme, "Bearer") && h.cfg.token != "" {
@@ -43,7 +43,9 @@ func (h *Handler) unauthorized(w http.ResponseWriter, present bool) {
 		basic += `, error="invalid_key", error_description="The API key or secret is invalid"`
 		bearer += `, error="invalid_token"`
 	}
-	w.Header().Add("WWW-Authenticate", basic)
+	if h.cfg.apiKey != "" {
+		w.Header().Add("WWW-Authenticate", basic)
+	}
 	if h.cfg.token != "" {
 		w.Header().Add("WWW-Authenticate", bearer)
 	}

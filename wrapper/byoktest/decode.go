@@ -55,33 +55,6 @@ func (h *Handler) readObject(w http.ResponseWriter, r *http.Request) (map[string
 	return obj, 0, nil
 }
 
-// readOnlyTop lists the read-only properties of a Key.
-func isReadOnlyTop(name string) bool {
-	switch name {
-	case "id", "metadata", "provider", "state", "validation", "api_version", "kind":
-		return true
-	}
-	return false
-}
-
-// variant describes the properties of one key kind.
-type variant struct {
-	required []string
-	readOnly []string
-}
-
-func variantOf(kind string) (variant, bool) {
-	switch kind {
-	case kindAWS:
-		return variant{required: []string{"key_arn"}, readOnly: []string{"roles"}}, true
-	case kindAzure:
-		return variant{required: []string{"key_id", "key_vault_id", "tenant_id"}, readOnly: []string{"application_id"}}, true
-	case kindGCP:
-		return variant{required: []string{"key_id"}, readOnly: []string{"security_group"}}, true
-	}
-	return variant{}, false
-}
-
 // createBody is a create request that passed validation.
 type createBody struct {
 	displayName *string
@@ -89,8 +62,9 @@ type createBody struct {
 	kind, mat   string
 }
 
-// decodeCreate checks a create body and collects every problem it has.
-func decodeCreate(obj map[string]json.RawMessage) (createBody, []problem) {
+// decodeCreate checks a create body against the spec's rules and collects
+// every problem it has.
+func (rules *bodyRules) decodeCreate(obj map[string]json.RawMessage) (createBody, []problem) {
 	var (
 		out   createBody
 		probs []problem
@@ -109,10 +83,15 @@ func decodeCreate(obj map[string]json.RawMessage) (createBody, []problem) {
 				continue
 			}
 			out.displayName = &s
-		case isReadOnlyTop(name):
+		case rules.key.readOnly(name):
 			probs = append(probs, unprocessable("/"+name, "The property '/"+name+"' is read-only and must not be sent."))
-		default:
+		case !rules.key.known(name):
 			probs = append(probs, unprocessable("/"+escapePointer(name), fmt.Sprintf("The property '/%s' is not a property of a Key.", escapePointer(name))))
+		}
+	}
+	for _, name := range rules.key.required {
+		if raw, ok := obj[name]; (!ok || isNull(raw)) && name != "key" {
+			probs = append(probs, unprocessable("/"+name, "The property '/"+name+"' is required."))
 		}
 	}
 	raw, ok := obj["key"]
@@ -125,13 +104,13 @@ func decodeCreate(obj map[string]json.RawMessage) (createBody, []problem) {
 	}
 	kindRaw, ok := key["kind"]
 	if !ok || isNull(kindRaw) {
-		return out, append(probs, unprocessable("/key/kind", "The property '/key/kind' is required: one of AwsKey, AzureKey, GcpKey."))
+		return out, append(probs, unprocessable("/key/kind", "The property '/key/kind' is required: one of "+rules.kindList()+"."))
 	}
 	var kind string
 	_ = json.Unmarshal(kindRaw, &kind)
-	v, ok := variantOf(kind)
+	v, ok := rules.variants[kind]
 	if !ok {
-		return out, append(probs, unprocessable("/key/kind", fmt.Sprintf("The key kind %s is not one of AwsKey, AzureKey, GcpKey.", strings.TrimSpace(string(kindRaw)))))
+		return out, append(probs, unprocessable("/key/kind", fmt.Sprintf("The key kind %s is not one of %s.", strings.TrimSpace(string(kindRaw)), rules.kindList())))
 	}
 	for _, name := range slices.Sorted(maps.Keys(key)) {
 		ptr := "/key/" + escapePointer(name)
@@ -142,14 +121,14 @@ func decodeCreate(obj map[string]json.RawMessage) (createBody, []problem) {
 			if json.Unmarshal(key[name], &s) != nil || s == "" {
 				probs = append(probs, unprocessable(ptr, fmt.Sprintf("The property '%s' must be a non-empty string.", ptr)))
 			}
-		case slices.Contains(v.readOnly, name):
+		case v.readOnly(name):
 			probs = append(probs, unprocessable(ptr, fmt.Sprintf("The property '%s' is read-only and must not be sent.", ptr)))
-		default:
+		case !v.known(name):
 			probs = append(probs, unprocessable(ptr, fmt.Sprintf("The property '%s' is not a property of a key of kind '%s'.", ptr, kind)))
 		}
 	}
 	for _, name := range v.required {
-		if _, ok := key[name]; !ok {
+		if _, ok := key[name]; !ok && name != "kind" {
 			probs = append(probs, unprocessable("/key/"+name, fmt.Sprintf("The property '/key/%s' is required for a key of kind '%s'.", name, kind)))
 		}
 	}

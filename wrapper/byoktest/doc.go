@@ -33,9 +33,12 @@
 //     missing or empty required field of the variant, a read-only field
 //     (id, metadata, provider, state, validation, api_version, kind at the top
 //     level; roles, application_id, security_group inside key) or a property
-//     the schema does not know; 400 for a body that is not JSON or larger
+//     the schema does not know. The kinds and which properties are required
+//     or read-only are read from the embedded spec (package openapi), not
+//     written out here; 400 for a body that is not JSON or larger
 //     than the body limit; 409 when a key with the same key_arn (AWS) or
-//     key_id (Azure, GCP) exists; 402 when byok.max_keys.per_org is reached.
+//     key_id (Azure, GCP) exists; 402 when byok.max_keys.per_org is reached
+//     (or when a data file left no sequence number for a new key).
 //   - Update changes display_name only. Any other property in the body is
 //     answered with 422, even if its value equals the stored one.
 //   - Delete answers 409 for a key whose state is IN_USE. (The published
@@ -61,12 +64,18 @@
 //     this server did not make is answered with 400. metadata.next is absent
 //     on the last page; total_size counts the filtered set.
 //   - Create and update bodies must be sent as application/json (else 400).
-//     A fault, a RespondNext answer and an unknown path or method come
-//     before authentication; then 401, 429 (the rate limit counts
-//     authenticated requests only) and 403.
+//     An unknown path or method is answered first (404, 405), then a
+//     request without valid credentials (401): it uses up no RespondNext
+//     answer and no fault. Then come faults and RespondNext answers, 429
+//     (the rate limit counts authenticated requests only) and 403.
+//   - Without WithCredentials and WithToken the fake accepts the built-in
+//     DefaultAPIKey pair and the DefaultToken bearer; given either option,
+//     only what was given works.
 //   - Every answer carries X-Request-Id and X-RateLimit-Limit, -Remaining and
-//     -Reset (seconds until the window resets, possibly fractional); 429
-//     answers carry Retry-After.
+//     -Reset (whole seconds until the window resets, rounded up, an integer
+//     as the API publishes it); 429 answers carry Retry-After. Only
+//     FaultRateLimitBurst sends a fractional reset (0.05), marked with
+//     FaultHeader.
 //
 // # Faults
 //

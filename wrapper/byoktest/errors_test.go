@@ -222,6 +222,67 @@ func TestAuthentication(t *testing.T) {
 	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode, "bearer off")
 }
 
+// TestOnlyGivenCredentialsWork checks that credentials given with
+// WithCredentials or WithToken replace both built-in kinds: the
+// DefaultAPIKey pair and the DefaultToken bearer are then refused.
+func TestOnlyGivenCredentialsWork(t *testing.T) {
+	builtinPair := func(r *http.Request) { r.SetBasicAuth(byoktest.DefaultAPIKey, byoktest.DefaultAPISecret) }
+	builtinToken := func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+byoktest.DefaultToken) }
+	for name, c := range map[string]struct {
+		opts              []byoktest.Option
+		pair, token, mine int
+		mineAuth          func(*http.Request)
+	}{
+		"none given": {nil, http.StatusOK, http.StatusOK, http.StatusOK, builtinPair},
+		"key and secret": {[]byoktest.Option{byoktest.WithCredentials("K", "S")},
+			http.StatusUnauthorized, http.StatusUnauthorized, http.StatusOK, func(r *http.Request) { r.SetBasicAuth("K", "S") }},
+		"token": {[]byoktest.Option{byoktest.WithToken("T")},
+			http.StatusUnauthorized, http.StatusUnauthorized, http.StatusOK, func(r *http.Request) { r.Header.Set("Authorization", "Bearer T") }},
+	} {
+		t.Run(name, func(t *testing.T) {
+			srv, _ := validated(t, c.opts...)
+			for what, want := range map[string]struct {
+				auth   func(*http.Request)
+				status int
+			}{"the built-in pair": {builtinPair, c.pair}, "the built-in token": {builtinToken, c.token}, "the given ones": {c.mineAuth, c.mine}} {
+				resp, b := send(t, srv, http.MethodGet, "/byok/v1/keys", "", want.auth)
+				assert.Equalf(t, want.status, resp.StatusCode, "%s: %s", what, b)
+			}
+			// Authorize uses what is accepted.
+			resp, b := call(t, srv, http.MethodGet, "/byok/v1/keys", "")
+			assert.Equal(t, http.StatusOK, resp.StatusCode, "%s", b)
+		})
+	}
+	srv := byoktest.NewServer(t, byoktest.WithToken("T"))
+	assert.Empty(t, srv.APIKey(), "no pair is accepted")
+	assert.Empty(t, srv.APISecret())
+	srv = byoktest.NewServer(t, byoktest.WithCredentials("K", "S"))
+	assert.Empty(t, srv.Token(), "no token is accepted")
+}
+
+// TestAuthenticationComesBeforeQueuedAnswersAndFaults checks that a request
+// without valid credentials gets 401 and leaves RespondNext, FailNext and
+// the random faults to the next authenticated request.
+func TestAuthenticationComesBeforeQueuedAnswersAndFaults(t *testing.T) {
+	srv, _ := validated(t)
+	require.NoError(t, srv.RespondNext(byoktest.OpGet, http.StatusNotFound))
+	resp, _ := send(t, srv, http.MethodGet, "/byok/v1/keys/cck-1", "", noAuth)
+	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+	resp, _ = call(t, srv, http.MethodGet, "/byok/v1/keys/cck-1", "")
+	assert.Equal(t, http.StatusNotFound, resp.StatusCode, "the queued 404 is still there")
+
+	require.NoError(t, srv.FailNext(1, byoktest.FaultServerError))
+	resp, _ = send(t, srv, http.MethodGet, "/byok/v1/keys", "", noAuth)
+	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+	assert.Empty(t, resp.Header.Get(byoktest.FaultHeader))
+	resp, _ = call(t, srv, http.MethodGet, "/byok/v1/keys", "")
+	assert.Equal(t, http.StatusInternalServerError, resp.StatusCode, "the fault is still queued")
+
+	require.NoError(t, srv.SetFaults(byoktest.Faults{Seed: 1, Rate: 1, Modes: []byoktest.FaultMode{byoktest.FaultServerError}}))
+	resp, _ = send(t, srv, http.MethodGet, "/byok/v1/keys", "", noAuth)
+	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode, "no fault before authentication")
+}
+
 func TestForbidden(t *testing.T) {
 	srv, _ := validated(t, byoktest.WithForbiddenKeys("cck-locked"), byoktest.WithForbiddenOperations(byoktest.OpCreate))
 	_, err := srv.AddKey(awsKey(t, "cck-locked", "arn:aws:kms:us-west-2:1:key/locked"))

@@ -245,6 +245,9 @@ func documentedErrors(op Operation) []int {
 	return nil
 }
 
+// burstReset is the X-RateLimit-Reset of a FaultRateLimitBurst answer.
+const burstReset = "0.05"
+
 const htmlPage = `<!DOCTYPE html>
 <html>
 <head><title>502 Bad Gateway</title></head>
@@ -291,8 +294,11 @@ func (h *Handler) before(w http.ResponseWriter, r *http.Request, mode FaultMode,
 	case FaultHTML:
 		plain(w, http.StatusBadGateway, "text/html; charset=utf-8", htmlPage)
 	case FaultRateLimitBurst:
-		rt.remaining, rt.reset = 0, 50*time.Millisecond
+		// The one answer with a fractional reset: clients must cope
+		// with one, and the FaultHeader exempts it from the spec.
+		rt.remaining = 0
 		rt.set(w.Header())
+		w.Header().Set("X-RateLimit-Reset", burstReset)
 		w.Header().Set("Retry-After", "0")
 		fail(w, http.StatusTooManyRequests, tooManyProblem())
 	}

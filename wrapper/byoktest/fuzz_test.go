@@ -18,8 +18,8 @@ import (
 
 // The fuzz targets of the fake. Their seed corpora are the files of
 // testdata/fuzz/<target>/ (realistic requests built from testdata/keys) and
-// the f.Add calls; `make fuzz` and `make check` (fuzz-short) run each target
-// for a bounded time, and `go test` runs the seeds.
+// the f.Add calls; `go test` (and so `make check`) runs the seeds only, and
+// `make fuzz` explores each target for a bounded time.
 
 // fuzzEpoch is the fixed time of the fuzzed fakes.
 func fuzzEpoch() time.Time { return time.Date(2024, 3, 20, 15, 30, 0, 0, time.UTC) }

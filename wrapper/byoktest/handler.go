@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -30,12 +29,18 @@ type Handler struct {
 	outer      http.Handler
 	base       atomic.Pointer[string] // set once by NewServer
 
-	reqSeq    atomic.Uint64
-	persistMu sync.Mutex
+	data  *dataFiles // nil without WithDataFile
+	rules *bodyRules // the spec's rules for request bodies
+
+	reqSeq atomic.Uint64
 }
 
-// NewHandler returns the fake as an http.Handler. With WithDataFile, the
-// keys are loaded from the file if it exists.
+// NewHandler returns the fake as an http.Handler. With WithDataFile it takes
+// the file's lock (a second handler on the same file fails, naming it),
+// removes the temporary files a killed run left, checks that the file can
+// be saved, and loads the keys from it if it exists; a file that is not a
+// valid data file is an error that says what is wrong. Close releases the
+// lock.
 func NewHandler(opts ...Option) (*Handler, error) {
 	cfg := defaultConfig()
 	for _, opt := range opts {
@@ -43,7 +48,13 @@ func NewHandler(opts ...Option) (*Handler, error) {
 			return nil, err
 		}
 	}
+	cfg.credentials()
+	rules, err := specRules()
+	if err != nil {
+		return nil, err
+	}
 	h := &Handler{
+		rules:   rules,
 		cfg:     cfg,
 		store:   newStore(),
 		ids:     newIDGen(cfg.seed, cfg.seeded),
@@ -58,7 +69,7 @@ func NewHandler(opts ...Option) (*Handler, error) {
 		h.base.Store(&cfg.baseURL)
 	}
 	if cfg.dataFile != "" {
-		if err := h.load(); err != nil {
+		if err := h.openData(); err != nil {
 			return nil, err
 		}
 	}
@@ -74,20 +85,22 @@ func NewHandler(opts ...Option) (*Handler, error) {
 // with WithMiddleware).
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.outer.ServeHTTP(w, r) }
 
-// Close releases the handler's resources. The keys are already saved after
-// every change, so Close only writes them once more when a data file is
-// configured.
+// Close releases the data file's lock, if there is one (the keys are saved
+// after every change). It is safe to call more than once.
 func (h *Handler) Close() error {
-	if h.cfg.dataFile == "" {
+	if h.data == nil {
 		return nil
 	}
-	return h.save()
+	return h.data.release()
 }
 
-// APIKey returns the API key accepted with HTTP Basic authentication.
+// APIKey returns the API key accepted with HTTP Basic authentication, or ""
+// when HTTP Basic authentication is off (WithToken without
+// WithCredentials).
 func (h *Handler) APIKey() string { return h.cfg.apiKey }
 
-// APISecret returns the API secret accepted with HTTP Basic authentication.
+// APISecret returns the API secret accepted with HTTP Basic authentication,
+// or "" when HTTP Basic authentication is off.
 func (h *Handler) APISecret() string { return h.cfg.apiSecret }
 
 // Token returns the bearer token accepted, or "" when Bearer authentication
@@ -98,9 +111,16 @@ func (h *Handler) Token() string { return h.cfg.token }
 // (CRNs) carry.
 func (h *Handler) Organization() string { return h.org }
 
-// Authorize sets HTTP Basic authentication with the accepted API key and
-// secret on r.
-func (h *Handler) Authorize(r *http.Request) { r.SetBasicAuth(h.cfg.apiKey, h.cfg.apiSecret) }
+// Authorize sets accepted credentials on r: HTTP Basic authentication with
+// the API key and secret, or the bearer token when HTTP Basic
+// authentication is off.
+func (h *Handler) Authorize(r *http.Request) {
+	if h.cfg.apiKey == "" {
+		r.Header.Set("Authorization", "Bearer "+h.cfg.token)
+		return
+	}
+	r.SetBasicAuth(h.cfg.apiKey, h.cfg.apiSecret)
+}
 
 // baseFor returns the base URL for links in the answer to r.
 func (h *Handler) baseFor(r *http.Request) string {
@@ -118,22 +138,29 @@ func (h *Handler) baseFor(r *http.Request) string {
 }
 
 // AddKey stores k as if it had been created, and returns it as stored. The
-// body rules of create apply to k.Key (kind, required fields), but the
-// read-only fields may be given: Id (else one is made), State (else
-// AVAILABLE), Validation (fixes the validation as SetValidation does; else
-// it progresses as configured), Metadata.CreatedAt and UpdatedAt (else
-// now), and the key's roles, application_id or security_group (else filled).
-// AddKey ignores the quota.
+// body rules of create apply to k.Key of a kind the fake knows (required
+// fields); a key of another kind (to test a client's handling of kinds it
+// does not know) is stored as given, shows k.Provider and its validation
+// never completes VALID unless k.Validation says so. The read-only fields
+// may be given: Id (else one is made), State (else AVAILABLE), Validation
+// (fixes the validation as SetValidation does; else it progresses as
+// configured), Metadata.CreatedAt and UpdatedAt (else now), and the key's
+// roles, application_id or security_group (else filled). AddKey ignores the
+// quota. With a data file that cannot be saved, nothing is added and the
+// error says why.
 func (h *Handler) AddKey(k api.Key) (api.Key, error) {
 	now := h.cfg.clock()
 	kind, mat, err := material(k.Key)
 	if err != nil {
 		return api.Key{}, fmt.Errorf("byoktest: AddKey: %w", err)
 	}
-	if mat == "" {
+	if known(kind) && mat == "" {
 		return api.Key{}, fmt.Errorf("byoktest: AddKey: the key's %s is empty", materialName(kind))
 	}
 	r := &record{kind: kind, material: mat, state: StateAvailable, createdAt: now, updatedAt: now}
+	if !known(kind) && k.Provider != nil {
+		r.provider = *k.Provider
+	}
 	if k.DisplayName != nil {
 		name := *k.DisplayName
 		r.displayName = &name
@@ -161,31 +188,32 @@ func (h *Handler) AddKey(k api.Key) (api.Key, error) {
 	}
 	h.classify(r)
 	h.store.mu.Lock()
+	defer h.store.mu.Unlock()
+	if h.store.full(1) {
+		return api.Key{}, errors.New("byoktest: AddKey: the store is full: its sequence numbers are used up")
+	}
 	if k.Id != nil {
 		if !validID(*k.Id) {
-			h.store.mu.Unlock()
 			return api.Key{}, fmt.Errorf("byoktest: AddKey: id %q is not a key id (1 to 255 letters, digits, '-', '_' or '.')", *k.Id)
 		}
 		if _, taken := h.store.byID[*k.Id]; taken {
-			h.store.mu.Unlock()
 			return api.Key{}, fmt.Errorf("byoktest: AddKey: a key with id %q exists", *k.Id)
 		}
 		r.id = *k.Id
 	} else {
 		r.id = h.freshIDLocked()
 	}
-	if id, taken := h.store.byMaterial[mat]; taken {
-		h.store.mu.Unlock()
+	if id, taken := h.store.byMaterial[mat]; mat != "" && taken {
 		return api.Key{}, fmt.Errorf("byoktest: AddKey: key %s already has %s %q", id, materialName(kind), mat)
 	}
 	if r.details, err = h.fillDetails(k.Key, r.id); err != nil {
-		h.store.mu.Unlock()
 		return api.Key{}, fmt.Errorf("byoktest: AddKey: %w", err)
 	}
 	h.store.insert(r)
-	out := h.snapshot(r, now)
-	h.store.mu.Unlock()
-	return out, h.saveIfPersistent()
+	if err := h.commitLocked(func() { h.store.remove(r) }); err != nil {
+		return api.Key{}, fmt.Errorf("byoktest: AddKey: %w", err)
+	}
+	return h.snapshot(r, now), nil
 }
 
 // classify marks r INVALID-to-be when WithInvalidKeys matches its material.
@@ -219,7 +247,9 @@ func (h *Handler) snapshot(r *record, now time.Time) api.Key {
 
 // Seed adds n keys, cycling through AWS, Azure and GCP, with display names
 // "seed key 1" … "seed key n", state AVAILABLE and a validation already
-// completed VALID. It returns their ids in creation order. It takes one
+// completed VALID. It returns their ids in creation order; with a data file
+// that cannot be saved, or a store whose sequence numbers are used up, it
+// adds none and returns nil. It takes one
 // lock for all n keys and no JSON round trip per key, so that benchmarks can
 // seed 100,000 keys (see BenchmarkSeed).
 func (h *Handler) Seed(n int) []string {
@@ -228,6 +258,10 @@ func (h *Handler) Seed(n int) []string {
 	gcpRegions := []string{"us-central1", "europe-west1", "asia-east1"}
 	ids := make([]string, 0, n)
 	h.store.mu.Lock()
+	if h.store.full(n) {
+		h.store.mu.Unlock()
+		return nil
+	}
 	h.store.reserve(n)
 	start := h.store.nextSeq
 	for i := range n {
@@ -269,8 +303,15 @@ func (h *Handler) Seed(n int) []string {
 		h.store.insert(r)
 		ids = append(ids, r.id)
 	}
+	err := h.commitLocked(func() {
+		for _, id := range ids {
+			h.store.remove(h.store.byID[id])
+		}
+	})
 	h.store.mu.Unlock()
-	_ = h.saveIfPersistent()
+	if err != nil {
+		return nil
+	}
 	return ids
 }
 
@@ -301,19 +342,20 @@ func (h *Handler) SetValidation(id, phase, message string) error {
 	return nil
 }
 
+// change applies f to key id and saves it; when the save fails the key is
+// left as it was.
 func (h *Handler) change(id string, f func(*record, time.Time)) error {
 	now := h.cfg.clock()
 	h.store.mu.Lock()
+	defer h.store.mu.Unlock()
 	r, ok := h.store.byID[id]
-	if ok {
-		f(r, now)
-		h.store.version++
-	}
-	h.store.mu.Unlock()
 	if !ok {
 		return fmt.Errorf("no key with id %q", id)
 	}
-	return h.saveIfPersistent()
+	old := *r
+	f(r, now)
+	h.store.version++
+	return h.commitLocked(func() { *r = old })
 }
 
 // Keys returns every key, in creation order, as a GET would show it now
@@ -328,6 +370,19 @@ func (h *Handler) Keys() []api.Key {
 		out[i] = h.snapshot(&recs[i], now)
 	}
 	return out
+}
+
+// IDs returns the ids of every key, in creation order.
+func (h *Handler) IDs() []string {
+	h.store.mu.RLock()
+	defer h.store.mu.RUnlock()
+	ids := make([]string, 0, len(h.store.byID))
+	for _, r := range h.store.order {
+		if !r.deleted {
+			ids = append(ids, r.id)
+		}
+	}
+	return ids
 }
 
 // Key returns key id as a GET would show it now (without counting as a

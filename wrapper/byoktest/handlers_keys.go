@@ -13,7 +13,7 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request, now time.Time) 
 		fail(w, status, *p)
 		return
 	}
-	body, probs := decodeCreate(obj)
+	body, probs := h.rules.decodeCreate(obj)
 	if len(probs) > 0 {
 		fail(w, http.StatusUnprocessableEntity, probs...)
 		return
@@ -30,7 +30,7 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request, now time.Time) 
 			detail: fmt.Sprintf("A key with %s '%s' already exists: %s.", materialName(body.kind), body.mat, id), pointer: "/key/" + materialName(body.kind)})
 		return
 	}
-	if h.cfg.maxKeys > 0 && len(h.store.byID) >= h.cfg.maxKeys {
+	if h.cfg.maxKeys > 0 && len(h.store.byID) >= h.cfg.maxKeys || h.store.full(1) {
 		h.store.mu.Unlock()
 		fail(w, http.StatusPaymentRequired, quotaProblem())
 		return
@@ -44,10 +44,11 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request, now time.Time) 
 	}
 	rec.details = details
 	h.store.insert(rec)
+	err = h.commitLocked(func() { h.store.remove(rec) })
 	c := *rec
 	h.store.mu.Unlock()
-
-	if !h.saved(w) {
+	if err != nil {
+		notSaved(w, "The key was not created")
 		return
 	}
 	w.Header().Set("Location", keyURL(base, c.id))
@@ -65,14 +66,16 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request, id string, now tim
 		return
 	}
 	rec.reads++
-	completed := rec.reads == h.cfg.validation.Reads
-	if completed {
+	var err error
+	if rec.reads == h.cfg.validation.Reads {
 		rec.readsDoneAt = now
 		h.store.version++
+		err = h.commitLocked(func() { rec.reads--; rec.readsDoneAt = time.Time{} })
 	}
 	c := *rec
 	h.store.mu.Unlock()
-	if completed && !h.saved(w) {
+	if err != nil {
+		notSaved(w, "The read that completes the key's validation was not counted")
 		return
 	}
 	writeJSON(w, http.StatusOK, h.render(&c, h.baseFor(r), now))
@@ -101,14 +104,17 @@ func (h *Handler) update(w http.ResponseWriter, r *http.Request, id string, now 
 		fail(w, http.StatusNotFound, notFound(id))
 		return
 	}
+	var err error
 	if name != nil {
-		rec.displayName = name
-		rec.updatedAt = now
+		oldName, oldAt := rec.displayName, rec.updatedAt
+		rec.displayName, rec.updatedAt = name, now
 		h.store.version++
+		err = h.commitLocked(func() { rec.displayName, rec.updatedAt = oldName, oldAt })
 	}
 	c := *rec
 	h.store.mu.Unlock()
-	if name != nil && !h.saved(w) {
+	if err != nil {
+		notSaved(w, "The key was not updated")
 		return
 	}
 	writeJSON(w, http.StatusOK, h.render(&c, h.baseFor(r), now))
@@ -130,11 +136,14 @@ func (h *Handler) delete(w http.ResponseWriter, r *http.Request, id string) {
 			detail: fmt.Sprintf("Key '%s' is in use by a cluster and cannot be deleted.", id)})
 		return
 	}
-	h.store.remove(rec)
-	h.store.mu.Unlock()
-	if !h.saved(w) {
+	// Saved without the key first: removing is not undone.
+	if err := h.saveLocked(rec); err != nil {
+		h.store.mu.Unlock()
+		notSaved(w, "The key was not deleted")
 		return
 	}
+	h.store.remove(rec)
+	h.store.mu.Unlock()
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -145,13 +154,9 @@ func (h *Handler) exists(id string) bool {
 	return ok
 }
 
-// saved writes the data file when there is one; when that fails it answers
-// 500 and reports false.
-func (h *Handler) saved(w http.ResponseWriter) bool {
-	if err := h.saveIfPersistent(); err != nil {
-		fail(w, http.StatusInternalServerError, problem{code: "internal_server_error", title: "Internal Server Error",
-			detail: "The change was made but could not be saved to the data file."})
-		return false
-	}
-	return true
+// notSaved answers 500 for a change that was not made because the data
+// file could not be saved; what says which change.
+func notSaved(w http.ResponseWriter, what string) {
+	fail(w, http.StatusInternalServerError, problem{code: "internal_server_error", title: "Internal Server Error",
+		detail: what + ": the data file could not be saved, so nothing was changed."})
 }

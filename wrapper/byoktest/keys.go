@@ -2,6 +2,7 @@ package byoktest
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -27,6 +28,9 @@ func providerOf(kind string) string {
 	return ""
 }
 
+// known reports whether kind is one of the kinds the fake knows.
+func known(kind string) bool { return providerOf(kind) != "" }
+
 func materialName(kind string) string {
 	if kind == kindAWS {
 		return "key_arn"
@@ -34,11 +38,15 @@ func materialName(kind string) string {
 	return "key_id"
 }
 
-// material returns the kind and the identifying material of d.
+// material returns the kind and the identifying material of d. A kind the
+// fake does not know has no material.
 func material(d api.KeyDetails) (kind, mat string, err error) {
 	kind, err = d.Discriminator()
 	if err != nil {
 		return "", "", fmt.Errorf("reading the key's kind: %w", err)
+	}
+	if kind == "" {
+		return "", "", errors.New("the key has no kind")
 	}
 	switch kind {
 	case kindAWS:
@@ -51,7 +59,7 @@ func material(d api.KeyDetails) (kind, mat string, err error) {
 		k, err := d.AsGcpKey()
 		return kind, k.KeyId, err
 	}
-	return "", "", fmt.Errorf("unknown key kind %q: want AwsKey, AzureKey or GcpKey", kind)
+	return kind, "", nil
 }
 
 // fillDetails returns d with the read-only fields the server fills (roles,
@@ -99,7 +107,8 @@ func (h *Handler) fillDetails(d api.KeyDetails, id string) (api.KeyDetails, erro
 		k.Kind = api.GcpKeyKindGcpKey
 		v = k
 	default:
-		return out, fmt.Errorf("unknown key kind %q: want AwsKey, AzureKey or GcpKey", kind)
+		// A kind the fake does not know is kept as given.
+		return cloneDetails(d), nil
 	}
 	// Marshalled directly (the variant carries its kind) rather than through
 	// FromAwsKey & co., which merge JSON and are slow for bulk seeding.
@@ -129,7 +138,7 @@ func wireTime(t time.Time) time.Time { return t.UTC().Truncate(time.Second) }
 // render turns a record into the API's Key as seen at now.
 func (h *Handler) render(r *record, base string, now time.Time) api.Key {
 	apiVersion, kind := api.KeyApiVersionByokv1, api.KeyKindKey
-	id, provider, state := r.id, providerOf(r.kind), r.state
+	id, provider, state := r.id, r.providerName(), r.state
 	self := keyURL(base, r.id)
 	crn := "crn://confluent.cloud/organization=" + h.org + "/key=" + r.id
 	// Timestamps are shown as the API shows them: UTC, whole seconds.

@@ -62,7 +62,7 @@ func (f filters) matcher(v Validation, now time.Time) func(*record) bool {
 		if f.displayName != "" && (r.displayName == nil || !strings.Contains(*r.displayName, f.displayName)) {
 			return false
 		}
-		if f.provider != "" && providerOf(r.kind) != f.provider {
+		if f.provider != "" && r.providerName() != f.provider {
 			return false
 		}
 		if f.state != "" && r.state != f.state {

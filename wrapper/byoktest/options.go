@@ -9,8 +9,10 @@ import (
 	"time"
 )
 
-// Default credentials accepted by a server built without WithCredentials or
-// WithToken. They are test values, not secrets.
+// The built-in credentials: a server built without WithCredentials and
+// without WithToken accepts both the DefaultAPIKey pair and the DefaultToken
+// bearer. Given either option, it accepts only what was given. They are
+// fixed test values, not secrets.
 const (
 	DefaultAPIKey    = "BYOKTESTKEY"
 	DefaultAPISecret = "byoktest-secret"
@@ -31,6 +33,9 @@ type Option func(*config) error
 type config struct {
 	apiKey, apiSecret string
 	token             string
+	pairGiven         bool // WithCredentials was given
+	tokenGiven        bool // WithToken was given a token
+	tokenOff          bool // WithToken was given ""
 	validation        Validation
 	invalidMatch      func(material string) bool
 	invalidMessage    string
@@ -52,9 +57,6 @@ type config struct {
 
 func defaultConfig() config {
 	return config{
-		apiKey:       DefaultAPIKey,
-		apiSecret:    DefaultAPISecret,
-		token:        DefaultToken,
 		validation:   Validation{Reads: 1},
 		forbiddenOps: map[Operation]bool{},
 		forbiddenIDs: map[string]bool{},
@@ -67,23 +69,38 @@ func defaultConfig() config {
 }
 
 // WithCredentials sets the API key and secret accepted with HTTP Basic
-// authentication (the key is the user name, the secret the password).
+// authentication (the key is the user name, the secret the password). The
+// built-in credentials are then refused: Bearer authentication works only
+// with a token given with WithToken.
 func WithCredentials(key, secret string) Option {
 	return func(c *config) error {
 		if key == "" || secret == "" {
 			return fmt.Errorf("byoktest: WithCredentials: key and secret must not be empty")
 		}
-		c.apiKey, c.apiSecret = key, secret
+		c.apiKey, c.apiSecret, c.pairGiven = key, secret, true
 		return nil
 	}
 }
 
-// WithToken sets the bearer token accepted with Bearer authentication. An
-// empty token turns Bearer authentication off.
+// WithToken sets the bearer token accepted with Bearer authentication. The
+// built-in credentials are then refused: HTTP Basic authentication works
+// only with a key and secret given with WithCredentials. An empty token
+// turns Bearer authentication off and keeps the built-in pair.
 func WithToken(token string) Option {
 	return func(c *config) error {
-		c.token = token
+		c.token, c.tokenGiven, c.tokenOff = token, token != "", token == ""
 		return nil
+	}
+}
+
+// credentials fills in the built-in credentials when none were given.
+func (c *config) credentials() {
+	if c.pairGiven || c.tokenGiven {
+		return
+	}
+	c.apiKey, c.apiSecret = DefaultAPIKey, DefaultAPISecret
+	if !c.tokenOff {
+		c.token = DefaultToken
 	}
 }
 
@@ -192,7 +209,10 @@ func WithClock(now func() time.Time) Option {
 
 // WithDataFile keeps the keys in the JSON file at path: they are loaded from
 // it when it exists and written to it after every change, atomically (a
-// temporary file in the same directory renamed over it).
+// temporary file in the same directory renamed over it). A change whose
+// save fails is not made (an HTTP request gets 500). One handler at a time
+// uses a file: NewHandler takes an exclusive lock on .<name>.lock beside it
+// (flock, where the system has it) until Close.
 func WithDataFile(path string) Option {
 	return func(c *config) error {
 		if path == "" {

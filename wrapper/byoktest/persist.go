@@ -8,6 +8,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/byokctl/byok/api"
@@ -30,6 +32,7 @@ type dataFile struct {
 type storedKey struct {
 	Seq            uint64            `json:"seq"`
 	ID             string            `json:"id"`
+	Provider       string            `json:"provider,omitempty"` // for a kind the fake does not know
 	DisplayName    *string           `json:"display_name,omitempty"`
 	Key            api.KeyDetails    `json:"key"`
 	State          string            `json:"state"`
@@ -47,44 +50,143 @@ type storedValidation struct {
 	Since   time.Time `json:"since"`
 }
 
-func (h *Handler) saveIfPersistent() error {
-	if h.cfg.dataFile == "" {
-		return nil
-	}
-	return h.save()
+// maxSeq bounds the sequence numbers of a data file, far beyond any number
+// of keys, so that the next key's number never wraps around: keys have
+// numbers below it, and a store whose next number reaches it takes no more
+// keys (a create is answered with 402).
+const maxSeq = 1 << 62
+
+// errLocked says that another server holds the data file's lock.
+var errLocked = errors.New("locked")
+
+// dataFiles is the data file of a Handler: its path and its lock.
+type dataFiles struct {
+	path string
+	mu   sync.Mutex
+	lock *os.File // nil once released
 }
 
-// save writes every key to the data file atomically: into a temporary file
-// in the same directory, synced, then renamed over the data file.
-func (h *Handler) save() error {
-	h.persistMu.Lock()
-	defer h.persistMu.Unlock()
-	h.store.mu.RLock()
-	recs := h.store.live()
-	next := h.store.nextSeq
-	h.store.mu.RUnlock()
+// lockPath is the file whose lock says that a server uses the data file
+// path: .<name>.lock beside it. It stays in place; only its lock matters.
+func lockPath(path string) string {
+	return filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".lock")
+}
 
-	doc := dataFile{Version: dataFileVersion, Organization: h.org, AWSAccount: h.awsAccount, NextSeq: next, Keys: make([]storedKey, len(recs))}
-	for i, r := range recs {
+// tempPrefix begins the name of the temporary files a save writes.
+func tempPrefix(path string) string { return "." + filepath.Base(path) + ".tmp-" }
+
+// openData takes the data file's lock, removes the temporary files a killed
+// run left, checks that a save can be made and loads the keys. On error
+// the lock is released.
+func (h *Handler) openData() (err error) {
+	path := h.cfg.dataFile
+	lock, err := lockFile(lockPath(path))
+	switch {
+	case errors.Is(err, errLocked):
+		return fmt.Errorf("byoktest: the data file %s is in use by another server (it holds the lock on %s)", path, lockPath(path))
+	case err != nil:
+		return fmt.Errorf("byoktest: the data file %s cannot be used: %w", path, err)
+	}
+	h.data = &dataFiles{path: path, lock: lock}
+	defer func() {
+		if err != nil {
+			_ = h.data.release()
+		}
+	}()
+	if err := removeLeftovers(path); err != nil {
+		return err
+	}
+	// One trial save: a directory that cannot be written stops the server
+	// now, not at its first change.
+	tmp, err := os.CreateTemp(filepath.Dir(path), tempPrefix(path)+"*")
+	if err != nil {
+		return fmt.Errorf("byoktest: the data file %s cannot be saved: %w", path, err)
+	}
+	_ = tmp.Close()
+	if err := os.Remove(tmp.Name()); err != nil {
+		return fmt.Errorf("byoktest: the data file %s cannot be saved: %w", path, err)
+	}
+	return h.load()
+}
+
+// removeLeftovers removes the temporary files of path that a run killed
+// while saving left behind. The caller holds the lock.
+func removeLeftovers(path string) error {
+	entries, err := os.ReadDir(filepath.Dir(path))
+	if err != nil {
+		return fmt.Errorf("byoktest: the data file %s cannot be used: %w", path, err)
+	}
+	for _, e := range entries {
+		if e.Type().IsRegular() && strings.HasPrefix(e.Name(), tempPrefix(path)) {
+			if err := os.Remove(filepath.Join(filepath.Dir(path), e.Name())); err != nil {
+				return fmt.Errorf("byoktest: removing a temporary file of the data file %s: %w", path, err)
+			}
+		}
+	}
+	return nil
+}
+
+// release gives the lock up. It is safe to call more than once.
+func (d *dataFiles) release() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.lock == nil {
+		return nil
+	}
+	err := d.lock.Close()
+	d.lock = nil
+	return err
+}
+
+// commitLocked saves a change just made to the store. When the save fails,
+// undo reverts the change and the error is returned, so that the store and
+// the file never disagree. The caller holds store.mu's write lock.
+func (h *Handler) commitLocked(undo func()) error {
+	if err := h.saveLocked(nil); err != nil {
+		undo()
+		h.store.version++
+		return err
+	}
+	return nil
+}
+
+// saveLocked writes every key but skip to the data file, if there is one,
+// atomically: into a temporary file in the same directory, synced, then
+// renamed over the data file. The caller holds store.mu's write lock, so no
+// change and no read comes between a change and its save.
+func (h *Handler) saveLocked(skip *record) error {
+	if h.data == nil {
+		return nil
+	}
+	doc := dataFile{Version: dataFileVersion, Organization: h.org, AWSAccount: h.awsAccount, NextSeq: h.store.nextSeq,
+		Keys: make([]storedKey, 0, len(h.store.byID))}
+	for _, r := range h.store.order {
+		if r.deleted || r == skip {
+			continue
+		}
 		k := storedKey{Seq: r.seq, ID: r.id, DisplayName: r.displayName, Key: r.details, State: r.state,
 			CreatedAt: r.createdAt, UpdatedAt: r.updatedAt, Reads: r.reads, InvalidMessage: r.invalidMessage}
+		if providerOf(r.kind) == "" {
+			k.Provider = r.provider
+		}
 		if !r.readsDoneAt.IsZero() {
-			k.ReadsDoneAt = &recs[i].readsDoneAt
+			at := r.readsDoneAt
+			k.ReadsDoneAt = &at
 		}
 		if o := r.override; o != nil {
 			k.Validation = &storedValidation{Phase: o.phase, Message: o.message, Since: o.since}
 		}
-		doc.Keys[i] = k
+		doc.Keys = append(doc.Keys, k)
 	}
 	b, err := json.MarshalIndent(doc, "", "  ")
 	if err != nil {
 		return fmt.Errorf("byoktest: encoding the data file: %w", err)
 	}
-	return writeAtomic(h.cfg.dataFile, append(b, '\n'))
+	return writeAtomic(h.data.path, append(b, '\n'))
 }
 
 func writeAtomic(path string, data []byte) (err error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
+	tmp, err := os.CreateTemp(filepath.Dir(path), tempPrefix(path)+"*")
 	if err != nil {
 		return fmt.Errorf("byoktest: saving the data file: %w", err)
 	}
@@ -108,9 +210,12 @@ func writeAtomic(path string, data []byte) (err error) {
 	return nil
 }
 
-// load reads the data file, if it exists, into the empty store.
+// load reads the data file, if it exists, into the empty store, and checks
+// what it reads: keys in creation order with distinct positive seq values
+// below maxSeq, next_seq (when set) past them, distinct ids and materials.
 func (h *Handler) load() error {
-	b, err := os.ReadFile(h.cfg.dataFile)
+	path := h.cfg.dataFile
+	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
@@ -119,10 +224,10 @@ func (h *Handler) load() error {
 	}
 	var doc dataFile
 	if err := json.Unmarshal(b, &doc); err != nil {
-		return fmt.Errorf("byoktest: the data file %s is not valid: %w", h.cfg.dataFile, err)
+		return fmt.Errorf("byoktest: the data file %s is not valid: %w", path, err)
 	}
 	if doc.Version != dataFileVersion {
-		return fmt.Errorf("byoktest: the data file %s has version %d; this fake reads version %d", h.cfg.dataFile, doc.Version, dataFileVersion)
+		return fmt.Errorf("byoktest: the data file %s has version %d; this fake reads version %d", path, doc.Version, dataFileVersion)
 	}
 	if doc.Organization != "" {
 		h.org = doc.Organization
@@ -132,44 +237,59 @@ func (h *Handler) load() error {
 	}
 	h.store.mu.Lock()
 	defer h.store.mu.Unlock()
+	var last uint64
 	for i, k := range doc.Keys {
-		kind, mat, err := material(k.Key)
-		if err == nil && mat == "" {
-			err = fmt.Errorf("the key's %s is empty", materialName(kind))
-		}
-		if err == nil && !validID(k.ID) {
-			err = fmt.Errorf("id %q is not a key id", k.ID)
-		}
-		if err == nil && k.Seq == 0 {
-			err = errors.New("seq must be positive")
-		}
-		if _, dup := h.store.byID[k.ID]; err == nil && dup {
-			err = fmt.Errorf("id %q appears twice", k.ID)
-		}
-		if _, dup := h.store.byMaterial[mat]; err == nil && dup {
-			err = fmt.Errorf("%s %q appears twice", materialName(kind), mat)
-		}
+		r, err := h.storedRecord(k, last)
 		if err != nil {
-			return fmt.Errorf("byoktest: the data file %s: key %d: %w", h.cfg.dataFile, i, err)
+			return fmt.Errorf("byoktest: the data file %s: key %d: %w", path, i, err)
 		}
-		// The file is indented; keep the details compact, as created.
-		var compact bytes.Buffer
-		if raw, err := k.Key.MarshalJSON(); err == nil && json.Compact(&compact, raw) == nil {
-			_ = k.Key.UnmarshalJSON(compact.Bytes())
-		}
-		r := &record{seq: k.Seq, id: k.ID, displayName: k.DisplayName, kind: kind, material: mat, details: k.Key,
-			state: k.State, createdAt: k.CreatedAt, updatedAt: k.UpdatedAt, reads: k.Reads, invalidMessage: k.InvalidMessage}
-		if r.state == "" {
-			r.state = StateAvailable
-		}
-		if k.ReadsDoneAt != nil {
-			r.readsDoneAt = *k.ReadsDoneAt
-		}
-		if v := k.Validation; v != nil {
-			r.override = &override{phase: v.Phase, message: v.Message, since: v.Since}
-		}
+		last = r.seq
 		h.store.insert(r)
+	}
+	if doc.NextSeq != 0 && (doc.NextSeq <= last || doc.NextSeq > maxSeq) {
+		return fmt.Errorf("byoktest: the data file %s: next_seq is %d; want a number past every key's seq (%d) and at most %d", path, doc.NextSeq, last, uint64(maxSeq))
 	}
 	h.store.nextSeq = max(h.store.nextSeq, doc.NextSeq)
 	return nil
+}
+
+// storedRecord checks one key of the data file, which follows the key with
+// seq last, and returns it as a record. The caller holds store.mu.
+func (h *Handler) storedRecord(k storedKey, last uint64) (*record, error) {
+	kind, mat, err := material(k.Key)
+	switch {
+	case err != nil:
+		return nil, err
+	case known(kind) && mat == "":
+		return nil, fmt.Errorf("the key's %s is empty", materialName(kind))
+	case !validID(k.ID):
+		return nil, fmt.Errorf("id %q is not a key id", k.ID)
+	case k.Seq == 0 || k.Seq >= maxSeq:
+		return nil, fmt.Errorf("seq is %d; want a number from 1 to %d", k.Seq, uint64(maxSeq-1))
+	case k.Seq <= last:
+		return nil, fmt.Errorf("seq is %d, not past the previous key's %d: keys are listed in creation order, each with a larger seq", k.Seq, last)
+	}
+	if _, dup := h.store.byID[k.ID]; dup {
+		return nil, fmt.Errorf("id %q appears twice", k.ID)
+	}
+	if _, dup := h.store.byMaterial[mat]; mat != "" && dup {
+		return nil, fmt.Errorf("%s %q appears twice", materialName(kind), mat)
+	}
+	// The file is indented; keep the details compact, as created.
+	var compact bytes.Buffer
+	if raw, err := k.Key.MarshalJSON(); err == nil && json.Compact(&compact, raw) == nil {
+		_ = k.Key.UnmarshalJSON(compact.Bytes())
+	}
+	r := &record{seq: k.Seq, id: k.ID, displayName: k.DisplayName, kind: kind, material: mat, provider: k.Provider, details: k.Key,
+		state: k.State, createdAt: k.CreatedAt, updatedAt: k.UpdatedAt, reads: k.Reads, invalidMessage: k.InvalidMessage}
+	if r.state == "" {
+		r.state = StateAvailable
+	}
+	if k.ReadsDoneAt != nil {
+		r.readsDoneAt = *k.ReadsDoneAt
+	}
+	if v := k.Validation; v != nil {
+		r.override = &override{phase: v.Phase, message: v.Message, since: v.Since}
+	}
+	return r, nil
 }

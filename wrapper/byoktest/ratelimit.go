@@ -38,20 +38,15 @@ func (l *limiter) take(now time.Time, count bool) (bool, rate) {
 	return ok, rate{limit: l.limit, remaining: l.limit - l.count, reset: l.start.Add(l.window).Sub(now)}
 }
 
-// set writes the rate-limit headers.
+// set writes the rate-limit headers. X-RateLimit-Reset is a whole number of
+// seconds, rounded up, as the API publishes it.
 func (rt rate) set(h http.Header) {
 	h.Set("X-RateLimit-Limit", strconv.Itoa(rt.limit))
 	h.Set("X-RateLimit-Remaining", strconv.Itoa(max(rt.remaining, 0)))
-	h.Set("X-RateLimit-Reset", seconds(rt.reset))
+	h.Set("X-RateLimit-Reset", wholeSeconds(rt.reset))
 }
 
-// seconds formats d as seconds with at most three decimals ("0.05", "60").
-func seconds(d time.Duration) string {
-	s := math.Ceil(max(d.Seconds(), 0)*1000) / 1000
-	return strconv.FormatFloat(s, 'f', -1, 64)
-}
-
-// retryAfter is the whole number of seconds a client should wait for d.
-func retryAfter(d time.Duration) string {
+// wholeSeconds is d in whole seconds, rounded up ("0" for none).
+func wholeSeconds(d time.Duration) string {
 	return strconv.Itoa(int(math.Ceil(max(d.Seconds(), 0))))
 }

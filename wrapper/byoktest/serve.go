@@ -44,6 +44,12 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	// Authentication comes first: a request without valid credentials
+	// uses up no queued answer and no fault.
+	if ok, present := h.authenticate(r); !ok {
+		h.unauthorized(sw, present)
+		return
+	}
 	d := h.faults.decide(op)
 	entry.Fault = d.mode
 	if h.before(sw, r, d.mode, rt, onAbort) {
@@ -53,14 +59,10 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 		h.respond(sw, op, d.status)
 		return
 	}
-	if ok, present := h.authenticate(r); !ok {
-		h.unauthorized(sw, present)
-		return
-	}
 	allowed, rt := h.limiter.take(now, true)
 	rt.set(w.Header())
 	if !allowed {
-		w.Header().Set("Retry-After", retryAfter(rt.reset))
+		w.Header().Set("Retry-After", wholeSeconds(rt.reset))
 		fail(sw, http.StatusTooManyRequests, tooManyProblem())
 		return
 	}

@@ -126,7 +126,7 @@ func TestRateLimit(t *testing.T) {
 	resp, b := call(t, srv, http.MethodGet, "/byok/v1/keys", "")
 	require.Equal(t, http.StatusTooManyRequests, resp.StatusCode, "%s", b)
 	assert.Equal(t, "3", resp.Header.Get("Retry-After"))
-	assert.Equal(t, "2.5", resp.Header.Get("X-RateLimit-Reset"))
+	assert.Equal(t, "3", resp.Header.Get("X-RateLimit-Reset"), "whole seconds, rounded up, as published")
 	assert.Equal(t, "0", resp.Header.Get("X-RateLimit-Remaining"))
 
 	resp, _ = send(t, srv, http.MethodGet, "/byok/v1/keys", "", noAuth)
@@ -188,9 +188,7 @@ func TestPersistenceRoundTrip(t *testing.T) {
 	want := srv.Keys()
 	require.NoError(t, srv.Close())
 
-	entries, err := os.ReadDir(filepath.Dir(path))
-	require.NoError(t, err)
-	require.Len(t, entries, 1, "no temporary file is left behind")
+	assert.Equal(t, []string{"keys.json"}, dataDirEntries(t, filepath.Dir(path)), "no temporary file is left behind")
 
 	again := byoktest.NewServer(t, opts...)
 	got := again.Keys()
@@ -218,18 +216,26 @@ func TestPersistenceRefusesABadFile(t *testing.T) {
 		"not json":      `{"version":`,
 		"other version": `{"version":99,"keys":[]}`,
 		"duplicate id":  `{"version":1,"keys":[{"seq":1,"id":"cck-1","key":{"kind":"GcpKey","key_id":"a"}},{"seq":2,"id":"cck-1","key":{"kind":"GcpKey","key_id":"b"}}]}`,
-		"unknown kind":  `{"version":1,"keys":[{"seq":1,"id":"cck-1","key":{"kind":"Oracle"}}]}`,
+		"no kind":       `{"version":1,"keys":[{"seq":1,"id":"cck-1","key":{"key_id":"a"}}]}`,
 		"no material":   `{"version":1,"keys":[{"seq":1,"id":"cck-1","key":{"kind":"AwsKey"}}]}`,
+		// Two keys with one seq, or a seq the next key cannot follow, make
+		// paged listings skip keys.
+		"duplicate seq":              `{"version":1,"keys":[{"seq":1,"id":"cck-1","key":{"kind":"GcpKey","key_id":"a"}},{"seq":1,"id":"cck-2","key":{"kind":"GcpKey","key_id":"b"}}]}`,
+		"seqs out of order":          `{"version":1,"keys":[{"seq":2,"id":"cck-1","key":{"kind":"GcpKey","key_id":"a"}},{"seq":1,"id":"cck-2","key":{"kind":"GcpKey","key_id":"b"}}]}`,
+		"zero seq":                   `{"version":1,"keys":[{"seq":0,"id":"cck-1","key":{"kind":"GcpKey","key_id":"a"}}]}`,
+		"largest seq":                `{"version":1,"keys":[{"seq":18446744073709551615,"id":"cck-1","key":{"kind":"GcpKey","key_id":"a"}}]}`,
+		"largest next_seq":           `{"version":1,"next_seq":18446744073709551615,"keys":[]}`,
+		"next_seq not past the keys": `{"version":1,"next_seq":1,"keys":[{"seq":1,"id":"cck-1","key":{"kind":"GcpKey","key_id":"a"}}]}`,
 	} {
 		path := filepath.Join(dir, strings.ReplaceAll(name, " ", "-")+".json")
 		require.NoError(t, os.WriteFile(path, []byte(content), 0o600))
-		_, err := byoktest.NewHandler(byoktest.WithDataFile(path))
+		_, err := newHandler(t, byoktest.WithDataFile(path))
 		assert.Errorf(t, err, "%s", name)
 		if err != nil {
 			assert.Containsf(t, err.Error(), path, "%s: the error names the file", name)
 		}
 	}
-	h, err := byoktest.NewHandler(byoktest.WithDataFile(filepath.Join(dir, "new.json")))
+	h, err := newHandler(t, byoktest.WithDataFile(filepath.Join(dir, "new.json")))
 	require.NoError(t, err, "a missing file is an empty store")
 	assert.Zero(t, h.Len())
 }

@@ -16,8 +16,9 @@ type record struct {
 	seq         uint64 // creation order, the listing's sort position
 	id          string
 	displayName *string
-	kind        string // kindAWS, kindAzure or kindGCP
-	material    string // key_arn (AWS) or key_id (Azure, GCP)
+	kind        string // kindAWS, kindAzure, kindGCP or one the fake does not know
+	material    string // key_arn (AWS) or key_id (Azure, GCP); "" for other kinds
+	provider    string // the provider of a kind the fake does not know
 	details     api.KeyDetails
 	state       string
 	createdAt   time.Time
@@ -47,6 +48,14 @@ type store struct {
 	totalsVersion uint64
 }
 
+// providerName is the provider r's key shows.
+func (r *record) providerName() string {
+	if p := providerOf(r.kind); p != "" {
+		return p
+	}
+	return r.provider
+}
+
 func newStore() *store {
 	return &store{byID: map[string]*record{}, byMaterial: map[string]string{}, nextSeq: 1}
 }
@@ -59,7 +68,9 @@ func (s *store) insert(r *record) {
 	}
 	s.nextSeq = max(s.nextSeq, r.seq+1)
 	s.byID[r.id] = r
-	s.byMaterial[r.material] = r.id
+	if r.material != "" {
+		s.byMaterial[r.material] = r.id
+	}
 	if n := len(s.order); n > 0 && s.order[n-1].seq > r.seq {
 		i := sort.Search(n, func(i int) bool { return s.order[i].seq > r.seq })
 		s.order = append(s.order, nil)
@@ -70,6 +81,10 @@ func (s *store) insert(r *record) {
 	}
 	s.version++
 }
+
+// full reports whether n more records would take sequence numbers past
+// maxSeq, the largest a data file holds. The caller holds mu.
+func (s *store) full(n int) bool { return s.nextSeq+uint64(n) > maxSeq }
 
 // reserve makes room for n more records. The caller holds mu.
 func (s *store) reserve(n int) {
@@ -84,7 +99,9 @@ func (s *store) reserve(n int) {
 func (s *store) remove(r *record) {
 	r.deleted = true
 	delete(s.byID, r.id)
-	delete(s.byMaterial, r.material)
+	if s.byMaterial[r.material] == r.id {
+		delete(s.byMaterial, r.material)
+	}
 	s.dead++
 	s.version++
 	if s.dead > 1024 && s.dead > len(s.order)/2 {
