@@ -83,7 +83,7 @@ func TestEveryDocumentedStatusMapsToItsSentinel(t *testing.T) {
 					h.Set("X-Request-Id", fmt.Sprintf("req-%d", status))
 					h.Set("X-RateLimit-Limit", "60")
 					h.Set("X-RateLimit-Remaining", "0")
-					h.Set("X-RateLimit-Reset", "1.5")
+					h.Set("X-RateLimit-Reset", "3")
 					if status == 429 {
 						h.Set("Retry-After", "2")
 					}
@@ -115,7 +115,7 @@ func TestEveryDocumentedStatusMapsToItsSentinel(t *testing.T) {
 					t.Errorf("status %d method %s path %s request id %s", apiErr.StatusCode, apiErr.Method, apiErr.Path, apiErr.RequestID)
 				}
 				rl := apiErr.RateLimit
-				if rl.Limit != 60 || rl.Remaining != 0 || !rl.HasRemaining || rl.Reset != 1500*time.Millisecond {
+				if rl.Limit != 60 || rl.Remaining != 0 || !rl.HasRemaining || rl.Reset != 3*time.Second {
 					t.Errorf("rate limit %+v", rl)
 				}
 				if wantRA := map[bool]time.Duration{true: 2 * time.Second}[status == 429]; apiErr.RetryAfter != wantRA {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/byokctl/byok/internal/testkit"
 	"github.com/byokctl/byok/wrapper"
@@ -24,7 +25,7 @@ func TestListKeysPage100(t *testing.T) {
 		w.Header().Set("X-Request-Id", "req-list")
 		w.Header().Set("X-RateLimit-Limit", "60")
 		w.Header().Set("X-RateLimit-Remaining", "59")
-		w.Header().Set("X-RateLimit-Reset", "0.25")
+		w.Header().Set("X-RateLimit-Reset", "42")
 		writeJSON(w, http.StatusOK, body)
 	}))
 	page, r, err := newClient(t, srv, testkit.NewClock()).ListKeys(context.Background(), wrapper.ListKeysOptions{PageSize: 100})
@@ -42,7 +43,7 @@ func TestListKeysPage100(t *testing.T) {
 	if page.NextPageToken != "UvmDWOB1iwfAIBPj6EYb" || page.TotalSize != 243 {
 		t.Errorf("next %q total %d", page.NextPageToken, page.TotalSize)
 	}
-	if r.StatusCode != 200 || r.RequestID != "req-list" || r.RateLimit.Limit != 60 || r.RateLimit.Remaining != 59 || r.RateLimit.Reset.Milliseconds() != 250 || !r.RateLimit.HasReset {
+	if r.StatusCode != 200 || r.RequestID != "req-list" || r.RateLimit.Limit != 60 || r.RateLimit.Remaining != 59 || r.RateLimit.Reset != 42*time.Second || !r.RateLimit.HasReset {
 		t.Errorf("response %+v", r)
 	}
 }
