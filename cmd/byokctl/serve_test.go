@@ -697,7 +697,7 @@ func TestPrismServe(t *testing.T) {
 	step("list", "-o", "json")
 	step("get", id, "-o", "json")
 	step("update", id, "--display-name", "renamed through prism")
-	step("delete", id)
+	step("delete", id, "--force")
 	if code := s.stop(); code != exitOK {
 		t.Errorf("serve exited with %d", code)
 	}
