@@ -185,8 +185,8 @@ func (e *APIError) Error() string {
 	} else if e.Body != "" {
 		first = oneLine(printable(e.Body), 120)
 	}
-	// A title that repeats the status text says nothing new.
-	if text != "" && strings.EqualFold(first, text) {
+	// A title or a body that repeats the status text says nothing new.
+	if text != "" && (strings.EqualFold(first, text) || strings.EqualFold(first, strconv.Itoa(e.StatusCode)+" "+text)) {
 		first = ""
 	} else if len(first) > len(text)+2 && text != "" && strings.EqualFold(first[:len(text)+2], text+": ") {
 		first = first[len(text)+2:]

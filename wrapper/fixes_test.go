@@ -99,6 +99,16 @@ func TestStatusNotRepeated(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "404 Not Found: The key cck-1 does not exist.") || strings.Count(err.Error(), "Not Found") != 1 {
 		t.Errorf("got %v", err)
 	}
+	// A gateway's plain-text body that is only the status line.
+	plain := serve(t, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte("503 Service Unavailable\n"))
+	}))
+	_, _, err = newRawClient(t, plain, testkit.NewClock(), wrapper.WithoutRetries()).GetKey(context.Background(), "cck-1")
+	if err == nil || strings.Count(err.Error(), "Service Unavailable") != 1 {
+		t.Errorf("plain-text status body: got %v", err)
+	}
 }
 
 // TestZeroClientAndNilContext: a zero Client and a nil context give an

@@ -46,7 +46,9 @@ func describeAPIError(e *wrapper.APIError) string {
 			details = append(details, s)
 		}
 	}
-	if len(details) == 0 && e.Body != "" {
+	// A body that only repeats the status ("503 Service Unavailable") says
+	// nothing new.
+	if body := strings.TrimSpace(e.Body); len(details) == 0 && body != "" && !repeatsStatus(body, e.StatusCode) {
 		details = append(details, e.Body)
 	}
 	if len(details) > 0 {
@@ -59,6 +61,13 @@ func describeAPIError(e *wrapper.APIError) string {
 		b.WriteString(" (request id " + e.RequestID + ")")
 	}
 	return clean(b.String())
+}
+
+// repeatsStatus reports whether s is only the status line of code, with or
+// without the number: "503 Service Unavailable" or "Service Unavailable".
+func repeatsStatus(s string, code int) bool {
+	text := http.StatusText(code)
+	return text != "" && (strings.EqualFold(s, text) || strings.EqualFold(s, strconv.Itoa(code)+" "+text))
 }
 
 // explainDeadline turns a context error into a message that says what to

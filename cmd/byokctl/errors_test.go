@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/byokctl/byok/wrapper"
 	"github.com/byokctl/byok/wrapper/byoktest"
 )
 
@@ -252,5 +253,20 @@ func TestInterrupted(t *testing.T) {
 	code := run(ctx, []string{"list"}, f.system(f.env, &stdout, &stderr))
 	if code != exitFailure || stdout.Len() != 0 || !strings.HasPrefix(stderr.String(), "byokctl: interrupted: ") {
 		t.Errorf("exit status %d, stdout %q, stderr %q; want 1 and \"byokctl: interrupted: ...\"", code, stdout.String(), stderr.String())
+	}
+}
+
+// TestAPIErrorStatusNotRepeated: a body that only repeats the status line,
+// as a gateway's plain-text answer does, is not printed after it.
+func TestAPIErrorStatusNotRepeated(t *testing.T) {
+	for _, body := range []string{"503 Service Unavailable", "service unavailable", "\n503 Service Unavailable\n"} {
+		got := describeAPIError(&wrapper.APIError{Method: "GET", Path: "/byok/v1/keys", StatusCode: 503, Body: body, RequestID: "r-1"})
+		if want := "GET /byok/v1/keys: 503 Service Unavailable (request id r-1)"; got != want {
+			t.Errorf("body %q: got %q, want %q", body, got, want)
+		}
+	}
+	got := describeAPIError(&wrapper.APIError{Method: "GET", Path: "/byok/v1/keys", StatusCode: 503, Body: "upstream reset"})
+	if want := "GET /byok/v1/keys: 503 Service Unavailable: upstream reset"; got != want {
+		t.Errorf("got %q, want %q", got, want)
 	}
 }
