@@ -3,15 +3,12 @@ package main
 import (
 	"encoding/json"
 	"errors"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/byokctl/byok/internal/testkit"
 	"github.com/byokctl/byok/wrapper"
 )
 
@@ -250,13 +247,7 @@ func TestGrantsUnknownKind(t *testing.T) {
 	key := `{"api_version":"byok/v1","kind":"Key","id":"cck-oci","metadata":{"self":"https://api.confluent.cloud/byok/v1/keys/cck-oci"},
 	  "key":{"kind":"OciKey","key_id":"ocid1.key.oc1..x"},
 	  "provider":"OCI","state":"AVAILABLE","validation":{"phase":"VALID","since":"2024-03-20T15:30:00Z"}}`
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write([]byte(key))
-	}))
-	t.Cleanup(srv.Close)
-	f := &fixture{t: t, clock: testkit.NewClockAt(testEpoch())}
-	env := map[string]string{envEndpoint: srv.URL, envAPIKey: testAPIKey, envAPISecret: testAPISecret}
+	f, env := fixtureAnswering(t, key)
 	for _, format := range []string{"text", "json"} {
 		r := f.runEnv(env, "grants", "cck-oci", "-o", format)
 		expect(t, r, exitFailure)

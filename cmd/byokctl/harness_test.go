@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -213,4 +214,19 @@ func firstDifference(want, got string) string {
 		}
 	}
 	return ""
+}
+
+// fixtureAnswering returns a fixture and the environment that point byokctl
+// at a loopback server answering every request with body as JSON: for
+// answers byoktest would not send (unknown kinds and properties, broken
+// keys).
+func fixtureAnswering(t *testing.T, body string) (*fixture, map[string]string) {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(body))
+	}))
+	t.Cleanup(srv.Close)
+	f := &fixture{t: t, clock: testkit.NewClockAt(testEpoch())}
+	return f, map[string]string{envEndpoint: srv.URL, envAPIKey: testAPIKey, envAPISecret: testAPISecret}
 }

@@ -20,7 +20,7 @@ func TestCreateOutcomeUnknown(t *testing.T) {
 		want []string
 	}{
 		{"502", byoktest.FaultBadGateway, []string{"create", "aws", "--key-arn", exampleARN, "--wait"},
-			[]string{"POST /byok/v1/keys: 502 Bad Gateway: 502 Bad Gateway", "byokctl list --key " + exampleARN}},
+			[]string{"POST /byok/v1/keys: 502 Bad Gateway (request id", "byokctl list --key " + exampleARN}},
 		{"502 HTML", byoktest.FaultHTML, []string{"create", "gcp", "--key-id", exampleGCPKey},
 			[]string{"POST /byok/v1/keys: 502 Bad Gateway: <!DOCTYPE html>", "byokctl list --key " + exampleGCPKey}},
 		{"dropped", byoktest.FaultDropResponse, azure,

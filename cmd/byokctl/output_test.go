@@ -3,14 +3,11 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/byokctl/byok/internal/testkit"
 	"github.com/byokctl/byok/wrapper"
 )
 
@@ -56,13 +53,8 @@ func TestListUndecodableKey(t *testing.T) {
 	 {"id":"cck-bad","metadata":{"self":"https://api.confluent.cloud/byok/v1/keys/cck-bad"},
 	  "key":{"key_id":"no kind"},
 	  "provider":"GCP","state":"AVAILABLE","validation":{"phase":"VALID","since":"2024-03-20T15:30:00Z"}}]}`
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write([]byte(page))
-	}))
-	t.Cleanup(srv.Close)
-	f := &fixture{t: t, clock: testkit.NewClockAt(testEpoch())}
-	r := f.runEnv(map[string]string{envEndpoint: srv.URL, envAPIKey: testAPIKey, envAPISecret: testAPISecret}, "list", "-o", "json")
+	f, env := fixtureAnswering(t, page)
+	r := f.runEnv(env, "list", "-o", "json")
 	expect(t, r, exitFailure)
 	if !strings.Contains(r.stdout, `"id": "cck-good"`) || strings.Contains(r.stdout, "cck-bad") {
 		t.Errorf("stdout:\n%s\nwant the good key only", r.stdout)
@@ -81,13 +73,7 @@ func TestGetPrintsWhatTheServerSent(t *testing.T) {
 	  "key":{"kind":"AwsKey","key_arn":"arn:aws:kms:us-west-2:111122223333:key/k","key_spec":"SYMMETRIC_DEFAULT"},
 	  "provider":"AWS","state":"AVAILABLE","validation":{"phase":"VALID","since":"2024-03-20T15:30:00Z"},
 	  "x_future_field":{"nested":[1,2]}}`
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write([]byte(key))
-	}))
-	t.Cleanup(srv.Close)
-	f := &fixture{t: t, clock: testkit.NewClockAt(testEpoch())}
-	env := map[string]string{envEndpoint: srv.URL, envAPIKey: testAPIKey, envAPISecret: testAPISecret}
+	f, env := fixtureAnswering(t, key)
 	for format, want := range map[string][]string{
 		"json": {`"purpose": "billing"`, `"key_spec": "SYMMETRIC_DEFAULT"`, `"x_future_field": {`},
 		"yaml": {"purpose: billing", "key_spec: SYMMETRIC_DEFAULT", "x_future_field:"},
