@@ -143,14 +143,20 @@ func (g *globals) create(cmd *cobra.Command, cf createFlags, material wrapper.Ke
 	}
 	ctx, cancel, limit := g.withTimeout(cmd.Context(), def)
 	defer cancel()
-	key, _, err := client.CreateKey(ctx, wrapper.CreateKeyRequest{DisplayName: cf.displayName, Key: material})
+	key, resp, err := client.CreateKey(ctx, wrapper.CreateKeyRequest{DisplayName: cf.displayName, Key: material})
 	if errors.Is(err, wrapper.ErrOutcomeUnknown) {
 		err = &createOutcomeUnknown{err: err, ref: wrapper.Key{Material: material}.Identifier()}
 	}
 	if err != nil {
 		return explainDeadline(err, limit)
 	}
-	g.infof("created %s", clean(key.ID))
+	// The request id names the create in the server's logs: worth keeping
+	// in an audit trail.
+	if resp.RequestID != "" {
+		g.infof("created %s (request id %s)", clean(key.ID), clean(resp.RequestID))
+	} else {
+		g.infof("created %s", clean(key.ID))
+	}
 	g.printGrantsHint(*key)
 	if !cf.wait {
 		g.infof("its validation has begun; follow it with: byokctl wait %s", shellQuote(clean(key.ID)))
