@@ -102,6 +102,10 @@ func TestKeysFileMistakes(t *testing.T) {
 			"  - {provider: azure, key_id: " + fileAzure + ", key_vault_id: " + exampleAzureVault + ", tenant_id: " + exampleTenant + "}\n" +
 			"  - {provider: azure, key_id: " + fileAzure + "/0123456789abcdef0123456789abcdef, key_vault_id: " + exampleAzureVault + ", tenant_id: " + exampleTenant + "}\n",
 			"keys.yaml:3: the Azure key " + fileAzure + " is already listed at line 2"},
+		{"same Azure key with its host in capitals", "keys.yaml", "keys:\n" +
+			"  - {provider: azure, key_id: " + fileAzure + ", key_vault_id: " + exampleAzureVault + ", tenant_id: " + exampleTenant + "}\n" +
+			"  - {provider: azure, key_id: '" + strings.Replace(fileAzure, "vault.azure.net", "VAULT.AZURE.NET", 1) + "', key_vault_id: " + exampleAzureVault + ", tenant_id: " + exampleTenant + "}\n",
+			"keys.yaml:3: the Azure key " + fileAzure + " is already listed at line 2"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := parseKeysFile(tc.file, []byte(tc.content))

@@ -9,7 +9,8 @@ import (
 
 // keyRef is what matches a key on the server with an entry of a keys file:
 // its provider and its cloud identifier (the key ARN, or the key id),
-// normalised as create normalises it (an Azure key id without its version).
+// normalised as create normalises it (an Azure key id without its version,
+// its host in lower case).
 type keyRef struct {
 	provider wrapper.Provider
 	id       string
