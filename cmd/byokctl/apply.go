@@ -90,6 +90,9 @@ func (g *globals) apply(ctx context.Context, af applyFlags) error {
 	if af.force && !af.prune {
 		return usagef("--force goes with --prune; apply deletes nothing without --prune")
 	}
+	if af.prune && !af.force && !g.canAsk() {
+		return usagef("--prune asks before deleting the keys that are not in the file, and there is no terminal to ask on: give --force to delete without asking")
+	}
 	kf, r, err := g.keysFileAndRemote(af.file)
 	if err != nil {
 		return err

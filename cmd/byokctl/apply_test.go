@@ -237,8 +237,8 @@ func TestApplyPrune(t *testing.T) {
 	f.srv.ClearRequests()
 	r = f.run("apply", "-f", file, "--prune")
 	expect(t, r, exitUsage)
-	if m := methods(f.srv); m[http.MethodDelete] != 0 || f.srv.Len() != 4 {
-		t.Errorf("without --force and without a terminal: %v, %d keys:\n%s", m, f.srv.Len(), r.transcript())
+	if m := methods(f.srv); len(m) != 0 || f.srv.Len() != 4 {
+		t.Errorf("without --force and without a terminal: %v, %d keys; want no request:\n%s", m, f.srv.Len(), r.transcript())
 	}
 
 	if err := f.srv.SetState(extra.ID, byoktest.StateInUse); err != nil {

@@ -184,7 +184,7 @@ func TestSecretsNeverPrinted(t *testing.T) {
 		{"--token", wrongSecret},
 	} {
 		for _, args := range [][]string{
-			{"list"}, {"get", ids[0]}, {"get", "cck-missing"}, {"delete", "cck-missing"},
+			{"list"}, {"get", ids[0]}, {"get", "cck-missing"}, {"delete", "cck-missing", "--force"},
 			{"update", ids[0], "--display-name", "x"}, {"wait", ids[0]},
 			{"create", "aws", "--key-arn", exampleARN}, {"create", "aws", "--key-arn", exampleARN}, // the second is a 409
 		} {
