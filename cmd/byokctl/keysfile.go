@@ -197,12 +197,12 @@ func parseEntry(file string, n *yaml.Node) (keyEntry, string, error) {
 	allowed := append([]string{"provider", "display_name"}, entryFields[wrapper.Provider(provider)]...)
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		if k := n.Content[i]; !slices.Contains(allowed, k.Value) {
-			return keyEntry{}, "", fail(k.Value, fmt.Sprintf("unknown field for a %s key; expected %s", provider, strings.Join(allowed, ", ")))
+			return keyEntry{}, "", fail(k.Value, fmt.Sprintf("unknown field for %s keys; expected %s", provider, strings.Join(allowed, ", ")))
 		}
 	}
 	for _, f := range entryFields[wrapper.Provider(provider)] {
 		if value(f) == "" {
-			return keyEntry{}, "", fail(f, fmt.Sprintf("missing; a %s key needs %s", provider, strings.Join(entryFields[wrapper.Provider(provider)], ", ")))
+			return keyEntry{}, "", fail(f, fmt.Sprintf("missing; %s keys need %s", provider, strings.Join(entryFields[wrapper.Provider(provider)], ", ")))
 		}
 	}
 
