@@ -82,7 +82,7 @@ func newRootCmd(sys *system) *cobra.Command {
 			return g.checkOutput(cmd)
 		},
 	}
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return flagValueError(err) })
 	// Before the completion command is added: it keeps the writer it finds.
 	root.SetIn(sys.stdin)
 	root.SetOut(sys.stdout)
