@@ -5,6 +5,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/spf13/cobra"
 )
 
 func TestUsageErrors(t *testing.T) {
@@ -104,5 +106,33 @@ func TestCompletion(t *testing.T) {
 	expect(t, r, exitOK)
 	if !strings.HasPrefix(r.stdout, "AWS\nAzure\nGCP\n:4\n") {
 		t.Errorf("completion of --provider:\n%s", r.stdout)
+	}
+}
+
+// TestGlobalFlagDefaults: the help of -o names every command whose default
+// format is not a table, and the help of --timeout every command with the
+// longer default.
+func TestGlobalFlagDefaults(t *testing.T) {
+	root := newRootCmd(&system{})
+	usage := root.PersistentFlags().Lookup("output").Usage
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		if formats := c.Annotations[formatsAnnotation]; formats != "" {
+			def, _, _ := strings.Cut(formats, ",")
+			if def != formatTable && !regexp.MustCompile(`\b`+def+` for [a-z, ]*\b`+c.Name()+`\b`).MatchString(usage) {
+				t.Errorf("-o usage %q does not say that %s defaults to %s", usage, c.CommandPath(), def)
+			}
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(root)
+
+	timeout := root.PersistentFlags().Lookup("timeout").Usage
+	for _, cmd := range []string{"wait", "create --wait", "delete --wait", "apply"} {
+		if !strings.Contains(timeout, cmd) {
+			t.Errorf("--timeout usage %q does not name %s, whose default is %s", timeout, cmd, defaultWaitTimeout)
+		}
 	}
 }
