@@ -56,7 +56,8 @@ plan, one line per key:
                 message follows)
   duplicate     several keys on the server share this key ARN or key id;
                 apply touches none of them
-  unknown-kind  a kind of key byokctl does not know; never touched
+  unknown-kind  a kind of key byokctl does not know; never touched, and an
+                entry with its key ARN or key id is not created beside it
   unreadable    a key of the listing that could not be decoded; never touched
 
 Nothing is changed. -o text is the default; -o json and -o yaml print the plan

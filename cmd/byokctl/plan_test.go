@@ -1,6 +1,9 @@
 package main
 
 import (
+	"encoding/json"
+	"fmt"
+	"slices"
 	"testing"
 
 	"github.com/byokctl/byok/wrapper"
@@ -29,5 +32,33 @@ func TestPlanAzureHostCase(t *testing.T) {
 	}
 	if got := kf.entries[0].material.(wrapper.AzureKey).KeyID; got != exampleAzureKey {
 		t.Errorf("the entry's key id, as create sends it: %s; want %s", got, exampleAzureKey)
+	}
+}
+
+// TestPlanUnknownKindWithAnEntrysIdentifier: a key of a kind byokctl does not
+// know (a newer server naming AWS keys anew) that carries the identifier of
+// an entry keeps that entry from being created a second time; the key is
+// reported once, with the entry's line, and never touched.
+func TestPlanUnknownKindWithAnEntrysIdentifier(t *testing.T) {
+	kf, err := parseKeysFile("keys.yaml", []byte("keys:\n"+
+		"  - {provider: aws, key_arn: '"+exampleARN+"', display_name: billing}\n"+
+		"  - {provider: gcp, key_id: '"+exampleGCPKey+"'}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	server := serverKeys{keys: []wrapper.Key{
+		{ID: "cck-new1", Provider: wrapper.ProviderAWS,
+			Material: wrapper.UnknownKey{Raw: json.RawMessage(`{"kind":"AwsKeyV2","key_arn":"` + exampleARN + `"}`)}},
+		{ID: "cck-oci1", Provider: "OCI",
+			Material: wrapper.UnknownKey{Raw: json.RawMessage(`{"kind":"OciKey","key_id":"ocid1.key.oc1..x"}`)}},
+	}}
+	p := makePlan(kf, server)
+	var got []string
+	for _, item := range p.Items {
+		got = append(got, fmt.Sprintf("%s %s line %d", item.Action, item.ID, item.Line))
+	}
+	want := []string{"unknown-kind cck-new1 line 2", "create  line 3", "unknown-kind cck-oci1 line 0"}
+	if !slices.Equal(got, want) {
+		t.Errorf("plan %q\nwant %q", got, want)
 	}
 }
