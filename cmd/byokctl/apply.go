@@ -149,10 +149,12 @@ type change struct {
 }
 
 // itemKey names the key an item is about across rounds: its entry in the
-// file, else its id on the server.
+// file, by its reference (unique in a file, unlike its line: a JSON file may
+// hold every entry on one line), else its id on the server.
 func itemKey(item planItem) string {
 	if item.entry != nil {
-		return fmt.Sprintf("line %d", item.entry.line)
+		ref := item.entry.ref()
+		return "entry " + string(ref.provider) + " " + ref.id
 	}
 	return "id " + item.ID
 }

@@ -564,3 +564,31 @@ func TestApplyRetries(t *testing.T) {
 		t.Errorf("requests %s, want %s\n%s", strings.Join(calls, ","), want, r.transcript())
 	}
 }
+
+// TestApplyOneLineJSON: the entries of a keys file written on one line (as
+// jq -c or a generator writes JSON) are told apart: a create the server
+// refuses for good is not tried again, and the others' results are their
+// own.
+func TestApplyOneLineJSON(t *testing.T) {
+	f := newFixture(t)
+	path := filepath.Join(t.TempDir(), "keys.json")
+	content := `{"keys":[{"provider":"aws","key_arn":"` + fileARN + `"},{"provider":"gcp","key_id":"` + fileGCP + `","display_name":"g"}]}`
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.srv.RespondNext(byoktest.OpCreate, http.StatusBadRequest); err != nil {
+		t.Fatal(err)
+	}
+	r := f.run("apply", "-f", path, "-o", "json")
+	expect(t, r, exitFailure)
+	rep := decodeReport(t, r)
+	if got := rep.results(); !slices.Equal(got, []string{resultFailed + " " + fileARN, resultCreated + " " + fileGCP}) {
+		t.Errorf("results %q:\n%s", got, r.transcript())
+	}
+	if len(rep.Keys) == 2 && !strings.Contains(rep.Keys[0].Error, "400 Bad Request") {
+		t.Errorf("the AWS key's error %q, want the server's 400", rep.Keys[0].Error)
+	}
+	if n := methods(f.srv)[http.MethodPost]; n != 2 {
+		t.Errorf("%d creates, want 2: the refused one is not tried again", n)
+	}
+}
