@@ -77,6 +77,8 @@ func TestKeysFileMistakes(t *testing.T) {
 		{"keys twice", "keys.yaml", "keys: []\nkeys: []\n", "keys.yaml:2: keys: given twice (first at line 1)"},
 		{"json syntax", "keys.json", "{\n  \"keys\": [\n    {\"provider\": \"aws\",}\n  ]\n}\n", "keys.json:3: not valid JSON: "},
 		{"empty", "keys.yaml", "", "keys.yaml: the file is empty; expected a list of keys under \"keys:\""},
+		{"two documents", "keys.yaml", aws + "---\nkeys:\n  - provider: gcp\n    key_id: " + fileGCP + "\n",
+			"keys.yaml:4: a second YAML document; expected one, with every key under \"keys:\""},
 		{"top-level field", "keys.yml", "keys: []\nkey: []\n", "keys.yml:2: key: unknown field; the file has one field, \"keys\""},
 		{"not a list", "keys.yaml", "keys: aws\n", "keys.yaml:1: keys: expected a list of keys"},
 		{"entry not a mapping", "keys.yaml", "keys:\n  - aws\n", "keys.yaml:2: expected a key: a mapping with provider and the key's fields"},
@@ -119,7 +121,7 @@ func TestKeysFileMistakes(t *testing.T) {
 // TestKeysFileEmptyList: "keys:" with no entries, or an empty list, is a
 // file of no keys.
 func TestKeysFileEmptyList(t *testing.T) {
-	for _, content := range []string{"keys:\n", "keys: []\n"} {
+	for _, content := range []string{"keys:\n", "keys: []\n", "---\nkeys: []\n---\n", "keys: []\n...\n"} {
 		kf, err := parseKeysFile("keys.yaml", []byte(content))
 		if err != nil || len(kf.entries) != 0 {
 			t.Errorf("%q: %v, %d entries; want no error and no entries", content, err, len(kf.entries))
