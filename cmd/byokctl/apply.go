@@ -90,6 +90,9 @@ func (g *globals) apply(ctx context.Context, af applyFlags) error {
 	if af.force && !af.prune {
 		return usagef("--force goes with --prune; apply deletes nothing without --prune")
 	}
+	if af.prune && !af.force && !g.canAsk() {
+		return usagef("--prune asks before deleting the keys that are not in the file, and there is no terminal to ask on: give --force to delete without asking")
+	}
 	kf, r, err := g.keysFileAndRemote(af.file)
 	if err != nil {
 		return err
@@ -146,10 +149,12 @@ type change struct {
 }
 
 // itemKey names the key an item is about across rounds: its entry in the
-// file, else its id on the server.
+// file, by its reference (unique in a file, unlike its line: a JSON file may
+// hold every entry on one line), else its id on the server.
 func itemKey(item planItem) string {
 	if item.entry != nil {
-		return fmt.Sprintf("line %d", item.entry.line)
+		ref := item.entry.ref()
+		return "entry " + string(ref.provider) + " " + ref.id
 	}
 	return "id " + item.ID
 }

@@ -237,8 +237,8 @@ func TestApplyPrune(t *testing.T) {
 	f.srv.ClearRequests()
 	r = f.run("apply", "-f", file, "--prune")
 	expect(t, r, exitUsage)
-	if m := methods(f.srv); m[http.MethodDelete] != 0 || f.srv.Len() != 4 {
-		t.Errorf("without --force and without a terminal: %v, %d keys:\n%s", m, f.srv.Len(), r.transcript())
+	if m := methods(f.srv); len(m) != 0 || f.srv.Len() != 4 {
+		t.Errorf("without --force and without a terminal: %v, %d keys; want no request:\n%s", m, f.srv.Len(), r.transcript())
 	}
 
 	if err := f.srv.SetState(extra.ID, byoktest.StateInUse); err != nil {
@@ -562,5 +562,33 @@ func TestApplyRetries(t *testing.T) {
 	if strings.Join(calls, ",") != want || !strings.Contains(oneSpaced(r.stdout), "renamed ") ||
 		!strings.Contains(oneSpaced(r.stdout), "failed - GCP "+exampleGCPKey+" - create: POST /byok/v1/keys: 422 Unprocessable Entity") {
 		t.Errorf("requests %s, want %s\n%s", strings.Join(calls, ","), want, r.transcript())
+	}
+}
+
+// TestApplyOneLineJSON: the entries of a keys file written on one line (as
+// jq -c or a generator writes JSON) are told apart: a create the server
+// refuses for good is not tried again, and the others' results are their
+// own.
+func TestApplyOneLineJSON(t *testing.T) {
+	f := newFixture(t)
+	path := filepath.Join(t.TempDir(), "keys.json")
+	content := `{"keys":[{"provider":"aws","key_arn":"` + fileARN + `"},{"provider":"gcp","key_id":"` + fileGCP + `","display_name":"g"}]}`
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.srv.RespondNext(byoktest.OpCreate, http.StatusBadRequest); err != nil {
+		t.Fatal(err)
+	}
+	r := f.run("apply", "-f", path, "-o", "json")
+	expect(t, r, exitFailure)
+	rep := decodeReport(t, r)
+	if got := rep.results(); !slices.Equal(got, []string{resultFailed + " " + fileARN, resultCreated + " " + fileGCP}) {
+		t.Errorf("results %q:\n%s", got, r.transcript())
+	}
+	if len(rep.Keys) == 2 && !strings.Contains(rep.Keys[0].Error, "400 Bad Request") {
+		t.Errorf("the AWS key's error %q, want the server's 400", rep.Keys[0].Error)
+	}
+	if n := methods(f.srv)[http.MethodPost]; n != 2 {
+		t.Errorf("%d creates, want 2: the refused one is not tried again", n)
 	}
 }

@@ -17,6 +17,14 @@ func (g *globals) newClient() (*wrapper.Client, error) {
 		return nil, usagef("give either --token or --api-key/--api-secret, not both")
 	}
 	env := g.sys.getenv
+	// A key or secret given as a flag is named as a flag when its other half
+	// is missing; the library would name the variables.
+	switch {
+	case g.apiKey != "" && first(g.apiSecret, env(envAPISecret)) == "":
+		return nil, usagef("--api-key needs its secret: give --api-secret or set %s", envAPISecret)
+	case g.apiSecret != "" && first(g.apiKey, env(envAPIKey)) == "":
+		return nil, usagef("--api-secret needs its key: give --api-key or set %s", envAPIKey)
+	}
 	getenv := func(name string) string {
 		switch name {
 		case envAPIKey, envAPISecret:
@@ -49,8 +57,13 @@ func (g *globals) newClient() (*wrapper.Client, error) {
 	client, err := wrapper.NewFromEnv(opts...)
 	if err != nil {
 		// The options are all from the command line or the environment:
-		// say it in their words.
-		return nil, &usageError{errors.New(cliWords(err.Error()))}
+		// say it in their words. Credentials given as flags are not "from
+		// the environment", though the library reads them from there.
+		msg := cliWords(err.Error())
+		if g.apiKey != "" || g.apiSecret != "" || g.token != "" {
+			msg = strings.Replace(msg, "from the environment: ", "", 1)
+		}
+		return nil, &usageError{errors.New(msg)}
 	}
 	return client, nil
 }

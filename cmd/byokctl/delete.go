@@ -69,6 +69,10 @@ and the exit status is 1 when any delete failed.`,
 // deleteKeys checks that every key of ids exists, asks for confirmation,
 // then deletes them.
 func (g *globals) deleteKeys(ctx context.Context, ids []string, df deleteFlags) error {
+	ids = unique(ids)
+	if err := g.checkConfirmable(len(ids), df.force); err != nil {
+		return err
+	}
 	client, err := g.newClient()
 	if err != nil {
 		return err
@@ -80,7 +84,6 @@ func (g *globals) deleteKeys(ctx context.Context, ids []string, df deleteFlags) 
 	ctx, cancel, limit := g.withTimeout(ctx, def)
 	defer cancel()
 
-	ids = unique(ids)
 	keys, missing, err := g.lookUp(ctx, client, ids)
 	if err != nil {
 		return explainDeadline(err, limit)
@@ -167,13 +170,28 @@ func describeBrief(err error) string {
 	return describe(err)
 }
 
-// confirmDeletion asks on a terminal before deleting keys; without a terminal it needs force (else a usage error, exit 2, with a hint).
+// canAsk reports whether there is a terminal to ask a question on.
+func (g *globals) canAsk() bool {
+	return g.sys.isTerminal(g.sys.stdin) && g.sys.isTerminal(g.sys.stderr)
+}
+
+// checkConfirmable returns a usage error (exit 2, with a hint) when a
+// deletion of n keys could not be confirmed: no force and no terminal to ask
+// on. Commands check it before any request, as every usage error.
+func (g *globals) checkConfirmable(n int, force bool) error {
+	if force || g.canAsk() {
+		return nil
+	}
+	return usagef("deleting %s needs a confirmation, and there is no terminal to ask on: give --force to delete without asking", countKeys(n))
+}
+
+// confirmDeletion asks on a terminal before deleting keys; without a terminal it needs force (see checkConfirmable).
 func (g *globals) confirmDeletion(keys []wrapper.Key, force bool) error {
 	if force {
 		return nil
 	}
-	if !g.sys.isTerminal(g.sys.stdin) || !g.sys.isTerminal(g.sys.stderr) {
-		return usagef("deleting %s needs a confirmation, and there is no terminal to ask on: give --force to delete without asking", countKeys(len(keys)))
+	if err := g.checkConfirmable(len(keys), force); err != nil {
+		return err
 	}
 	g.infof("About to delete %s:", countKeys(len(keys)))
 	tw := tabwriter.NewWriter(g.sys.stderr, 0, 0, 3, ' ', 0)

@@ -71,12 +71,20 @@ func TestDeleteConfirmation(t *testing.T) {
 	f := newFixture(t)
 	ids := seedKeys(t, f)
 
+	// Without a terminal, the missing --force is a usage error found before
+	// any request, whether the keys exist or not.
+	f.srv.ClearRequests()
 	r := f.run("delete", ids[0])
 	expect(t, r, exitUsage)
 	want := "byokctl: deleting 1 key needs a confirmation, and there is no terminal to ask on: give --force to delete without asking\n" +
 		"Run 'byokctl delete --help' for usage.\n"
-	if r.stderr != want || r.stdout != "" || deletes(f) != 0 {
-		t.Errorf("without a terminal: stdout %q stderr %q, %d deletes; want stderr %q", r.stdout, r.stderr, deletes(f), want)
+	if r.stderr != want || r.stdout != "" || len(f.srv.Requests()) != 0 {
+		t.Errorf("without a terminal: stdout %q stderr %q, %d requests; want stderr %q and none", r.stdout, r.stderr, len(f.srv.Requests()), want)
+	}
+	r = f.run("delete", ids[0], "cck-missing", ids[0])
+	expect(t, r, exitUsage)
+	if !strings.HasPrefix(r.stderr, "byokctl: deleting 2 keys needs a confirmation") || len(f.srv.Requests()) != 0 {
+		t.Errorf("a missing id without a terminal: stderr %q, %d requests", r.stderr, len(f.srv.Requests()))
 	}
 
 	f.terminal = true

@@ -35,7 +35,8 @@ names; the provider may be written in any case:
       key_id: projects/p/locations/us-central1/keyRings/r/cryptoKeys/k
 
 A key on the server matches an entry when the provider and the key ARN or key
-id are equal (an Azure key id is compared without its version). An entry
+id are equal (an Azure key id is compared without its version, its host in
+any case). An entry
 without display_name leaves the server's display name alone. The file is
 checked whole, with the checks of create, before any request is sent.`
 
@@ -55,7 +56,8 @@ plan, one line per key:
                 message follows)
   duplicate     several keys on the server share this key ARN or key id;
                 apply touches none of them
-  unknown-kind  a kind of key byokctl does not know; never touched
+  unknown-kind  a kind of key byokctl does not know; never touched, and an
+                entry with its key ARN or key id is not created beside it
   unreadable    a key of the listing that could not be decoded; never touched
 
 Nothing is changed. -o text is the default; -o json and -o yaml print the plan

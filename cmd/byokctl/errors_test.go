@@ -137,9 +137,18 @@ func TestCredentials(t *testing.T) {
 		{"key without secret",
 			map[string]string{envEndpoint: url, envAPIKey: testAPIKey}, nil, exitUsage,
 			"an API key (CONFLUENT_CLOUD_API_KEY) needs its secret (CONFLUENT_CLOUD_API_SECRET)"},
-		{"secret without key",
+		{"secret flag without key",
 			map[string]string{envEndpoint: url}, []string{"--api-secret", testAPISecret}, exitUsage,
+			"byokctl: --api-secret needs its key: give --api-key or set CONFLUENT_CLOUD_API_KEY\n"},
+		{"key flag without secret",
+			map[string]string{envEndpoint: url}, []string{"--api-key", testAPIKey}, exitUsage,
+			"byokctl: --api-key needs its secret: give --api-secret or set CONFLUENT_CLOUD_API_SECRET\n"},
+		{"secret without key",
+			map[string]string{envEndpoint: url, envAPISecret: testAPISecret}, nil, exitUsage,
 			"an API secret (CONFLUENT_CLOUD_API_SECRET) needs its key (CONFLUENT_CLOUD_API_KEY)"},
+		{"a key flag that cannot be a key",
+			map[string]string{envEndpoint: url}, []string{"--api-key", "a:b", "--api-secret", testAPISecret}, exitUsage,
+			"byokctl: --api-key/--api-secret: the API key contains ':' or a line break"},
 		{"token and key flags",
 			map[string]string{envEndpoint: url}, []string{"--token", testToken, "--api-key", testAPIKey, "--api-secret", testAPISecret},
 			exitUsage, "give either --token or --api-key/--api-secret, not both"},
@@ -184,7 +193,7 @@ func TestSecretsNeverPrinted(t *testing.T) {
 		{"--token", wrongSecret},
 	} {
 		for _, args := range [][]string{
-			{"list"}, {"get", ids[0]}, {"get", "cck-missing"}, {"delete", "cck-missing"},
+			{"list"}, {"get", ids[0]}, {"get", "cck-missing"}, {"delete", "cck-missing", "--force"},
 			{"update", ids[0], "--display-name", "x"}, {"wait", ids[0]},
 			{"create", "aws", "--key-arn", exampleARN}, {"create", "aws", "--key-arn", exampleARN}, // the second is a 409
 		} {

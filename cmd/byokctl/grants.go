@@ -122,7 +122,10 @@ func keyPrincipals(m wrapper.KeyMaterial) []string {
 	return out
 }
 
-// grantsFor returns what to grant for key, every value cleaned. A key whose
+// grantsFor returns what to grant for key, every value cleaned. The
+// provider is the one of the key material's kind, whatever the key's
+// provider field says (a server may omit it or write it in another case). A
+// key whose
 // principals the server has not set, or whose identifiers cannot be used,
 // is an error; so is a kind the CLI does not know (errUnknownKind).
 func grantsFor(key wrapper.Key) (grantSet, error) {
@@ -133,14 +136,17 @@ func grantsFor(key wrapper.Key) (grantSet, error) {
 	}
 	switch m := key.Material.(type) {
 	case wrapper.AWSKey:
+		g.Provider = string(wrapper.ProviderAWS)
 		g.Scope = clean(m.KeyARN)
 		g.Actions = append(awsUseActions(), awsGrantActions()...)
 		g.Statements = awsStatements(g.ID, g.Principals)
 	case wrapper.AzureKey:
+		g.Provider = string(wrapper.ProviderAzure)
 		g.Scope = clean(m.KeyVaultID)
 		g.Roles = azureRoles()
 		g.TenantID = clean(m.TenantID)
 	case wrapper.GCPKey:
+		g.Provider = string(wrapper.ProviderGCP)
 		g.Scope = clean(m.KeyID)
 		parts := gcpKeyID.FindStringSubmatch(g.Scope)
 		if parts == nil {

@@ -286,3 +286,23 @@ func TestGrantsClean(t *testing.T) {
 		t.Errorf("values not quoted:\n%s", text)
 	}
 }
+
+// TestGrantsProviderFromKind: what to grant follows the kind of the key
+// material, not the provider field, which a server may omit or write in
+// another case.
+func TestGrantsProviderFromKind(t *testing.T) {
+	for _, provider := range []wrapper.Provider{"", "azure", "AZURE"} {
+		key := wrapper.Key{ID: "cck-1", Provider: provider, Material: wrapper.AzureKey{
+			KeyID: exampleAzureKey, KeyVaultID: exampleAzureVault, TenantID: exampleTenant, ApplicationID: "app-id",
+		}}
+		text, err := grantsText(key)
+		if err != nil || !strings.Contains(text, "# Key cck-1 (Azure)") || !strings.Contains(text, "az role assignment create --assignee 'app-id'") ||
+			strings.Contains(text, "gcloud") {
+			t.Errorf("provider %q: %v\n%s", provider, err, text)
+		}
+		set, err := grantsFor(key)
+		if err != nil || set.Provider != string(wrapper.ProviderAzure) {
+			t.Errorf("provider %q: grantsFor says provider %q (%v); want Azure", provider, set.Provider, err)
+		}
+	}
+}

@@ -35,8 +35,9 @@ var (
 	awsAliasARN = regexp.MustCompile(`^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:alias/.+$`)
 
 	// https://<vault>.vault.azure.net/keys/<name>[/<version>], also in the
-	// sovereign clouds and on a managed HSM.
-	azureKeyID = regexp.MustCompile(`^https://([A-Za-z0-9-]{3,24})\.(vault\.azure\.net|vault\.azure\.cn|vault\.usgovcloudapi\.net|vault\.microsoftazure\.de|managedhsm\.azure\.net)(:443)?/keys/([A-Za-z0-9-]{1,127})(/([0-9A-Fa-f]{32}))?/?$`)
+	// sovereign clouds and on a managed HSM. The scheme and the host are
+	// case-insensitive, as in any URL.
+	azureKeyID = regexp.MustCompile(`^(?i:https)://((?i)[a-z0-9-]{3,24}\.(?:vault\.azure\.net|vault\.azure\.cn|vault\.usgovcloudapi\.net|vault\.microsoftazure\.de|managedhsm\.azure\.net))(:443)?/keys/([A-Za-z0-9-]{1,127})(/([0-9A-Fa-f]{32}))?/?$`)
 	uuidForm   = regexp.MustCompile(`^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$`)
 	// /subscriptions/<uuid>/resourceGroups/<group>/providers/Microsoft.KeyVault/vaults/<name>
 	// (or managedHSMs/<name>); Azure's resource paths are case-insensitive.
@@ -69,8 +70,8 @@ func checkMaterial(m wrapper.KeyMaterial) (wrapper.KeyMaterial, []string, error)
 		var notes []string
 		if stripped {
 			notes = append(notes, fmt.Sprintf("using the key id without its version, %s: Confluent Cloud registers the key and uses its current version", id))
-			m.KeyID = id
 		}
+		m.KeyID = id
 		return m, notes, nil
 	case wrapper.GCPKey:
 		return m, nil, checkGCPKeyID(m.KeyID)
@@ -93,7 +94,8 @@ func checkAWSKeyARN(s string) error {
 }
 
 // normalizeAzureKeyID checks that s is the URL of a Key Vault key and returns
-// it without a version, saying whether it had one.
+// it without a version and with its host in lower case (one key has one
+// reference, however its host is written), saying whether it had a version.
 func normalizeAzureKeyID(s string) (id string, stripped bool, err error) {
 	const want = "expected https://<vault>.vault.azure.net/keys/<name>"
 	if s == "" {
@@ -103,8 +105,8 @@ func normalizeAzureKeyID(s string) (id string, stripped bool, err error) {
 	if m == nil {
 		return "", false, &inputError{"key_id", fmt.Sprintf("%q is not a Key Vault key URL; %s", s, want)}
 	}
-	id = "https://" + m[1] + "." + m[2] + "/keys/" + m[4]
-	return id, m[6] != "", nil
+	id = "https://" + strings.ToLower(m[1]) + "/keys/" + m[3]
+	return id, m[5] != "", nil
 }
 
 // checkTenantID checks that s is a UUID.

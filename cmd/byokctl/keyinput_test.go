@@ -60,6 +60,10 @@ func TestNormalizeAzureKeyID(t *testing.T) {
 		{"https://vault-name.vault.azure.net:443/keys/key-name", exampleAzureKey, false, ""},
 		{"https://hsm-name.managedhsm.azure.net/keys/k1", "https://hsm-name.managedhsm.azure.net/keys/k1", false, ""},
 		{"https://vault-name.vault.azure.cn/keys/key-name", "https://vault-name.vault.azure.cn/keys/key-name", false, ""},
+		// The host is case-insensitive and comes back in lower case; the
+		// key name is kept as written.
+		{"HTTPS://Vault-Name.VAULT.Azure.NET/keys/key-name", exampleAzureKey, false, ""},
+		{"https://VAULT-NAME.vault.azure.net/keys/Key-Name/" + version, "https://vault-name.vault.azure.net/keys/Key-Name", true, ""},
 		{"", "", false, "is empty; expected https://<vault>.vault.azure.net/keys/<name>"},
 		{"http://vault-name.vault.azure.net/keys/key-name", "", false, "is not a Key Vault key URL"},
 		{"https://vault-name.vault.azure.net/secrets/key-name", "", false, "is not a Key Vault key URL"},

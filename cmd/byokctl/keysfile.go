@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -104,12 +106,30 @@ func parseKeysFile(name string, data []byte) (*keysFile, error) {
 	}
 	// JSON is read by the YAML parser too, once known to be valid JSON: it
 	// gives the line of every value.
+	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
+	if err := dec.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
 		return nil, yamlError(name, err)
 	}
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) == 0 {
 		return nil, &fileError{file: name, msg: "the file is empty; expected a list of keys under \"keys:\""}
+	}
+	// A second document ("---") would be left out, and its keys taken for
+	// keys not in the file (apply --prune deletes those). A "---" with
+	// nothing after it is no document.
+	for {
+		var next yaml.Node
+		err := dec.Decode(&next)
+		switch {
+		case errors.Is(err, io.EOF):
+		case err != nil:
+			return nil, yamlError(name, err)
+		case len(next.Content) == 1 && next.Content[0].Tag == "!!null" && next.Content[0].Value == "":
+			continue
+		default:
+			return nil, &fileError{file: name, line: next.Line, msg: "a second YAML document; expected one, with every key under \"keys:\""}
+		}
+		break
 	}
 	root := doc.Content[0]
 	if root.Kind != yaml.MappingNode {
@@ -197,12 +217,12 @@ func parseEntry(file string, n *yaml.Node) (keyEntry, string, error) {
 	allowed := append([]string{"provider", "display_name"}, entryFields[wrapper.Provider(provider)]...)
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		if k := n.Content[i]; !slices.Contains(allowed, k.Value) {
-			return keyEntry{}, "", fail(k.Value, fmt.Sprintf("unknown field for a %s key; expected %s", provider, strings.Join(allowed, ", ")))
+			return keyEntry{}, "", fail(k.Value, fmt.Sprintf("unknown field for %s keys; expected %s", provider, strings.Join(allowed, ", ")))
 		}
 	}
 	for _, f := range entryFields[wrapper.Provider(provider)] {
 		if value(f) == "" {
-			return keyEntry{}, "", fail(f, fmt.Sprintf("missing; a %s key needs %s", provider, strings.Join(entryFields[wrapper.Provider(provider)], ", ")))
+			return keyEntry{}, "", fail(f, fmt.Sprintf("missing; %s keys need %s", provider, strings.Join(entryFields[wrapper.Provider(provider)], ", ")))
 		}
 	}
 

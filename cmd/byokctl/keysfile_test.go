@@ -77,17 +77,19 @@ func TestKeysFileMistakes(t *testing.T) {
 		{"keys twice", "keys.yaml", "keys: []\nkeys: []\n", "keys.yaml:2: keys: given twice (first at line 1)"},
 		{"json syntax", "keys.json", "{\n  \"keys\": [\n    {\"provider\": \"aws\",}\n  ]\n}\n", "keys.json:3: not valid JSON: "},
 		{"empty", "keys.yaml", "", "keys.yaml: the file is empty; expected a list of keys under \"keys:\""},
+		{"two documents", "keys.yaml", aws + "---\nkeys:\n  - provider: gcp\n    key_id: " + fileGCP + "\n",
+			"keys.yaml:4: a second YAML document; expected one, with every key under \"keys:\""},
 		{"top-level field", "keys.yml", "keys: []\nkey: []\n", "keys.yml:2: key: unknown field; the file has one field, \"keys\""},
 		{"not a list", "keys.yaml", "keys: aws\n", "keys.yaml:1: keys: expected a list of keys"},
 		{"entry not a mapping", "keys.yaml", "keys:\n  - aws\n", "keys.yaml:2: expected a key: a mapping with provider and the key's fields"},
 		{"no provider", "keys.yaml", "keys:\n  - key_arn: " + fileARN + "\n", "keys.yaml:2: provider: missing; expected aws, azure or gcp"},
 		{"unknown provider", "keys.yaml", "keys:\n  - provider: oci\n", "keys.yaml:2: provider: \"oci\" is not a provider; expected aws, azure or gcp (in any case)"},
-		{"misspelt field", "keys.yaml", aws + "    dispaly_name: billing\n", "keys.yaml:4: dispaly_name: unknown field for a AWS key; expected provider, display_name, key_arn"},
+		{"misspelt field", "keys.yaml", aws + "    dispaly_name: billing\n", "keys.yaml:4: dispaly_name: unknown field for AWS keys; expected provider, display_name, key_arn"},
 		{"field of another provider", "keys.yaml", "keys:\n  - provider: gcp\n    key_id: " + fileGCP + "\n    tenant_id: x\n",
-			"keys.yaml:4: tenant_id: unknown field for a GCP key; expected provider, display_name, key_id"},
+			"keys.yaml:4: tenant_id: unknown field for GCP keys; expected provider, display_name, key_id"},
 		{"missing field", "keys.yaml", "keys:\n  - provider: azure\n    key_id: " + fileAzure + "\n    tenant_id: " + exampleTenant + "\n",
-			"keys.yaml:2: key_vault_id: missing; a Azure key needs key_id, key_vault_id, tenant_id"},
-		{"empty field", "keys.yaml", "keys:\n  - provider: aws\n    key_arn:\n", "keys.yaml:3: key_arn: missing; a AWS key needs key_arn"},
+			"keys.yaml:2: key_vault_id: missing; Azure keys need key_id, key_vault_id, tenant_id"},
+		{"empty field", "keys.yaml", "keys:\n  - provider: aws\n    key_arn:\n", "keys.yaml:3: key_arn: missing; AWS keys need key_arn"},
 		{"not text", "keys.yaml", aws + "    display_name: [a, b]\n", "keys.yaml:4: display_name: expected a text value"},
 		{"alias ARN", "keys.yaml", "keys:\n  - provider: AWS\n    key_arn: arn:aws:kms:us-west-2:111122223333:alias/billing\n",
 			"keys.yaml:3: key_arn: \"arn:aws:kms:us-west-2:111122223333:alias/billing\" is an alias ARN; register the key's own ARN"},
@@ -102,6 +104,10 @@ func TestKeysFileMistakes(t *testing.T) {
 			"  - {provider: azure, key_id: " + fileAzure + ", key_vault_id: " + exampleAzureVault + ", tenant_id: " + exampleTenant + "}\n" +
 			"  - {provider: azure, key_id: " + fileAzure + "/0123456789abcdef0123456789abcdef, key_vault_id: " + exampleAzureVault + ", tenant_id: " + exampleTenant + "}\n",
 			"keys.yaml:3: the Azure key " + fileAzure + " is already listed at line 2"},
+		{"same Azure key with its host in capitals", "keys.yaml", "keys:\n" +
+			"  - {provider: azure, key_id: " + fileAzure + ", key_vault_id: " + exampleAzureVault + ", tenant_id: " + exampleTenant + "}\n" +
+			"  - {provider: azure, key_id: '" + strings.Replace(fileAzure, "vault.azure.net", "VAULT.AZURE.NET", 1) + "', key_vault_id: " + exampleAzureVault + ", tenant_id: " + exampleTenant + "}\n",
+			"keys.yaml:3: the Azure key " + fileAzure + " is already listed at line 2"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := parseKeysFile(tc.file, []byte(tc.content))
@@ -115,7 +121,7 @@ func TestKeysFileMistakes(t *testing.T) {
 // TestKeysFileEmptyList: "keys:" with no entries, or an empty list, is a
 // file of no keys.
 func TestKeysFileEmptyList(t *testing.T) {
-	for _, content := range []string{"keys:\n", "keys: []\n"} {
+	for _, content := range []string{"keys:\n", "keys: []\n", "---\nkeys: []\n---\n", "keys: []\n...\n"} {
 		kf, err := parseKeysFile("keys.yaml", []byte(content))
 		if err != nil || len(kf.entries) != 0 {
 			t.Errorf("%q: %v, %d entries; want no error and no entries", content, err, len(kf.entries))

@@ -9,7 +9,8 @@ import (
 
 // keyRef is what matches a key on the server with an entry of a keys file:
 // its provider and its cloud identifier (the key ARN, or the key id),
-// normalised as create normalises it (an Azure key id without its version).
+// normalised as create normalises it (an Azure key id without its version,
+// its host in lower case).
 type keyRef struct {
 	provider wrapper.Provider
 	id       string
@@ -107,6 +108,19 @@ func makePlan(kf *keysFile, server serverKeys) plan {
 			byRef[ref] = append(byRef[ref], &server.keys[i])
 		}
 	}
+	// A key of a kind byokctl does not know may still carry the identifier
+	// of an entry (a newer server naming a kind anew): that entry is not
+	// created a second time beside it.
+	unknownByID := map[string][]*wrapper.Key{}
+	for i := range server.keys {
+		k := &server.keys[i]
+		if _, known := refOf(k.Material); !known {
+			if id := unknownKindIdentifier(*k); id != "" {
+				unknownByID[id] = append(unknownByID[id], k)
+			}
+		}
+	}
+	claimed := map[*wrapper.Key]bool{} // the unknown keys an entry matched
 	p := plan{File: kf.name, Items: []planItem{}}
 	inFile := map[keyRef]bool{}
 	for i := range kf.entries {
@@ -114,11 +128,20 @@ func makePlan(kf *keysFile, server serverKeys) plan {
 		ref := e.ref()
 		inFile[ref] = true
 		matches := byRef[ref]
-		switch len(matches) {
-		case 0:
+		switch {
+		case len(matches) == 0 && len(unknownByID[ref.id]) > 0:
+			for _, k := range unknownByID[ref.id] {
+				item := unknownKindItem(k)
+				item.Message = fmt.Sprintf("a key of kind %s, which byokctl does not know, has this identifier; "+
+					"nothing is created for this entry, and the key is never touched", k.Material.Kind())
+				item.DisplayName, item.Line, item.entry = e.displayName, e.line, e
+				p.Items = append(p.Items, item)
+				claimed[k] = true
+			}
+		case len(matches) == 0:
 			p.Items = append(p.Items, planItem{Action: actCreate, Provider: string(ref.provider), Key: ref.id,
 				DisplayName: e.displayName, Line: e.line, entry: e})
-		case 1:
+		case len(matches) == 1:
 			item := serverItem(matches[0], actInSync)
 			item.DisplayName, item.Line, item.entry = e.displayName, e.line, e
 			switch {
@@ -140,10 +163,9 @@ func makePlan(kf *keysFile, server serverKeys) plan {
 		k := &server.keys[i]
 		ref, known := refOf(k.Material)
 		switch {
+		case !known && claimed[k]:
 		case !known:
-			item := serverItem(k, actUnknownKind)
-			item.Message = fmt.Sprintf("a key of kind %s, which byokctl does not know; never touched", k.Material.Kind())
-			p.Items = append(p.Items, item)
+			p.Items = append(p.Items, unknownKindItem(k))
 		case inFile[ref]:
 		case len(byRef[ref]) > 1:
 			p.Items = append(p.Items, duplicateItem(k, byRef[ref]))
@@ -169,6 +191,24 @@ func serverItem(k *wrapper.Key, action string) planItem {
 		item.Message = k.Validation.Message
 	}
 	return item
+}
+
+// unknownKindItem describes key k, of a kind byokctl does not know.
+func unknownKindItem(k *wrapper.Key) planItem {
+	item := serverItem(k, actUnknownKind)
+	item.Message = fmt.Sprintf("a key of kind %s, which byokctl does not know; never touched", k.Material.Kind())
+	return item
+}
+
+// unknownKindIdentifier returns the key ARN or key id of key k, of a kind
+// byokctl does not know, as an entry's reference holds it (an Azure key id
+// without its version, its host in lower case); "" when it has neither.
+func unknownKindIdentifier(k wrapper.Key) string {
+	id := k.Identifier()
+	if versionless, _, err := normalizeAzureKeyID(id); err == nil {
+		id = versionless
+	}
+	return id
 }
 
 // duplicateItem describes key k, one of the keys all that share one

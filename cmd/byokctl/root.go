@@ -19,7 +19,7 @@ const (
 // Time limits of a command when --timeout is not given.
 const (
 	defaultTimeout     = time.Minute      // one request or one listing
-	defaultWaitTimeout = 10 * time.Minute // wait, create --wait
+	defaultWaitTimeout = 10 * time.Minute // wait, create --wait, delete --wait, apply
 )
 
 // globals holds the flags every command accepts.
@@ -82,7 +82,7 @@ func newRootCmd(sys *system) *cobra.Command {
 			return g.checkOutput(cmd)
 		},
 	}
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return flagValueError(err) })
 	// Before the completion command is added: it keeps the writer it finds.
 	root.SetIn(sys.stdin)
 	root.SetOut(sys.stdout)
@@ -93,10 +93,10 @@ func newRootCmd(sys *system) *cobra.Command {
 	pf.StringVar(&g.apiSecret, "api-secret", "", "Cloud API secret (default $"+envAPISecret+")")
 	pf.StringVar(&g.token, "token", "", "bearer access token instead of an API key (default $"+envAccessToken+")")
 	pf.StringVar(&g.endpoint, "endpoint", "", "API base URL (default $"+envEndpoint+", else https://api.confluent.cloud)")
-	pf.DurationVar(&g.timeout, "timeout", 0, "give up after this long (default 1m; 10m for wait and create --wait)")
+	pf.DurationVar(&g.timeout, "timeout", 0, "give up after this long (default 1m; 10m for wait, create --wait, delete --wait and apply)")
 	pf.BoolVar(&g.insecureHTTP, "insecure-http", false, "allow a plain http:// --endpoint that is not loopback (credentials travel unencrypted)")
 	pf.BoolVar(&g.debug, "debug", false, "log every request and response to stderr (credentials redacted)")
-	pf.VarP(g.output, "output", "o", "output format (default table; text for grants)")
+	pf.VarP(g.output, "output", "o", "output format (default table; text for grants, diff and apply)")
 	pf.Lookup("output").DefValue = "" // the usage says it: the default depends on the command
 	_ = root.RegisterFlagCompletionFunc("output", fixedCompletion(g.output.allowed...))
 

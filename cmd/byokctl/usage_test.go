@@ -5,6 +5,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/spf13/cobra"
 )
 
 func TestUsageErrors(t *testing.T) {
@@ -25,8 +27,9 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"version", "-o", "yaml"}, "byokctl version has no output formats; -o yaml is not for it", "byokctl version"},
 		{[]string{"list", "-o", "text"}, "-o text: byokctl list prints table, json, yaml", "byokctl list"},
 		{[]string{"grants", "cck-1", "-o", "table"}, "-o table: byokctl grants prints text, json, yaml", "byokctl grants"},
-		{[]string{"list", "--page-size", "ten"}, `invalid argument "ten" for "--page-size" flag: strconv.ParseInt: parsing "ten": invalid syntax`, "byokctl list"},
-		{[]string{"list", "--timeout", "soon"}, `invalid argument "soon" for "--timeout" flag: time: invalid duration "soon"`, "byokctl list"},
+		{[]string{"list", "--page-size", "ten"}, `--page-size is "ten"; expected a whole number`, "byokctl list"},
+		{[]string{"list", "--timeout", "soon"}, `--timeout is "soon"; expected a duration such as 30s or 10m`, "byokctl list"},
+		{[]string{"delete", "cck-1", "--force=maybe"}, `--force is "maybe"; expected true or false`, "byokctl delete"},
 		{[]string{"get"}, "missing the key ID (for example: byokctl get cck-12345)", "byokctl get"},
 		{[]string{"get", "a", "b"}, "byokctl get takes one key ID, got 2 arguments", "byokctl get"},
 		{[]string{"get", ""}, "key ID number 1 is empty; IDs look like cck-12345", "byokctl get"},
@@ -103,5 +106,33 @@ func TestCompletion(t *testing.T) {
 	expect(t, r, exitOK)
 	if !strings.HasPrefix(r.stdout, "AWS\nAzure\nGCP\n:4\n") {
 		t.Errorf("completion of --provider:\n%s", r.stdout)
+	}
+}
+
+// TestGlobalFlagDefaults: the help of -o names every command whose default
+// format is not a table, and the help of --timeout every command with the
+// longer default.
+func TestGlobalFlagDefaults(t *testing.T) {
+	root := newRootCmd(&system{})
+	usage := root.PersistentFlags().Lookup("output").Usage
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		if formats := c.Annotations[formatsAnnotation]; formats != "" {
+			def, _, _ := strings.Cut(formats, ",")
+			if def != formatTable && !regexp.MustCompile(`\b`+def+` for [a-z, ]*\b`+c.Name()+`\b`).MatchString(usage) {
+				t.Errorf("-o usage %q does not say that %s defaults to %s", usage, c.CommandPath(), def)
+			}
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(root)
+
+	timeout := root.PersistentFlags().Lookup("timeout").Usage
+	for _, cmd := range []string{"wait", "create --wait", "delete --wait", "apply"} {
+		if !strings.Contains(timeout, cmd) {
+			t.Errorf("--timeout usage %q does not name %s, whose default is %s", timeout, cmd, defaultWaitTimeout)
+		}
 	}
 }
