@@ -214,6 +214,12 @@ func (a *applier) confirm(p plan) error {
 		return nil
 	}
 	if err := a.g.confirmDeletion(extra, a.flags.force); err != nil {
+		var declined *silentFailure
+		if errors.As(err, &declined) {
+			// The question comes before any change: say that the creates
+			// and renames were not made either.
+			a.g.infof("apply stopped before any change; run it without --prune to create and rename only")
+		}
 		return err
 	}
 	for _, k := range extra {

@@ -241,6 +241,15 @@ func TestApplyPrune(t *testing.T) {
 		t.Errorf("without --force and without a terminal: %v, %d keys; want no request:\n%s", m, f.srv.Len(), r.transcript())
 	}
 
+	// Declined on a terminal: nothing changes, and apply says so.
+	f.terminal, f.stdin = true, "no\n"
+	r = f.run("apply", "-f", file, "--prune")
+	expect(t, r, exitFailure)
+	if !strings.Contains(r.stderr, "apply stopped before any change") || f.srv.Len() != 4 {
+		t.Errorf("declined: %d keys:\n%s", f.srv.Len(), r.transcript())
+	}
+	f.terminal, f.stdin = false, ""
+
 	if err := f.srv.SetState(extra.ID, byoktest.StateInUse); err != nil {
 		t.Fatal(err)
 	}

@@ -56,7 +56,7 @@ func newListCmd(g *globals) *cobra.Command {
 				for _, err := range undecodable {
 					g.errorf("%s", describe(err))
 				}
-				return &silentFailure{fmt.Sprintf("%d keys could not be decoded", len(undecodable))}
+				return &silentFailure{fmt.Sprintf("%s could not be decoded", countKeys(len(undecodable)))}
 			}
 			return nil
 		},
