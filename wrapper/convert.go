@@ -293,8 +293,10 @@ func decodePage(body []byte) (*KeyPage, error) {
 	return page, nil
 }
 
-// decodeItems decodes the "data" array of a page into page.
+// decodeItems decodes the "data" array of a page into page. A "data" member
+// sent twice counts once, the last one, as encoding/json reads it.
 func decodeItems(dec *json.Decoder, body []byte, page *KeyPage) error {
+	page.Keys, page.DecodeErrors = nil, nil
 	t, err := dec.Token()
 	if err != nil || t == nil {
 		return err // null: no keys
