@@ -15,6 +15,7 @@ import (
 	"io"
 	"net/url"
 	"reflect"
+	"strconv"
 	"strings"
 	"time"
 
@@ -302,7 +303,7 @@ func decodeItems(dec *json.Decoder, body []byte, page *KeyPage) error {
 		return err // null: no keys
 	}
 	if t != json.Delim('[') {
-		return fmt.Errorf(`"data" is a %T, expected an array of keys`, t)
+		return fmt.Errorf(`"data" is %s, expected an array of keys`, tokenKind(t))
 	}
 	for i := 0; dec.More(); i++ {
 		start := dec.InputOffset()
@@ -430,9 +431,32 @@ func expectDelim(dec *json.Decoder, want json.Delim) error {
 		return err
 	}
 	if t != want {
-		return fmt.Errorf("expected %q in the JSON, found %v", want, t)
+		return fmt.Errorf("expected %q in the JSON, found %s", want, tokenKind(t))
 	}
 	return nil
+}
+
+// tokenKind describes a JSON token without quoting the server's text, which
+// may be long or hold a terminal's control characters.
+func tokenKind(t json.Token) string {
+	switch t := t.(type) {
+	case json.Delim:
+		switch t {
+		case '{':
+			return "an object"
+		case '[':
+			return "an array"
+		}
+		return strconv.Quote(t.String())
+	case string:
+		return "a string"
+	case nil:
+		return "null"
+	case bool:
+		return "a boolean"
+	default:
+		return "a number"
+	}
 }
 
 // isSyntaxError reports whether err says the bytes are not JSON (mangled,

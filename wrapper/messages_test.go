@@ -10,6 +10,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/byokctl/byok/internal/testkit"
 	"github.com/byokctl/byok/wrapper"
 )
 
@@ -99,5 +100,27 @@ func TestWaitErrorShowsPhasePrintable(t *testing.T) {
 	}
 	if seen != phase {
 		t.Errorf("the key's phase is %q, want it as the server sent it", seen)
+	}
+}
+
+// TestPageNotAnObjectIsPrintable: a list answer that is a JSON string, not
+// an object, is described without quoting the string, which may hold a
+// terminal's escape sequences and be megabytes long.
+func TestPageNotAnObjectIsPrintable(t *testing.T) {
+	long := strings.Repeat("x", 4096)
+	srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		fault(w, "a list answer that is not an object")
+		writeJSON(w, http.StatusOK, []byte(`"\r\nFAKE LOG LINE\u001b[2J\u001b]0;title\u0007`+long+`"`))
+	}))
+	_, _, err := newRawClient(t, srv, testkit.NewClock()).ListKeys(context.Background(), wrapper.ListKeysOptions{})
+	if err == nil {
+		t.Fatal("a page that is a string was accepted")
+	}
+	assertPrintableLine(t, "the decoding error", err.Error())
+	if strings.Contains(err.Error(), "FAKE LOG LINE") || strings.Contains(err.Error(), long) {
+		t.Errorf("the error quotes the server's string: %q", err)
+	}
+	if !strings.Contains(err.Error(), `expected "{" in the JSON, found a string`) {
+		t.Errorf("error %q does not say what was expected", err)
 	}
 }
