@@ -297,3 +297,31 @@ func TestNewFromEnvGetenvAndDebugLog(t *testing.T) {
 		t.Errorf("debug log %q: want the kind of credential and no secret", log.String())
 	}
 }
+
+// TestDebugLogShowsRepeatedHeaders: a header sent twice is logged with both
+// values, the credential redacted from each, as the client reads them (the
+// lowest X-RateLimit-Remaining). Before, only the first value was logged:
+// 79 where the client waited for 0.
+func TestDebugLogShowsRepeatedHeaders(t *testing.T) {
+	var buf bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	echo := "Basic " + base64.StdEncoding.EncodeToString([]byte(testKey+":"+testSecret))
+	srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Add("X-RateLimit-Remaining", "79")
+		w.Header().Add("X-RateLimit-Remaining", "0")
+		w.Header().Add("X-Echo", "first")
+		w.Header().Add("X-Echo", echo)
+		writeJSON(w, http.StatusOK, testdata(t, "aws.json"))
+	}))
+	c := newRawClient(t, srv, testkit.NewClock(), wrapper.WithLogger(logger))
+	if _, _, err := c.GetKey(context.Background(), "cck-1"); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	for _, want := range []string{`X-Ratelimit-Remaining="79, 0"`, `X-Echo="first, [redacted]"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log lacks %s:\n%s", want, out)
+		}
+	}
+	assertNoSecret(t, "debug log", out)
+}
