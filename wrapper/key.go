@@ -76,9 +76,11 @@ type Key struct {
 	//		fmt.Println("a newer kind:", m.Kind())
 	//	}
 	Material KeyMaterial
-	// Raw is the key's JSON exactly as the server sent it; empty for a Key
-	// the program built itself. The constant "api_version" and "kind" of the
-	// resource, and any property a newer server adds, are found only here.
+	// Raw is the key's JSON as the server sent it, byte for byte but for a
+	// credential of the request the server echoed, which reads
+	// "[redacted]" (as in APIError); empty for a Key the program built
+	// itself. The constant "api_version" and "kind" of the resource, and
+	// any property a newer server adds, are found only here.
 	Raw json.RawMessage
 }
 
