@@ -1,6 +1,7 @@
 package wrapper
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -253,8 +254,12 @@ func materialValue(m KeyMaterial) (KeyMaterial, error) {
 
 // UnmarshalJSON decodes a key in the API's JSON form and keeps b as Raw. A
 // kind of key material the library does not know becomes an UnknownKey; a
-// key without a "key" object, or whose "key" has no kind, is an error.
+// key without a "key" object, or whose "key" has no kind, is an error. JSON
+// null leaves k as it is.
 func (k *Key) UnmarshalJSON(b []byte) error {
+	if string(bytes.TrimSpace(b)) == "null" {
+		return nil
+	}
 	raw := append(json.RawMessage(nil), b...)
 	d, err := decodeKey(raw, raw)
 	if err != nil {
