@@ -124,3 +124,24 @@ func TestPageNotAnObjectIsPrintable(t *testing.T) {
 		t.Errorf("error %q does not say what was expected", err)
 	}
 }
+
+// TestDecodeErrorsNameJSONTypes: a field of the wrong JSON type is reported
+// with the JSON type expected, not the name of a Go type of the library
+// (wrapper.keyJSON, api.ObjectMeta) the reader has never seen.
+func TestDecodeErrorsNameJSONTypes(t *testing.T) {
+	for body, want := range map[string]string{
+		`[]`: "field (top level): got a JSON array, expected an object",
+		`{"id":"cck-1","metadata":"x","key":{"kind":"AwsKey","key_arn":"a"}}`: "field metadata: got a JSON string, expected an object",
+		`{"id":"cck-1","key":{"kind":"AwsKey","key_arn":"a","roles":"r"}}`:    "field key.roles: got a JSON string, expected an array",
+		`{"id":7,"key":{"kind":"AwsKey","key_arn":"a"}}`:                      "field id: got a JSON number, expected a string",
+	} {
+		srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			fault(w, "a field of the wrong type")
+			writeJSON(w, http.StatusOK, []byte(body))
+		}))
+		_, _, err := newRawClient(t, srv, testkit.NewClock()).GetKey(context.Background(), "cck-1")
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: got %v, want %q", body, err, want)
+		}
+	}
+}
