@@ -241,7 +241,7 @@ func (a *auth) apply(ctx context.Context, req *http.Request) error {
 		if err != nil {
 			return fmt.Errorf("getting a bearer token: %w", err)
 		}
-		if strings.TrimSpace(token) == "" || strings.ContainsAny(token, "\r\n") {
+		if strings.TrimSpace(token) == "" || hasControl(token) {
 			return errors.New("getting a bearer token: the token source returned an empty or malformed token")
 		}
 		req.Header.Set("Authorization", "Bearer "+token)

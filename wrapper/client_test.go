@@ -297,3 +297,62 @@ func TestNewFromEnvGetenvAndDebugLog(t *testing.T) {
 		t.Errorf("debug log %q: want the kind of credential and no secret", log.String())
 	}
 }
+
+// TestDebugLogShowsRepeatedHeaders: a header sent twice is logged with both
+// values, the credential redacted from each, as the client reads them (the
+// lowest X-RateLimit-Remaining). Before, only the first value was logged:
+// 79 where the client waited for 0.
+func TestDebugLogShowsRepeatedHeaders(t *testing.T) {
+	var buf bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	echo := "Basic " + base64.StdEncoding.EncodeToString([]byte(testKey+":"+testSecret))
+	srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Add("X-RateLimit-Remaining", "79")
+		w.Header().Add("X-RateLimit-Remaining", "0")
+		w.Header().Add("X-Echo", "first")
+		w.Header().Add("X-Echo", echo)
+		writeJSON(w, http.StatusOK, testdata(t, "aws.json"))
+	}))
+	c := newRawClient(t, srv, testkit.NewClock(), wrapper.WithLogger(logger))
+	if _, _, err := c.GetKey(context.Background(), "cck-1"); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	for _, want := range []string{`X-Ratelimit-Remaining="79, 0"`, `X-Echo="first, [redacted]"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log lacks %s:\n%s", want, out)
+		}
+	}
+	assertNoSecret(t, "debug log", out)
+}
+
+// TestControlCharactersInHeadersRefused: a token or a User-Agent holding a
+// control character (which net/http refuses to send) fails New, or for a
+// token source the call, at once and without a request. Before, only line
+// breaks were caught: the request failed in the transport, a GET was retried
+// four times and a create reported a possibly created key.
+func TestControlCharactersInHeadersRefused(t *testing.T) {
+	if _, err := wrapper.New(wrapper.WithBearerToken("tok\x00en-0123456789")); err == nil || !strings.Contains(err.Error(), "control character") {
+		t.Errorf("a token with a NUL: %v", err)
+	}
+	if _, err := wrapper.New(wrapper.WithBearerToken("t"), wrapper.WithUserAgent("tool\x7f/1.0")); err == nil {
+		t.Error("a User-Agent with a DEL: New succeeded")
+	}
+	s := &script{t: t, steps: []func(http.ResponseWriter){created(t)}}
+	var calls atomic.Int32
+	c, err := wrapper.New(wrapper.WithEndpoint(serve(t, s).URL), wrapper.WithClock(testkit.NewClock()),
+		wrapper.WithTokenSource(func(context.Context) (string, error) {
+			calls.Add(1)
+			return "tok\x00en-0123456789", nil
+		}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = createAWS(context.Background(), c)
+	if err == nil || errors.Is(err, wrapper.ErrOutcomeUnknown) || !strings.Contains(err.Error(), "malformed token") {
+		t.Errorf("got %v, want an error about the token, not ErrOutcomeUnknown", err)
+	}
+	if calls.Load() != 1 || s.requests() != 0 {
+		t.Errorf("%d token calls, %d requests; want 1 and 0", calls.Load(), s.requests())
+	}
+}

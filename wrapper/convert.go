@@ -15,6 +15,8 @@ import (
 	"io"
 	"net/url"
 	"reflect"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -293,14 +295,16 @@ func decodePage(body []byte) (*KeyPage, error) {
 	return page, nil
 }
 
-// decodeItems decodes the "data" array of a page into page.
+// decodeItems decodes the "data" array of a page into page. A "data" member
+// sent twice counts once, the last one, as encoding/json reads it.
 func decodeItems(dec *json.Decoder, body []byte, page *KeyPage) error {
+	page.Keys, page.DecodeErrors = nil, nil
 	t, err := dec.Token()
 	if err != nil || t == nil {
 		return err // null: no keys
 	}
 	if t != json.Delim('[') {
-		return fmt.Errorf(`"data" is a %T, expected an array of keys`, t)
+		return fmt.Errorf(`"data" is %s, expected an array of keys`, tokenKind(t))
 	}
 	for i := 0; dec.More(); i++ {
 		start := dec.InputOffset()
@@ -428,9 +432,32 @@ func expectDelim(dec *json.Decoder, want json.Delim) error {
 		return err
 	}
 	if t != want {
-		return fmt.Errorf("expected %q in the JSON, found %v", want, t)
+		return fmt.Errorf("expected %q in the JSON, found %s", want, tokenKind(t))
 	}
 	return nil
+}
+
+// tokenKind describes a JSON token without quoting the server's text, which
+// may be long or hold a terminal's control characters.
+func tokenKind(t json.Token) string {
+	switch t := t.(type) {
+	case json.Delim:
+		switch t {
+		case '{':
+			return "an object"
+		case '[':
+			return "an array"
+		}
+		return strconv.Quote(t.String())
+	case string:
+		return "a string"
+	case nil:
+		return "null"
+	case bool:
+		return "a boolean"
+	default:
+		return "a number"
+	}
 }
 
 // isSyntaxError reports whether err says the bytes are not JSON (mangled,
@@ -441,17 +468,64 @@ func isSyntaxError(err error) bool {
 }
 
 // describeJSONError turns a decoding error into one that says where the JSON
-// went wrong.
+// went wrong, in the JSON's terms.
 func describeJSONError(err error) error {
 	var typeErr *json.UnmarshalTypeError
 	if errors.As(err, &typeErr) {
-		field := typeErr.Field
+		field := jsonPath(typeErr.Field)
 		if field == "" {
 			field = "(top level)"
 		}
-		return fmt.Errorf("field %s: got a JSON %s, expected %s", field, typeErr.Value, typeErr.Type)
+		return fmt.Errorf("field %s: got a JSON %s, expected %s", field, typeErr.Value, jsonKind(typeErr.Type))
 	}
 	return err
+}
+
+// jsonPath returns the JSON path of an UnmarshalTypeError's Field, which
+// names an embedded struct on the way by its Go type ("Key.id",
+// "key.AwsKey.roles"), a level the JSON does not have.
+func jsonPath(field string) string {
+	var embedded []string
+	for _, t := range []reflect.Type{reflect.TypeFor[keyJSON](), reflect.TypeFor[keyVariants]()} {
+		for i := range t.NumField() {
+			if f := t.Field(i); f.Anonymous {
+				embedded = append(embedded, f.Name)
+			}
+		}
+	}
+	embedded = append(embedded, reflect.TypeFor[api.ListMeta]().Name()) // decodeListMeta's lenient read
+	parts := slices.DeleteFunc(strings.Split(field, "."), func(p string) bool { return slices.Contains(embedded, p) })
+	return strings.Join(parts, ".")
+}
+
+// jsonKind names the JSON value a Go type decodes from.
+func jsonKind(t reflect.Type) string {
+	if t == nil {
+		return "another type"
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		if t == reflect.TypeFor[time.Time]() {
+			return "a time (an RFC 3339 string)"
+		}
+		return "an object"
+	case reflect.Map:
+		return "an object"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "a boolean"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "an integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Pointer:
+		return jsonKind(t.Elem())
+	}
+	return t.String()
 }
 
 func deref[T any](p *T) T {

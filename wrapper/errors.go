@@ -27,17 +27,17 @@ var (
 	ErrRateLimited   = errors.New("rate limited (429)")
 	ErrServer        = errors.New("server error (5xx)")
 
-	// ErrOutcomeUnknown: a create request was sent but no answer came from
-	// the API, so the key may or may not have been created. It is not
-	// retried; look (ListKeys with a filter on the key) before creating
-	// again. It covers a create whose connection was lost after sending, a
-	// create whose context ended after sending (the error then matches the
-	// context's error too), a success answer cut short, and a create
-	// answered 502 Bad Gateway or
-	// 504 Gateway Timeout: a gateway's answer, given when the API behind it
-	// failed or was too slow, possibly after it created the key. Such an
-	// error also matches ErrServer, and errors.As finds its *APIError with
-	// everything the gateway said.
+	// ErrOutcomeUnknown: a create request was sent but no answer came from the
+	// API, so the key may or may not have been created. It is not retried; look
+	// (ListKeys with a filter on the key) before creating again. It covers a
+	// create whose connection was lost after sending, a create whose context
+	// ended after sending (the error then matches the context's error too), a
+	// success answer cut short, too large or not a key (the key was created, but
+	// which one cannot be told), and a create answered 502 Bad Gateway or 504
+	// Gateway Timeout: a gateway's answer, given when the API behind it failed or
+	// was too slow, possibly after it created the key. Such an error also matches
+	// ErrServer, and errors.As finds its *APIError with everything the gateway
+	// said.
 	ErrOutcomeUnknown = errors.New("outcome unknown: the request was sent and may have been carried out")
 
 	// ErrKeyInvalid: WaitForValidation saw the INVALID phase. The error is a

@@ -1,6 +1,7 @@
 package wrapper
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"time"
@@ -76,9 +77,11 @@ type Key struct {
 	//		fmt.Println("a newer kind:", m.Kind())
 	//	}
 	Material KeyMaterial
-	// Raw is the key's JSON exactly as the server sent it; empty for a Key
-	// the program built itself. The constant "api_version" and "kind" of the
-	// resource, and any property a newer server adds, are found only here.
+	// Raw is the key's JSON as the server sent it, byte for byte but for a
+	// credential of the request the server echoed, which reads
+	// "[redacted]" (as in APIError); empty for a Key the program built
+	// itself. The constant "api_version" and "kind" of the resource, and
+	// any property a newer server adds, are found only here.
 	Raw json.RawMessage
 }
 
@@ -251,8 +254,12 @@ func materialValue(m KeyMaterial) (KeyMaterial, error) {
 
 // UnmarshalJSON decodes a key in the API's JSON form and keeps b as Raw. A
 // kind of key material the library does not know becomes an UnknownKey; a
-// key without a "key" object, or whose "key" has no kind, is an error.
+// key without a "key" object, or whose "key" has no kind, is an error. JSON
+// null leaves k as it is.
 func (k *Key) UnmarshalJSON(b []byte) error {
+	if string(bytes.TrimSpace(b)) == "null" {
+		return nil
+	}
 	raw := append(json.RawMessage(nil), b...)
 	d, err := decodeKey(raw, raw)
 	if err != nil {

@@ -231,3 +231,21 @@ func TestKeyUnmarshalNotJSON(t *testing.T) {
 		t.Errorf("got %v, want a *json.SyntaxError", err)
 	}
 }
+
+// TestKeyUnmarshalNull: JSON null leaves a Key as it is, as encoding/json
+// asks of an Unmarshaler, so that an optional key in a program's own JSON
+// ({"key": null}, [null]) decodes. Before, null was a key without a "key"
+// object, an error.
+func TestKeyUnmarshalNull(t *testing.T) {
+	var s struct {
+		Key  wrapper.Key
+		Keys []wrapper.Key
+	}
+	s.Key.ID = "cck-kept"
+	if err := json.Unmarshal([]byte(`{"Key": null, "Keys": [null]}`), &s); err != nil {
+		t.Fatal(err)
+	}
+	if s.Key.ID != "cck-kept" || len(s.Keys) != 1 || s.Keys[0].ID != "" {
+		t.Errorf("decoded %+v", s)
+	}
+}

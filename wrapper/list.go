@@ -98,10 +98,10 @@ func (c *Client) ListKeys(ctx context.Context, opts ListKeysOptions) (*KeyPage, 
 // breaking out of the loop stops the fetching. A failed request is yielded
 // once as an error and ends the sequence. So does a server that would make
 // the listing endless: one that sends again one of the last 8 page tokens,
-// or 10 pages in a row with no key but a next page token (Keys waits before
-// each such page after the first, as it would before a retry). A key that
-// cannot be decoded is yielded as a *KeyDecodeError in its place, and the
-// sequence goes on.
+// or 10 pages in a row with no key but a next page token (from the second
+// such page on, Keys waits before asking for the next, as it would before a
+// retry). A key that cannot be decoded is yielded as a *KeyDecodeError in
+// its place, and the sequence goes on.
 func (c *Client) Keys(ctx context.Context, opts ListKeysOptions) iter.Seq2[Key, error] {
 	return func(yield func(Key, error) bool) {
 		var recent []string

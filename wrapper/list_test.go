@@ -316,3 +316,30 @@ func TestListKeysPageNotJSON(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 }
+
+// TestKeysDuplicateData: a page whose "data" member appears twice is read as
+// encoding/json reads it, the last one counting; before, its keys and decode
+// errors were both kept, out of step, and Keys panicked.
+func TestKeysDuplicateData(t *testing.T) {
+	srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		fault(w, "a duplicate data member")
+		writeJSON(w, http.StatusOK, []byte(`{"metadata":{},`+
+			`"data":[{"id":"cck-1","key":{"kind":"AwsKey","key_arn":"arn:1"}},{"id":"cck-bad"}],`+
+			`"data":[{"id":"cck-bad2"},{"id":"cck-2","key":{"kind":"AwsKey","key_arn":"arn:2"}}]}`))
+	}))
+	c := newRawClient(t, srv, testkit.NewClock())
+	page, _, err := c.ListKeys(context.Background(), wrapper.ListKeysOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Keys) != 1 || page.Keys[0].ID != "cck-2" || len(page.DecodeErrors) != 1 || page.DecodeErrors[0].ID != "cck-bad2" {
+		t.Errorf("keys %v, decode errors %v; want the last data member: cck-bad2, cck-2", page.Keys, page.DecodeErrors)
+	}
+	var got []string
+	for k, err := range c.Keys(context.Background(), wrapper.ListKeysOptions{}) {
+		got = append(got, fmt.Sprintf("%s %v", k.ID, err != nil))
+	}
+	if want := []string{"cck-bad2 true", "cck-2 false"}; strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("Keys yielded %q, want %q", got, want)
+	}
+}

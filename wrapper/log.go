@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/byokctl/byok/api"
@@ -53,11 +54,13 @@ func redactedHeader(h http.Header, red redactor) slog.Value {
 	sort.Strings(names)
 	attrs := make([]slog.Attr, 0, len(h))
 	for _, name := range names {
-		values := h[name]
-		value := ""
-		if len(values) > 0 {
-			value = red.redact(values[0])
+		// A header sent more than once is shown with all its values, as
+		// the client reads them (see parseRateLimit).
+		values := make([]string, len(h[name]))
+		for i, v := range h[name] {
+			values[i] = red.redact(v)
 		}
+		value := strings.Join(values, ", ")
 		switch http.CanonicalHeaderKey(name) {
 		case "Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie":
 			value = redactedMark

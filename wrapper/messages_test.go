@@ -10,6 +10,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/byokctl/byok/internal/testkit"
 	"github.com/byokctl/byok/wrapper"
 )
 
@@ -99,5 +100,48 @@ func TestWaitErrorShowsPhasePrintable(t *testing.T) {
 	}
 	if seen != phase {
 		t.Errorf("the key's phase is %q, want it as the server sent it", seen)
+	}
+}
+
+// TestPageNotAnObjectIsPrintable: a list answer that is a JSON string, not
+// an object, is described without quoting the string, which may hold a
+// terminal's escape sequences and be megabytes long.
+func TestPageNotAnObjectIsPrintable(t *testing.T) {
+	long := strings.Repeat("x", 4096)
+	srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		fault(w, "a list answer that is not an object")
+		writeJSON(w, http.StatusOK, []byte(`"\r\nFAKE LOG LINE\u001b[2J\u001b]0;title\u0007`+long+`"`))
+	}))
+	_, _, err := newRawClient(t, srv, testkit.NewClock()).ListKeys(context.Background(), wrapper.ListKeysOptions{})
+	if err == nil {
+		t.Fatal("a page that is a string was accepted")
+	}
+	assertPrintableLine(t, "the decoding error", err.Error())
+	if strings.Contains(err.Error(), "FAKE LOG LINE") || strings.Contains(err.Error(), long) {
+		t.Errorf("the error quotes the server's string: %q", err)
+	}
+	if !strings.Contains(err.Error(), `expected "{" in the JSON, found a string`) {
+		t.Errorf("error %q does not say what was expected", err)
+	}
+}
+
+// TestDecodeErrorsNameJSONTypes: a field of the wrong JSON type is reported
+// with the JSON type expected, not the name of a Go type of the library
+// (wrapper.keyJSON, api.ObjectMeta) the reader has never seen.
+func TestDecodeErrorsNameJSONTypes(t *testing.T) {
+	for body, want := range map[string]string{
+		`[]`: "field (top level): got a JSON array, expected an object",
+		`{"id":"cck-1","metadata":"x","key":{"kind":"AwsKey","key_arn":"a"}}`: "field metadata: got a JSON string, expected an object",
+		`{"id":"cck-1","key":{"kind":"AwsKey","key_arn":"a","roles":"r"}}`:    "field key.roles: got a JSON string, expected an array",
+		`{"id":7,"key":{"kind":"AwsKey","key_arn":"a"}}`:                      "field id: got a JSON number, expected a string",
+	} {
+		srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			fault(w, "a field of the wrong type")
+			writeJSON(w, http.StatusOK, []byte(body))
+		}))
+		_, _, err := newRawClient(t, srv, testkit.NewClock()).GetKey(context.Background(), "cck-1")
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: got %v, want %q", body, err, want)
+		}
 	}
 }

@@ -66,8 +66,8 @@ func WithBearerToken(token string) Option {
 		if strings.TrimSpace(token) == "" {
 			return errors.New("WithBearerToken: the token is empty")
 		}
-		if strings.ContainsAny(token, "\r\n") {
-			return errors.New("WithBearerToken: the token contains a line break")
+		if hasControl(token) {
+			return errors.New("WithBearerToken: the token contains a line break or another control character")
 		}
 		o.auth = &auth{token: token}
 		o.authCount++
@@ -173,7 +173,7 @@ func WithoutRetries() Option {
 // library's own User-Agent.
 func WithUserAgent(product string) Option {
 	return func(o *options) error {
-		if strings.TrimSpace(product) == "" || strings.ContainsAny(product, "\r\n") {
+		if strings.TrimSpace(product) == "" || hasControl(product) {
 			return fmt.Errorf("WithUserAgent: %q is not a usable User-Agent; expected a product such as \"byokctl/1.2.0\"", product)
 		}
 		o.userAgent = product
@@ -269,4 +269,10 @@ func withoutQuoted(s string) string {
 		}
 		s = s[i+len(q):]
 	}
+}
+
+// hasControl reports whether s holds a control character other than a tab:
+// a line break or any other, which net/http refuses in a header value.
+func hasControl(s string) bool {
+	return strings.ContainsFunc(s, func(r rune) bool { return r != '\t' && (r < 0x20 || r == 0x7f) })
 }

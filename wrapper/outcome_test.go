@@ -134,3 +134,36 @@ func TestCreateCanceledAfterSendingIsOutcomeUnknown(t *testing.T) {
 		t.Errorf("create canceled before sending: %v; want context.Canceled only", err)
 	}
 }
+
+// TestCreateAnswerUnreadableIsOutcomeUnknown: a create answered 201 whose
+// body is JSON but not a key, or is too large, was carried out, but the
+// program cannot learn the key: like a 201 cut short, its error matches
+// ErrOutcomeUnknown (list before creating again) and it is not repeated.
+// Before, only the cut answer did, and a program that retried on any other
+// error registered the key twice.
+func TestCreateAnswerUnreadableIsOutcomeUnknown(t *testing.T) {
+	for name, body := range map[string][]byte{
+		"no key object": []byte(`{"id":"cck-1","display_name":"billing"}`),
+		"too large":     []byte(`{"id":"cck-1","pad":"` + strings.Repeat("x", wrapper.MaxResponseBytes) + `"}`),
+	} {
+		t.Run(name, func(t *testing.T) {
+			var requests atomic.Int32
+			srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				requests.Add(1)
+				w.Header().Set("X-Request-Id", "req-created")
+				writeJSON(w, http.StatusCreated, body)
+			}))
+			_, resp, err := newRawClient(t, srv, testkit.NewClock()).CreateKey(context.Background(),
+				wrapper.CreateKeyRequest{Key: wrapper.AWSKey{KeyARN: "arn:aws:kms:us-west-2:111122223333:key/x"}})
+			if !errors.Is(err, wrapper.ErrOutcomeUnknown) || !strings.Contains(err.Error(), "list the keys") {
+				t.Errorf("got %v; want ErrOutcomeUnknown", err)
+			}
+			if name == "too large" && !errors.Is(err, wrapper.ErrResponseTooLarge) {
+				t.Errorf("got %v; want ErrResponseTooLarge too", err)
+			}
+			if requests.Load() != 1 || resp == nil || resp.RequestID != "req-created" {
+				t.Errorf("%d requests, response %+v; want 1 and the 201's request id", requests.Load(), resp)
+			}
+		})
+	}
+}

@@ -20,7 +20,8 @@ type Response struct {
 	RequestID string
 	// RateLimit holds the X-RateLimit-* headers.
 	RateLimit RateLimit
-	// Header is the whole header of the answer.
+	// Header is the whole header of the answer, a credential of the
+	// request the server echoed redacted (as in APIError).
 	Header http.Header
 }
 

@@ -36,23 +36,25 @@ import (
 // below (about a hundred lines) is the simpler and clearer choice.
 
 // MaxResponseBytes caps the body read from any answer. A larger successful
-// answer fails with ErrResponseTooLarge; of a larger error answer only the
-// start is kept.
+// answer fails with ErrResponseTooLarge (for a create, with
+// ErrOutcomeUnknown too); of a larger error answer only the start is kept.
 const MaxResponseBytes = 8 << 20
 
 // RetryPolicy says how often and how long to retry.
 //
 // Which requests are retried: GET, PATCH and DELETE on 429, 500, 502, 503 and
-// 504 answers, on connection errors and on a 2xx answer whose body is not
-// JSON (cut short on the way); POST (create) only on 429 and when the request
-// certainly did not reach the server (no connection was made). A create that
-// was sent and got no answer, a 2xx answer that is not JSON, or a 502 Bad
+// 504 answers, on connection errors and on a 2xx answer whose body is not JSON
+// (cut short on the way); POST (create) only on 429 and when the request
+// certainly did not reach the server (dialing failed, or net/http's transport
+// reported that it got no connection: with a transport that reports nothing, a
+// create may have been sent). A create that was sent and got no answer, a 2xx
+// answer that cannot be read (not JSON, not a key, too large), or a 502 Bad
 // Gateway or 504 Gateway Timeout (a gateway's answer: the request may have
-// reached the API behind it) fails with ErrOutcomeUnknown and is not
-// retried; for 502 and 504 the error also matches ErrServer and wraps the
-// *APIError. A create answered 500 or 503 fails with ErrServer alone. A
-// DELETE that gets 404 after an attempt whose outcome is unknown (a 5xx or a
-// connection lost after sending) has succeeded.
+// reached the API behind it) fails with ErrOutcomeUnknown and is not retried;
+// for 502 and 504 the error also matches ErrServer and wraps the *APIError. A
+// create answered 500 or 503 fails with ErrServer alone. A DELETE that gets 404
+// after an attempt whose outcome is unknown (a 5xx or a connection lost after
+// sending) has succeeded.
 //
 // How long to wait: exponential back-off with full jitter (a random wait
 // between zero and min(MaxDelay, BaseDelay*2^(retry-1))); after a 429, at
@@ -156,6 +158,10 @@ func (c *Client) call(ctx context.Context, op operation, send func(context.Conte
 		outcomeUnknown bool // an earlier attempt may have been carried out
 	)
 	for attempt := 1; ; attempt++ {
+		if ctx.Err() != nil {
+			// Nothing of this attempt was sent.
+			return lastResp, c.canceled(ctx, op, ctx.Err(), lastErr)
+		}
 		var trace attemptTrace
 		actx := context.WithValue(httptrace.WithClientTrace(ctx, trace.clientTrace()), attemptKey{}, &trace)
 		resp, err := send(actx)
@@ -167,7 +173,7 @@ func (c *Client) call(ctx context.Context, op operation, send func(context.Conte
 			if errors.As(err, &edit) {
 				return lastResp, fmt.Errorf("byok: %s: %w", op.name, edit.err)
 			}
-			notSent := !trace.gotConn.Load() || isDialError(err)
+			notSent := trace.notSent() || isDialError(err)
 			if ctx.Err() != nil {
 				// A create the context gave up on after it was sent may
 				// have been carried out all the same.
@@ -196,14 +202,16 @@ func (c *Client) call(ctx context.Context, op operation, send func(context.Conte
 				retry = op.method != http.MethodPost
 				lastErr = red.error(c.transportError(op, fmt.Errorf("reading the %d answer: %w", status, readErr), false))
 			case status >= 200 && status <= 299 && tooLarge:
-				return lastResp, fmt.Errorf("byok: %s: %w: the answer is larger than %d bytes", op.name, ErrResponseTooLarge, MaxResponseBytes)
+				// A create answered so has been carried out, but the key
+				// cannot be read: its error is an ErrOutcomeUnknown.
+				return lastResp, c.transportError(op, fmt.Errorf("%w: the %d answer is larger than %d bytes", ErrResponseTooLarge, status, MaxResponseBytes), false)
 			case status >= 200 && status <= 299:
 				err := decodeBody(op, red.body(body))
 				if err == nil {
 					return lastResp, nil
 				}
 				if !isSyntaxError(err) {
-					return lastResp, fmt.Errorf("byok: %s: decoding the %d answer (request id %s): %w", op.name, status, printable(lastResp.RequestID), err)
+					return lastResp, c.transportError(op, fmt.Errorf("decoding the %d answer (request id %s): %w", status, printable(lastResp.RequestID), err), false)
 				}
 				// An answer cut short, or mangled on the way: retried like
 				// a lost connection; a create that got it may have been
@@ -309,8 +317,9 @@ func (c *Client) canceled(ctx context.Context, op operation, err, lastErr error)
 	return fmt.Errorf("byok: %s: %w", op.name, cause)
 }
 
-// transportError wraps an error of the connection with the operation's name.
-// A create that may have reached the server is an ErrOutcomeUnknown.
+// transportError wraps an error of the connection, or of a 2xx answer that
+// cannot be read, with the operation's name. A create that may have reached
+// the server is an ErrOutcomeUnknown.
 func (c *Client) transportError(op operation, err error, notSent bool) error {
 	if op.method == http.MethodPost && !notSent {
 		return fmt.Errorf("byok: %s: %w: %w; the key may have been created, list the keys before creating it again", op.name, ErrOutcomeUnknown, err)
@@ -328,11 +337,19 @@ func gatewayError(op operation, apiErr *APIError) error {
 		op.name, ErrOutcomeUnknown, apiErr.StatusCode, apiErr)
 }
 
-// attemptTrace records whether an attempt got a connection, and the
-// Authorization value editRequest set on it.
+// attemptTrace records whether an attempt asked for and got a connection,
+// and the Authorization value editRequest set on it.
 type attemptTrace struct {
-	gotConn       atomic.Bool
-	authorization string // set and read on call's goroutine
+	getConn, gotConn atomic.Bool
+	authorization    string // set and read on call's goroutine
+}
+
+// notSent reports whether the attempt certainly did not reach the server:
+// the transport asked for a connection and got none. A transport that
+// reports no connection events (not net/http's, or one that drops the
+// request's context) cannot say so: its request may have been sent.
+func (t *attemptTrace) notSent() bool {
+	return t.getConn.Load() && !t.gotConn.Load()
 }
 
 // attemptKey is the context key of an attempt's *attemptTrace.
@@ -348,7 +365,10 @@ func requestAuthorization(resp *http.Response) string {
 }
 
 func (t *attemptTrace) clientTrace() *httptrace.ClientTrace {
-	return &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { t.gotConn.Store(true) }}
+	return &httptrace.ClientTrace{
+		GetConn: func(string) { t.getConn.Store(true) },
+		GotConn: func(httptrace.GotConnInfo) { t.gotConn.Store(true) },
+	}
 }
 
 // isDialError reports whether err happened while connecting, before anything

@@ -543,3 +543,36 @@ func TestRateLimitHeadersDuplicated(t *testing.T) {
 		}
 	}
 }
+
+// untracedTransport sends requests through its own http.Transport with a
+// fresh context, as a transport that reports no httptrace events does (an
+// HTTP/3 client, a recording proxy, a test double).
+type untracedTransport struct{ base *http.Transport }
+
+func (u untracedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	return u.base.RoundTrip(req.Clone(context.Background()))
+}
+
+// TestPOSTNotRetriedWithoutTrace: a transport that does not report
+// connections cannot say a create was not sent, so a create that lost its
+// connection after sending is not repeated there either. Before, no
+// reported connection was taken for "never sent" and the create was sent
+// four times.
+func TestPOSTNotRetriedWithoutTrace(t *testing.T) {
+	s := &script{t: t, steps: []func(http.ResponseWriter){nil, created(t)}}
+	srv := serve(t, s)
+	tr := &http.Transport{}
+	t.Cleanup(tr.CloseIdleConnections)
+	c, err := wrapper.New(wrapper.WithAPIKey(testKey, testSecret), wrapper.WithEndpoint(srv.URL), wrapper.WithClock(testkit.NewClock()),
+		wrapper.WithHTTPClient(&http.Client{Transport: untracedTransport{tr}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = createAWS(context.Background(), c)
+	if !errors.Is(err, wrapper.ErrOutcomeUnknown) {
+		t.Errorf("got %v, want ErrOutcomeUnknown", err)
+	}
+	if s.requests() != 1 {
+		t.Errorf("%d requests: a create that reached the server was repeated", s.requests())
+	}
+}

@@ -104,11 +104,16 @@ func (c *Client) WaitForValidation(ctx context.Context, id string, opts ...WaitO
 	}
 	start := c.clock.Now()
 	delay := o.initial
+	var last *Key // the key as the previous check found it
 	for check := 1; ; check++ {
 		key, _, err := c.GetKey(ctx, id)
+		if err != nil && last != nil && ctx.Err() != nil {
+			return nil, waitError(id, last, check-1, err)
+		}
 		if err != nil {
 			return nil, err
 		}
+		last = key
 		progress := WaitProgress{Check: check, Key: *key, Elapsed: c.clock.Now().Sub(start)}
 		switch key.Validation.Phase {
 		case PhaseValid:

@@ -130,3 +130,25 @@ func TestWaitForValidationNotFound(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 }
+
+// TestWaitCanceledDuringCheckSaysPhase: when the context ends during a
+// check, the error still says which phase the key was last in, as the doc
+// of WaitForValidation promises. Before, the check's error came alone.
+func TestWaitCanceledDuringCheckSaysPhase(t *testing.T) {
+	var requests atomic.Int32
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	answer := phases(t, &requests, "INITIALIZING")
+	srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if requests.Load() == 2 {
+			cancel() // the client gives up during the third check
+			<-r.Context().Done()
+			return
+		}
+		answer.ServeHTTP(w, r)
+	}))
+	_, err := newClient(t, srv, testkit.NewClock()).WaitForValidation(ctx, "cck-1")
+	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "still INITIALIZING after 2 checks") {
+		t.Errorf("got %v; want context.Canceled and the last phase", err)
+	}
+}
