@@ -209,8 +209,9 @@ func (h *Handler) AddKey(k api.Key) (api.Key, error) {
 	if r.details, err = h.fillDetails(k.Key, r.id); err != nil {
 		return api.Key{}, fmt.Errorf("byoktest: AddKey: %w", err)
 	}
+	m := h.store.mark()
 	h.store.insert(r)
-	if err := h.commitLocked(func() { h.store.remove(r) }); err != nil {
+	if err := h.commitLocked(func() { h.store.rollback(m) }); err != nil {
 		return api.Key{}, fmt.Errorf("byoktest: AddKey: %w", err)
 	}
 	return h.snapshot(r, now), nil
@@ -263,6 +264,7 @@ func (h *Handler) Seed(n int) []string {
 		return nil
 	}
 	h.store.reserve(n)
+	m := h.store.mark()
 	start := h.store.nextSeq
 	for i := range n {
 		seq := start + uint64(i)
@@ -303,11 +305,7 @@ func (h *Handler) Seed(n int) []string {
 		h.store.insert(r)
 		ids = append(ids, r.id)
 	}
-	err := h.commitLocked(func() {
-		for _, id := range ids {
-			h.store.remove(h.store.byID[id])
-		}
-	})
+	err := h.commitLocked(func() { h.store.rollback(m) })
 	h.store.mu.Unlock()
 	if err != nil {
 		return nil

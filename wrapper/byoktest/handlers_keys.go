@@ -43,8 +43,9 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request, now time.Time) 
 		return
 	}
 	rec.details = details
+	m := h.store.mark()
 	h.store.insert(rec)
-	err = h.commitLocked(func() { h.store.remove(rec) })
+	err = h.commitLocked(func() { h.store.rollback(m) })
 	c := *rec
 	h.store.mu.Unlock()
 	if err != nil {

@@ -1,6 +1,7 @@
 package byoktest_test
 
 import (
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -116,6 +117,28 @@ func TestFailedSaveChangesNothing(t *testing.T) {
 	now, err := os.ReadFile(path)
 	require.NoError(t, err)
 	assert.Contains(t, string(now), `"renamed"`)
+}
+
+// TestFailedSaveUsesUpNoSequenceNumber checks that a change whose save
+// fails gives back the sequence numbers it took: a data file with one
+// number left still takes a key once it can be written again.
+func TestFailedSaveUsesUpNoSequenceNumber(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "keys.json")
+	// The numbers stop at 1<<62: one is left.
+	require.NoError(t, os.WriteFile(path, fmt.Appendf(nil, `{"version":1,"next_seq":%d,"keys":[]}`, uint64(1)<<62-1), 0o600))
+	srv, _ := validated(t, byoktest.WithDataFile(path))
+
+	require.NoError(t, os.Remove(path))
+	require.NoError(t, os.MkdirAll(filepath.Join(path, "in-the-way"), 0o700))
+	assert.Empty(t, srv.Seed(1))
+	resp, b := call(t, srv, http.MethodPost, "/byok/v1/keys", awsBody)
+	require.Equal(t, http.StatusInternalServerError, resp.StatusCode, "%s", b)
+	_, err := srv.AddKey(awsKey(t, "", "arn:aws:kms:us-west-2:1:key/added"))
+	require.Error(t, err)
+
+	require.NoError(t, os.RemoveAll(path))
+	createKey(t, srv, gcpBody)
+	assert.Equal(t, 1, srv.Len())
 }
 
 // TestAddKeyOfAKindTheFakeDoesNotKnow checks that a test can add a key of a
