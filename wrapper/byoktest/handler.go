@@ -86,7 +86,9 @@ func NewHandler(opts ...Option) (*Handler, error) {
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.outer.ServeHTTP(w, r) }
 
 // Close releases the data file's lock, if there is one (the keys are saved
-// after every change). It is safe to call more than once.
+// after every change); a change after Close is then refused, as one whose
+// save failed, since another server may hold the file. It is safe to call
+// more than once.
 func (h *Handler) Close() error {
 	if h.data == nil {
 		return nil

@@ -41,6 +41,28 @@ func TestDataFileHasOneServer(t *testing.T) {
 	assert.NoError(t, err, "the file is free once the first server closed")
 }
 
+// TestClosedHandlerWritesNoDataFile checks that a handler, once closed,
+// no longer writes its data file, which another handler may hold by then:
+// its changes fail.
+func TestClosedHandlerWritesNoDataFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "keys.json")
+	first, err := byoktest.NewHandler(byoktest.WithDataFile(path))
+	require.NoError(t, err)
+	require.NoError(t, first.Close())
+	second, err := newHandler(t, byoktest.WithDataFile(path))
+	require.NoError(t, err)
+	kept := second.Seed(1)
+	require.Len(t, kept, 1)
+
+	_, err = first.AddKey(awsKey(t, "", "arn:aws:kms:us-west-2:1:key/after-close"))
+	assert.Error(t, err, "a change by the closed handler")
+	assert.Empty(t, first.Seed(1))
+	saved, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.Contains(t, string(saved), kept[0], "the file holds the second handler's key")
+	assert.NotContains(t, string(saved), "after-close")
+}
+
 // TestDataFileMustBeWritable checks that a data file that cannot be saved
 // stops the handler at start, before any change is made.
 func TestDataFileMustBeWritable(t *testing.T) {
