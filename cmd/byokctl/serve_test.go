@@ -137,8 +137,8 @@ func TestServe(t *testing.T) {
 	}
 }
 
-// TestServeDefaultCredentials checks that serve prints the credentials it
-// made up, and that they work.
+// TestServeDefaultCredentials checks that serve prints its built-in
+// credentials, and that they work.
 func TestServeDefaultCredentials(t *testing.T) {
 	f := newFixture(t)
 	s := startServe(t, f)

@@ -249,7 +249,8 @@ func (h *Handler) snapshot(r *record, now time.Time) api.Key {
 }
 
 // Seed adds n keys, cycling through AWS, Azure and GCP, with display names
-// "seed key 1" … "seed key n", state AVAILABLE and a validation already
+// "seed key N", N counting on from the keys created before ("seed key 1" …
+// "seed key n" in a new store), state AVAILABLE and a validation already
 // completed VALID. It returns their ids in creation order; with a data file
 // that cannot be saved, or a store whose sequence numbers are used up, it
 // adds none and returns nil. It takes one
