@@ -163,6 +163,25 @@ func TestFailedSaveUsesUpNoSequenceNumber(t *testing.T) {
 	assert.Equal(t, 1, srv.Len())
 }
 
+// TestDataFileKeepsValidationProgress checks that the reads towards a
+// key's validation are saved: a handler started again on the file goes on
+// where the last one stopped.
+func TestDataFileKeepsValidationProgress(t *testing.T) {
+	opts := []byoktest.Option{byoktest.WithDataFile(filepath.Join(t.TempDir(), "keys.json")),
+		byoktest.WithValidation(byoktest.Validation{Reads: 2})}
+	srv := byoktest.NewServer(t, opts...)
+	id := createKey(t, srv, gcpBody)
+	resp, b := call(t, srv, http.MethodGet, "/byok/v1/keys/"+id, "")
+	require.Equal(t, http.StatusOK, resp.StatusCode, "%s", b)
+	require.Equal(t, byoktest.PhaseInitializing, decode[api.Key](t, b).Validation.Phase, "after the first of two reads")
+	require.NoError(t, srv.Close())
+
+	again := byoktest.NewServer(t, opts...)
+	resp, b = call(t, again, http.MethodGet, "/byok/v1/keys/"+id, "")
+	require.Equal(t, http.StatusOK, resp.StatusCode, "%s", b)
+	assert.Equal(t, byoktest.PhaseValid, decode[api.Key](t, b).Validation.Phase, "the second read, after a restart")
+}
+
 // TestAddKeyOfAKindTheFakeDoesNotKnow checks that a test can add a key of a
 // kind the fake does not know, to test how a client handles it: it is
 // served as given, listed, and kept in the data file.
