@@ -82,8 +82,8 @@ func (c *prismCLI) create(args ...string) map[string]any {
 	k := jsonObject(c.t, r.stdout)
 	id := field(c.t, k, "id")
 	c.deleteAtEnd(id)
-	if !strings.HasPrefix(r.stderr, "created "+id+"\n") {
-		c.t.Errorf("create printed on stderr:\n%s\nwant it to begin with \"created %s\"", r.stderr, id)
+	if !strings.HasPrefix(r.stderr, "created "+id+" (request id ") {
+		c.t.Errorf("create printed on stderr:\n%s\nwant it to begin with \"created %s (request id \"", r.stderr, id)
 	}
 	return k
 }
@@ -149,7 +149,7 @@ func TestPrismCLIKeyLifecycle(t *testing.T) {
 			id := field(t, created, "id")
 			c.deleteAtEnd(id)
 			assertKey(t, created, id, name, p.identifier(marker), "INITIALIZING")
-			for _, want := range []string{"created " + id + "\n", "\n" + p.grant, "follow it with: byokctl wait " + id + "\n"} {
+			for _, want := range []string{"created " + id + " (request id ", "\n" + p.grant, "follow it with: byokctl wait " + id + "\n"} {
 				if !strings.Contains(r.stderr, want) {
 					t.Errorf("create printed on stderr:\n%s\nwant it to hold %q", r.stderr, want)
 				}

@@ -254,36 +254,48 @@ func runServer(ctx context.Context, srv *http.Server, ln net.Listener, grace tim
 	return nil
 }
 
-// accessLog logs one line per request: method, path and query, status and
-// request id. Headers (and so credentials) are not logged.
+// accessLog logs one line per request: method, path and query, status (or
+// "no answer" when the fake closed the connection without one) and request
+// id. Headers (and so credentials) are not logged.
 func accessLog(logf func(string, ...any)) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+			rec := &statusRecorder{ResponseWriter: w}
 			start := time.Now()
 			next.ServeHTTP(rec, r)
 			fault := ""
 			if mode := w.Header().Get(byoktest.FaultHeader); mode != "" {
 				fault = " [fault injected: " + mode + "]"
 			}
-			logf("%s %s %d %s (request id %s)%s", r.Method, r.URL.RequestURI(), rec.status,
+			status := "no answer"
+			if rec.status != 0 {
+				status = strconv.Itoa(rec.status)
+			}
+			logf("%s %s %s %s (request id %s)%s", r.Method, r.URL.RequestURI(), status,
 				time.Since(start).Round(time.Millisecond), w.Header().Get("X-Request-Id"), fault)
 		})
 	}
 }
 
-// statusRecorder remembers the status a handler wrote.
+// statusRecorder remembers the status a handler wrote: 0 when it wrote
+// nothing (the fake hijacked the connection to break it).
 type statusRecorder struct {
 	http.ResponseWriter
-	status      int
-	wroteHeader bool
+	status int
 }
 
 func (r *statusRecorder) WriteHeader(status int) {
-	if !r.wroteHeader {
-		r.status, r.wroteHeader = status, true
+	if r.status == 0 {
+		r.status = status
 	}
 	r.ResponseWriter.WriteHeader(status)
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return r.ResponseWriter.Write(b)
 }
 
 // Unwrap lets http.ResponseController reach the connection (the fake hijacks

@@ -137,8 +137,8 @@ func TestServe(t *testing.T) {
 	}
 }
 
-// TestServeDefaultCredentials checks that serve prints the credentials it
-// made up, and that they work.
+// TestServeDefaultCredentials checks that serve prints its built-in
+// credentials, and that they work.
 func TestServeDefaultCredentials(t *testing.T) {
 	f := newFixture(t)
 	s := startServe(t, f)
@@ -247,6 +247,31 @@ func TestServeFaultRate(t *testing.T) {
 	}
 	if want := "faults are on: each request fails on purpose with probability 1 (such answers carry X-Byoktest-Fault)\n"; !strings.Contains(s.stderr.String(), want) {
 		t.Errorf("the banner does not say faults are on:\n%s", s.stderr.String())
+	}
+}
+
+// TestServeLogsAConnectionClosedWithoutAnswer checks that the access log
+// says "no answer" for a connection the fake closed on purpose, not a
+// status the client never saw.
+func TestServeLogsAConnectionClosedWithoutAnswer(t *testing.T) {
+	f := newFixture(t)
+	f.fakeOptions = []byoktest.Option{byoktest.WithFaults(byoktest.Faults{Rate: 1, Modes: []byoktest.FaultMode{byoktest.FaultReset}})}
+	s := startServe(t, f)
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, s.url+"/byok/v1/keys", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.SetBasicAuth(byoktest.DefaultAPIKey, byoktest.DefaultAPISecret)
+	client := &http.Client{Timeout: runTimeout, Transport: &http.Transport{DisableKeepAlives: true}}
+	if resp, err := client.Do(req); err == nil {
+		_ = resp.Body.Close()
+		t.Fatalf("the reset connection gave an answer: %s", resp.Status)
+	}
+	if code := s.stop(); code != exitOK {
+		t.Errorf("exit status %d", code)
+	}
+	if want := "GET /byok/v1/keys no answer "; !strings.Contains(s.stderr.String(), want) {
+		t.Errorf("serve's stderr lacks %q:\n%s", want, s.stderr.String())
 	}
 }
 

@@ -86,7 +86,9 @@ func NewHandler(opts ...Option) (*Handler, error) {
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.outer.ServeHTTP(w, r) }
 
 // Close releases the data file's lock, if there is one (the keys are saved
-// after every change). It is safe to call more than once.
+// after every change); a change after Close is then refused, as one whose
+// save failed, since another server may hold the file. It is safe to call
+// more than once.
 func (h *Handler) Close() error {
 	if h.data == nil {
 		return nil
@@ -209,8 +211,9 @@ func (h *Handler) AddKey(k api.Key) (api.Key, error) {
 	if r.details, err = h.fillDetails(k.Key, r.id); err != nil {
 		return api.Key{}, fmt.Errorf("byoktest: AddKey: %w", err)
 	}
+	m := h.store.mark()
 	h.store.insert(r)
-	if err := h.commitLocked(func() { h.store.remove(r) }); err != nil {
+	if err := h.commitLocked(func() { h.store.rollback(m) }); err != nil {
 		return api.Key{}, fmt.Errorf("byoktest: AddKey: %w", err)
 	}
 	return h.snapshot(r, now), nil
@@ -246,7 +249,8 @@ func (h *Handler) snapshot(r *record, now time.Time) api.Key {
 }
 
 // Seed adds n keys, cycling through AWS, Azure and GCP, with display names
-// "seed key 1" … "seed key n", state AVAILABLE and a validation already
+// "seed key N", N counting on from the keys created before ("seed key 1" …
+// "seed key n" in a new store), state AVAILABLE and a validation already
 // completed VALID. It returns their ids in creation order; with a data file
 // that cannot be saved, or a store whose sequence numbers are used up, it
 // adds none and returns nil. It takes one
@@ -263,6 +267,7 @@ func (h *Handler) Seed(n int) []string {
 		return nil
 	}
 	h.store.reserve(n)
+	m := h.store.mark()
 	start := h.store.nextSeq
 	for i := range n {
 		seq := start + uint64(i)
@@ -303,11 +308,7 @@ func (h *Handler) Seed(n int) []string {
 		h.store.insert(r)
 		ids = append(ids, r.id)
 	}
-	err := h.commitLocked(func() {
-		for _, id := range ids {
-			h.store.remove(h.store.byID[id])
-		}
-	})
+	err := h.commitLocked(func() { h.store.rollback(m) })
 	h.store.mu.Unlock()
 	if err != nil {
 		return nil

@@ -43,8 +43,9 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request, now time.Time) 
 		return
 	}
 	rec.details = details
+	m := h.store.mark()
 	h.store.insert(rec)
-	err = h.commitLocked(func() { h.store.remove(rec) })
+	err = h.commitLocked(func() { h.store.rollback(m) })
 	c := *rec
 	h.store.mu.Unlock()
 	if err != nil {
@@ -56,7 +57,8 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request, now time.Time) 
 }
 
 // get serves GET /byok/v1/keys/{id}. Each GET counts as a read of the key
-// for the validation progression.
+// for the validation progression; the reads up to its completion are saved,
+// so that a restart goes on where it stopped.
 func (h *Handler) get(w http.ResponseWriter, r *http.Request, id string, now time.Time) {
 	h.store.mu.Lock()
 	rec, ok := h.store.byID[id]
@@ -67,15 +69,23 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request, id string, now tim
 	}
 	rec.reads++
 	var err error
-	if rec.reads == h.cfg.validation.Reads {
-		rec.readsDoneAt = now
-		h.store.version++
-		err = h.commitLocked(func() { rec.reads--; rec.readsDoneAt = time.Time{} })
+	if rec.override == nil && rec.reads <= h.cfg.validation.Reads {
+		done := rec.reads == h.cfg.validation.Reads
+		if done {
+			rec.readsDoneAt = now
+			h.store.version++
+		}
+		err = h.commitLocked(func() {
+			rec.reads--
+			if done {
+				rec.readsDoneAt = time.Time{}
+			}
+		})
 	}
 	c := *rec
 	h.store.mu.Unlock()
 	if err != nil {
-		notSaved(w, "The read that completes the key's validation was not counted")
+		notSaved(w, "The read of the key, which counts towards its validation, was not counted")
 		return
 	}
 	writeJSON(w, http.StatusOK, h.render(&c, h.baseFor(r), now))

@@ -182,7 +182,19 @@ func (h *Handler) saveLocked(skip *record) error {
 	if err != nil {
 		return fmt.Errorf("byoktest: encoding the data file: %w", err)
 	}
-	return writeAtomic(h.data.path, append(b, '\n'))
+	return h.data.write(append(b, '\n'))
+}
+
+// write saves data as the data file while the lock is held: a closed
+// handler, which another server may have followed on the file, writes
+// nothing.
+func (d *dataFiles) write(data []byte) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.lock == nil {
+		return fmt.Errorf("byoktest: the data file %s is not saved: the handler is closed", d.path)
+	}
+	return writeAtomic(d.path, data)
 }
 
 func writeAtomic(path string, data []byte) (err error) {

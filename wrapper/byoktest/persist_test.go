@@ -1,6 +1,7 @@
 package byoktest_test
 
 import (
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -38,6 +39,28 @@ func TestDataFileHasOneServer(t *testing.T) {
 	require.NoError(t, first.Close())
 	_, err = newHandler(t, byoktest.WithDataFile(path))
 	assert.NoError(t, err, "the file is free once the first server closed")
+}
+
+// TestClosedHandlerWritesNoDataFile checks that a handler, once closed,
+// no longer writes its data file, which another handler may hold by then:
+// its changes fail.
+func TestClosedHandlerWritesNoDataFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "keys.json")
+	first, err := byoktest.NewHandler(byoktest.WithDataFile(path))
+	require.NoError(t, err)
+	require.NoError(t, first.Close())
+	second, err := newHandler(t, byoktest.WithDataFile(path))
+	require.NoError(t, err)
+	kept := second.Seed(1)
+	require.Len(t, kept, 1)
+
+	_, err = first.AddKey(awsKey(t, "", "arn:aws:kms:us-west-2:1:key/after-close"))
+	assert.Error(t, err, "a change by the closed handler")
+	assert.Empty(t, first.Seed(1))
+	saved, err := os.ReadFile(path)
+	require.NoError(t, err)
+	assert.Contains(t, string(saved), kept[0], "the file holds the second handler's key")
+	assert.NotContains(t, string(saved), "after-close")
 }
 
 // TestDataFileMustBeWritable checks that a data file that cannot be saved
@@ -116,6 +139,47 @@ func TestFailedSaveChangesNothing(t *testing.T) {
 	now, err := os.ReadFile(path)
 	require.NoError(t, err)
 	assert.Contains(t, string(now), `"renamed"`)
+}
+
+// TestFailedSaveUsesUpNoSequenceNumber checks that a change whose save
+// fails gives back the sequence numbers it took: a data file with one
+// number left still takes a key once it can be written again.
+func TestFailedSaveUsesUpNoSequenceNumber(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "keys.json")
+	// The numbers stop at 1<<62: one is left.
+	require.NoError(t, os.WriteFile(path, fmt.Appendf(nil, `{"version":1,"next_seq":%d,"keys":[]}`, uint64(1)<<62-1), 0o600))
+	srv, _ := validated(t, byoktest.WithDataFile(path))
+
+	require.NoError(t, os.Remove(path))
+	require.NoError(t, os.MkdirAll(filepath.Join(path, "in-the-way"), 0o700))
+	assert.Empty(t, srv.Seed(1))
+	resp, b := call(t, srv, http.MethodPost, "/byok/v1/keys", awsBody)
+	require.Equal(t, http.StatusInternalServerError, resp.StatusCode, "%s", b)
+	_, err := srv.AddKey(awsKey(t, "", "arn:aws:kms:us-west-2:1:key/added"))
+	require.Error(t, err)
+
+	require.NoError(t, os.RemoveAll(path))
+	createKey(t, srv, gcpBody)
+	assert.Equal(t, 1, srv.Len())
+}
+
+// TestDataFileKeepsValidationProgress checks that the reads towards a
+// key's validation are saved: a handler started again on the file goes on
+// where the last one stopped.
+func TestDataFileKeepsValidationProgress(t *testing.T) {
+	opts := []byoktest.Option{byoktest.WithDataFile(filepath.Join(t.TempDir(), "keys.json")),
+		byoktest.WithValidation(byoktest.Validation{Reads: 2})}
+	srv := byoktest.NewServer(t, opts...)
+	id := createKey(t, srv, gcpBody)
+	resp, b := call(t, srv, http.MethodGet, "/byok/v1/keys/"+id, "")
+	require.Equal(t, http.StatusOK, resp.StatusCode, "%s", b)
+	require.Equal(t, byoktest.PhaseInitializing, decode[api.Key](t, b).Validation.Phase, "after the first of two reads")
+	require.NoError(t, srv.Close())
+
+	again := byoktest.NewServer(t, opts...)
+	resp, b = call(t, again, http.MethodGet, "/byok/v1/keys/"+id, "")
+	require.Equal(t, http.StatusOK, resp.StatusCode, "%s", b)
+	assert.Equal(t, byoktest.PhaseValid, decode[api.Key](t, b).Validation.Phase, "the second read, after a restart")
 }
 
 // TestAddKeyOfAKindTheFakeDoesNotKnow checks that a test can add a key of a

@@ -95,6 +95,32 @@ func (s *store) reserve(n int) {
 	}
 }
 
+// mark is where the store ends: the length of order and the next sequence
+// number, for rollback.
+type mark struct {
+	n       int
+	nextSeq uint64
+}
+
+// mark returns where the store ends now. The caller holds mu.
+func (s *store) mark() mark { return mark{n: len(s.order), nextSeq: s.nextSeq} }
+
+// rollback removes the records inserted since m (inserts without a seq of
+// their own append to order) and gives their sequence numbers back, as if
+// they had never been inserted. The caller holds mu.
+func (s *store) rollback(m mark) {
+	for _, r := range s.order[m.n:] {
+		delete(s.byID, r.id)
+		if s.byMaterial[r.material] == r.id {
+			delete(s.byMaterial, r.material)
+		}
+	}
+	clear(s.order[m.n:])
+	s.order = s.order[:m.n]
+	s.nextSeq = m.nextSeq
+	s.version++
+}
+
 // remove deletes r. The caller holds mu.
 func (s *store) remove(r *record) {
 	r.deleted = true
