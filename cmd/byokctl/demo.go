@@ -61,7 +61,7 @@ type demoRun struct {
 }
 
 func (g *globals) demo(ctx context.Context) error {
-	// The fake makes up its own credentials: the user's (flags or
+	// The fake uses its built-in test credentials: the user's (flags or
 	// environment) are neither used nor printed.
 	fake, err := byoktest.NewHandler(append(g.baseFakeOptions(), g.sys.fakeOptions...)...)
 	if err != nil {

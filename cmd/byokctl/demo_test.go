@@ -45,7 +45,7 @@ func TestDemo(t *testing.T) {
 }
 
 // TestDemoIgnoresUserCredentials checks that the demo neither uses nor
-// prints the user's credentials: its fake makes up its own.
+// prints the user's credentials: its fake uses its built-in ones.
 func TestDemoIgnoresUserCredentials(t *testing.T) {
 	f := newFixture(t)
 	env := map[string]string{envAPIKey: "USERKEY", envAPISecret: testAPISecret, envAccessToken: testToken}
