@@ -251,12 +251,15 @@ func (h *Handler) snapshot(r *record, now time.Time) api.Key {
 // Seed adds n keys, cycling through AWS, Azure and GCP, with display names
 // "seed key N", N counting on from the keys created before ("seed key 1" …
 // "seed key n" in a new store), state AVAILABLE and a validation already
-// completed VALID. It returns their ids in creation order; with a data file
-// that cannot be saved, or a store whose sequence numbers are used up, it
-// adds none and returns nil. It takes one
-// lock for all n keys and no JSON round trip per key, so that benchmarks can
-// seed 100,000 keys (see BenchmarkSeed).
+// completed VALID. It returns their ids in creation order; with n of zero
+// or less, a data file that cannot be saved, or a store whose sequence
+// numbers are used up, it adds none and returns nil. It takes one lock for
+// all n keys and no JSON round trip per key, so that benchmarks can seed
+// 100,000 keys (see BenchmarkSeed).
 func (h *Handler) Seed(n int) []string {
+	if n <= 0 {
+		return nil
+	}
 	now := h.cfg.clock()
 	regions := []string{"us-west-2", "us-east-1", "eu-west-1", "ap-southeast-1"}
 	gcpRegions := []string{"us-central1", "europe-west1", "asia-east1"}

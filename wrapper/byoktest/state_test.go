@@ -287,6 +287,15 @@ func TestSeedIsDeterministicWithWithSeed(t *testing.T) {
 	assert.NotEqual(t, a.Seed(1), c.Seed(1))
 }
 
+// TestSeedNothing: a count of zero or less adds no key and does not panic.
+func TestSeedNothing(t *testing.T) {
+	srv := byoktest.NewServer(t)
+	for _, n := range []int{0, -1} {
+		assert.Nil(t, srv.Seed(n), "Seed(%d)", n)
+	}
+	assert.Empty(t, srv.IDs())
+}
+
 func TestOptionErrors(t *testing.T) {
 	for name, opt := range map[string]byoktest.Option{
 		"empty credentials": byoktest.WithCredentials("", "s"),
