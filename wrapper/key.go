@@ -227,29 +227,27 @@ func (u UnknownKey) identifier() string {
 // materialValue returns m with a pointer to a variant replaced by the
 // variant; a nil pointer is an error.
 func materialValue(m KeyMaterial) (KeyMaterial, error) {
-	var nilPtr bool
 	switch v := m.(type) {
 	case *AWSKey:
-		if nilPtr = v == nil; !nilPtr {
+		if v != nil {
 			return *v, nil
 		}
 	case *AzureKey:
-		if nilPtr = v == nil; !nilPtr {
+		if v != nil {
 			return *v, nil
 		}
 	case *GCPKey:
-		if nilPtr = v == nil; !nilPtr {
+		if v != nil {
 			return *v, nil
 		}
 	case *UnknownKey:
-		if nilPtr = v == nil; !nilPtr {
+		if v != nil {
 			return *v, nil
 		}
+	default:
+		return m, nil
 	}
-	if nilPtr {
-		return nil, fmt.Errorf("the key material is a nil %T", m)
-	}
-	return m, nil
+	return nil, fmt.Errorf("the key material is a nil %T", m)
 }
 
 // UnmarshalJSON decodes a key in the API's JSON form and keeps b as Raw. A
