@@ -64,13 +64,13 @@ type keyVariants struct {
 	*api.GcpKey
 }
 
-// decodeKey decodes one key; raw (the same JSON) becomes Key.Raw.
-func decodeKey(b, raw []byte) (Key, error) {
+// decodeKey decodes one key; b also becomes Key.Raw.
+func decodeKey(b []byte) (Key, error) {
 	var k keyJSON
 	if err := json.Unmarshal(b, &k); err != nil {
 		return Key{}, describeJSONError(err)
 	}
-	return keyFromAPI(&k, raw)
+	return keyFromAPI(&k, b)
 }
 
 // keyFromAPI maps a decoded key to a Key.

@@ -259,7 +259,7 @@ func (k *Key) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	raw := append(json.RawMessage(nil), b...)
-	d, err := decodeKey(raw, raw)
+	d, err := decodeKey(raw)
 	if err != nil {
 		return fmt.Errorf("decoding a key: %w", err)
 	}
