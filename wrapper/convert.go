@@ -254,7 +254,7 @@ func missingRequired(v any) []string {
 // decodes them.
 func decodePage(body []byte) (*KeyPage, error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
-	var list api.KeyList // all of the page but its keys
+	var meta api.ListMeta
 	page := &KeyPage{}
 	if err := expectDelim(dec, '{'); err != nil {
 		return nil, err
@@ -273,7 +273,7 @@ func decodePage(body []byte) (*KeyPage, error) {
 				return nil, err
 			}
 		case strings.EqualFold(name, "metadata"):
-			if list.Metadata, err = decodeListMeta(dec); err != nil {
+			if meta, err = decodeListMeta(dec); err != nil {
 				return nil, err
 			}
 		default:
@@ -289,7 +289,7 @@ func decodePage(body []byte) (*KeyPage, error) {
 	if rest := bytes.TrimSpace(body[dec.InputOffset():]); len(rest) > 0 {
 		return nil, json.Unmarshal(body, new(struct{})) // the syntax error of the trailing bytes
 	}
-	if err := pageFromAPI(list, page); err != nil {
+	if err := pageFromAPI(meta, page); err != nil {
 		return nil, err
 	}
 	return page, nil
@@ -359,8 +359,7 @@ func decodeListMeta(dec *json.Decoder) (api.ListMeta, error) {
 
 // pageFromAPI maps the paging metadata of a page: the next page token is the
 // page_token of the "next" link.
-func pageFromAPI(list api.KeyList, page *KeyPage) error {
-	m := list.Metadata
+func pageFromAPI(m api.ListMeta, page *KeyPage) error {
 	if m.TotalSize != nil {
 		page.TotalSize = int(*m.TotalSize)
 	}
