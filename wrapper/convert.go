@@ -380,15 +380,15 @@ func pageFromAPI(m api.ListMeta, page *KeyPage) error {
 
 // decodeFailure decodes the error details of a Failure body. A field of an
 // odd type loses that field alone (decoding goes on past it), not the
-// details; ok is false for a body that is not a Failure.
-func decodeFailure(body []byte) (details []ErrorDetail, ok bool) {
+// details; it returns none for a body that is not a Failure with errors.
+func decodeFailure(body []byte) []ErrorDetail {
 	var f api.Failure
 	err := json.Unmarshal(body, &f)
 	var typeErr *json.UnmarshalTypeError
 	if (err != nil && !errors.As(err, &typeErr)) || len(f.Errors) == 0 {
-		return nil, false
+		return nil
 	}
-	details = make([]ErrorDetail, len(f.Errors))
+	details := make([]ErrorDetail, len(f.Errors))
 	for i, e := range f.Errors {
 		details[i] = ErrorDetail{
 			ID:        deref(e.Id),
@@ -403,7 +403,7 @@ func decodeFailure(body []byte) (details []ErrorDetail, ok bool) {
 			details[i].Source = ErrorSource{Pointer: deref(s.Pointer), Parameter: deref(s.Parameter)}
 		}
 	}
-	return details, true
+	return details
 }
 
 // listParams maps the options of a listing to the generated parameters.
