@@ -3,7 +3,6 @@ package wrapper
 import (
 	"context"
 	"crypto/tls"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -139,7 +138,6 @@ func newClient(o options) (*Client, error) {
 	case err != nil:
 		return nil, fmt.Errorf("byok: %w", err)
 	}
-	o.auth.prepare()
 	c := &Client{
 		endpoint: endpoint,
 		auth:     o.auth,
@@ -194,9 +192,7 @@ func (c *Client) editRequest(ctx context.Context, req *http.Request) error {
 // auth holds the credentials. Its fields are never formatted into errors or
 // logs.
 type auth struct {
-	basicUser, basicSecret string
-	token                  string
-	source                 func(context.Context) (string, error)
+	source func(context.Context) (string, error)
 
 	// fixedValue is the Authorization value of a key and secret or of a
 	// fixed token, and fixed its redactor, made once rather than for every
@@ -205,17 +201,10 @@ type auth struct {
 	fixed      redactor
 }
 
-// prepare makes the redactor of a fixed credential.
-func (a *auth) prepare() {
-	switch {
-	case a.basicUser != "":
-		a.fixedValue = "Basic " + base64.StdEncoding.EncodeToString([]byte(a.basicUser+":"+a.basicSecret))
-	case a.token != "":
-		a.fixedValue = "Bearer " + a.token
-	default:
-		return
-	}
-	a.fixed = newRedactor(a.fixedValue)
+// fixedAuth returns the auth of a key and secret or a fixed token, whose
+// Authorization value is value.
+func fixedAuth(value string) *auth {
+	return &auth{fixedValue: value, fixed: newRedactor(value)}
 }
 
 // redactor returns the redactor of an attempt that sent the Authorization

@@ -64,13 +64,13 @@ type keyVariants struct {
 	*api.GcpKey
 }
 
-// decodeKey decodes one key; raw (the same JSON) becomes Key.Raw.
-func decodeKey(b, raw []byte) (Key, error) {
+// decodeKey decodes one key; b also becomes Key.Raw.
+func decodeKey(b []byte) (Key, error) {
 	var k keyJSON
 	if err := json.Unmarshal(b, &k); err != nil {
 		return Key{}, describeJSONError(err)
 	}
-	return keyFromAPI(&k, raw)
+	return keyFromAPI(&k, b)
 }
 
 // keyFromAPI maps a decoded key to a Key.
@@ -254,7 +254,7 @@ func missingRequired(v any) []string {
 // decodes them.
 func decodePage(body []byte) (*KeyPage, error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
-	var list api.KeyList // all of the page but its keys
+	var meta api.ListMeta
 	page := &KeyPage{}
 	if err := expectDelim(dec, '{'); err != nil {
 		return nil, err
@@ -273,7 +273,7 @@ func decodePage(body []byte) (*KeyPage, error) {
 				return nil, err
 			}
 		case strings.EqualFold(name, "metadata"):
-			if list.Metadata, err = decodeListMeta(dec); err != nil {
+			if meta, err = decodeListMeta(dec); err != nil {
 				return nil, err
 			}
 		default:
@@ -289,7 +289,7 @@ func decodePage(body []byte) (*KeyPage, error) {
 	if rest := bytes.TrimSpace(body[dec.InputOffset():]); len(rest) > 0 {
 		return nil, json.Unmarshal(body, new(struct{})) // the syntax error of the trailing bytes
 	}
-	if err := pageFromAPI(list, page); err != nil {
+	if err := pageFromAPI(meta, page); err != nil {
 		return nil, err
 	}
 	return page, nil
@@ -359,8 +359,7 @@ func decodeListMeta(dec *json.Decoder) (api.ListMeta, error) {
 
 // pageFromAPI maps the paging metadata of a page: the next page token is the
 // page_token of the "next" link.
-func pageFromAPI(list api.KeyList, page *KeyPage) error {
-	m := list.Metadata
+func pageFromAPI(m api.ListMeta, page *KeyPage) error {
 	if m.TotalSize != nil {
 		page.TotalSize = int(*m.TotalSize)
 	}
@@ -381,15 +380,15 @@ func pageFromAPI(list api.KeyList, page *KeyPage) error {
 
 // decodeFailure decodes the error details of a Failure body. A field of an
 // odd type loses that field alone (decoding goes on past it), not the
-// details; ok is false for a body that is not a Failure.
-func decodeFailure(body []byte) (details []ErrorDetail, ok bool) {
+// details; it returns none for a body that is not a Failure with errors.
+func decodeFailure(body []byte) []ErrorDetail {
 	var f api.Failure
 	err := json.Unmarshal(body, &f)
 	var typeErr *json.UnmarshalTypeError
 	if (err != nil && !errors.As(err, &typeErr)) || len(f.Errors) == 0 {
-		return nil, false
+		return nil
 	}
-	details = make([]ErrorDetail, len(f.Errors))
+	details := make([]ErrorDetail, len(f.Errors))
 	for i, e := range f.Errors {
 		details[i] = ErrorDetail{
 			ID:        deref(e.Id),
@@ -404,7 +403,7 @@ func decodeFailure(body []byte) (details []ErrorDetail, ok bool) {
 			details[i].Source = ErrorSource{Pointer: deref(s.Pointer), Parameter: deref(s.Parameter)}
 		}
 	}
-	return details, true
+	return details
 }
 
 // listParams maps the options of a listing to the generated parameters.

@@ -197,7 +197,7 @@ func checkKeyMapping(t *testing.T, key, variant any) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := decodeKey(body, body)
+	got, err := decodeKey(body)
 	if err != nil {
 		t.Fatalf("decoding %s: %v", body, err)
 	}
@@ -230,7 +230,7 @@ func TestEveryKeyPropertyHasAHome(t *testing.T) {
 			}
 			reportHomeless(t, checkKeyMapping(t, key, variant))
 			body, _ := json.Marshal(key)
-			got, _ := decodeKey(body, body)
+			got, _ := decodeKey(body)
 			if reflect.TypeOf(got.Material) != reflect.TypeOf(wantType) {
 				t.Errorf("the %s variant became a %T", kind, got.Material)
 			}
@@ -264,8 +264,8 @@ func TestEveryFailurePropertyHasAHome(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	details, ok := decodeFailure(body)
-	if !ok {
+	details := decodeFailure(body)
+	if len(details) == 0 {
 		t.Fatalf("%s is not read as a Failure", body)
 	}
 	reportHomeless(t, homeless(details, failure))
@@ -294,7 +294,7 @@ func TestSpecCheckCatchesANewProperty(t *testing.T) {
 	}
 	// The raw form carries them all the same.
 	body, _ := json.Marshal(key)
-	k, err := decodeKey(body, body)
+	k, err := decodeKey(body)
 	if err != nil || !json.Valid(k.Raw) {
 		t.Fatal(err)
 	}

@@ -293,12 +293,11 @@ func (c *Client) apiError(op operation, status int, h http.Header, body []byte, 
 		Header:     h,
 	}
 	e.RetryAfter, _ = parseRetryAfter(h, c.clock.Now())
-	if details, ok := decodeFailure(body); ok {
-		e.Errors = details
-		for i, d := range e.Errors {
-			e.Errors[i] = red.detail(d)
-		}
-	} else {
+	e.Errors = decodeFailure(body)
+	for i, d := range e.Errors {
+		e.Errors[i] = red.detail(d)
+	}
+	if len(e.Errors) == 0 {
 		e.Body = red.excerpt(body)
 	}
 	return e

@@ -254,7 +254,7 @@ func checkPage(t *testing.T, body []byte, page *KeyPage, bad []*KeyDecodeError) 
 	}
 	keys := page.Keys
 	for i, elem := range raw.Data {
-		alone, err := decodeKey(elem, elem)
+		alone, err := decodeKey(elem)
 		if len(bad) > 0 && bad[0].Index == i {
 			if err == nil {
 				t.Fatalf("element %d is reported bad (%v) but decodes alone", i, bad[0])

@@ -227,29 +227,27 @@ func (u UnknownKey) identifier() string {
 // materialValue returns m with a pointer to a variant replaced by the
 // variant; a nil pointer is an error.
 func materialValue(m KeyMaterial) (KeyMaterial, error) {
-	var nilPtr bool
 	switch v := m.(type) {
 	case *AWSKey:
-		if nilPtr = v == nil; !nilPtr {
+		if v != nil {
 			return *v, nil
 		}
 	case *AzureKey:
-		if nilPtr = v == nil; !nilPtr {
+		if v != nil {
 			return *v, nil
 		}
 	case *GCPKey:
-		if nilPtr = v == nil; !nilPtr {
+		if v != nil {
 			return *v, nil
 		}
 	case *UnknownKey:
-		if nilPtr = v == nil; !nilPtr {
+		if v != nil {
 			return *v, nil
 		}
+	default:
+		return m, nil
 	}
-	if nilPtr {
-		return nil, fmt.Errorf("the key material is a nil %T", m)
-	}
-	return m, nil
+	return nil, fmt.Errorf("the key material is a nil %T", m)
 }
 
 // UnmarshalJSON decodes a key in the API's JSON form and keeps b as Raw. A
@@ -261,7 +259,7 @@ func (k *Key) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	raw := append(json.RawMessage(nil), b...)
-	d, err := decodeKey(raw, raw)
+	d, err := decodeKey(raw)
 	if err != nil {
 		return fmt.Errorf("decoding a key: %w", err)
 	}

@@ -89,7 +89,7 @@ func (c *Client) DeleteKey(ctx context.Context, id string) (*Response, error) {
 func (c *Client) keyCall(ctx context.Context, op operation, send func(context.Context) (*http.Response, error)) (*Key, *Response, error) {
 	var k Key
 	op.decode = func(body []byte) (err error) {
-		k, err = decodeKey(body, body)
+		k, err = decodeKey(body)
 		return err
 	}
 	resp, err := c.call(ctx, op, send)

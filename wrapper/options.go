@@ -2,6 +2,7 @@ package wrapper
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -51,7 +52,7 @@ func WithAPIKey(key, secret string) Option {
 		case strings.ContainsAny(key, ":\r\n"):
 			return errors.New("WithAPIKey: the API key contains ':' or a line break; expected a key such as ABCDEFGH12345678")
 		}
-		o.auth = &auth{basicUser: key, basicSecret: secret}
+		o.auth = fixedAuth("Basic " + base64.StdEncoding.EncodeToString([]byte(key+":"+secret)))
 		o.authCount++
 		o.authSource = "API key (WithAPIKey)"
 		return nil
@@ -69,7 +70,7 @@ func WithBearerToken(token string) Option {
 		if hasControl(token) {
 			return errors.New("WithBearerToken: the token contains a line break or another control character")
 		}
-		o.auth = &auth{token: token}
+		o.auth = fixedAuth("Bearer " + token)
 		o.authCount++
 		o.authSource = "bearer token (WithBearerToken)"
 		return nil

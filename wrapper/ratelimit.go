@@ -50,22 +50,32 @@ type RateLimit struct {
 // answer.
 func parseRateLimit(h http.Header) RateLimit {
 	var rl RateLimit
-	for _, v := range h["X-Ratelimit-Limit"] {
-		if n, ok := parseCount(v); ok && (!rl.HasLimit || n < rl.Limit) {
-			rl.Limit, rl.HasLimit = n, true
-		}
-	}
-	for _, v := range h["X-Ratelimit-Remaining"] {
-		if n, ok := parseCount(v); ok && (!rl.HasRemaining || n < rl.Remaining) {
-			rl.Remaining, rl.HasRemaining = n, true
-		}
-	}
-	for _, v := range h["X-Ratelimit-Reset"] {
-		if d, ok := parseSeconds(v); ok && (!rl.HasReset || d > rl.Reset) {
-			rl.Reset, rl.HasReset = d, true
-		}
-	}
+	rl.Limit, rl.HasLimit = lowestCount(h["X-Ratelimit-Limit"])
+	rl.Remaining, rl.HasRemaining = lowestCount(h["X-Ratelimit-Remaining"])
+	rl.Reset, rl.HasReset = longestWait(h["X-Ratelimit-Reset"], parseSeconds)
 	return rl
+}
+
+// lowestCount returns the lowest of the values that parseCount reads, and
+// false when it reads none.
+func lowestCount(values []string) (low int, ok bool) {
+	for _, v := range values {
+		if n, good := parseCount(v); good && (!ok || n < low) {
+			low, ok = n, true
+		}
+	}
+	return low, ok
+}
+
+// longestWait returns the longest of the waits parse reads from values, and
+// false when it reads none.
+func longestWait(values []string, parse func(string) (time.Duration, bool)) (longest time.Duration, ok bool) {
+	for _, v := range values {
+		if d, good := parse(v); good && (!ok || d > longest) {
+			longest, ok = d, true
+		}
+	}
+	return longest, ok
 }
 
 // parseCount reads a non-negative integer; a fractional value is rounded
@@ -108,18 +118,12 @@ func parseSeconds(s string) (time.Duration, bool) {
 // parseRetryAfter reads Retry-After: seconds, or an HTTP date relative to
 // now. Sent more than once, the longest wait counts.
 func parseRetryAfter(h http.Header, now time.Time) (time.Duration, bool) {
-	var wait time.Duration
-	found := false
-	for _, v := range h["Retry-After"] {
-		d, ok := parseWait(strings.TrimSpace(v), now)
-		if ok && (!found || d > wait) {
-			wait, found = d, true
-		}
-	}
-	return wait, found
+	return longestWait(h["Retry-After"], func(v string) (time.Duration, bool) { return parseWait(v, now) })
 }
 
+// parseWait reads one Retry-After value.
 func parseWait(s string, now time.Time) (time.Duration, bool) {
+	s = strings.TrimSpace(s)
 	if s == "" {
 		return 0, false
 	}

@@ -210,15 +210,15 @@ func (c *Client) call(ctx context.Context, op operation, send func(context.Conte
 				if err == nil {
 					return lastResp, nil
 				}
+				lastErr = c.transportError(op, fmt.Errorf("decoding the %d answer (request id %s): %w", status, printable(lastResp.RequestID), err), false)
 				if !isSyntaxError(err) {
-					return lastResp, c.transportError(op, fmt.Errorf("decoding the %d answer (request id %s): %w", status, printable(lastResp.RequestID), err), false)
+					return lastResp, lastErr
 				}
 				// An answer cut short, or mangled on the way: retried like
 				// a lost connection; a create that got it may have been
 				// carried out.
 				outcomeUnknown = true
 				retry = op.method != http.MethodPost
-				lastErr = c.transportError(op, fmt.Errorf("decoding the %d answer (request id %s): %w", status, printable(lastResp.RequestID), err), false)
 			case op.method == http.MethodDelete && status == http.StatusNotFound && outcomeUnknown:
 				c.debug(ctx, "byok: DELETE answered 404 after an attempt of unknown outcome: the key is deleted", "op", op.name)
 				return lastResp, nil

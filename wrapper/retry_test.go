@@ -563,12 +563,8 @@ func TestPOSTNotRetriedWithoutTrace(t *testing.T) {
 	srv := serve(t, s)
 	tr := &http.Transport{}
 	t.Cleanup(tr.CloseIdleConnections)
-	c, err := wrapper.New(wrapper.WithAPIKey(testKey, testSecret), wrapper.WithEndpoint(srv.URL), wrapper.WithClock(testkit.NewClock()),
-		wrapper.WithHTTPClient(&http.Client{Transport: untracedTransport{tr}}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = createAWS(context.Background(), c)
+	c := newRawClient(t, srv, testkit.NewClock(), wrapper.WithHTTPClient(&http.Client{Transport: untracedTransport{tr}}))
+	err := createAWS(context.Background(), c)
 	if !errors.Is(err, wrapper.ErrOutcomeUnknown) {
 		t.Errorf("got %v, want ErrOutcomeUnknown", err)
 	}

@@ -33,9 +33,7 @@ type Option func(*config) error
 type config struct {
 	apiKey, apiSecret string
 	token             string
-	pairGiven         bool // WithCredentials was given
-	tokenGiven        bool // WithToken was given a token
-	tokenOff          bool // WithToken was given ""
+	tokenSet          bool // WithToken was given (an empty token turns Bearer off)
 	validation        Validation
 	invalidMatch      func(material string) bool
 	invalidMessage    string
@@ -77,7 +75,7 @@ func WithCredentials(key, secret string) Option {
 		if key == "" || secret == "" {
 			return fmt.Errorf("byoktest: WithCredentials: key and secret must not be empty")
 		}
-		c.apiKey, c.apiSecret, c.pairGiven = key, secret, true
+		c.apiKey, c.apiSecret = key, secret
 		return nil
 	}
 }
@@ -88,18 +86,19 @@ func WithCredentials(key, secret string) Option {
 // turns Bearer authentication off and keeps the built-in pair.
 func WithToken(token string) Option {
 	return func(c *config) error {
-		c.token, c.tokenGiven, c.tokenOff = token, token != "", token == ""
+		c.token, c.tokenSet = token, true
 		return nil
 	}
 }
 
-// credentials fills in the built-in credentials when none were given.
+// credentials fills in the built-in credentials when none were given: no
+// key and secret (WithCredentials refuses empty ones) and no token.
 func (c *config) credentials() {
-	if c.pairGiven || c.tokenGiven {
+	if c.apiKey != "" || c.token != "" {
 		return
 	}
 	c.apiKey, c.apiSecret = DefaultAPIKey, DefaultAPISecret
-	if !c.tokenOff {
+	if !c.tokenSet {
 		c.token = DefaultToken
 	}
 }

@@ -166,7 +166,7 @@ func (h *Handler) saveLocked(skip *record) error {
 		}
 		k := storedKey{Seq: r.seq, ID: r.id, DisplayName: r.displayName, Key: r.details, State: r.state,
 			CreatedAt: r.createdAt, UpdatedAt: r.updatedAt, Reads: r.reads, InvalidMessage: r.invalidMessage}
-		if providerOf(r.kind) == "" {
+		if !known(r.kind) {
 			k.Provider = r.provider
 		}
 		if !r.readsDoneAt.IsZero() {
