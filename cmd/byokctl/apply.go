@@ -484,18 +484,13 @@ func (g *globals) printResults(file string, results []applyResult, verified bool
 	if results == nil {
 		results = []applyResult{}
 	}
-	switch g.output.value {
-	case formatJSON, formatYAML:
+	if g.structured() {
 		converged := verified && len(unsettled(results)) == 0
-		v := struct {
+		return g.printStructured(struct {
 			File      string        `json:"file"`
 			Converged bool          `json:"converged"`
 			Keys      []applyResult `json:"keys"`
-		}{file, converged, results}
-		if g.output.value == formatJSON {
-			return writeJSON(g.sys.stdout, v)
-		}
-		return writeYAML(g.sys.stdout, v)
+		}{file, converged, results})
 	}
 	rows := make([][]string, len(results))
 	for i, r := range results {

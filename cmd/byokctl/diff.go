@@ -125,17 +125,12 @@ func (g *globals) keysFileAndRemote(file string) (*keysFile, remote, error) {
 
 // printPlan writes the plan to stdout in the -o format.
 func (g *globals) printPlan(p plan, inSync bool) error {
-	switch g.output.value {
-	case formatJSON, formatYAML:
-		v := struct {
+	if g.structured() {
+		return g.printStructured(struct {
 			File   string     `json:"file"`
 			InSync bool       `json:"in_sync"`
 			Keys   []planItem `json:"keys"`
-		}{p.File, inSync, p.Items}
-		if g.output.value == formatJSON {
-			return writeJSON(g.sys.stdout, v)
-		}
-		return writeYAML(g.sys.stdout, v)
+		}{p.File, inSync, p.Items})
 	}
 	rows := make([][]string, len(p.Items))
 	for i, item := range p.Items {

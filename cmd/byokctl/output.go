@@ -58,11 +58,8 @@ func (g *globals) printKeys(keys []wrapper.Key) error {
 	if keys == nil {
 		keys = []wrapper.Key{}
 	}
-	switch g.output.value {
-	case formatJSON:
-		return writeJSON(g.sys.stdout, keys)
-	case formatYAML:
-		return writeYAML(g.sys.stdout, keys)
+	if g.structured() {
+		return g.printStructured(keys)
 	}
 	return writeTable(g.sys.stdout, keys, false)
 }
@@ -71,13 +68,23 @@ func (g *globals) printKeys(keys []wrapper.Key) error {
 // object, or a one-row table that also names the principals to grant access
 // to (see byokctl grants).
 func (g *globals) printKey(key wrapper.Key) error {
-	switch g.output.value {
-	case formatJSON:
-		return writeJSON(g.sys.stdout, key)
-	case formatYAML:
-		return writeYAML(g.sys.stdout, key)
+	if g.structured() {
+		return g.printStructured(key)
 	}
 	return writeTable(g.sys.stdout, []wrapper.Key{key}, true)
+}
+
+// structured reports whether -o asks for JSON or YAML.
+func (g *globals) structured() bool {
+	return g.output.value == formatJSON || g.output.value == formatYAML
+}
+
+// printStructured writes v to stdout as YAML for -o yaml, else as JSON.
+func (g *globals) printStructured(v any) error {
+	if g.output.value == formatYAML {
+		return writeYAML(g.sys.stdout, v)
+	}
+	return writeJSON(g.sys.stdout, v)
 }
 
 // writeTable writes keys as a table, every cell cleaned; with principals,
