@@ -99,8 +99,8 @@ type serverKeys struct {
 
 // plan is what it takes to make the server hold the keys of a file.
 type plan struct {
-	File  string     `json:"file"`
-	Items []planItem `json:"keys"`
+	File  string // the keys file, as named on the command line
+	Items []planItem
 }
 
 // makePlan compares the file's entries with the server's keys. The plan
