@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 )
@@ -153,18 +152,9 @@ func (item planItem) columns() []string {
 }
 
 // writeRows writes rows under the header first, ID, PROVIDER, KEY, DISPLAY
-// NAME and NOTE, in aligned columns. Every cell is cleaned: it may hold text
-// from the server.
+// NAME and NOTE, in aligned columns, every cell cleaned.
 func writeRows(w io.Writer, first string, rows [][]string) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	_, _ = fmt.Fprintln(tw, first+"\tID\tPROVIDER\tKEY\tDISPLAY NAME\tNOTE")
-	for _, row := range rows {
-		for i := range row {
-			row[i] = cell(row[i])
-		}
-		_, _ = fmt.Fprintln(tw, strings.Join(row, "\t"))
-	}
-	return tw.Flush()
+	return writeCells(w, 2, first+"\tID\tPROVIDER\tKEY\tDISPLAY NAME\tNOTE", rows)
 }
 
 // describeCounts says how many items there are of each action, such as "1

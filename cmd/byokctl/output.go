@@ -90,12 +90,11 @@ func (g *globals) printStructured(v any) error {
 // writeTable writes keys as a table, every cell cleaned; with principals,
 // a last column lists the principals of each key.
 func writeTable(w io.Writer, keys []wrapper.Key, principals bool) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
 	header := tableHeader
 	if principals {
 		header += "\tPRINCIPALS"
 	}
-	_, _ = fmt.Fprintln(tw, header)
+	rows := make([][]string, 0, len(keys))
 	for _, k := range keys {
 		row := []string{
 			k.ID,
@@ -110,6 +109,18 @@ func writeTable(w io.Writer, keys []wrapper.Key, principals bool) error {
 		if principals {
 			row = append(row, strings.Join(keyPrincipals(k.Material), ","))
 		}
+		rows = append(rows, row)
+	}
+	return writeCells(w, 3, header, rows)
+}
+
+// writeCells writes header (its columns separated by tabs) and rows in
+// aligned columns, gap spaces apart. Every cell is cleaned (see cell): it
+// may hold text from the server.
+func writeCells(w io.Writer, gap int, header string, rows [][]string) error {
+	tw := tabwriter.NewWriter(w, 0, 0, gap, ' ', 0)
+	_, _ = fmt.Fprintln(tw, header)
+	for _, row := range rows {
 		for i := range row {
 			row[i] = cell(row[i])
 		}
