@@ -127,10 +127,9 @@ type applier struct {
 
 	// changes are the changes tried, by item (see itemKey).
 	changes map[string]*change
-	// confirmed are the ids of the extra keys --prune may delete; asked
-	// says whether the question was put.
+	// confirmed are the ids of the extra keys --prune may delete; nil
+	// until the question was put (or found needless).
 	confirmed map[string]bool
-	asked     bool
 	// listErr is the error of the last listing that failed.
 	listErr error
 	// stopped is the error of the context, when it ended the rounds.
@@ -199,10 +198,9 @@ func (a *applier) converge(ctx context.Context) (last *plan, verified bool, err 
 
 // confirm asks, once, before --prune deletes the extra keys of plan p.
 func (a *applier) confirm(p plan) error {
-	if !a.flags.prune || a.asked {
+	if !a.flags.prune || a.confirmed != nil {
 		return nil
 	}
-	a.asked = true
 	a.confirmed = map[string]bool{}
 	var extra []wrapper.Key
 	for _, item := range p.Items {
