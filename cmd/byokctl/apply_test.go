@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -92,9 +91,7 @@ func writeKeysFile(t *testing.T, entries ...string) string {
 		b.WriteString("  - " + e + "\n")
 	}
 	path := filepath.Join(t.TempDir(), "keys.yaml")
-	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	writeFile(t, path, b.String())
 	return path
 }
 
@@ -582,9 +579,7 @@ func TestApplyOneLineJSON(t *testing.T) {
 	f := newFixture(t)
 	path := filepath.Join(t.TempDir(), "keys.json")
 	content := `{"keys":[{"provider":"aws","key_arn":"` + fileARN + `"},{"provider":"gcp","key_id":"` + fileGCP + `","display_name":"g"}]}`
-	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	writeFile(t, path, content)
 	if err := f.srv.RespondNext(byoktest.OpCreate, http.StatusBadRequest); err != nil {
 		t.Fatal(err)
 	}

@@ -216,6 +216,14 @@ func firstDifference(want, got string) string {
 	return ""
 }
 
+// writeFile writes content to the file name, readable by its owner only.
+func writeFile(t *testing.T, name, content string) {
+	t.Helper()
+	if err := os.WriteFile(name, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // fixtureAnswering returns a fixture and the environment that point byokctl
 // at a loopback server answering every request with body as JSON: for
 // answers byoktest would not send (unknown kinds and properties, broken
