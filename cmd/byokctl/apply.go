@@ -163,7 +163,7 @@ func itemKey(item planItem) string {
 // left to do. The error is a refused confirmation of --prune.
 func (a *applier) converge(ctx context.Context) (last *plan, verified bool, err error) {
 	for round := 1; round <= maxRounds+1 && ctx.Err() == nil; round++ {
-		server, err := a.r.list(ctx)
+		server, err := a.r.list(ctx, wrapper.ListKeysOptions{})
 		if err != nil {
 			a.listErr = err
 			if isFinal(err) {

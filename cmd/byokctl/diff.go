@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/byokctl/byok/wrapper"
 )
 
 // exitDrift is the exit status of diff when the server differs from the
@@ -89,7 +91,7 @@ func (g *globals) diff(ctx context.Context, file string) error {
 	}
 	ctx, cancel, limit := g.withTimeout(ctx, defaultTimeout)
 	defer cancel()
-	server, err := r.list(ctx)
+	server, err := r.list(ctx, wrapper.ListKeysOptions{})
 	if err != nil {
 		return explainDeadline(err, limit)
 	}
