@@ -224,15 +224,10 @@ func TestApplyPrune(t *testing.T) {
 	f := newFixture(t)
 	file := keysFilePath("example.yaml")
 	expect(t, f.run("apply", "-f", file), exitOK)
-	r := f.run("create", "gcp", "--key-id", exampleGCPKey, "-o", "json")
-	expect(t, r, exitOK)
-	var extra struct{ ID string }
-	if err := json.Unmarshal([]byte(r.stdout), &extra); err != nil {
-		t.Fatal(err)
-	}
+	extraID, _ := createdKey(t, f, "gcp", "--key-id", exampleGCPKey)
 
 	f.srv.ClearRequests()
-	r = f.run("apply", "-f", file, "--prune")
+	r := f.run("apply", "-f", file, "--prune")
 	expect(t, r, exitUsage)
 	if m := methods(f.srv); len(m) != 0 || f.srv.Len() != 4 {
 		t.Errorf("without --force and without a terminal: %v, %d keys; want no request:\n%s", m, f.srv.Len(), r.transcript())
@@ -247,12 +242,12 @@ func TestApplyPrune(t *testing.T) {
 	}
 	f.terminal, f.stdin = false, ""
 
-	if err := f.srv.SetState(extra.ID, byoktest.StateInUse); err != nil {
+	if err := f.srv.SetState(extraID, byoktest.StateInUse); err != nil {
 		t.Fatal(err)
 	}
 	r = f.run("apply", "-f", file, "--prune", "--force")
 	expect(t, r, exitFailure)
-	if f.srv.Len() != 4 || !strings.Contains(oneSpaced(r.stdout), "failed "+extra.ID+" GCP "+exampleGCPKey+" - extra: in use by a cluster, not deleted: DELETE") ||
+	if f.srv.Len() != 4 || !strings.Contains(oneSpaced(r.stdout), "failed "+extraID+" GCP "+exampleGCPKey+" - extra: in use by a cluster, not deleted: DELETE") ||
 		!strings.Contains(r.stderr, "not converged: 1 key: failed GCP "+exampleGCPKey) {
 		t.Errorf("a key in use:\n%s", r.transcript())
 	}

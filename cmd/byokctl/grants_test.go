@@ -11,16 +11,6 @@ import (
 	"github.com/byokctl/byok/wrapper"
 )
 
-// createdKey creates a key with create args and returns its id and its JSON
-// form as the server returned it.
-func createdKey(t *testing.T, f *fixture, args ...string) (string, map[string]any) {
-	t.Helper()
-	r := f.run(append(append([]string{"create"}, args...), "-o", "json")...)
-	expect(t, r, exitOK)
-	k := jsonObject(t, r.stdout)
-	return k["id"].(string), k
-}
-
 // TestGrants checks the text form of each provider against golden files,
 // and that it names every action, role id or permission with the key's own
 // principals, each value quoted for the shell.

@@ -216,6 +216,16 @@ func firstDifference(want, got string) string {
 	return ""
 }
 
+// createdKey creates a key with create args and returns its id and its JSON
+// form as the server returned it.
+func createdKey(t *testing.T, f *fixture, args ...string) (string, map[string]any) {
+	t.Helper()
+	r := f.run(append(append([]string{"create"}, args...), "-o", "json")...)
+	expect(t, r, exitOK)
+	k := jsonObject(t, r.stdout)
+	return k["id"].(string), k
+}
+
 // writeFile writes content to the file name, readable by its owner only.
 func writeFile(t *testing.T, name, content string) {
 	t.Helper()
