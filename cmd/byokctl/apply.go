@@ -127,10 +127,9 @@ type applier struct {
 
 	// changes are the changes tried, by item (see itemKey).
 	changes map[string]*change
-	// confirmed are the ids of the extra keys --prune may delete; asked
-	// says whether the question was put.
+	// confirmed are the ids of the extra keys --prune may delete; nil
+	// until the question was put (or found needless).
 	confirmed map[string]bool
-	asked     bool
 	// listErr is the error of the last listing that failed.
 	listErr error
 	// stopped is the error of the context, when it ended the rounds.
@@ -164,7 +163,7 @@ func itemKey(item planItem) string {
 // left to do. The error is a refused confirmation of --prune.
 func (a *applier) converge(ctx context.Context) (last *plan, verified bool, err error) {
 	for round := 1; round <= maxRounds+1 && ctx.Err() == nil; round++ {
-		server, err := a.r.list(ctx)
+		server, err := a.r.list(ctx, wrapper.ListKeysOptions{})
 		if err != nil {
 			a.listErr = err
 			if isFinal(err) {
@@ -199,10 +198,9 @@ func (a *applier) converge(ctx context.Context) (last *plan, verified bool, err 
 
 // confirm asks, once, before --prune deletes the extra keys of plan p.
 func (a *applier) confirm(p plan) error {
-	if !a.flags.prune || a.asked {
+	if !a.flags.prune || a.confirmed != nil {
 		return nil
 	}
-	a.asked = true
 	a.confirmed = map[string]bool{}
 	var extra []wrapper.Key
 	for _, item := range p.Items {
@@ -484,18 +482,13 @@ func (g *globals) printResults(file string, results []applyResult, verified bool
 	if results == nil {
 		results = []applyResult{}
 	}
-	switch g.output.value {
-	case formatJSON, formatYAML:
+	if g.structured() {
 		converged := verified && len(unsettled(results)) == 0
-		v := struct {
+		return g.printStructured(struct {
 			File      string        `json:"file"`
 			Converged bool          `json:"converged"`
 			Keys      []applyResult `json:"keys"`
-		}{file, converged, results}
-		if g.output.value == formatJSON {
-			return writeJSON(g.sys.stdout, v)
-		}
-		return writeYAML(g.sys.stdout, v)
+		}{file, converged, results})
 	}
 	rows := make([][]string, len(results))
 	for i, r := range results {

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -92,9 +91,7 @@ func writeKeysFile(t *testing.T, entries ...string) string {
 		b.WriteString("  - " + e + "\n")
 	}
 	path := filepath.Join(t.TempDir(), "keys.yaml")
-	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	writeFile(t, path, b.String())
 	return path
 }
 
@@ -227,15 +224,10 @@ func TestApplyPrune(t *testing.T) {
 	f := newFixture(t)
 	file := keysFilePath("example.yaml")
 	expect(t, f.run("apply", "-f", file), exitOK)
-	r := f.run("create", "gcp", "--key-id", exampleGCPKey, "-o", "json")
-	expect(t, r, exitOK)
-	var extra struct{ ID string }
-	if err := json.Unmarshal([]byte(r.stdout), &extra); err != nil {
-		t.Fatal(err)
-	}
+	extraID, _ := createdKey(t, f, "gcp", "--key-id", exampleGCPKey)
 
 	f.srv.ClearRequests()
-	r = f.run("apply", "-f", file, "--prune")
+	r := f.run("apply", "-f", file, "--prune")
 	expect(t, r, exitUsage)
 	if m := methods(f.srv); len(m) != 0 || f.srv.Len() != 4 {
 		t.Errorf("without --force and without a terminal: %v, %d keys; want no request:\n%s", m, f.srv.Len(), r.transcript())
@@ -250,12 +242,12 @@ func TestApplyPrune(t *testing.T) {
 	}
 	f.terminal, f.stdin = false, ""
 
-	if err := f.srv.SetState(extra.ID, byoktest.StateInUse); err != nil {
+	if err := f.srv.SetState(extraID, byoktest.StateInUse); err != nil {
 		t.Fatal(err)
 	}
 	r = f.run("apply", "-f", file, "--prune", "--force")
 	expect(t, r, exitFailure)
-	if f.srv.Len() != 4 || !strings.Contains(oneSpaced(r.stdout), "failed "+extra.ID+" GCP "+exampleGCPKey+" - extra: in use by a cluster, not deleted: DELETE") ||
+	if f.srv.Len() != 4 || !strings.Contains(oneSpaced(r.stdout), "failed "+extraID+" GCP "+exampleGCPKey+" - extra: in use by a cluster, not deleted: DELETE") ||
 		!strings.Contains(r.stderr, "not converged: 1 key: failed GCP "+exampleGCPKey) {
 		t.Errorf("a key in use:\n%s", r.transcript())
 	}
@@ -582,9 +574,7 @@ func TestApplyOneLineJSON(t *testing.T) {
 	f := newFixture(t)
 	path := filepath.Join(t.TempDir(), "keys.json")
 	content := `{"keys":[{"provider":"aws","key_arn":"` + fileARN + `"},{"provider":"gcp","key_id":"` + fileGCP + `","display_name":"g"}]}`
-	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	writeFile(t, path, content)
 	if err := f.srv.RespondNext(byoktest.OpCreate, http.StatusBadRequest); err != nil {
 		t.Fatal(err)
 	}

@@ -56,10 +56,11 @@ func (g *globals) newClient() (*wrapper.Client, error) {
 	}
 	client, err := wrapper.NewFromEnv(opts...)
 	if err != nil {
-		// The options are all from the command line or the environment:
-		// say it in their words. Credentials given as flags are not "from
-		// the environment", though the library reads them from there.
-		msg := cliWords(err.Error())
+		// The options are all from the command line or the environment: a
+		// usage error, which describe puts in the CLI's words (cliWords).
+		// Credentials given as flags are not "from the environment", though
+		// the library reads them from there.
+		msg := err.Error()
 		if g.apiKey != "" || g.apiSecret != "" || g.token != "" {
 			msg = strings.Replace(msg, "from the environment: ", "", 1)
 		}

@@ -98,7 +98,8 @@ func (g *globals) demo(ctx context.Context) error {
 	d.say("nothing leaves this machine. Every step is a byokctl command run with:")
 	d.say("")
 	for _, name := range []string{envEndpoint, envAPIKey, envAPISecret} {
-		// The fake's own made-up credentials, not a secret of the user's.
+		// The fake's built-in test credentials, fixed and public: not a
+		// secret of the user's.
 		d.say("  export %s=%s", name, env[name])
 	}
 

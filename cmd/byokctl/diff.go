@@ -5,9 +5,10 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+
+	"github.com/byokctl/byok/wrapper"
 )
 
 // exitDrift is the exit status of diff when the server differs from the
@@ -90,7 +91,7 @@ func (g *globals) diff(ctx context.Context, file string) error {
 	}
 	ctx, cancel, limit := g.withTimeout(ctx, defaultTimeout)
 	defer cancel()
-	server, err := r.list(ctx)
+	server, err := r.list(ctx, wrapper.ListKeysOptions{})
 	if err != nil {
 		return explainDeadline(err, limit)
 	}
@@ -125,17 +126,12 @@ func (g *globals) keysFileAndRemote(file string) (*keysFile, remote, error) {
 
 // printPlan writes the plan to stdout in the -o format.
 func (g *globals) printPlan(p plan, inSync bool) error {
-	switch g.output.value {
-	case formatJSON, formatYAML:
-		v := struct {
+	if g.structured() {
+		return g.printStructured(struct {
 			File   string     `json:"file"`
 			InSync bool       `json:"in_sync"`
 			Keys   []planItem `json:"keys"`
-		}{p.File, inSync, p.Items}
-		if g.output.value == formatJSON {
-			return writeJSON(g.sys.stdout, v)
-		}
-		return writeYAML(g.sys.stdout, v)
+		}{p.File, inSync, p.Items})
 	}
 	rows := make([][]string, len(p.Items))
 	for i, item := range p.Items {
@@ -158,18 +154,9 @@ func (item planItem) columns() []string {
 }
 
 // writeRows writes rows under the header first, ID, PROVIDER, KEY, DISPLAY
-// NAME and NOTE, in aligned columns. Every cell is cleaned: it may hold text
-// from the server.
+// NAME and NOTE, in aligned columns, every cell cleaned.
 func writeRows(w io.Writer, first string, rows [][]string) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	_, _ = fmt.Fprintln(tw, first+"\tID\tPROVIDER\tKEY\tDISPLAY NAME\tNOTE")
-	for _, row := range rows {
-		for i := range row {
-			row[i] = cell(row[i])
-		}
-		_, _ = fmt.Fprintln(tw, strings.Join(row, "\t"))
-	}
-	return tw.Flush()
+	return writeCells(w, 2, first+"\tID\tPROVIDER\tKEY\tDISPLAY NAME\tNOTE", rows)
 }
 
 // describeCounts says how many items there are of each action, such as "1

@@ -24,19 +24,14 @@ func driftFixture(t *testing.T) *fixture {
 	f := newFixture(t)
 	var invalid string
 	for _, args := range [][]string{
-		{"create", "aws", "--key-arn", exampleARN, "--display-name", "billing"},
-		{"create", "gcp", "--key-id", exampleGCPKey, "--display-name", "analytics (old)"},
-		{"create", "aws", "--key-arn", driftInvalidARN},
-		{"create", "gcp", "--key-id", driftExtraGCP, "--display-name", "legacy"},
+		{"aws", "--key-arn", exampleARN, "--display-name", "billing"},
+		{"gcp", "--key-id", exampleGCPKey, "--display-name", "analytics (old)"},
+		{"aws", "--key-arn", driftInvalidARN},
+		{"gcp", "--key-id", driftExtraGCP, "--display-name", "legacy"},
 	} {
-		r := f.run(append(args, "-o", "json")...)
-		expect(t, r, exitOK)
-		var key struct{ ID string }
-		if err := json.Unmarshal([]byte(r.stdout), &key); err != nil {
-			t.Fatal(err)
-		}
-		if args[3] == driftInvalidARN {
-			invalid = key.ID
+		id, _ := createdKey(t, f, args...)
+		if args[2] == driftInvalidARN {
+			invalid = id
 		}
 	}
 	if err := f.srv.SetValidation(invalid, byoktest.PhaseInvalid, "Access to key denied."); err != nil {

@@ -307,10 +307,7 @@ func (g *globals) printGrants(key wrapper.Key) error {
 	if err != nil {
 		return err
 	}
-	if g.output.value == formatYAML {
-		return writeYAML(g.sys.stdout, set)
-	}
-	return writeJSON(g.sys.stdout, set)
+	return g.printStructured(set)
 }
 
 // mergePolicy merges the AWS statements for key into the key policy doc

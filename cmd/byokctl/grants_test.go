@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"errors"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -11,16 +10,6 @@ import (
 
 	"github.com/byokctl/byok/wrapper"
 )
-
-// createdKey creates a key with create args and returns its id and its JSON
-// form as the server returned it.
-func createdKey(t *testing.T, f *fixture, args ...string) (string, map[string]any) {
-	t.Helper()
-	r := f.run(append(append([]string{"create"}, args...), "-o", "json")...)
-	expect(t, r, exitOK)
-	k := jsonObject(t, r.stdout)
-	return k["id"].(string), k
-}
 
 // TestGrants checks the text form of each provider against golden files,
 // and that it names every action, role id or permission with the key's own
@@ -173,13 +162,6 @@ func TestGrantsPolicy(t *testing.T) {
 		{"grants"},
 	} {
 		expect(t, f.run(args...), exitUsage)
-	}
-}
-
-func writeFile(t *testing.T, name, content string) {
-	t.Helper()
-	if err := os.WriteFile(name, []byte(content), 0o600); err != nil {
-		t.Fatal(err)
 	}
 }
 

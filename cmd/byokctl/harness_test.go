@@ -216,6 +216,24 @@ func firstDifference(want, got string) string {
 	return ""
 }
 
+// createdKey creates a key with create args and returns its id and its JSON
+// form as the server returned it.
+func createdKey(t *testing.T, f *fixture, args ...string) (string, map[string]any) {
+	t.Helper()
+	r := f.run(append(append([]string{"create"}, args...), "-o", "json")...)
+	expect(t, r, exitOK)
+	k := jsonObject(t, r.stdout)
+	return k["id"].(string), k
+}
+
+// writeFile writes content to the file name, readable by its owner only.
+func writeFile(t *testing.T, name, content string) {
+	t.Helper()
+	if err := os.WriteFile(name, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // fixtureAnswering returns a fixture and the environment that point byokctl
 // at a loopback server answering every request with body as JSON: for
 // answers byoktest would not send (unknown kinds and properties, broken

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -134,9 +133,7 @@ func TestKeysFileEmptyList(t *testing.T) {
 func TestKeysFileChecksBeforeAnyRequest(t *testing.T) {
 	f := newFixture(t)
 	path := filepath.Join(t.TempDir(), "keys.yaml")
-	if err := os.WriteFile(path, []byte("keys:\n  - provider: aws\n    key_arn: arn:aws:kms:us-west-2:1:key/x\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	writeFile(t, path, "keys:\n  - provider: aws\n    key_arn: arn:aws:kms:us-west-2:1:key/x\n")
 	missing := filepath.Join(t.TempDir(), "missing.yaml")
 	for _, tc := range []struct {
 		args []string

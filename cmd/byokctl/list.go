@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -34,29 +33,20 @@ func newListCmd(g *globals) *cobra.Command {
 			opts.ValidationPhase = wrapper.Phase(phase.value)
 			ctx, cancel, limit := g.withTimeout(cmd.Context(), defaultTimeout)
 			defer cancel()
-			keys := []wrapper.Key{}
-			var undecodable []error
-			for key, err := range client.Keys(ctx, opts) {
-				var decodeErr *wrapper.KeyDecodeError
-				switch {
-				case errors.As(err, &decodeErr):
-					// One bad key does not hide the others: list them,
-					// then report it and fail.
-					undecodable = append(undecodable, err)
-				case err != nil:
-					return explainDeadline(err, limit)
-				default:
-					keys = append(keys, key)
-				}
+			s, err := remote{client}.list(ctx, opts)
+			if err != nil {
+				return explainDeadline(err, limit)
 			}
-			if err := g.printKeys(keys); err != nil {
+			// One bad key does not hide the others: list them, then
+			// report it and fail.
+			if err := g.printKeys(s.keys); err != nil {
 				return err
 			}
-			if len(undecodable) > 0 {
-				for _, err := range undecodable {
+			if len(s.unreadable) > 0 {
+				for _, err := range s.unreadable {
 					g.errorf("%s", describe(err))
 				}
-				return &silentFailure{fmt.Sprintf("%s could not be decoded", countKeys(len(undecodable)))}
+				return &silentFailure{fmt.Sprintf("%s could not be decoded", countKeys(len(s.unreadable)))}
 			}
 			return nil
 		},

@@ -58,11 +58,8 @@ func (g *globals) printKeys(keys []wrapper.Key) error {
 	if keys == nil {
 		keys = []wrapper.Key{}
 	}
-	switch g.output.value {
-	case formatJSON:
-		return writeJSON(g.sys.stdout, keys)
-	case formatYAML:
-		return writeYAML(g.sys.stdout, keys)
+	if g.structured() {
+		return g.printStructured(keys)
 	}
 	return writeTable(g.sys.stdout, keys, false)
 }
@@ -71,24 +68,33 @@ func (g *globals) printKeys(keys []wrapper.Key) error {
 // object, or a one-row table that also names the principals to grant access
 // to (see byokctl grants).
 func (g *globals) printKey(key wrapper.Key) error {
-	switch g.output.value {
-	case formatJSON:
-		return writeJSON(g.sys.stdout, key)
-	case formatYAML:
-		return writeYAML(g.sys.stdout, key)
+	if g.structured() {
+		return g.printStructured(key)
 	}
 	return writeTable(g.sys.stdout, []wrapper.Key{key}, true)
+}
+
+// structured reports whether -o asks for JSON or YAML.
+func (g *globals) structured() bool {
+	return g.output.value == formatJSON || g.output.value == formatYAML
+}
+
+// printStructured writes v to stdout as YAML for -o yaml, else as JSON.
+func (g *globals) printStructured(v any) error {
+	if g.output.value == formatYAML {
+		return writeYAML(g.sys.stdout, v)
+	}
+	return writeJSON(g.sys.stdout, v)
 }
 
 // writeTable writes keys as a table, every cell cleaned; with principals,
 // a last column lists the principals of each key.
 func writeTable(w io.Writer, keys []wrapper.Key, principals bool) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
 	header := tableHeader
 	if principals {
 		header += "\tPRINCIPALS"
 	}
-	_, _ = fmt.Fprintln(tw, header)
+	rows := make([][]string, 0, len(keys))
 	for _, k := range keys {
 		row := []string{
 			k.ID,
@@ -103,6 +109,18 @@ func writeTable(w io.Writer, keys []wrapper.Key, principals bool) error {
 		if principals {
 			row = append(row, strings.Join(keyPrincipals(k.Material), ","))
 		}
+		rows = append(rows, row)
+	}
+	return writeCells(w, 3, header, rows)
+}
+
+// writeCells writes header (its columns separated by tabs) and rows in
+// aligned columns, gap spaces apart. Every cell is cleaned (see cell): it
+// may hold text from the server.
+func writeCells(w io.Writer, gap int, header string, rows [][]string) error {
+	tw := tabwriter.NewWriter(w, 0, 0, gap, ' ', 0)
+	_, _ = fmt.Fprintln(tw, header)
+	for _, row := range rows {
 		for i := range row {
 			row[i] = cell(row[i])
 		}

@@ -23,15 +23,20 @@ func refOf(m wrapper.KeyMaterial) (ref keyRef, ok bool) {
 	case wrapper.AWSKey:
 		return keyRef{wrapper.ProviderAWS, m.KeyARN}, true
 	case wrapper.AzureKey:
-		id := m.KeyID
-		if versionless, _, err := normalizeAzureKeyID(id); err == nil {
-			id = versionless
-		}
-		return keyRef{wrapper.ProviderAzure, id}, true
+		return keyRef{wrapper.ProviderAzure, refID(m.KeyID)}, true
 	case wrapper.GCPKey:
 		return keyRef{wrapper.ProviderGCP, m.KeyID}, true
 	}
 	return keyRef{}, false
+}
+
+// refID returns a key ARN or key id as a reference holds it: an Azure key
+// id without its version, its host in lower case; any other as it is.
+func refID(id string) string {
+	if versionless, _, err := normalizeAzureKeyID(id); err == nil {
+		return versionless
+	}
+	return id
 }
 
 // What the plan says of one key. The values are those of the "action" field
@@ -94,8 +99,8 @@ type serverKeys struct {
 
 // plan is what it takes to make the server hold the keys of a file.
 type plan struct {
-	File  string     `json:"file"`
-	Items []planItem `json:"keys"`
+	File  string // the keys file, as named on the command line
+	Items []planItem
 }
 
 // makePlan compares the file's entries with the server's keys. The plan
@@ -103,21 +108,16 @@ type plan struct {
 // server only, in the server's order.
 func makePlan(kf *keysFile, server serverKeys) plan {
 	byRef := map[keyRef][]*wrapper.Key{}
-	for i := range server.keys {
-		if ref, ok := refOf(server.keys[i].Material); ok {
-			byRef[ref] = append(byRef[ref], &server.keys[i])
-		}
-	}
 	// A key of a kind byokctl does not know may still carry the identifier
 	// of an entry (a newer server naming a kind anew): that entry is not
 	// created a second time beside it.
 	unknownByID := map[string][]*wrapper.Key{}
 	for i := range server.keys {
 		k := &server.keys[i]
-		if _, known := refOf(k.Material); !known {
-			if id := unknownKindIdentifier(*k); id != "" {
-				unknownByID[id] = append(unknownByID[id], k)
-			}
+		if ref, ok := refOf(k.Material); ok {
+			byRef[ref] = append(byRef[ref], k)
+		} else if id := refID(k.Identifier()); id != "" {
+			unknownByID[id] = append(unknownByID[id], k)
 		}
 	}
 	claimed := map[*wrapper.Key]bool{} // the unknown keys an entry matched
@@ -198,17 +198,6 @@ func unknownKindItem(k *wrapper.Key) planItem {
 	item := serverItem(k, actUnknownKind)
 	item.Message = fmt.Sprintf("a key of kind %s, which byokctl does not know; never touched", k.Material.Kind())
 	return item
-}
-
-// unknownKindIdentifier returns the key ARN or key id of key k, of a kind
-// byokctl does not know, as an entry's reference holds it (an Azure key id
-// without its version, its host in lower case); "" when it has neither.
-func unknownKindIdentifier(k wrapper.Key) string {
-	id := k.Identifier()
-	if versionless, _, err := normalizeAzureKeyID(id); err == nil {
-		id = versionless
-	}
-	return id
 }
 
 // duplicateItem describes key k, one of the keys all that share one

@@ -7,17 +7,16 @@ import (
 	"github.com/byokctl/byok/wrapper"
 )
 
-// remote is the API as diff and apply use it. Every call these commands
-// make to the client is in this file.
+// remote is the API as diff, apply and list use it.
 type remote struct {
 	client *wrapper.Client
 }
 
-// list returns every key on the server. A key that cannot be decoded does
-// not stop the listing: it is returned apart.
-func (r remote) list(ctx context.Context) (serverKeys, error) {
+// list returns every key on the server that opts selects. A key that
+// cannot be decoded does not stop the listing: it is returned apart.
+func (r remote) list(ctx context.Context, opts wrapper.ListKeysOptions) (serverKeys, error) {
 	var s serverKeys
-	for key, err := range r.client.Keys(ctx, wrapper.ListKeysOptions{}) {
+	for key, err := range r.client.Keys(ctx, opts) {
 		var bad *wrapper.KeyDecodeError
 		switch {
 		case errors.As(err, &bad):
@@ -34,17 +33,14 @@ func (r remote) list(ctx context.Context) (serverKeys, error) {
 // find returns the keys on the server that ref matches: the listing
 // filtered by provider and identifier, then matched exactly.
 func (r remote) find(ctx context.Context, ref keyRef) ([]wrapper.Key, error) {
+	s, err := r.list(ctx, wrapper.ListKeysOptions{Provider: ref.provider, Key: ref.id})
+	if err != nil {
+		return nil, err
+	}
 	var found []wrapper.Key
-	for key, err := range r.client.Keys(ctx, wrapper.ListKeysOptions{Provider: ref.provider, Key: ref.id}) {
-		var bad *wrapper.KeyDecodeError
-		switch {
-		case errors.As(err, &bad):
-		case err != nil:
-			return nil, err
-		default:
-			if got, ok := refOf(key.Material); ok && got == ref {
-				found = append(found, key)
-			}
+	for _, key := range s.keys {
+		if got, ok := refOf(key.Material); ok && got == ref {
+			found = append(found, key)
 		}
 	}
 	return found, nil

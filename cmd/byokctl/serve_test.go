@@ -412,15 +412,11 @@ func TestServeDataFileErrors(t *testing.T) {
 	f := newFixture(t)
 	dir := t.TempDir()
 	badSeq := filepath.Join(dir, "bad-seq.json")
-	if err := os.WriteFile(badSeq, []byte(`{"version":1,"keys":[`+
+	writeFile(t, badSeq, `{"version":1,"keys":[`+
 		`{"seq":1,"id":"cck-1","key":{"kind":"GcpKey","key_id":"a"}},`+
-		`{"seq":1,"id":"cck-2","key":{"kind":"GcpKey","key_id":"b"}}]}`), 0o600); err != nil {
-		t.Fatal(err)
-	}
+		`{"seq":1,"id":"cck-2","key":{"kind":"GcpKey","key_id":"b"}}]}`)
 	hugeNext := filepath.Join(dir, "huge-next.json")
-	if err := os.WriteFile(hugeNext, []byte(`{"version":1,"next_seq":18446744073709551615,"keys":[]}`), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	writeFile(t, hugeNext, `{"version":1,"next_seq":18446744073709551615,"keys":[]}`)
 	missing := filepath.Join(dir, "missing", "keys.json")
 	for _, c := range []struct {
 		name, path, want string
@@ -470,9 +466,7 @@ func TestServePortInUseLeavesTheDataFileAlone(t *testing.T) {
 		t.Fatal(err)
 	}
 	leftover := filepath.Join(dir, ".keys.json.tmp-1")
-	if err := os.WriteFile(leftover, nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	writeFile(t, leftover, "")
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
