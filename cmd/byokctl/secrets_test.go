@@ -3,13 +3,13 @@ package main
 import (
 	"encoding/base64"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/byokctl/byok/internal/testkit"
 	"github.com/byokctl/byok/wrapper/byoktest"
 )
 
@@ -84,8 +84,12 @@ func TestNoSecretOnAnyPath(t *testing.T) {
 		{name: "reset", setup: failEvery(byoktest.FaultReset), fails: true},
 		{name: "dropped", setup: failEvery(byoktest.FaultDropResponse), fails: false}, // a delete is then a 404: success
 		{name: "truncated", setup: failEvery(byoktest.FaultTruncated), fails: false},
+		// The time limit runs on the real clock, from the start of the
+		// command: it must leave a loaded machine the time to send the
+		// request (30ms did not, now and then), and end long before the
+		// answer (10s).
 		{name: "timeout", opts: []byoktest.Option{byoktest.WithFaults(byoktest.Faults{Delay: 10 * time.Second})},
-			setup: failEvery(byoktest.FaultSlow), flags: []string{"--timeout", "30ms"}, fails: true},
+			setup: failEvery(byoktest.FaultSlow), flags: []string{"--timeout", "250ms"}, fails: true},
 	}
 	commands := func(id string) [][]string {
 		return [][]string{
@@ -151,9 +155,7 @@ func TestNoSecretOnAnyPath(t *testing.T) {
 	}
 
 	t.Run("connection refused", func(t *testing.T) {
-		closed := httptest.NewServer(http.NotFoundHandler())
-		endpoint := closed.URL
-		closed.Close() // nothing listens there any more
+		endpoint := testkit.RefusedURL(t)
 		f := newFixtureWith(t, v)
 		for _, cred := range credentials {
 			for _, args := range commands("cck-1") {

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -176,9 +175,7 @@ func TestSecretsInNoErrorOrLog(t *testing.T) {
 	}
 
 	t.Run("connection refused", func(t *testing.T) {
-		closed := httptest.NewServer(http.NotFoundHandler())
-		endpoint := closed.URL
-		closed.Close()
+		endpoint := testkit.RefusedURL(t)
 		for credName, cred := range credentialOptions() {
 			c, err := wrapper.New(cred, wrapper.WithEndpoint(endpoint), wrapper.WithLogger(text), wrapper.WithClock(testkit.NewClock()))
 			if err != nil {

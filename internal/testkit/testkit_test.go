@@ -3,6 +3,8 @@ package testkit
 import (
 	"context"
 	"fmt"
+	"net"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -52,4 +54,19 @@ func TestMarkerIsLowerCaseAndUnique(t *testing.T) {
 	a, b := Marker(t), Marker(t)
 	assert.Regexp(t, `^testmarkerislowercaseandunique-[0-9]+$`, a)
 	assert.NotEqual(t, a, b)
+}
+
+// TestRefusedURL: a connection to the URL is refused, and no listener can
+// take its port while the test runs.
+func TestRefusedURL(t *testing.T) {
+	u := RefusedURL(t)
+	addr := strings.TrimPrefix(u, "http://")
+	if c, err := net.Dial("tcp", addr); err == nil {
+		_ = c.Close()
+		t.Fatalf("a connection to %s was accepted", u)
+	}
+	if ln, err := net.Listen("tcp", addr); err == nil {
+		_ = ln.Close()
+		t.Fatalf("a listener took the port of %s", u)
+	}
 }
