@@ -158,7 +158,8 @@ func (g *globals) serve(ctx context.Context, sf serveFlags) error {
 	defer func() { _ = ln.Close() }()
 	listenURL := "http://" + displayAddr(ln.Addr())
 	base := cmp.Or(strings.TrimSuffix(sf.baseURL, "/"), listenURL)
-	opts := append(g.serveFakeOptions(sf, base), byoktest.WithMiddleware(accessLog(logf)))
+	var inflight sync.WaitGroup // requests being answered and logged
+	opts := append(g.serveFakeOptions(sf, base), byoktest.WithMiddleware(accessLog(logf, &inflight)))
 	fake, err := byoktest.NewHandler(opts...)
 	if err != nil {
 		return fmt.Errorf("starting the fake server: %w", err)
@@ -174,6 +175,12 @@ func (g *globals) serve(ctx context.Context, sf serveFlags) error {
 	g.serveBanner(logf, sf, fake, ln.Addr(), listenURL, base, seeded)
 
 	err = runServer(ctx, defaultServeLimits.httpServer(fake), ln, shutdownGrace, logf)
+	// Shutdown does not wait for the handlers of connections the fake took
+	// over to break them (a reset, a dropped answer): wait for their log
+	// lines, for as long again as the grace at most.
+	if !waitGroupWithin(&inflight, shutdownGrace) {
+		logf("requests still running after %s are not logged", shutdownGrace)
+	}
 	if cerr := fake.Close(); cerr != nil && err == nil {
 		err = fmt.Errorf("releasing the data file: %w", cerr)
 	}
@@ -254,12 +261,33 @@ func runServer(ctx context.Context, srv *http.Server, ln net.Listener, grace tim
 	return nil
 }
 
+// waitGroupWithin waits for wg for limit at most, and reports whether wg
+// was done.
+func waitGroupWithin(wg *sync.WaitGroup, limit time.Duration) bool {
+	done := make(chan struct{})
+	go func() {
+		wg.Wait()
+		close(done)
+	}()
+	timer := time.NewTimer(limit)
+	defer timer.Stop()
+	select {
+	case <-done:
+		return true
+	case <-timer.C:
+		return false
+	}
+}
+
 // accessLog logs one line per request: method, path and query, status (or
 // "no answer" when the fake closed the connection without one) and request
-// id. Headers (and so credentials) are not logged.
-func accessLog(logf func(string, ...any)) func(http.Handler) http.Handler {
+// id. Headers (and so credentials) are not logged. inflight counts the
+// requests not logged yet.
+func accessLog(logf func(string, ...any), inflight *sync.WaitGroup) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			inflight.Add(1)
+			defer inflight.Done()
 			rec := &statusRecorder{ResponseWriter: w}
 			start := time.Now()
 			next.ServeHTTP(rec, r)
