@@ -219,7 +219,20 @@ func writeAtomic(path string, data []byte) (err error) {
 	if err != nil {
 		return fmt.Errorf("byoktest: saving the data file %s: %w", path, err)
 	}
+	syncDir(filepath.Dir(path))
 	return nil
+}
+
+// syncDir asks the system to write dir's entries to disk, so that a rename
+// into it survives a crash. It is best effort: some systems cannot open a
+// directory for syncing, and the file's own data is synced already.
+func syncDir(dir string) {
+	d, err := os.Open(dir)
+	if err != nil {
+		return
+	}
+	_ = d.Sync()
+	_ = d.Close()
 }
 
 // load reads the data file, if it exists, into the empty store, and checks
