@@ -85,12 +85,12 @@ Exit status, for CI (byokctl diff -f keys.yaml fails a pipeline on drift):
 
 // diff prints the plan of keys file file.
 func (g *globals) diff(ctx context.Context, file string) error {
-	kf, r, err := g.keysFileAndRemote(file)
+	ctx, cancel, limit := g.withTimeout(ctx, defaultTimeout)
+	defer cancel()
+	kf, r, err := g.keysFileAndRemote(ctx, file)
 	if err != nil {
 		return err
 	}
-	ctx, cancel, limit := g.withTimeout(ctx, defaultTimeout)
-	defer cancel()
 	server, err := r.list(ctx, wrapper.ListKeysOptions{})
 	if err != nil {
 		return explainDeadline(err, limit)
@@ -109,8 +109,8 @@ func (g *globals) diff(ctx context.Context, file string) error {
 
 // keysFileAndRemote reads the keys file, prints its notes on stderr, and
 // makes the client: what diff and apply do before any request.
-func (g *globals) keysFileAndRemote(file string) (*keysFile, remote, error) {
-	kf, err := readKeysFile(file)
+func (g *globals) keysFileAndRemote(ctx context.Context, file string) (*keysFile, remote, error) {
+	kf, err := g.readKeysFile(ctx, file)
 	if err != nil {
 		return nil, remote{}, err
 	}
