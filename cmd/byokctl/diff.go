@@ -39,7 +39,8 @@ A key on the server matches an entry when the provider and the key ARN or key
 id are equal (an Azure key id is compared without its version, its host in
 any case). An entry
 without display_name leaves the server's display name alone. The file is
-checked whole, with the checks of create, before any request is sent.`
+checked whole, with the checks of create, before any request is sent; it is
+read within --timeout and up to 4 MiB.`
 
 func newDiffCmd(g *globals) *cobra.Command {
 	var file string
