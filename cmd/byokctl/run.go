@@ -56,11 +56,15 @@ func signalName(sig syscall.Signal) string {
 // reportInterruption prints the one line of a command stopped by intr. The
 // command's error, when it says more than that it was stopped (what apply
 // did and did not do, a create whose outcome is unknown), follows on the
-// same line.
+// same line. A silent failure has said it all (delete's line per key, the
+// line of a command the demo ran).
 func reportInterruption(sys *system, err error, intr *interruption) {
-	msg := "byokctl: interrupted by " + signalName(intr.sig)
 	var silent *silentFailure
-	if err != nil && !errors.As(err, &silent) {
+	if errors.As(err, &silent) {
+		return
+	}
+	msg := "byokctl: interrupted by " + signalName(intr.sig)
+	if err != nil {
 		// explainDeadline's "interrupted" hint is said already; the signal's
 		// own text adds nothing.
 		detail := strings.TrimPrefix(describe(err), "interrupted: ")
