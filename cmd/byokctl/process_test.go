@@ -54,7 +54,7 @@ func startByokctl(t *testing.T, bin string, env map[string]string, args ...strin
 	t.Cleanup(func() {
 		if !p.ended {
 			_ = p.cmd.Process.Kill()
-			<-p.done
+			t.Logf("byokctl %v killed at the end of the test: %v", p.cmd.Args[1:], <-p.done)
 		}
 	})
 	return p
