@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
@@ -114,7 +115,7 @@ func (p *jsonNodes) value(depth int) (*yaml.Node, error) {
 // separators that follow the decoder's offset.
 func (p *jsonNodes) next() position {
 	off := int(p.dec.InputOffset())
-	for off < len(p.data) && bytes.IndexByte([]byte(" \t\r\n,:"), p.data[off]) >= 0 {
+	for off < len(p.data) && strings.IndexByte(" \t\r\n,:", p.data[off]) >= 0 {
 		off++
 	}
 	return p.positionOf(off)

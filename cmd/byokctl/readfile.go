@@ -76,8 +76,10 @@ func readStopped(ctx context.Context, name string, timeout time.Duration) error 
 		return fmt.Errorf("%s: %w", displayName(name), context.Cause(ctx))
 	}
 	msg := fmt.Sprintf("%s: nothing more came within %s (set a longer --timeout)", displayName(name), timeout)
-	if fi, err := os.Stat(name); name != "-" && err == nil && fi.Mode()&fs.ModeNamedPipe != 0 {
-		msg += "; it is a named pipe, read until its writer closes it"
+	if name != "-" {
+		if fi, err := os.Stat(name); err == nil && fi.Mode()&fs.ModeNamedPipe != 0 {
+			msg += "; it is a named pipe, read until its writer closes it"
+		}
 	}
 	return errors.New(msg)
 }

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"io"
 	"net/http"
 	"os"
@@ -150,5 +152,33 @@ func TestInputFilesAreBounded(t *testing.T) {
 				t.Errorf("want exit status %d and %q on stderr:\n%s", exitUsage, tc.want, r.transcript())
 			}
 		})
+	}
+}
+
+// TestInterruptedRunExitStatus: a run whose context a signal cancelled
+// exits with 128 plus the signal's number and one line naming it, even
+// while it waits on stdin that never ends (grants --policy -).
+func TestInterruptedRunExitStatus(t *testing.T) {
+	f := newFixture(t)
+	stdin, w := io.Pipe()
+	t.Cleanup(func() { _ = w.Close() })
+	for _, tc := range []struct {
+		sig  syscall.Signal
+		code int
+	}{{syscall.SIGINT, 130}, {syscall.SIGTERM, 143}} {
+		ctx, cancel := context.WithCancelCause(t.Context())
+		cancel(&interruption{tc.sig})
+		var stdout, stderr bytes.Buffer
+		sys := f.system(f.env, &stdout, &stderr)
+		sys.stdin = stdin
+		code := run(ctx, []string{"grants", "cck-1", "--policy", "-"}, sys)
+		r := result{code: code, stdout: stdout.String(), stderr: stderr.String()}
+		want := "byokctl: interrupted by " + signalName(tc.sig) + ": --policy: stdin\n" // what it was doing
+		if r.code != tc.code || r.stderr != want {
+			t.Errorf("want exit status %d and %q:\n%s", tc.code, want, r.transcript())
+		}
+	}
+	if n := len(f.srv.Requests()); n != 0 {
+		t.Errorf("%d requests sent, want none", n)
 	}
 }
