@@ -57,9 +57,12 @@ func (e *KeyMismatchError) Error() string {
 	if e.Response != nil && e.Response.RequestID != "" {
 		fmt.Fprintf(&b, " (request id %s)", printable(e.Response.RequestID))
 	}
-	if e.Asked == "" {
+	switch {
+	case e.Asked == "":
 		b.WriteString("; the key may have been created, list the keys before creating it again")
-	} else {
+	case e.Method == http.MethodPatch:
+		fmt.Fprintf(&b, "; the answer was not used, but the update was sent and may have renamed key %s", printableID(e.Asked))
+	default:
 		b.WriteString("; the answer was not used")
 	}
 	return b.String()

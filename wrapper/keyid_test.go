@@ -101,6 +101,7 @@ func TestUpdateKeyAnswerAboutAnotherKey(t *testing.T) {
 	} {
 		var requests atomic.Int32
 		c := lyingServer(t, http.StatusOK, tc.got, &requests)
+		tc.says += " (request id req-lie-1); the answer was not used, but the update was sent and may have renamed key cck-mine"
 		key, _, err := c.UpdateKey(context.Background(), "cck-mine", wrapper.UpdateKeyRequest{DisplayName: "renamed"})
 		assertMismatch(t, key, err, &requests, http.MethodPatch, "/byok/v1/keys/cck-mine", "cck-mine", tc.got, tc.says)
 	}

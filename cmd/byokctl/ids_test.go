@@ -109,3 +109,22 @@ func TestCommandsActOnTheKeyAskedFor(t *testing.T) {
 		})
 	}
 }
+
+// TestCreateAnswerWithoutID checks that a create answered with a key
+// without an id fails, says that the key may have been created, and gives
+// the command that looks for it; before, it printed a key without id and
+// "byokctl grants ''".
+func TestCreateAnswerWithoutID(t *testing.T) {
+	f, env := fixtureAnswering(t, `{"api_version":"byok/v1","kind":"Key","key":{"kind":"AwsKey","key_arn":"`+exampleARN+`","roles":["arn:aws:iam::1:role/r"]},"provider":"AWS","state":"AVAILABLE","validation":{"phase":"INITIALIZING"}}`)
+	r := f.runEnv(env, "create", "aws", "--key-arn", exampleARN)
+	expect(t, r, exitFailure)
+	for _, want := range []string{"create key: outcome unknown", "answer has no key id; expected one such as cck-12345",
+		"list the keys before creating it again: byokctl list --key " + exampleARN + "\n"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("stderr %q does not say %q", r.stderr, want)
+		}
+	}
+	if r.stdout != "" {
+		t.Errorf("stdout %q, want nothing", r.stdout)
+	}
+}
