@@ -113,7 +113,7 @@ func TestCommandsActOnTheKeyAskedFor(t *testing.T) {
 // TestCreateAnswerWithoutID checks that a create answered with a key
 // without an id fails, says that the key may have been created, and gives
 // the command that looks for it; before, it printed a key without id and
-// "byokctl grants ''".
+// "byokctl grants ”".
 func TestCreateAnswerWithoutID(t *testing.T) {
 	f, env := fixtureAnswering(t, `{"api_version":"byok/v1","kind":"Key","key":{"kind":"AwsKey","key_arn":"`+exampleARN+`","roles":["arn:aws:iam::1:role/r"]},"provider":"AWS","state":"AVAILABLE","validation":{"phase":"INITIALIZING"}}`)
 	r := f.runEnv(env, "create", "aws", "--key-arn", exampleARN)
