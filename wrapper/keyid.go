@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 )
 
 // KeyMismatchError is a 2xx answer that is not about the key asked for:
@@ -35,8 +36,12 @@ type KeyMismatchError struct {
 // Error says in one line what the answer named, what was expected, and the
 // request id. The server's id is quoted when it is not a plain id.
 func (e *KeyMismatchError) Error() string {
+	op := e.op
+	if op == "" {
+		op = e.Method + " " + e.Path
+	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "byok: %s: ", e.op)
+	fmt.Fprintf(&b, "byok: %s: ", op)
 	if e.Asked == "" {
 		b.WriteString(ErrOutcomeUnknown.Error() + ": ")
 	}
@@ -46,13 +51,13 @@ func (e *KeyMismatchError) Error() string {
 	}
 	switch {
 	case e.Asked != "" && e.Got != "":
-		fmt.Fprintf(&b, "the answer is about key %s, not %s", printableID(e.Got), printableID(e.Asked))
+		fmt.Fprintf(&b, "the answer is about key %s, not %s", printableID(shortID(e.Got)), printableID(e.Asked))
 	case e.Asked != "":
 		fmt.Fprintf(&b, "the answer names no key; expected key %s", printableID(e.Asked))
 	case e.Got == "":
 		fmt.Fprintf(&b, "the %d answer has no key id; expected one such as cck-12345", status)
 	default:
-		fmt.Fprintf(&b, "the %d answer's key id %q is not of the form cck-12345", status, printable(e.Got))
+		fmt.Fprintf(&b, "the %d answer's key id %q is not of the form cck-12345", status, printable(shortID(e.Got)))
 	}
 	if e.Response != nil && e.Response.RequestID != "" {
 		fmt.Fprintf(&b, " (request id %s)", printable(e.Response.RequestID))
@@ -71,6 +76,20 @@ func (e *KeyMismatchError) Error() string {
 // Is reports whether target is ErrOutcomeUnknown, for a create.
 func (e *KeyMismatchError) Is(target error) bool {
 	return target == ErrOutcomeUnknown && e.Method == http.MethodPost
+}
+
+// shortID returns the first 64 bytes of a server's id, with "…" when it was
+// longer, so that an id of megabytes does not make the message as long.
+func shortID(id string) string {
+	const n = 64
+	if len(id) <= n {
+		return id
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(id[cut]) {
+		cut--
+	}
+	return id[:cut] + "…"
 }
 
 // keyIDForm is the form of the key ids the API gives.

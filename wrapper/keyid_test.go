@@ -63,8 +63,8 @@ func assertMismatch(t *testing.T, key *wrapper.Key, err error, requests *atomic.
 			t.Errorf("error %q does not say %q", err, s)
 		}
 	}
-	if strings.ContainsAny(err.Error(), "\n\x1b") || strings.Contains(err.Error(), testSecret) {
-		t.Errorf("error %q has a control character or the secret", err)
+	if strings.ContainsAny(err.Error(), "\n\x1b") || strings.Contains(err.Error(), testSecret) || len(err.Error()) > 400 {
+		t.Errorf("error %q has a control character or the secret, or is longer than 400 bytes", err)
 	}
 	return mismatch
 }
@@ -79,6 +79,7 @@ func TestGetKeyAnswerAboutAnotherKey(t *testing.T) {
 		{"cck-MINE", "the answer is about key cck-MINE, not cck-mine"},
 		{"cck-mine\x1b[2J", `the answer is about key "cck-mine\x1b[2J", not cck-mine`},
 		{testSecret, "[redacted]"},
+		{"cck-" + strings.Repeat("x", 1<<20), `the answer is about key "cck-` + strings.Repeat("x", 60) + `…", not cck-mine`},
 	} {
 		var requests atomic.Int32
 		c := lyingServer(t, http.StatusOK, tc.got, &requests)
