@@ -39,8 +39,9 @@ func lyingServer(t *testing.T, status int, id string, requests *atomic.Int32) *w
 
 // assertMismatch checks that err is a *KeyMismatchError for a request
 // method path that asked for asked and got got, with the answer's metadata,
-// not retried, that says what it got, and that key is nil.
-func assertMismatch(t *testing.T, key *wrapper.Key, err error, requests *atomic.Int32, method, path, asked, got string, says ...string) *wrapper.KeyMismatchError {
+// not retried, that says what it got, and that key is nil. It returns the
+// error's Response.
+func assertMismatch(t *testing.T, key *wrapper.Key, err error, requests *atomic.Int32, method, path, asked, got string, says ...string) *wrapper.Response {
 	t.Helper()
 	if key != nil {
 		t.Errorf("returned key %s; want none", key.ID)
@@ -66,7 +67,7 @@ func assertMismatch(t *testing.T, key *wrapper.Key, err error, requests *atomic.
 	if strings.ContainsAny(err.Error(), "\n\x1b") || strings.Contains(err.Error(), testSecret) || len(err.Error()) > 400 {
 		t.Errorf("error %q has a control character or the secret, or is longer than 400 bytes", err)
 	}
-	return mismatch
+	return mismatch.Response
 }
 
 // TestGetKeyAnswerAboutAnotherKey: a GET of cck-mine answered with the key
@@ -84,9 +85,9 @@ func TestGetKeyAnswerAboutAnotherKey(t *testing.T) {
 		var requests atomic.Int32
 		c := lyingServer(t, http.StatusOK, tc.got, &requests)
 		key, resp, err := c.GetKey(context.Background(), "cck-mine")
-		m := assertMismatch(t, key, err, &requests, http.MethodGet, "/byok/v1/keys/cck-mine", "cck-mine", strings.ReplaceAll(tc.got, testSecret, "[redacted]"), tc.says)
-		if resp == nil || resp != m.Response {
-			t.Errorf("GetKey's Response %p, the error's %p; want the same answer", resp, m.Response)
+		errResp := assertMismatch(t, key, err, &requests, http.MethodGet, "/byok/v1/keys/cck-mine", "cck-mine", strings.ReplaceAll(tc.got, testSecret, "[redacted]"), tc.says)
+		if resp == nil || resp != errResp {
+			t.Errorf("GetKey's Response %p, the error's %p; want the same answer", resp, errResp)
 		}
 		if errors.Is(err, wrapper.ErrOutcomeUnknown) {
 			t.Errorf("a GET's error %v matches ErrOutcomeUnknown", err)
