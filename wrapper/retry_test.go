@@ -78,8 +78,10 @@ func status(code int, headers ...string) func(http.ResponseWriter) {
 	}
 }
 
+// ok answers with the key of testdata file as key cck-1, the key the tests
+// ask for.
 func ok(t *testing.T, file string) func(http.ResponseWriter) {
-	body := testdata(t, file)
+	body := testdataAs(t, file, "cck-1")
 	return func(w http.ResponseWriter) { writeJSON(w, http.StatusOK, body) }
 }
 
@@ -532,7 +534,7 @@ func TestRateLimitHeadersDuplicated(t *testing.T) {
 				{"X-RateLimit-Remaining", order[1]}, {"X-RateLimit-Reset", "1"}, {"X-RateLimit-Reset", "2.5"}} {
 				w.Header().Add(kv[0], kv[1])
 			}
-			writeJSON(w, http.StatusOK, testdata(t, "aws.json"))
+			writeJSON(w, http.StatusOK, testdataAs(t, "aws.json", "cck-1"))
 		}))
 		_, resp, err := newClient(t, srv, testkit.NewClock()).GetKey(context.Background(), "cck-1")
 		if err != nil {
