@@ -34,8 +34,8 @@
 //     (id, metadata, provider, state, validation, api_version, kind at the top
 //     level; roles, application_id, security_group inside key) or a property
 //     the schema does not know. The kinds and which properties are required
-//     or read-only are read from the embedded spec (package openapi), not
-//     written out here; 400 for a body that is not JSON or larger
+//     or read-only are the spec's, written into rules.gen.go at generate
+//     time (make generate), not by hand; 400 for a body that is not JSON or larger
 //     than the body limit; 409 when a key with the same key_arn (AWS) or
 //     key_id (Azure, GCP) exists; 402 when byok.max_keys.per_org is reached
 //     (or when a data file left no sequence number for a new key).

@@ -49,12 +49,8 @@ func NewHandler(opts ...Option) (*Handler, error) {
 		}
 	}
 	cfg.credentials()
-	rules, err := specRules()
-	if err != nil {
-		return nil, err
-	}
 	h := &Handler{
-		rules:   rules,
+		rules:   specRules(),
 		cfg:     cfg,
 		store:   newStore(),
 		ids:     newIDGen(cfg.seed, cfg.seeded),
