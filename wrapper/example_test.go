@@ -13,8 +13,8 @@ import (
 
 // startFake starts the fake BYOK API of package byoktest on 127.0.0.1 (a
 // real program talks to https://api.confluent.cloud instead).
-func startFake(opts ...byoktest.Option) (*httptest.Server, *byoktest.Handler) {
-	fake, err := byoktest.NewHandler(append([]byoktest.Option{byoktest.WithSeed(1)}, opts...)...)
+func startFake(opts ...byoktest.Option) (*httptest.Server, *byoktest.Server) {
+	fake, err := byoktest.New(append([]byoktest.Option{byoktest.WithSeed(1)}, opts...)...)
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -18,8 +18,12 @@
 //	srv.Authorize(req)
 //	resp, err := srv.Client().Do(req)
 //
-// NewHandler gives the same fake as a plain http.Handler (used by
-// `byokctl serve`), optionally persisted to a JSON file with WithDataFile.
+// New gives the same fake without a listener, to serve yourself as an
+// http.Handler (as `byokctl serve` does), optionally persisted to a JSON
+// file with WithDataFile. Either way the Server's methods drive it: Seed
+// and AddKey add keys; IDs, Key, Keys and Len read them; SetState and
+// SetValidation change them; RespondNext, FailNext and SetFaults queue
+// errors and faults; Requests and ClearRequests read the request log.
 //
 // # Behaviour worth knowing
 //
