@@ -107,6 +107,58 @@ func ExampleClient_CreateKey() {
 	// valid in us-west-2
 }
 
+// ExampleClient_CreateKey_azure registers a key of an Azure Key Vault. The
+// answer names the application Confluent Cloud made for it: grant it access
+// to the vault (byokctl grants prints the az commands).
+func ExampleClient_CreateKey_azure() {
+	srv, fake := startFake()
+	defer srv.Close()
+	client, err := wrapper.New(wrapper.WithAPIKey(fake.APIKey(), fake.APISecret()), wrapper.WithEndpoint(srv.URL))
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	key, _, err := client.CreateKey(context.Background(), wrapper.CreateKeyRequest{
+		DisplayName: "billing cluster",
+		Key: wrapper.AzureKey{
+			KeyID:      "https://vault-name.vault.azure.net/keys/key-name",
+			KeyVaultID: "/subscriptions/a1b2c3d4-0000-4000-8000-000000000001/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/vault-name",
+			TenantID:   "a1b2c3d4-0000-4000-8000-000000000002",
+		},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	azure := key.Material.(wrapper.AzureKey)
+	fmt.Println(key.Provider, key.Validation.Phase, "application to grant:", azure.ApplicationID != "")
+	// Output:
+	// Azure INITIALIZING application to grant: true
+}
+
+// ExampleClient_CreateKey_gcp registers a key of Google Cloud KMS. The answer
+// names the Google group Confluent Cloud made for it: grant it the use of the
+// key (byokctl grants prints the gcloud commands).
+func ExampleClient_CreateKey_gcp() {
+	srv, fake := startFake()
+	defer srv.Close()
+	client, err := wrapper.New(wrapper.WithAPIKey(fake.APIKey(), fake.APISecret()), wrapper.WithEndpoint(srv.URL))
+	if err != nil {
+		log.Fatal(err)
+	}
+
+	key, _, err := client.CreateKey(context.Background(), wrapper.CreateKeyRequest{
+		DisplayName: "billing cluster",
+		Key:         wrapper.GCPKey{KeyID: "projects/p/locations/us-central1/keyRings/r/cryptoKeys/k"},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	gcp := key.Material.(wrapper.GCPKey)
+	fmt.Println(key.Provider, key.Validation.Phase, "group to grant:", gcp.SecurityGroup != "")
+	// Output:
+	// GCP INITIALIZING group to grant: true
+}
+
 func ExampleAPIError() {
 	srv, fake := startFake()
 	defer srv.Close()
