@@ -186,13 +186,13 @@ func (h *Server) saveLocked(skip *record) error {
 }
 
 // write saves data as the data file while the lock is held: a closed
-// handler, which another server may have followed on the file, writes
+// server, which another one may have followed on the file, writes
 // nothing.
 func (d *dataFiles) write(data []byte) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.lock == nil {
-		return fmt.Errorf("byoktest: the data file %s is not saved: the handler is closed", d.path)
+		return fmt.Errorf("byoktest: the data file %s is not saved: the server is closed", d.path)
 	}
 	return writeAtomic(d.path, data)
 }
