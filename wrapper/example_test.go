@@ -107,18 +107,20 @@ func ExampleClient_CreateKey() {
 	// valid in us-west-2
 }
 
-// ExampleClient_CreateKey_azure registers a key of an Azure Key Vault. The
-// answer names the application Confluent Cloud made for it: grant it access
-// to the vault (byokctl grants prints the az commands).
-func ExampleClient_CreateKey_azure() {
+// ExampleClient_CreateKey_azureAndGCP registers a key of an Azure Key Vault
+// and one of Google Cloud KMS. The answers name what Confluent Cloud made for
+// each: the application to grant the vault to, and the Google group to grant
+// the key to (byokctl grants prints the az and gcloud commands).
+func ExampleClient_CreateKey_azureAndGCP() {
 	srv, fake := startFake()
 	defer srv.Close()
 	client, err := wrapper.New(wrapper.WithAPIKey(fake.APIKey(), fake.APISecret()), wrapper.WithEndpoint(srv.URL))
 	if err != nil {
 		log.Fatal(err)
 	}
+	ctx := context.Background()
 
-	key, _, err := client.CreateKey(context.Background(), wrapper.CreateKeyRequest{
+	azure, _, err := client.CreateKey(ctx, wrapper.CreateKeyRequest{
 		DisplayName: "billing cluster",
 		Key: wrapper.AzureKey{
 			KeyID:      "https://vault-name.vault.azure.net/keys/key-name",
@@ -129,33 +131,17 @@ func ExampleClient_CreateKey_azure() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	azure := key.Material.(wrapper.AzureKey)
-	fmt.Println(key.Provider, key.Validation.Phase, "application to grant:", azure.ApplicationID != "")
-	// Output:
-	// Azure INITIALIZING application to grant: true
-}
+	fmt.Println(azure.Provider, azure.Validation.Phase, "application to grant:", azure.Material.(wrapper.AzureKey).ApplicationID != "")
 
-// ExampleClient_CreateKey_gcp registers a key of Google Cloud KMS. The answer
-// names the Google group Confluent Cloud made for it: grant it the use of the
-// key (byokctl grants prints the gcloud commands).
-func ExampleClient_CreateKey_gcp() {
-	srv, fake := startFake()
-	defer srv.Close()
-	client, err := wrapper.New(wrapper.WithAPIKey(fake.APIKey(), fake.APISecret()), wrapper.WithEndpoint(srv.URL))
-	if err != nil {
-		log.Fatal(err)
-	}
-
-	key, _, err := client.CreateKey(context.Background(), wrapper.CreateKeyRequest{
-		DisplayName: "billing cluster",
-		Key:         wrapper.GCPKey{KeyID: "projects/p/locations/us-central1/keyRings/r/cryptoKeys/k"},
+	gcp, _, err := client.CreateKey(ctx, wrapper.CreateKeyRequest{
+		Key: wrapper.GCPKey{KeyID: "projects/p/locations/us-central1/keyRings/r/cryptoKeys/k"},
 	})
 	if err != nil {
 		log.Fatal(err)
 	}
-	gcp := key.Material.(wrapper.GCPKey)
-	fmt.Println(key.Provider, key.Validation.Phase, "group to grant:", gcp.SecurityGroup != "")
+	fmt.Println(gcp.Provider, gcp.Validation.Phase, "group to grant:", gcp.Material.(wrapper.GCPKey).SecurityGroup != "")
 	// Output:
+	// Azure INITIALIZING application to grant: true
 	// GCP INITIALIZING group to grant: true
 }
 
