@@ -28,14 +28,18 @@ all: check
 ## finding cannot block an unrelated change. Exploration is make fuzz.
 check: drift lint test spectral breaking-latest prism contract
 
-## generate: regenerate package api from openapi/byok-v1.yaml.
+## generate: regenerate package api and the fake's create-body rules
+## (wrapper/byoktest/rules.gen.go) from openapi/byok-v1.yaml.
 generate:
 	$(GO) generate ./...
 
-## drift: fail when the committed api/ differs from a fresh generation.
+## drift: fail when the committed generated code (api/, and the fake's
+## create-body rules in wrapper/byoktest/rules.gen.go) differs from a fresh
+## generation.
+GENERATED := api/ wrapper/byoktest/rules.gen.go
 drift: generate
-	@git diff --exit-code -- api/ || { echo "api/ is stale: run 'make generate' and commit the result" >&2; exit 1; }
-	@test -z "$$(git status --porcelain -- api/)" || { echo "api/ has files git does not track: commit them" >&2; git status --porcelain -- api/ >&2; exit 1; }
+	@git diff --exit-code -- $(GENERATED) || { echo "generated code is stale: run 'make generate' and commit the result" >&2; exit 1; }
+	@test -z "$$(git status --porcelain -- $(GENERATED))" || { echo "generated files git does not track: commit them" >&2; git status --porcelain -- $(GENERATED) >&2; exit 1; }
 
 ## lint: gofmt, go vet and golangci-lint (pinned).
 lint: $(GOLANGCI_LINT)
