@@ -99,7 +99,7 @@ func (g *globals) apply(ctx context.Context, af applyFlags) error {
 	}
 	ctx, cancel, limit := g.withTimeout(ctx, defaultWaitTimeout)
 	defer cancel()
-	a := &applier{g: g, r: r, kf: kf, flags: af, limit: limit, changes: map[string]*change{}}
+	a := &applier{g: g, r: r, kf: kf, flags: af, limit: limit, changes: map[string]*change{}, newKeys: map[string]*wrapper.Key{}}
 	p, verified, err := a.converge(ctx)
 	if err != nil {
 		return err
@@ -107,7 +107,7 @@ func (g *globals) apply(ctx context.Context, af applyFlags) error {
 	if p == nil {
 		return prefixed("nothing was changed: listing the keys failed", explainDeadline(a.listErr, limit))
 	}
-	results := a.results(*p)
+	results := a.results(*p, verified)
 	if af.wait {
 		a.waitNew(ctx, results)
 	}
@@ -127,6 +127,12 @@ type applier struct {
 
 	// changes are the changes tried, by item (see itemKey).
 	changes map[string]*change
+	// newKeys are the keys this run created, by item: such an entry is
+	// never created again, and every later listing must show the key.
+	newKeys map[string]*wrapper.Key
+	// incomplete says why the rounds stopped at a listing that does not
+	// show keys this run created.
+	incomplete error
 	// confirmed are the ids of the extra keys --prune may delete; nil
 	// until the question was put (or found needless).
 	confirmed map[string]bool
@@ -173,6 +179,9 @@ func (a *applier) converge(ctx context.Context) (last *plan, verified bool, err 
 			continue
 		}
 		a.listErr = nil
+		if a.incomplete = a.checkComplete(server); a.incomplete != nil {
+			break // what the listing shows cannot be trusted
+		}
 		p := makePlan(a.kf, server)
 		last = &p
 		if err := a.confirm(p); err != nil {
@@ -194,6 +203,36 @@ func (a *applier) converge(ctx context.Context) (last *plan, verified bool, err 
 	}
 	a.stopped = ctx.Err()
 	return last, false, nil
+}
+
+// checkComplete returns an error when the listing server does not show every
+// key this run created: the listing is incomplete (a server that ended it
+// early), and a plan made from it would create those keys again.
+func (a *applier) checkComplete(server serverKeys) error {
+	listed := map[string]bool{}
+	for _, k := range server.keys {
+		listed[k.ID] = true
+	}
+	for _, bad := range server.unreadable {
+		listed[bad.ID] = true
+	}
+	var missing []string
+	for _, k := range a.newKeys {
+		if !listed[k.ID] {
+			missing = append(missing, k.ID)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	slices.Sort(missing)
+	const named = 3
+	ids := strings.Join(missing[:min(named, len(missing))], ", ")
+	if len(missing) > named {
+		ids += fmt.Sprintf(" and %d more", len(missing)-named)
+	}
+	return fmt.Errorf("the listing of the keys is incomplete: it does not show %s this run created (%s); "+
+		"apply stopped rather than create them again: run it again once byokctl list shows them", countKeys(len(missing)), ids)
 }
 
 // confirm asks, once, before --prune deletes the extra keys of plan p.
@@ -234,7 +273,11 @@ func (a *applier) todo(p plan) []planItem {
 			continue
 		}
 		switch item.Action {
-		case actCreate, actRename:
+		case actCreate:
+			if a.newKeys[itemKey(item)] == nil {
+				todo = append(todo, item)
+			}
+		case actRename:
 			todo = append(todo, item)
 		case actExtra:
 			if a.confirmed[item.ID] {
@@ -321,6 +364,7 @@ func (a *applier) create(ctx context.Context, c *change) error {
 // create does).
 func (a *applier) created(c *change, key *wrapper.Key, note string) {
 	c.result, c.key, c.note = resultCreated, key, note
+	a.newKeys[itemKey(c.item)] = key
 	a.g.printGrantsHint(*key)
 }
 
@@ -340,7 +384,9 @@ func isFinal(err error) bool {
 }
 
 // applyResult is one line of apply's report. Its JSON field names are
-// stable: those of the plan, and result, error and note.
+// stable: those of the plan, and result, error and note. The plan's action
+// (planItem.Action) is what the last listing shows of the key, and Result
+// what apply did: neither overwrites the other.
 type applyResult struct {
 	planItem
 	// Result is created, renamed, deleted, kept or failed, or the plan's
@@ -356,14 +402,15 @@ type applyResult struct {
 	created *wrapper.Key
 }
 
-// results turns the last plan and the changes into the report.
-func (a *applier) results(p plan) []applyResult {
+// results turns the last plan and the changes into the report; verified
+// says that the plan was made after the last change.
+func (a *applier) results(p plan, verified bool) []applyResult {
 	var out []applyResult
 	reported := map[string]bool{}
 	for _, item := range p.Items {
 		k := itemKey(item)
 		reported[k] = true
-		out = append(out, a.result(item, a.changes[k]))
+		out = append(out, a.result(item, a.changes[k], verified))
 	}
 	// Deleted keys are no longer in the listing: they come last, by id.
 	var deleted []applyResult
@@ -376,12 +423,21 @@ func (a *applier) results(p plan) []applyResult {
 	return append(out, deleted...)
 }
 
-func (a *applier) result(item planItem, c *change) applyResult {
+func (a *applier) result(item planItem, c *change, verified bool) applyResult {
 	r := applyResult{planItem: item, Result: item.Action}
 	if c != nil {
-		r.Note, r.created = c.note, c.key
-		if c.key != nil && r.ID == "" {
-			r.ID = c.key.ID // the last listing came before the create
+		r.Note = c.note
+		switch {
+		case c.key == nil:
+		case r.ID == "" && verified:
+			r.ID = c.key.ID
+			r.Note = strings.Join(nonEmpty(r.Note, "created as "+c.key.ID+
+				", but the last listing shows no key with this identifier; not created again"), "; ")
+			r.created = c.key
+		case r.ID == "":
+			r.ID, r.created = c.key.ID, c.key // the last listing came before the create
+		case r.ID == c.key.ID:
+			r.created = c.key
 		}
 	}
 	switch {
@@ -432,15 +488,25 @@ func (a *applier) waitNew(ctx context.Context, results []applyResult) {
 }
 
 // verdict returns nil when the server holds the keys of the file, else an
-// error naming what did not converge.
+// error naming what did not converge. It is made from the last listing
+// (the plan's actions), never from what a change reported.
 func (a *applier) verdict(results []applyResult, verified bool) error {
 	var bad []string
-	for _, r := range unsettled(results) {
+	for _, r := range unsettled(results, verified) {
 		what := r.Result
-		if r.ValidationPhase == string(wrapper.PhaseInvalid) {
+		switch {
+		case r.Action == actDuplicate:
+			what = actDuplicate
+		case r.ValidationPhase == string(wrapper.PhaseInvalid):
 			what = actInvalid
+		case r.Result != resultFailed:
+			what = r.Action
 		}
-		bad = append(bad, fmt.Sprintf("%s %s %s", what, r.Provider, r.Key))
+		line := fmt.Sprintf("%s %s %s", what, r.Provider, r.Key)
+		if r.Action == actCreate && r.created != nil {
+			line += fmt.Sprintf(" (created as %s, but the last listing shows no key with this identifier)", r.ID)
+		}
+		bad = append(bad, line)
 	}
 	if len(bad) == 0 && verified {
 		return nil
@@ -449,7 +515,10 @@ func (a *applier) verdict(results []applyResult, verified bool) error {
 	if a.stopped != nil {
 		msg = describe(explainDeadline(a.stopped, a.limit)) + ", " + msg
 	}
-	if !verified {
+	switch {
+	case a.incomplete != nil:
+		msg += ": " + a.incomplete.Error()
+	case !verified:
 		msg += " (the last listing did not confirm the changes)"
 	}
 	if len(bad) > 0 {
@@ -463,14 +532,16 @@ func (a *applier) verdict(results []applyResult, verified bool) error {
 }
 
 // unsettled returns the results that keep apply from converging: failed
-// changes, keys sharing their identifier, and keys of the file that are
-// INVALID.
-func unsettled(results []applyResult) []applyResult {
+// changes, keys sharing their identifier (however that came about), keys of
+// the file that are INVALID, and, when the last listing came after the last
+// change (verified), entries it still shows to create or rename.
+func unsettled(results []applyResult, verified bool) []applyResult {
 	var out []applyResult
 	for _, r := range results {
 		switch {
-		case r.Result == resultFailed, r.Result == actDuplicate,
-			r.entry != nil && r.ValidationPhase == string(wrapper.PhaseInvalid):
+		case r.Result == resultFailed, r.Action == actDuplicate,
+			r.entry != nil && r.ValidationPhase == string(wrapper.PhaseInvalid),
+			verified && (r.Action == actCreate || r.Action == actRename):
 			out = append(out, r)
 		}
 	}
@@ -483,7 +554,7 @@ func (g *globals) printResults(file string, results []applyResult, verified bool
 		results = []applyResult{}
 	}
 	if g.structured() {
-		converged := verified && len(unsettled(results)) == 0
+		converged := verified && len(unsettled(results, verified)) == 0
 		return g.printStructured(struct {
 			File      string        `json:"file"`
 			Converged bool          `json:"converged"`
