@@ -54,7 +54,9 @@ A key is matched by its key ARN or key id, never by its display name, so
 running apply again after an interrupted run, a timeout or a lost answer
 finishes the job without creating a key twice: a create whose answer was lost
 is settled by listing the keys before any new attempt. apply works in rounds
-(at most 5): each lists the keys and does what is still to do.
+(at most 5): each lists the keys and does what is still to do. An entry
+created in this run is never created again, and a listing that does not show
+a key this run created is incomplete: apply stops there and says so.
 
 What to grant each new key is printed on stderr; with --wait, apply then waits
 for the validation of the new keys. The report on stdout has one line per key
@@ -67,7 +69,8 @@ Exit status:
   0  converged: the server holds the keys of the file, valid or still
      validating
   1  not converged (a change failed, a key is INVALID or shares its identifier
-     with another); the message names them
+     with another, or the last listing was incomplete or still shows a change
+     to make); the message names them
   2  a usage error, a keys file that cannot be read or has a mistake`,
 		Example: "  byokctl apply -f keys.yaml\n  byokctl apply -f keys.yaml --wait\n  byokctl apply -f keys.yaml --prune --force",
 		Args:    noArgs,
