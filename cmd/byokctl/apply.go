@@ -428,6 +428,9 @@ func (a *applier) results(p plan, verified bool) []applyResult {
 
 func (a *applier) result(item planItem, c *change, verified bool) applyResult {
 	r := applyResult{planItem: item, Result: item.Action}
+	if c != nil && !c.about(item) {
+		c = nil // another key with the entry's identifier: apply did nothing to it
+	}
 	if c != nil {
 		r.Note = c.note
 		switch {
@@ -436,12 +439,10 @@ func (a *applier) result(item planItem, c *change, verified bool) applyResult {
 			r.ID = c.key.ID
 			r.Note = strings.Join(nonEmpty(r.Note, "created as "+c.key.ID+
 				", but the last listing shows no key with this identifier; not created again"), "; ")
-			r.created = c.key
 		case r.ID == "":
-			r.ID, r.created = c.key.ID, c.key // the last listing came before the create
-		case r.ID == c.key.ID:
-			r.created = c.key
+			r.ID = c.key.ID // the last listing came before the create
 		}
+		r.created = c.key
 	}
 	switch {
 	case c != nil && c.result != "":
@@ -456,6 +457,22 @@ func (a *applier) result(item planItem, c *change, verified bool) applyResult {
 		r.Result, r.Note = resultKept, "not in the file; apply --prune deletes it"
 	}
 	return r
+}
+
+// about reports whether change c is about the key of item, an item of a
+// later plan for the same entry: the key c created or changed; an item
+// still to create; any key of the entry for a create that made no key (its
+// error or note is the entry's). Several keys that share the entry's
+// identifier are items of one entry: a change that made or changed a key is
+// about one of them only.
+func (c *change) about(item planItem) bool {
+	switch {
+	case item.ID == "", c.key == nil && c.item.ID == "":
+		return true
+	case c.key != nil:
+		return c.key.ID == item.ID
+	}
+	return c.item.ID == item.ID
 }
 
 // whyNotDone says why a change was not tried.

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/byokctl/byok/internal/contract"
 	"github.com/byokctl/byok/internal/testkit"
 )
 
@@ -28,6 +29,8 @@ type laxServer struct {
 	brokenPages int
 	broken      bool // the last page request answered 500: its retry gets an empty last page
 	creates     int
+	// laterPages, when set, is the body of every page after the first.
+	laterPages string
 	// stored turns the key ARN of a create into the one the server keeps
 	// and shows; nil keeps it as sent.
 	stored func(arn string) string
@@ -150,6 +153,11 @@ func (s *laxServer) list(w http.ResponseWriter, r *http.Request) {
 	empty := map[string]any{"api_version": "byok/v1", "kind": "KeyList", "metadata": map[string]any{}, "data": []any{}}
 	if tok := q.Get("page_token"); tok != "" {
 		switch {
+		case s.laterPages != "":
+			w.Header().Set(contract.FaultHeader, "a page the spec does not allow")
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte(s.laterPages))
+			return
 		case s.broken:
 			s.broken = false
 			laxJSON(w, http.StatusOK, empty)
@@ -225,7 +233,7 @@ func TestApplyIncompleteListing(t *testing.T) {
 		t.Errorf("%d creates, %d ARNs held more than once, converged %v; want 150 creates, none twice, not converged", creates, duplicated, rep.Converged)
 	}
 	if !strings.Contains(r.stderr, "the listing of the keys is incomplete: it does not show 150 keys this run created (cck-00101, cck-00102, cck-00103 and 147 more)") {
-		t.Errorf("the message does not say that the listing is incomplete:\n%s", r.stderr)
+		t.Errorf("the message does not say that the listing is incomplete:\n%s", tail(r.stderr))
 	}
 }
 
@@ -246,7 +254,7 @@ func TestApplyIncompleteListingPrune(t *testing.T) {
 		t.Errorf("%d creates, %d ARNs held more than once, converged %v; want 150 creates, none twice, not converged", creates, duplicated, rep.Converged)
 	}
 	if !strings.Contains(r.stderr, "the listing of the keys is incomplete") {
-		t.Errorf("the message does not say that the listing is incomplete:\n%s", r.stderr)
+		t.Errorf("the message does not say that the listing is incomplete:\n%s", tail(r.stderr))
 	}
 }
 
@@ -264,11 +272,11 @@ func TestApplyCreatesOnce(t *testing.T) {
 	t.Logf("exit %d, %d creates sent, converged %v", r.code, creates, rep.Converged)
 	expect(t, r, exitFailure)
 	if creates != 3 || rep.Converged {
-		t.Errorf("%d creates, converged %v; want 3 creates and not converged\n%s", creates, rep.Converged, r.transcript())
+		t.Errorf("%d creates, converged %v; want 3 creates and not converged\n%s", creates, rep.Converged, tail(r.transcript()))
 	}
 	want := "not converged: 3 keys: create AWS " + laxARN(0) + " (created as cck-00001, but the last listing shows no key with this identifier)"
 	if !strings.Contains(r.stderr, want) {
-		t.Errorf("stderr does not say %q:\n%s", want, r.stderr)
+		t.Errorf("stderr does not say %q:\n%s", want, tail(r.stderr))
 	}
 }
 
@@ -289,10 +297,43 @@ func TestApplyVerdictFromServer(t *testing.T) {
 	for _, k := range rep.Keys {
 		got = append(got, k.Action+"/"+k.Result+" "+k.ID)
 	}
-	if want := "in-sync/in-sync cck-00001,duplicate/created cck-00002,duplicate/created cck-00003"; rep.Converged || strings.Join(got, ",") != want {
-		t.Errorf("converged %v, keys %s; want not converged, %s\n%s", rep.Converged, strings.Join(got, ","), want, r.transcript())
+	if want := "in-sync/in-sync cck-00001,duplicate/created cck-00002,duplicate/duplicate cck-00003"; rep.Converged || strings.Join(got, ",") != want {
+		t.Errorf("converged %v, keys %s; want not converged, %s\n%s", rep.Converged, strings.Join(got, ","), want, tail(r.transcript()))
 	}
 	if !strings.Contains(r.stderr, "not converged: 2 keys: duplicate AWS "+laxARN(1)) {
-		t.Errorf("the message does not name the duplicates:\n%s", r.stderr)
+		t.Errorf("the message does not name the duplicates:\n%s", tail(r.stderr))
 	}
+}
+
+// TestApplyPageWithoutData: a page after the first without "data", or with
+// "data": null and a next link, fails the listing: apply changes nothing.
+// Before, the listing ended there as if complete, and apply created the keys
+// the server held on the pages it did not read.
+func TestApplyPageWithoutData(t *testing.T) {
+	for name, body := range map[string]string{
+		"no data":   `{"api_version":"byok/v1","kind":"KeyList","metadata":{}}`,
+		"null data": `{"api_version":"byok/v1","kind":"KeyList","metadata":{"next":"http://127.0.0.1/byok/v1/keys?page_token=200"},"data":null}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := newLaxServer(t)
+			file := inSyncAndNew(t, s, 150, 0)
+			s.laterPages = body
+			r := s.fixture().run("apply", "-f", file)
+			creates, _ := s.counts()
+			expect(t, r, exitFailure)
+			if creates != 0 || !strings.Contains(r.stderr, "nothing was changed: listing the keys failed") {
+				t.Errorf("%d creates; want none, and the listing reported failed:\n%s", creates, tail(r.transcript()))
+			}
+		})
+	}
+}
+
+// tail returns the end of a long transcript: the grants hints of 150 keys
+// would bury the message.
+func tail(s string) string {
+	const keep = 2000
+	if len(s) <= keep {
+		return s
+	}
+	return "…" + s[len(s)-keep:]
 }
