@@ -217,44 +217,38 @@ func inSyncAndNew(t *testing.T, s *laxServer, held, fresh int) string {
 
 // TestApplyIncompleteListing: a listing that ends early (page 2 answers
 // 500, its retry gets an empty last page) does not show the keys apply has
-// just created. Before, apply took it at its word and created them again in
-// every round (750 creates for 150 keys, each ARN held 5 times); now it
-// notices that the keys it created are missing, stops, and says so.
+// just created; apply notices that they are missing, stops, and says so.
+// Before, it took the listing at its word: with every listing ending early,
+// it created the 150 keys in every round (750 creates, each ARN held 5
+// times); with one such listing, apply --prune --force created them twice,
+// then reported converged with exit status 0 although the last listing
+// showed each of them twice.
 func TestApplyIncompleteListing(t *testing.T) {
-	s := newLaxServer(t)
-	file := inSyncAndNew(t, s, 100, 150)
-	s.brokenPages = 1 << 20
-	r := s.fixture().run("apply", "-f", file, "-o", "json")
-	creates, duplicated := s.counts()
-	rep := decodeReport(t, r)
-	t.Logf("exit %d, %d creates sent, %d ARNs held more than once, converged %v", r.code, creates, duplicated, rep.Converged)
-	expect(t, r, exitFailure)
-	if creates != 150 || duplicated != 0 || rep.Converged {
-		t.Errorf("%d creates, %d ARNs held more than once, converged %v; want 150 creates, none twice, not converged", creates, duplicated, rep.Converged)
-	}
-	if !strings.Contains(r.stderr, "the listing of the keys is incomplete: it does not show 150 keys this run created (cck-00101, cck-00102, cck-00103 and 147 more)") {
-		t.Errorf("the message does not say that the listing is incomplete:\n%s", tail(r.stderr))
-	}
-}
-
-// TestApplyIncompleteListingPrune: one listing that ends early, later ones
-// complete. Before, apply --prune --force created the 150 keys twice, then
-// reported converged with exit status 0 although the last listing showed
-// each of them twice; now it stops at the listing that does not show them.
-func TestApplyIncompleteListingPrune(t *testing.T) {
-	s := newLaxServer(t)
-	file := inSyncAndNew(t, s, 100, 150)
-	s.brokenPages = 1
-	r := s.fixture().run("apply", "-f", file, "--prune", "--force", "-o", "json")
-	creates, duplicated := s.counts()
-	rep := decodeReport(t, r)
-	t.Logf("exit %d, %d creates sent, %d ARNs held more than once, converged %v", r.code, creates, duplicated, rep.Converged)
-	expect(t, r, exitFailure)
-	if creates != 150 || duplicated != 0 || rep.Converged {
-		t.Errorf("%d creates, %d ARNs held more than once, converged %v; want 150 creates, none twice, not converged", creates, duplicated, rep.Converged)
-	}
-	if !strings.Contains(r.stderr, "the listing of the keys is incomplete") {
-		t.Errorf("the message does not say that the listing is incomplete:\n%s", tail(r.stderr))
+	for _, tc := range []struct {
+		name        string
+		brokenPages int
+		flags       []string
+	}{
+		{"every listing", 1 << 20, nil},
+		{"one listing, prune", 1, []string{"--prune", "--force"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newLaxServer(t)
+			file := inSyncAndNew(t, s, 100, 150)
+			s.brokenPages = tc.brokenPages
+			r := s.fixture().run(append([]string{"apply", "-f", file, "-o", "json"}, tc.flags...)...)
+			creates, duplicated := s.counts()
+			rep := decodeReport(t, r)
+			t.Logf("exit %d, %d creates sent, %d ARNs held more than once, converged %v", r.code, creates, duplicated, rep.Converged)
+			expect(t, r, exitFailure)
+			if creates != 150 || duplicated != 0 || rep.Converged {
+				t.Errorf("%d creates, %d ARNs held more than once, converged %v; want 150 creates, none twice, not converged", creates, duplicated, rep.Converged)
+			}
+			want := "the listing of the keys is incomplete: it does not show 150 keys this run created (cck-00101, cck-00102, cck-00103 and 147 more)"
+			if !strings.Contains(r.stderr, want) {
+				t.Errorf("stderr does not say %q:\n%s", want, tail(r.stderr))
+			}
+		})
 	}
 }
 
