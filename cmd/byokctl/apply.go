@@ -415,11 +415,18 @@ func (a *applier) results(p plan, verified bool) []applyResult {
 		reported[k] = true
 		out = append(out, a.result(item, a.changes[k], verified))
 	}
-	// Deleted keys are no longer in the listing: they come last, by id.
+	// Deleted keys are no longer in the listing: they come last, by id. So
+	// does a key whose delete failed but that a listing after it no longer
+	// shows (an attempt whose answer was lost did delete it).
 	var deleted []applyResult
 	for k, c := range a.changes {
-		if !reported[k] && c.result == resultDeleted {
+		switch {
+		case reported[k] || c.item.Action != actExtra:
+		case c.result == resultDeleted:
 			deleted = append(deleted, applyResult{planItem: c.item, Result: resultDeleted})
+		default:
+			deleted = append(deleted, applyResult{planItem: c.item, Result: resultDeleted,
+				Note: "the last listing no longer shows it; the delete was answered: " + describe(c.err)})
 		}
 	}
 	slices.SortFunc(deleted, func(x, y applyResult) int { return strings.Compare(x.ID, y.ID) })

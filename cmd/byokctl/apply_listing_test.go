@@ -12,6 +12,7 @@ import (
 
 	"github.com/byokctl/byok/internal/contract"
 	"github.com/byokctl/byok/internal/testkit"
+	"github.com/byokctl/byok/wrapper/byoktest"
 )
 
 // laxServer is a BYOK server, AWS keys only, that byoktest will not be: it
@@ -330,4 +331,32 @@ func tail(s string) string {
 		return s
 	}
 	return "…" + s[len(s)-keep:]
+}
+
+// TestApplyPruneDeleteAnswerLost: a delete carried out whose answers all
+// failed (the first dropped, the retries 502) leaves a key that the next
+// listing no longer shows. The report says it is deleted, from what the
+// listing shows; before, the key was left out of the report.
+func TestApplyPruneDeleteAnswerLost(t *testing.T) {
+	f := newFixture(t)
+	file := keysFilePath("example.yaml")
+	expect(t, f.run("apply", "-f", file), exitOK)
+	extraID, _ := createdKey(t, f, "gcp", "--key-id", exampleGCPKey)
+	if err := f.srv.FailNext(1, byoktest.FaultDropResponse, byoktest.OpDelete); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.srv.FailNext(3, byoktest.FaultBadGateway, byoktest.OpDelete); err != nil {
+		t.Fatal(err)
+	}
+	r := f.run("apply", "-f", file, "--prune", "--force", "-o", "json")
+	expect(t, r, exitOK)
+	var got []string
+	for _, k := range decodeReport(t, r).Keys {
+		if k.ID == extraID {
+			got = append(got, k.Result+": "+k.Note)
+		}
+	}
+	if f.srv.Len() != 3 || len(got) != 1 || !strings.HasPrefix(got[0], "deleted: the last listing no longer shows it; the delete was answered: DELETE /byok/v1/keys/"+extraID+": 502 Bad Gateway") {
+		t.Errorf("%d keys on the server; the report says of %s: %q\n%s", f.srv.Len(), extraID, got, r.transcript())
+	}
 }
