@@ -444,8 +444,7 @@ func (a *applier) result(item planItem, c *change, verified bool) applyResult {
 		case c.key == nil:
 		case r.ID == "" && verified:
 			r.ID = c.key.ID
-			r.Note = strings.Join(nonEmpty(r.Note, "created as "+c.key.ID+
-				", but the last listing shows no key with this identifier; not created again"), "; ")
+			r.Note = strings.Join(nonEmpty(r.Note, unlisted(c.key.ID)+"; not created again"), "; ")
 		case r.ID == "":
 			r.ID = c.key.ID // the last listing came before the create
 		}
@@ -464,6 +463,12 @@ func (a *applier) result(item planItem, c *change, verified bool) applyResult {
 		r.Result, r.Note = resultKept, "not in the file; apply --prune deletes it"
 	}
 	return r
+}
+
+// unlisted says of key id, created by this run, that the last listing shows
+// no key with the identifier of its entry.
+func unlisted(id string) string {
+	return "created as " + id + ", but the last listing shows no key with this identifier"
 }
 
 // about reports whether change c is about the key of item, an item of a
@@ -531,7 +536,7 @@ func (a *applier) verdict(results []applyResult, verified bool) error {
 		}
 		line := fmt.Sprintf("%s %s %s", what, r.Provider, r.Key)
 		if r.Action == actCreate && r.created != nil {
-			line += fmt.Sprintf(" (created as %s, but the last listing shows no key with this identifier)", r.ID)
+			line += " (" + unlisted(r.ID) + ")"
 		}
 		bad = append(bad, line)
 	}
