@@ -56,7 +56,8 @@ finishes the job without creating a key twice: a create whose answer was lost
 is settled by listing the keys before any new attempt. apply works in rounds
 (at most 5): each lists the keys and does what is still to do. An entry
 created in this run is never created again, and a listing that does not show
-a key this run created is incomplete: apply stops there and says so.
+a key this run created, or that an earlier listing showed for an entry, is
+incomplete: apply stops there and says so.
 
 What to grant each new key is printed on stderr; with --wait, apply then waits
 for the validation of the new keys. The report on stdout has one line per key
@@ -102,7 +103,8 @@ func (g *globals) apply(ctx context.Context, af applyFlags) error {
 	}
 	ctx, cancel, limit := g.withTimeout(ctx, defaultWaitTimeout)
 	defer cancel()
-	a := &applier{g: g, r: r, kf: kf, flags: af, limit: limit, changes: map[string]*change{}, newKeys: map[string]*wrapper.Key{}}
+	a := &applier{g: g, r: r, kf: kf, flags: af, limit: limit, changes: map[string]*change{},
+		newKeys: map[string]*wrapper.Key{}, listed: map[string]bool{}}
 	p, verified, err := a.converge(ctx)
 	if err != nil {
 		return err
@@ -133,6 +135,9 @@ type applier struct {
 	// newKeys are the keys this run created, by item: such an entry is
 	// never created again, and every later listing must show the key.
 	newKeys map[string]*wrapper.Key
+	// listed are the ids of the keys a listing of this run showed for an
+	// entry of the file: every later listing must show them too.
+	listed map[string]bool
 	// incomplete says why the rounds stopped at a listing that does not
 	// show keys this run created.
 	incomplete error
@@ -187,6 +192,11 @@ func (a *applier) converge(ctx context.Context) (last *plan, verified bool, err 
 		}
 		p := makePlan(a.kf, server)
 		last = &p
+		for _, item := range p.Items {
+			if item.entry != nil && item.ID != "" {
+				a.listed[item.ID] = true
+			}
+		}
 		if err := a.confirm(p); err != nil {
 			return nil, false, err
 		}
@@ -208,21 +218,29 @@ func (a *applier) converge(ctx context.Context) (last *plan, verified bool, err 
 	return last, false, nil
 }
 
-// checkComplete returns an error when the listing server does not show every
-// key this run created: the listing is incomplete (a server that ended it
-// early), and a plan made from it would create those keys again.
+// checkComplete returns an error when the listing server does not show
+// every key this run created, or that an earlier listing showed for an
+// entry: the listing is incomplete (a server that ended it early), and a
+// plan made from it would create those keys again.
 func (a *applier) checkComplete(server serverKeys) error {
-	listed := map[string]bool{}
+	shown := map[string]bool{}
 	for _, k := range server.keys {
-		listed[k.ID] = true
+		shown[k.ID] = true
 	}
 	for _, bad := range server.unreadable {
-		listed[bad.ID] = true
+		shown[bad.ID] = true
 	}
 	var missing []string
+	made := map[string]bool{}
 	for _, k := range a.newKeys {
-		if !listed[k.ID] {
+		if made[k.ID] = true; !shown[k.ID] {
 			missing = append(missing, k.ID)
+		}
+	}
+	created := true // all the missing keys are keys this run created
+	for id := range a.listed {
+		if !shown[id] && !made[id] {
+			missing, created = append(missing, id), false
 		}
 	}
 	if len(missing) == 0 {
@@ -234,8 +252,12 @@ func (a *applier) checkComplete(server serverKeys) error {
 	if len(missing) > named {
 		ids += fmt.Sprintf(" and %d more", len(missing)-named)
 	}
-	return fmt.Errorf("the listing of the keys is incomplete: it does not show %s this run created (%s); "+
-		"apply stopped rather than create them again: run it again once byokctl list shows them", countKeys(len(missing)), ids)
+	which := "this run created"
+	if !created {
+		which = "this run created or listed before"
+	}
+	return fmt.Errorf("the listing of the keys is incomplete: it does not show %s %s (%s); "+
+		"apply stopped rather than create them again: run it again once byokctl list shows them", countKeys(len(missing)), which, ids)
 }
 
 // confirm asks, once, before --prune deletes the extra keys of plan p.

@@ -38,6 +38,8 @@ type laxServer struct {
 	// afterCreate runs after each create, with the lock held: to add keys
 	// behind apply's back.
 	afterCreate func(arn string)
+	// afterList runs after each complete listing, with the lock held.
+	afterList func()
 }
 
 type laxKey struct{ id, arn, name string }
@@ -130,6 +132,22 @@ func (s *laxServer) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		w.Header().Set("Location", s.srv.URL+"/byok/v1/keys/"+k.id)
 		laxJSON(w, http.StatusCreated, s.render(k))
+	case item && r.Method == http.MethodPatch:
+		var body struct {
+			DisplayName string `json:"display_name"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+			laxFail(w, http.StatusBadRequest, "not a key update")
+			return
+		}
+		for i, k := range s.keys {
+			if k.id == id {
+				s.keys[i].name = body.DisplayName
+				laxJSON(w, http.StatusOK, s.render(s.keys[i]))
+				return
+			}
+		}
+		laxFail(w, http.StatusNotFound, "no key "+id)
 	case item && r.Method == http.MethodDelete:
 		for i, k := range s.keys {
 			if k.id == id {
@@ -180,6 +198,9 @@ func (s *laxServer) list(w http.ResponseWriter, r *http.Request) {
 	meta := map[string]any{"total_size": len(s.keys)}
 	if to < len(s.keys) {
 		meta["next"] = fmt.Sprintf("%s/byok/v1/keys?page_size=%d&page_token=%d", s.srv.URL, size, to)
+	}
+	if to == len(s.keys) && s.afterList != nil {
+		s.afterList()
 	}
 	laxJSON(w, http.StatusOK, map[string]any{"api_version": "byok/v1", "kind": "KeyList", "metadata": meta, "data": data})
 }
@@ -358,5 +379,30 @@ func TestApplyPruneDeleteAnswerLost(t *testing.T) {
 	}
 	if f.srv.Len() != 3 || len(got) != 1 || !strings.HasPrefix(got[0], "deleted: the last listing no longer shows it; the delete was answered: DELETE /byok/v1/keys/"+extraID+": 502 Bad Gateway") {
 		t.Errorf("%d keys on the server; the report says of %s: %q\n%s", f.srv.Len(), extraID, got, r.transcript())
+	}
+}
+
+// TestApplyIncompleteListingRename: keys an earlier listing showed for
+// entries of the file (here, to rename) are missing from a later listing
+// that ends early. apply stops instead of creating them: before, it created
+// the 50 keys of page 2 a second time.
+func TestApplyIncompleteListingRename(t *testing.T) {
+	s := newLaxServer(t)
+	var entries, arns []string
+	for i := range 150 {
+		arns = append(arns, laxARN(i))
+		entries = append(entries, "{provider: aws, key_arn: '"+laxARN(i)+"', display_name: 'renamed "+strconv.Itoa(i)+"'}")
+	}
+	s.add(arns...)
+	file := writeKeysFile(t, entries...)
+	// The first listing is complete; every later one ends early.
+	s.afterList = func() { s.brokenPages = 1 << 20 }
+	r := s.fixture().run("apply", "-f", file)
+	creates, duplicated := s.counts()
+	t.Logf("exit %d, %d creates sent, %d ARNs held more than once", r.code, creates, duplicated)
+	expect(t, r, exitFailure)
+	want := "the listing of the keys is incomplete: it does not show 50 keys this run created or listed before (cck-00101, cck-00102, cck-00103 and 47 more)"
+	if creates != 0 || !strings.Contains(r.stderr, want) {
+		t.Errorf("%d creates; want none, and stderr saying %q:\n%s", creates, want, tail(r.stderr))
 	}
 }
