@@ -79,6 +79,9 @@ func checkMaterial(m wrapper.KeyMaterial) (wrapper.KeyMaterial, []string, error)
 		if err := checkKeyVaultID(m.KeyVaultID); err != nil {
 			return m, nil, err
 		}
+		if err := checkVaultOfKey(id, m.KeyVaultID); err != nil {
+			return m, nil, err
+		}
 		var notes []string
 		if stripped {
 			notes = append(notes, fmt.Sprintf("using the key id without its version, %s: Confluent Cloud registers the key and uses its current version", id))
@@ -154,11 +157,14 @@ func checkApplicationID(s string) error {
 // label of the key's host. Both are checked already.
 func checkVaultOfKey(keyID, vaultID string) error {
 	m := azureKeyID.FindStringSubmatch(keyID)
-	vault := vaultID[strings.LastIndex(vaultID, "/")+1:]
-	if m != nil && strings.EqualFold(vault, m[1][:strings.Index(m[1], ".")]) {
-		return nil
+	if m == nil {
+		return &inputError{"key_vault_id", fmt.Sprintf("%q is not the vault of key %s", vaultID, keyID)}
 	}
-	return &inputError{"key_vault_id", fmt.Sprintf("%q is not the vault of key %s", vaultID, keyID)}
+	vault, want := vaultID[strings.LastIndex(vaultID, "/")+1:], m[1][:strings.Index(m[1], ".")]
+	if !strings.EqualFold(vault, want) {
+		return &inputError{"key_vault_id", fmt.Sprintf("%q is not the vault of key %s, which is in vault %s", vaultID, keyID, want)}
+	}
+	return nil
 }
 
 // wantRole is the form of an IAM role ARN.

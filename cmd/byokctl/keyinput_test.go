@@ -175,6 +175,7 @@ func TestCheckMaterial(t *testing.T) {
 		{wrapper.AzureKey{KeyID: "x", KeyVaultID: exampleAzureVault, TenantID: exampleTenant}, "key_id"},
 		{wrapper.AzureKey{KeyID: exampleAzureKey, KeyVaultID: exampleAzureVault, TenantID: "x"}, "tenant_id"},
 		{wrapper.AzureKey{KeyID: exampleAzureKey, KeyVaultID: "x", TenantID: exampleTenant}, "key_vault_id"},
+		{wrapper.AzureKey{KeyID: exampleAzureKey, KeyVaultID: strings.Replace(exampleAzureVault, "vault-name", "vault-nam", 1), TenantID: exampleTenant}, "key_vault_id"},
 		{wrapper.GCPKey{KeyID: exampleGCPKey}, ""},
 		{wrapper.GCPKey{KeyID: "x"}, "key_id"},
 		{wrapper.UnknownKey{Raw: json.RawMessage(`{"kind":"OciKey"}`)}, ""}, // passed on as it is
@@ -227,6 +228,8 @@ func TestCreateChecksInput(t *testing.T) {
 			`--tenant-id "contoso" is not a tenant id; expected a UUID`},
 		{[]string{"create", "azure", "--key-id", exampleAzureKey, "--key-vault-id", "vault-name", "--tenant-id", exampleTenant},
 			`--key-vault-id "vault-name" is not a Key Vault resource id`},
+		{[]string{"create", "azure", "--key-id", exampleAzureKey, "--key-vault-id", strings.Replace(exampleAzureVault, "vault-name", "other-vault", 1), "--tenant-id", exampleTenant},
+			`--key-vault-id "` + strings.Replace(exampleAzureVault, "vault-name", "other-vault", 1) + `" is not the vault of key ` + exampleAzureKey + `, which is in vault vault-name`},
 		{[]string{"create", "gcp", "--key-id", exampleGCPKey + "/cryptoKeyVersions/x"}, "--key-id " + `"` + exampleGCPKey + `/cryptoKeyVersions/x" is not a Cloud KMS key id`},
 	} {
 		r := f.run(tt.args...)
