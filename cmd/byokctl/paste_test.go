@@ -18,7 +18,7 @@ import (
 // dash, zsh and fish, with stubs in place of az, gcloud and aws that record
 // their arguments. Nothing but a stub may run, and a stub must see each
 // value as one argument. make shells installs the shells; a shell that is
-// not installed is skipped, and the test says so.
+// not installed is skipped, and the subtest says so.
 
 // pasteStub records its name and arguments, NUL-separated after their
 // count, in $STUB_LOG. "show" and "describe" (az ad sp show, gcloud iam
@@ -29,14 +29,12 @@ case "$3" in show|describe) exit 1 ;; esac
 exit 0
 `
 
-// paster pastes scripts into the shells found on PATH.
+// paster pastes scripts into shells.
 type paster struct {
 	dir, bin, work, log string
-	shells              []string // the paths of the shells found
 }
 
-// newPaster installs the stubs in a temporary directory and finds the
-// shells; it skips the test when none is found.
+// newPaster installs the stubs in a temporary directory.
 func newPaster(t *testing.T) *paster {
 	t.Helper()
 	dir := t.TempDir()
@@ -51,18 +49,21 @@ func newPaster(t *testing.T) *paster {
 			t.Fatal(err)
 		}
 	}
-	for _, name := range []string{"bash", "dash", "zsh", "fish"} {
-		path, err := exec.LookPath(name)
-		if err != nil {
-			t.Logf("%s not found: skipping it (make shells installs it: apt-get install %s)", name, name)
-			continue
-		}
-		p.shells = append(p.shells, path)
-	}
-	if len(p.shells) == 0 {
-		t.Skip("none of bash, dash, zsh and fish was found (make shells installs them)")
-	}
 	return p
+}
+
+// eachShell runs test in a subtest for each of bash, dash, zsh and fish,
+// with the shell's path; one that is not installed is skipped.
+func eachShell(t *testing.T, test func(t *testing.T, shell string)) {
+	for _, name := range []string{"bash", "dash", "zsh", "fish"} {
+		t.Run(name, func(t *testing.T) {
+			path, err := exec.LookPath(name)
+			if err != nil {
+				t.Skipf("%s is not installed, so commands pasted into it are not checked: make shells installs it (apt-get install %s)", name, name)
+			}
+			test(t, path)
+		})
+	}
 }
 
 // paste runs script in shell as if pasted at its prompt (read from
@@ -146,7 +147,7 @@ func TestShellQuoteInEveryShell(t *testing.T) {
 		script.WriteString("stub " + shellQuote(v) + " " + shellQuoteAlways(v) + "\n")
 		want = append(want, []string{"stub", v, v})
 	}
-	for _, shell := range p.shells {
+	eachShell(t, func(t *testing.T, shell string) {
 		got := p.paste(t, shell, script.String())
 		for i, w := range want {
 			if i >= len(got) || !slices.Equal(got[i], w) {
@@ -160,7 +161,7 @@ func TestShellQuoteInEveryShell(t *testing.T) {
 		if len(got) != len(want) {
 			t.Errorf("%s: %d invocations, want %d", filepath.Base(shell), len(got), len(want))
 		}
-	}
+	})
 }
 
 // TestGrantsCommandsInEveryShell pastes what grants prints for a key of
@@ -226,7 +227,7 @@ func TestGrantsCommandsInEveryShell(t *testing.T) {
 			r := f.runEnv(env, append([]string{"grants", "cck-paste"}, c.args...)...)
 			expect(t, r, exitOK)
 			script := c.from(r)
-			for _, shell := range p.shells {
+			eachShell(t, func(t *testing.T, shell string) {
 				got := p.paste(t, shell, script)
 				if !slices.EqualFunc(got, c.want, slices.Equal) {
 					t.Errorf("%s ran\n%q\nwant\n%q\nscript:\n%s", filepath.Base(shell), got, c.want, script)
@@ -238,7 +239,7 @@ func TestGrantsCommandsInEveryShell(t *testing.T) {
 						}
 					}
 				}
-			}
+			})
 		})
 	}
 }
