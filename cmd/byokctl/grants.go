@@ -182,8 +182,7 @@ func grantsFor(key wrapper.Key) (grantSet, error) {
 // application and the tenant, the resource id of the key's own vault; the
 // resource name of a Cloud KMS key and a group's email address). Then no
 // value holds what a shell would act on, and none starts with "-", where
-// a command would read it as an option.
-// The error is an *inputError.
+// a command would read it as an option. The error is an *inputError.
 func checkGrantValues(material wrapper.KeyMaterial) error {
 	switch m := material.(type) {
 	case wrapper.AWSKey:
@@ -273,14 +272,14 @@ func writeAzureText(b *strings.Builder, g grantSet) {
 
 func writeGCPText(b *strings.Builder, g grantSet) {
 	project := shellQuoteAlways(g.Project)
-	// The key is named by its resource name, which starts with
-	// "projects/": a key's own name may start with "-".
 	role := shellQuoteAlways(gcpRoleID)
 	fmt.Fprintf(b, "# Key %s (GCP): Confluent Cloud uses the Google group %s.\n", g.ID, g.Principals[0])
 	b.WriteString("# Create a custom role with the permissions it needs, once per project:\n")
 	fmt.Fprintf(b, "gcloud iam roles describe %s --project %s >/dev/null 2>&1 || gcloud iam roles create %s --project %s --title %s --permissions %s --stage GA\n",
 		role, project, role, project, shellQuoteAlways("Confluent Cloud BYOK key user"), shellQuoteAlways(strings.Join(g.Permissions, ",")))
 	b.WriteString("# Grant it to the group on the key:\n")
+	// The key is named by its resource name, which starts with
+	// "projects/": a key's own name may start with "-".
 	fmt.Fprintf(b, "gcloud kms keys add-iam-policy-binding %s --member %s --role %s\n",
 		shellQuoteAlways(g.Scope), shellQuoteAlways(g.Member), shellQuoteAlways("projects/"+g.Project+"/roles/"+gcpRoleID))
 }
