@@ -18,7 +18,7 @@ PRISM_SUITES  ?= ./wrapper/... ./cmd/...
 PRISM_RUN     ?= ^TestPrism
 PRISM_MIN     ?= 40
 
-.PHONY: all check generate drift lint test demo bench contract spectral prism fuzz breaking breaking-latest clean
+.PHONY: all check generate drift lint test shells demo bench contract spectral prism fuzz breaking breaking-latest clean
 
 all: check
 
@@ -54,9 +54,22 @@ $(GOLANGCI_LINT):
 
 ## test: all tests with the race detector. Each contract validator a test
 ## makes (contract.ForTest) records the pairs it saw in $(CONTRACT_DIR).
-test:
+test: shells
 	rm -rf $(CONTRACT_DIR)
 	$(CONTRACT_ENV) $(GO) test -race -count=1 ./...
+
+## shells: the shells byokctl's printed commands are pasted into by the
+## tests (TestShellCommandsInEveryShell): bash, dash, zsh and fish, from
+## Debian packages, installed with apt-get (as root) when missing. Where one
+## cannot be installed, the test skips it and says so.
+SHELLS := bash dash zsh fish
+shells:
+	@missing=; for s in $(SHELLS); do command -v $$s >/dev/null 2>&1 || missing="$$missing $$s"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "shells: installing$$missing with apt-get"; \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; } \
+			|| echo "shells: could not install$$missing; the tests that paste commands into them skip them" >&2; \
+	fi
 
 ## contract: the tests, then the table of the 39 documented (operation,
 ## status) pairs with how often each was seen and valid; fails on a pair
