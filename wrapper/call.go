@@ -101,7 +101,7 @@ func (c *Client) call(ctx context.Context, op operation, send func(context.Conte
 		case n >= c.retry.MaxAttempts:
 			return last, gaveUp(n, fmt.Sprintf("no attempt left (the retry policy allows %d)", c.retry.MaxAttempts), nil, nil)
 		}
-		w := c.retryWait(n, o, a.header)
+		w := c.retryWait(ctx, n, o, a.header)
 		if w.server != "" && w.d > c.retry.MaxServerDelay {
 			return last, gaveUp(n, fmt.Sprintf("the server asks for a wait of %s, longer than RetryPolicy.MaxServerDelay (%s)", w, c.retry.MaxServerDelay), nil, nil)
 		}

@@ -61,20 +61,21 @@ const MaxResponseBytes = 8 << 20
 //
 // How long: a request is retried while the context's deadline allows, up to
 // MaxAttempts attempts in all (10 by default; without a deadline, that cap
-// alone bounds a call: at most 91.5s of back-off in all, plus the waits
-// the server asks for). Between attempts: exponential back-off
-// with full jitter (a random wait between zero and min(MaxDelay,
-// BaseDelay*2^(retry-1))); after a 429, at least half of that step. The
-// server's wait instead, when longer: Retry-After when the answer has one,
-// else X-RateLimit-Reset when X-RateLimit-Remaining is 0. When both are
-// sent, Retry-After wins, even when shorter: it is the server's answer about
-// this request (RFC 9110, section 10.2.3), while the X-RateLimit-* headers
-// describe a quota window, which a server may refill before it resets or
-// which may be another limit than the one that refused; waiting for the
-// reset would spend time the server did not ask for and, under a deadline,
-// give up a call that would have passed. A wait the server asks for that is
-// longer than MaxServerDelay, or a wait that would end after the context's
-// deadline, is not started.
+// alone bounds a call: at most 91.5s of back-off in all, plus the waits the
+// server asks for). Between attempts: exponential back-off with full jitter
+// (a random wait between zero and min(MaxDelay, BaseDelay*2^(retry-1)));
+// after a 429, at least half of that step; and at most half the time left
+// before the deadline, so that the call goes on trying until then. The
+// server's wait instead, when longer, and never cut: Retry-After when the
+// answer has one, else X-RateLimit-Reset when X-RateLimit-Remaining is 0.
+// When both are sent, Retry-After wins, even when shorter: it is the
+// server's answer about this request (RFC 9110, section 10.2.3), while the
+// X-RateLimit-* headers describe a quota window, which a server may refill
+// before it resets or which may be another limit than the one that refused;
+// waiting for the reset would spend time the server did not ask for and,
+// under a deadline, give up a call that would have passed. A wait the server
+// asks for that is longer than MaxServerDelay, or that would end after the
+// context's deadline, is not started.
 //
 // A call that stops retrying returns an error that says after how many
 // attempts, what the last wait was for and why it stopped (the attempts used
@@ -235,12 +236,18 @@ func serverWait(h http.Header, now time.Time) (wait, bool) {
 // retryWait returns the wait before the retry following attempt: the
 // back-off, or the server's wait (see serverWait) when longer. After a 429
 // the back-off is at least half its step, so that a burst of 429s asking
-// for no wait cannot use up every attempt at once.
-func (c *Client) retryWait(attempt int, o outcome, h http.Header) wait {
+// for no wait cannot use up every attempt at once. The back-off, the
+// client's own choice, is cut to half the time left before ctx's deadline,
+// so that the call goes on trying while the deadline allows (the other half
+// is for the attempt); the server's wait is never cut.
+func (c *Client) retryWait(ctx context.Context, attempt int, o outcome, h http.Header) wait {
 	backoff := c.retry.backoff(attempt)
 	if o == outcomeRateLimited {
 		half := c.retry.step(attempt) / 2
 		backoff = half + backoff/2
+	}
+	if deadline, ok := ctx.Deadline(); ok {
+		backoff = max(min(backoff, time.Until(deadline)/2), 0)
 	}
 	if server, ok := serverWait(h, c.clock.Now()); ok && server.d >= backoff {
 		return server

@@ -359,20 +359,27 @@ func TestRetryAfterLongerThanDeadlineReturnsAtOnce(t *testing.T) {
 	}
 }
 
-func TestBackoffLongerThanDeadlineReturnsAtOnce(t *testing.T) {
-	s := &script{t: t, steps: []func(http.ResponseWriter){status(503), ok(t, "aws.json")}}
+// TestBackoffCutToTheTimeLeft: a back-off longer than the time left is cut
+// to half of it, so that the call goes on trying while the deadline allows
+// (it used to give up at once); a server's wait is never cut
+// (TestGiveUpWaitLongerThanTimeLeft).
+func TestBackoffCutToTheTimeLeft(t *testing.T) {
+	s := &script{t: t, steps: []func(http.ResponseWriter){status(503), status(500), ok(t, "aws.json")}}
 	clock := testkit.NewClock()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	// The jittered back-off lies in [0, 1h]; it is shorter than 2s with a
-	// probability below 1e-3, so the first attempt's error comes back at
-	// once (tolerated: one retry then success).
 	_, _, err := newClient(t, serve(t, s), clock, wrapper.WithRetryPolicy(wrapper.RetryPolicy{BaseDelay: time.Hour, MaxDelay: time.Hour})).GetKey(ctx, "cck-1")
-	if err == nil && len(clock.Sleeps()) == 1 && clock.Sleeps()[0] < 2*time.Second {
-		return
+	if err != nil {
+		t.Fatal(err)
 	}
-	if !errors.Is(err, wrapper.ErrServer) || len(clock.Sleeps()) != 0 {
-		t.Errorf("got %v after %d waits", err, len(clock.Sleeps()))
+	sleeps := clock.Sleeps()
+	if len(sleeps) != 2 || s.requests() != 3 {
+		t.Fatalf("waits %v, %d requests; want 2 and 3", sleeps, s.requests())
+	}
+	for _, d := range sleeps {
+		if d > time.Second {
+			t.Errorf("waits %v, want each at most half the 2s left", sleeps)
+		}
 	}
 }
 
