@@ -54,66 +54,84 @@ func (c *Client) call(ctx context.Context, op operation, send func(context.Conte
 	if err := c.ready(ctx); err != nil {
 		return nil, err
 	}
-	var (
-		last       *Response // the last answer received
-		lastErr    error     // the error of the last attempt
-		carriedOut bool      // an earlier attempt may have been carried out
-		waited     time.Duration
-		waitedOn   []string
-	)
-	gaveUp := func(n int, stop string, ctxErr, during error) error {
-		return &gaveUpError{op: op.name, attempts: n, waited: waited, waitedOn: waitedOn, stop: stop, ctxErr: ctxErr, during: during, last: lastErr}
-	}
+	r := retries{op: op.name}
 	for n := 1; ; n++ {
 		if err := ctx.Err(); err != nil {
 			// Nothing of attempt n was sent.
 			if n == 1 {
 				return nil, fmt.Errorf("byok: %s: %w", op.name, err)
 			}
-			return last, gaveUp(n-1, contextEnd(err)+" before attempt "+strconv.Itoa(n), err, nil)
+			return r.last, r.gaveUp(n-1, contextEnd(err)+" before attempt "+strconv.Itoa(n), err, nil)
 		}
 		a := c.attempt(ctx, op, send)
 		if a.resp != nil {
-			last = a.resp
+			r.last = a.resp
 		}
-		o, err := c.classify(op, a, carriedOut)
+		o, err := c.classify(op, a, r.carriedOut)
 		switch {
 		case a.edit:
-			return last, err
+			return r.last, err
 		case o == outcomeOK:
-			return last, nil
+			return r.last, nil
 		case o == outcomeDeletedBefore:
 			c.debug(ctx, "byok: DELETE answered 404 after an attempt of unknown outcome: the key is deleted", "op", op.name)
-			return last, nil
+			return r.last, nil
 		case a.readErr != nil && ctx.Err() != nil:
 			// A create the context gave up on after it was sent may have
 			// been carried out all the same: err says so.
-			return last, gaveUp(n, fmt.Sprintf("%s during attempt %d", contextEnd(ctx.Err()), n), ctx.Err(), err)
+			return r.last, r.gaveUp(n, fmt.Sprintf("%s during attempt %d", contextEnd(ctx.Err()), n), ctx.Err(), err)
 		}
-		r, retry := rule(op.method, o)
-		carriedOut = carriedOut || r.carriedOut
-		lastErr = err
-		switch {
-		case !retry:
-			return last, err
-		case n >= c.retry.MaxAttempts && n == 1:
-			return last, err // without retries: as it came
-		case n >= c.retry.MaxAttempts:
-			return last, gaveUp(n, fmt.Sprintf("no attempt left (the retry policy allows %d)", c.retry.MaxAttempts), nil, nil)
+		rl, retry := ruleOf(op.method, o)
+		r.carriedOut = r.carriedOut || rl.carriedOut
+		r.lastErr = err
+		if !retry || c.retry.MaxAttempts == 1 {
+			return r.last, err // not retried, or without retries: as it came
 		}
-		w := c.retryWait(ctx, n, o, a.header)
-		if w.server != "" && w.d > c.retry.MaxServerDelay {
-			return last, gaveUp(n, fmt.Sprintf("the server asks for a wait of %s, longer than RetryPolicy.MaxServerDelay (%s)", w, c.retry.MaxServerDelay), nil, nil)
-		}
-		c.debug(ctx, "byok: retrying", "op", op.name, "attempt", n, "wait", w.d, "for", w.String(), "why", r.why, "reason", err.Error())
-		if stop, err := c.sleep(ctx, w); stop != "" {
-			return last, gaveUp(n, stop+" before attempt "+strconv.Itoa(n+1), err, nil)
-		}
-		waited += w.d
-		if !slices.Contains(waitedOn, w.what()) {
-			waitedOn = append(waitedOn, w.what())
+		if stop, err := c.wait(ctx, &r, n, o, a.header, rl.why); stop != "" {
+			return r.last, r.gaveUp(n, stop, err, nil)
 		}
 	}
+}
+
+// retries is the state of call's loop.
+type retries struct {
+	op         string
+	last       *Response // the last answer received
+	lastErr    error     // the error of the last attempt
+	carriedOut bool      // an earlier attempt may have been carried out
+	waited     time.Duration
+	waitedOn   []string // what the waits were for
+}
+
+// gaveUp returns the error of a call that stops after n attempts, for the
+// reason stop. ctxErr is the context's error when it ended the call, during
+// the error of the attempt it ended.
+func (r *retries) gaveUp(n int, stop string, ctxErr, during error) error {
+	return &gaveUpError{op: r.op, attempts: n, waited: r.waited, waitedOn: r.waitedOn, stop: stop, ctxErr: ctxErr, during: during, last: r.lastErr}
+}
+
+// wait waits before the attempt after attempt n, whose outcome was o, with
+// the header h of its answer (nil without one), and why the outcome is
+// retried. It returns why it did not wait, or not to the end (no attempt
+// left, a wait too long, the context's end), and the context's error when
+// the context ended.
+func (c *Client) wait(ctx context.Context, r *retries, n int, o outcome, h http.Header, why string) (stop string, err error) {
+	if n >= c.retry.MaxAttempts {
+		return fmt.Sprintf("no attempt left (the retry policy allows %d)", c.retry.MaxAttempts), nil
+	}
+	w := c.retryWait(ctx, n, o, h)
+	if w.server != "" && w.d > c.retry.MaxServerDelay {
+		return fmt.Sprintf("the server asks for a wait of %s, longer than RetryPolicy.MaxServerDelay (%s)", w, c.retry.MaxServerDelay), nil
+	}
+	c.debug(ctx, "byok: retrying", "op", r.op, "attempt", n, "wait", w.d, "for", w.what(), "why", why, "reason", r.lastErr.Error())
+	if stop, err := c.sleep(ctx, w); stop != "" {
+		return stop + " before attempt " + strconv.Itoa(n+1), err
+	}
+	r.waited += w.d
+	if !slices.Contains(r.waitedOn, w.what()) {
+		r.waitedOn = append(r.waitedOn, w.what())
+	}
+	return "", nil
 }
 
 // answer is what one attempt got, with the credential of the attempt

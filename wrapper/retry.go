@@ -188,9 +188,9 @@ func retryRules() [outcomes]retryRule {
 	}
 }
 
-// rule returns the rule of outcome o, and whether it is retried for
+// ruleOf returns the rule of outcome o, and whether it is retried for
 // method.
-func rule(method string, o outcome) (retryRule, bool) {
+func ruleOf(method string, o outcome) (retryRule, bool) {
 	r := retryRules()[o]
 	if method == http.MethodPost {
 		return r, r.retryCreate

@@ -29,7 +29,7 @@ func TestRetryRules(t *testing.T) {
 			if method == http.MethodPost {
 				want = create[o]
 			}
-			r, retry := rule(method, o)
+			r, retry := ruleOf(method, o)
 			if retry != want {
 				t.Errorf("%s, outcome %d (%s): retry %v, want %v", method, o, r.why, retry, want)
 			}
@@ -40,7 +40,7 @@ func TestRetryRules(t *testing.T) {
 	}
 	// A create is never repeated once it may have been carried out.
 	for o := range outcomes {
-		if r, retry := rule(http.MethodPost, o); retry && r.carriedOut {
+		if r, retry := ruleOf(http.MethodPost, o); retry && r.carriedOut {
 			t.Errorf("outcome %d (%s): a create that may have been carried out is retried", o, r.why)
 		}
 	}
