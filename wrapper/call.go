@@ -124,8 +124,8 @@ func (c *Client) wait(ctx context.Context, r *retries, n int, o outcome, h http.
 		return fmt.Sprintf("the server asks for a wait of %s, longer than RetryPolicy.MaxServerDelay (%s)", w, c.retry.MaxServerDelay), nil
 	}
 	c.debug(ctx, "byok: retrying", "op", r.op, "attempt", n, "wait", w.d, "for", w.what(), "why", why, "reason", r.lastErr.Error())
-	if stop, err := c.sleep(ctx, w); stop != "" {
-		return stop + " before attempt " + strconv.Itoa(n+1), err
+	if stop, err := c.sleep(ctx, w, "before attempt "+strconv.Itoa(n+1)); stop != "" {
+		return stop, err
 	}
 	r.waited += w.d
 	if !slices.Contains(r.waitedOn, w.what()) {

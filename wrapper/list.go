@@ -179,7 +179,7 @@ func (c *Client) emptyPageWait(ctx context.Context, e *emptyPages) error {
 		return nil
 	}
 	w := wait{d: c.retry.step(e.n - 1)}
-	stop, err := c.sleep(ctx, w)
+	stop, err := c.sleep(ctx, w, "before the next page")
 	switch {
 	case err != nil:
 		return fmt.Errorf("%s: %w", gaveUp(stop), err)

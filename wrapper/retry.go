@@ -255,18 +255,19 @@ func (c *Client) retryWait(ctx context.Context, attempt int, o outcome, h http.H
 	return wait{d: backoff}
 }
 
-// sleep waits w, unless it would end after ctx's deadline. It returns why
-// it did not wait, or did not wait to the end: stop says so in words and err
-// is ctx's error when the context ended during the wait (nil when the wait
-// was not started).
-func (c *Client) sleep(ctx context.Context, w wait) (stop string, err error) {
+// sleep waits w, unless it would end after ctx's deadline. before says
+// what the wait comes before ("before attempt 3"). It returns why it did not
+// wait, or not to the end: stop says so in words, and err is ctx's error
+// when the context ended during the wait (nil when the wait was not
+// started).
+func (c *Client) sleep(ctx context.Context, w wait, before string) (stop string, err error) {
 	if deadline, ok := ctx.Deadline(); ok {
 		if left := time.Until(deadline); left <= w.d {
-			return fmt.Sprintf("the next wait, %s, is longer than the %s left before the deadline", w, max(left, 0).Round(time.Millisecond)), nil
+			return fmt.Sprintf("the wait of %s %s is longer than the %s left before the deadline", w, before, max(left, 0).Round(time.Millisecond)), nil
 		}
 	}
 	if err := c.clock.Sleep(ctx, w.d); err != nil {
-		return fmt.Sprintf("%s during the wait of %s", contextEnd(err), w), err
+		return fmt.Sprintf("%s during the wait of %s %s", contextEnd(err), w, before), err
 	}
 	return "", nil
 }
