@@ -101,7 +101,7 @@ func TestGiveUpDeadlineDuringWait(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
 	_, _, err = c.GetKey(ctx, "cck-1")
 	var apiErr *wrapper.APIError
@@ -171,7 +171,7 @@ func emptyPages(t *testing.T, requests *atomic.Int32) http.Handler {
 func TestEmptyPagesWaitLongerThanTimeLeft(t *testing.T) {
 	var requests atomic.Int32
 	clock := testkit.NewClock()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 12*time.Second)
 	defer cancel()
 	var errs []error
 	for _, err := range newClient(t, serve(t, emptyPages(t, &requests)), clock).Keys(ctx, wrapper.ListKeysOptions{}) {
@@ -181,8 +181,9 @@ func TestEmptyPagesWaitLongerThanTimeLeft(t *testing.T) {
 		t.Fatalf("yielded %v, want one error", errs)
 	}
 	err := errs[0]
-	// Waits of 0.5s, 1s, 2s, 4s and 8s (15.5s) after pages 2 to 6; the wait
-	// after page 7, 16s, is longer than the 10s of the deadline.
+	// Waits of 0.5s, 1s, 2s, 4s and 8s (15.5s, of the test's clock) after
+	// pages 2 to 6; the wait after page 7, 16s, is longer than the 12s of the
+	// deadline.
 	if errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil || requests.Load() != 7 || len(clock.Sleeps()) != 5 {
 		t.Errorf("%v after %d requests and waits %v; want no deadline error, 7 requests and 5 waits", err, requests.Load(), clock.Sleeps())
 	}
