@@ -203,14 +203,14 @@ func (c *Client) classify(op operation, a answer, carriedOut bool) (outcome, err
 		return outcomeUnreadable, c.transportError(op, fmt.Errorf("%w: the %d answer is larger than %d bytes", ErrResponseTooLarge, a.status, MaxResponseBytes), false)
 	}
 	err := decodeBody(op, a.body)
-	switch {
-	case err == nil:
+	if err == nil {
 		return outcomeOK, nil
-	case isSyntaxError(err):
-		// Cut short, or mangled on the way.
-		return outcomeMangled, c.transportError(op, fmt.Errorf("decoding the %d answer (request id %s): %w", a.status, printable(a.resp.RequestID), err), false)
 	}
-	return outcomeUnreadable, c.transportError(op, fmt.Errorf("decoding the %d answer (request id %s): %w", a.status, printable(a.resp.RequestID), err), false)
+	o := outcomeUnreadable
+	if isSyntaxError(err) {
+		o = outcomeMangled // cut short, or mangled on the way
+	}
+	return o, c.transportError(op, fmt.Errorf("decoding the %d answer (request id %s): %w", a.status, printable(a.resp.RequestID), err), false)
 }
 
 // classifyStatus returns the outcome of an answer outside 2xx, and its
