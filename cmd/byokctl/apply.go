@@ -97,7 +97,7 @@ func (g *globals) apply(ctx context.Context, af applyFlags) error {
 	if af.prune && !af.force && !g.canAsk() {
 		return usagef("--prune asks before deleting the keys that are not in the file, and there is no terminal to ask on: give --force to delete without asking")
 	}
-	kf, r, err := g.keysFileAndRemote(af.file)
+	kf, r, err := g.keysFileAndRemote(ctx, af.file)
 	if err != nil {
 		return err
 	}

@@ -185,6 +185,9 @@ func (d *demoRun) step(ctx context.Context, want int, args ...string) error {
 	d.say("")
 	d.say("$ byokctl %s", shellJoin(args))
 	if got := run(ctx, args, d.child); got != want {
+		if ctx.Err() != nil {
+			return &silentFailure{"interrupted"} // the command said so
+		}
 		return fmt.Errorf("demo: `byokctl %s` exited with status %d, expected %d", shellJoin(args), got, want)
 	}
 	if want != exitOK {

@@ -39,7 +39,8 @@ A key on the server matches an entry when the provider and the key ARN or key
 id are equal (an Azure key id is compared without its version, its host in
 any case). An entry
 without display_name leaves the server's display name alone. The file is
-checked whole, with the checks of create, before any request is sent.`
+checked whole, with the checks of create, before any request is sent; it is
+read within --timeout and up to 4 MiB.`
 
 func newDiffCmd(g *globals) *cobra.Command {
 	var file string
@@ -85,12 +86,12 @@ Exit status, for CI (byokctl diff -f keys.yaml fails a pipeline on drift):
 
 // diff prints the plan of keys file file.
 func (g *globals) diff(ctx context.Context, file string) error {
-	kf, r, err := g.keysFileAndRemote(file)
+	ctx, cancel, limit := g.withTimeout(ctx, defaultTimeout)
+	defer cancel()
+	kf, r, err := g.keysFileAndRemote(ctx, file)
 	if err != nil {
 		return err
 	}
-	ctx, cancel, limit := g.withTimeout(ctx, defaultTimeout)
-	defer cancel()
 	server, err := r.list(ctx, wrapper.ListKeysOptions{})
 	if err != nil {
 		return explainDeadline(err, limit)
@@ -109,8 +110,8 @@ func (g *globals) diff(ctx context.Context, file string) error {
 
 // keysFileAndRemote reads the keys file, prints its notes on stderr, and
 // makes the client: what diff and apply do before any request.
-func (g *globals) keysFileAndRemote(file string) (*keysFile, remote, error) {
-	kf, err := readKeysFile(file)
+func (g *globals) keysFileAndRemote(ctx context.Context, file string) (*keysFile, remote, error) {
+	kf, err := g.readKeysFile(ctx, file)
 	if err != nil {
 		return nil, remote{}, err
 	}

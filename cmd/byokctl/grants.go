@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 
@@ -323,7 +322,7 @@ permissions, and the scope, for scripts and terraform.`,
 					return usagef("--policy prints the key policy, a JSON document: give -o json or no -o")
 				}
 				var err error
-				if doc, err = g.readFile(policy, maxPolicySize); err != nil {
+				if doc, err = g.readFile(cmd.Context(), policy, maxPolicySize); err != nil {
 					return usagef("--policy: %w", err)
 				}
 			}
@@ -406,25 +405,4 @@ func quoteList(list []string) string {
 		out[i] = strconv.Quote(s)
 	}
 	return strings.Join(out, ", ")
-}
-
-// readFile reads the file name, or stdin for "-", up to limit bytes.
-func (g *globals) readFile(name string, limit int64) ([]byte, error) {
-	r := g.sys.stdin
-	if name != "-" {
-		f, err := os.Open(name)
-		if err != nil {
-			return nil, err
-		}
-		defer func() { _ = f.Close() }()
-		r = f
-	}
-	b, err := io.ReadAll(io.LimitReader(r, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(b)) > limit {
-		return nil, fmt.Errorf("%s is larger than %d bytes", name, limit)
-	}
-	return b, nil
 }

@@ -2,11 +2,10 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
+	"context"
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -51,11 +50,12 @@ type keysFile struct {
 	notes []string
 }
 
-// fileError is a mistake in a keys file, at a line and, when it concerns
-// one, a field (by its name in the file).
+// fileError is a mistake in a keys file, at a line (and column) and, when
+// it concerns one, a field (by its name in the file).
 type fileError struct {
 	file  string
 	line  int
+	col   int // of a JSON syntax error; 0 when not known
 	field string
 	msg   string
 }
@@ -64,6 +64,9 @@ func (e *fileError) Error() string {
 	place := e.file
 	if e.line > 0 {
 		place += fmt.Sprintf(":%d", e.line)
+	}
+	if e.line > 0 && e.col > 0 {
+		place += fmt.Sprintf(":%d", e.col)
 	}
 	if e.field != "" {
 		place += ": " + e.field
@@ -78,10 +81,11 @@ var entryFields = map[wrapper.Provider][]string{
 	wrapper.ProviderGCP:   {"key_id"},
 }
 
-// readKeysFile reads and checks the keys file at path. Every mistake is a
-// usage error naming the file, the line and the field.
-func readKeysFile(path string) (*keysFile, error) {
-	data, err := os.ReadFile(path)
+// readKeysFile reads and checks the keys file at path, within
+// maxKeysFileSize and --timeout. Every mistake is a usage error naming the
+// file, the line and the field.
+func (g *globals) readKeysFile(ctx context.Context, path string) (*keysFile, error) {
+	data, err := g.readFile(ctx, path, maxKeysFileSize)
 	if err != nil {
 		return nil, usagef("reading the keys file: %w", err)
 	}
@@ -95,17 +99,24 @@ func readKeysFile(path string) (*keysFile, error) {
 // parseKeysFile parses data, the content of the keys file name; the
 // extension of name says whether it is YAML or JSON.
 func parseKeysFile(name string, data []byte) (*keysFile, error) {
+	var root *yaml.Node
+	var err error
 	switch strings.ToLower(filepath.Ext(name)) {
 	case ".json":
-		if err := checkJSON(name, data); err != nil {
-			return nil, err
-		}
+		root, err = parseJSONNodes(name, data)
 	case ".yaml", ".yml":
+		root, err = parseYAMLNodes(name, data)
 	default:
 		return nil, &fileError{file: name, msg: "unknown file type: expected a name ending in .yaml, .yml or .json"}
 	}
-	// JSON is read by the YAML parser too, once known to be valid JSON: it
-	// gives the line of every value.
+	if err != nil {
+		return nil, err
+	}
+	return checkKeysFile(name, root)
+}
+
+// parseYAMLNodes parses data, a YAML document, into its root node.
+func parseYAMLNodes(name string, data []byte) (*yaml.Node, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
@@ -131,7 +142,11 @@ func parseKeysFile(name string, data []byte) (*keysFile, error) {
 		}
 		break
 	}
-	root := doc.Content[0]
+	return doc.Content[0], nil
+}
+
+// checkKeysFile checks the root node of the keys file name and its entries.
+func checkKeysFile(name string, root *yaml.Node) (*keysFile, error) {
 	if root.Kind != yaml.MappingNode {
 		return nil, &fileError{file: name, line: root.Line, msg: "expected a mapping with a \"keys\" list"}
 	}
@@ -249,21 +264,6 @@ func parseEntry(file string, n *yaml.Node) (keyEntry, string, error) {
 // twice reports field k given a second time, after first.
 func twice(file string, k, first *yaml.Node) error {
 	return &fileError{file: file, line: k.Line, field: k.Value, msg: fmt.Sprintf("given twice (first at line %d)", first.Line)}
-}
-
-// checkJSON reports a JSON syntax error of data with its line.
-func checkJSON(name string, data []byte) error {
-	var v any
-	err := json.Unmarshal(data, &v)
-	var syntax *json.SyntaxError
-	switch {
-	case err == nil:
-		return nil
-	case errors.As(err, &syntax):
-		line := 1 + strings.Count(string(data[:min(int(syntax.Offset), len(data))]), "\n")
-		return &fileError{file: name, line: line, msg: "not valid JSON: " + syntax.Error()}
-	}
-	return &fileError{file: name, msg: "not valid JSON: " + err.Error()}
 }
 
 // yamlError turns a YAML parser error ("yaml: line 3: ...") into a

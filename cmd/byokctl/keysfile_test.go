@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -38,7 +39,11 @@ func TestKeysFileExample(t *testing.T) {
 		{"example.json", []int{3, 8, 14}, 8},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			kf, err := readKeysFile(keysFilePath(tc.name))
+			data, err := os.ReadFile(keysFilePath(tc.name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			kf, err := parseKeysFile(keysFilePath(tc.name), data)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -74,7 +79,14 @@ func TestKeysFileMistakes(t *testing.T) {
 		{"yaml syntax", "keys.yaml", "keys:\n  - provider: aws\n\tkey_arn: x\n", "keys.yaml:2: not valid YAML: found a tab character that violates indentation"},
 		{"field twice", "keys.yaml", aws + "    key_arn: " + fileARN + "\n", "keys.yaml:4: key_arn: given twice (first at line 3)"},
 		{"keys twice", "keys.yaml", "keys: []\nkeys: []\n", "keys.yaml:2: keys: given twice (first at line 1)"},
-		{"json syntax", "keys.json", "{\n  \"keys\": [\n    {\"provider\": \"aws\",}\n  ]\n}\n", "keys.json:3: not valid JSON: "},
+		{"json syntax", "keys.json", "{\n  \"keys\": [\n    {\"provider\": \"aws\",}\n  ]\n}\n", "keys.json:3:24: not valid JSON: invalid character '}' looking for beginning of object key string"},
+		{"json end", "keys.json", "{\n  \"keys\": [\n", "keys.json:3:1: not valid JSON: the file ends inside the document"},
+		{"json after the end", "keys.json", "{\"keys\": []}\n{}\n", "keys.json:2:1: not valid JSON: more after the end of the document"},
+		{"json not UTF-8", "keys.json", "{\"keys\": [\n {\"display_name\": \"caf\xe9\"}]}", "keys.json:2:23: not valid JSON: the file is not UTF-8"},
+		{"json empty", "keys.json", " \n", "keys.json: the file is empty; expected an object with a \"keys\" list"},
+		{"json field twice", "keys.json", "{\"keys\": [{\"provider\": \"aws\",\n \"provider\": \"gcp\"}]}", "keys.json:2: provider: given twice (first at line 1)"},
+		{"json not text", "keys.json", "{\"keys\": [{\"provider\": \"aws\", \"key_arn\": \"" + fileARN + "\",\n  \"display_name\": {\"a\": 1}}]}", "keys.json:2: display_name: expected a text value"},
+		{"json deep", "keys.json", strings.Repeat("[", 100000), "keys.json:1:33: nested more than 32 deep"},
 		{"empty", "keys.yaml", "", "keys.yaml: the file is empty; expected a list of keys under \"keys:\""},
 		{"two documents", "keys.yaml", aws + "---\nkeys:\n  - provider: gcp\n    key_id: " + fileGCP + "\n",
 			"keys.yaml:4: a second YAML document; expected one, with every key under \"keys:\""},
@@ -158,5 +170,44 @@ func TestKeysFileChecksBeforeAnyRequest(t *testing.T) {
 	}
 	if n := len(f.srv.Requests()); n != 0 {
 		t.Errorf("%d requests sent, want none", n)
+	}
+}
+
+// TestKeysFileJSONFromPython: a JSON keys file is read as JSON: the file
+// Python's json.dump writes, with \ud83d\ude00 surrogate pairs and \u00fc
+// escapes, gives its entries with their lines and their display names
+// decoded, and diff plans them.
+func TestKeysFileJSONFromPython(t *testing.T) {
+	path := keysFilePath("python.json")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), `\ud83d\ude00`) {
+		t.Fatalf("%s lost its surrogate pair escapes", path)
+	}
+	kf, err := parseKeysFile(path, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []keyEntry{
+		{line: 3, material: wrapper.AWSKey{KeyARN: fileARN}, displayName: "billing \U0001F600"},
+		{line: 8, material: wrapper.GCPKey{KeyID: fileGCP}, displayName: "Zürich 日本"},
+	}
+	if len(kf.entries) != len(want) {
+		t.Fatalf("%d entries, want %d", len(kf.entries), len(want))
+	}
+	for i, e := range kf.entries {
+		if e.line != want[i].line || e.displayName != want[i].displayName || e.ref() != want[i].ref() {
+			t.Errorf("entry %d: line %d, %q, %+v; want line %d, %q, %+v", i, e.line, e.displayName, e.ref(),
+				want[i].line, want[i].displayName, want[i].ref())
+		}
+	}
+	r := newFixture(t).run("diff", "-f", path, "-o", "json")
+	expect(t, r, exitDrift)
+	for _, name := range []string{"billing \U0001F600", "Zürich 日本"} {
+		if !strings.Contains(r.stdout, name) {
+			t.Errorf("the plan does not name %q:\n%s", name, r.transcript())
+		}
 	}
 }

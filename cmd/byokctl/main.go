@@ -7,7 +7,8 @@
 //
 // Only data goes to stdout; messages go to stderr. The exit status is 0 on
 // success, 1 when the API refused or an operation failed, 2 for a mistake on
-// the command line, and 3 when diff finds changes pending.
+// the command line, 3 when diff finds changes pending, and 130 or 143 when
+// SIGINT (Ctrl-C) or SIGTERM stopped it.
 package main
 
 import (
@@ -18,14 +19,19 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, cancel := context.WithCancelCause(context.Background())
+	signals := make(chan os.Signal, 1)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
 	go func() {
-		// After the first signal, give the default behaviour back so that a
-		// second Ctrl-C ends a slow shutdown at once.
-		<-ctx.Done()
-		stop()
+		sig := <-signals
+		// Give the default behaviour back first, so that a second signal
+		// ends a slow shutdown at once.
+		signal.Reset(os.Interrupt, syscall.SIGTERM)
+		if s, ok := sig.(syscall.Signal); ok {
+			cancel(&interruption{s})
+		}
 	}()
 	code := run(ctx, os.Args[1:], osSystem())
-	stop()
+	cancel(nil)
 	os.Exit(code)
 }

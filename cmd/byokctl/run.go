@@ -4,13 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
 )
 
 // run executes byokctl with the arguments args (without the program name)
 // and returns the exit status. It prints errors itself: one line for a
-// failure, the error and a hint to the help for a usage error.
+// failure, the error and a hint to the help for a usage error. When ctx was
+// cancelled by a signal (its cause is an *interruption), the status is that
+// of the signal and one line says the command was interrupted.
 func run(ctx context.Context, args []string, sys *system) int {
 	root := newRootCmd(sys)
 	if args == nil {
@@ -18,11 +22,61 @@ func run(ctx context.Context, args []string, sys *system) int {
 	}
 	root.SetArgs(providerInAnyCase(root, args))
 	cmd, err := root.ExecuteContextC(ctx)
+	var intr *interruption
+	if errors.As(context.Cause(ctx), &intr) {
+		reportInterruption(sys, err, intr)
+		return intr.exitStatus()
+	}
 	code := exitCode(err)
 	if err != nil {
 		report(sys, cmd, err, code)
 	}
 	return code
+}
+
+// interruption is the cause of the cancellation of a command's context by a
+// signal. It is a context.Canceled, so that what looks for one finds it.
+type interruption struct{ sig syscall.Signal }
+
+func (e *interruption) Error() string   { return signalName(e.sig) + " received" }
+func (e *interruption) Unwrap() error   { return context.Canceled }
+func (e *interruption) exitStatus() int { return 128 + int(e.sig) } // as shells report a signal
+
+// signalName is the usual name of sig: SIGINT, SIGTERM.
+func signalName(sig syscall.Signal) string {
+	switch sig {
+	case syscall.SIGINT:
+		return "SIGINT"
+	case syscall.SIGTERM:
+		return "SIGTERM"
+	}
+	return sig.String()
+}
+
+// reportInterruption prints the one line of a command stopped by intr. The
+// command's error, when it says more than that it was stopped (what apply
+// did and did not do, a create whose outcome is unknown), follows on the
+// same line. A silent failure has said it all (delete's line per key, the
+// line of a command the demo ran).
+func reportInterruption(sys *system, err error, intr *interruption) {
+	var silent *silentFailure
+	if errors.As(err, &silent) {
+		return
+	}
+	msg := "byokctl: interrupted by " + signalName(intr.sig)
+	if err != nil {
+		// explainDeadline's "interrupted" hint is said already; the signal's
+		// own text adds nothing.
+		detail := strings.TrimPrefix(describe(err), "interrupted: ")
+		detail = strings.TrimPrefix(detail, "interrupted, ")
+		detail = strings.TrimPrefix(detail, context.Canceled.Error()+", ")
+		detail = strings.TrimSuffix(detail, ": "+intr.Error())
+		detail = strings.TrimSuffix(detail, ": "+context.Canceled.Error())
+		if detail != "" && detail != intr.Error() && detail != context.Canceled.Error() {
+			msg += ": " + detail
+		}
+	}
+	_, _ = fmt.Fprintln(sys.stderr, msg)
 }
 
 // report prints err on stderr.
