@@ -242,7 +242,10 @@ func writeGCPText(b *strings.Builder, g grantSet) {
 }
 
 func newGrantsCmd(g *globals) *cobra.Command {
-	var policy string
+	var (
+		policy string
+		aws    *grantsAWSOptions
+	)
 	cmd := &cobra.Command{
 		Use:   "grants ID [--policy FILE]",
 		Short: "Print what to grant Confluent Cloud in AWS KMS, Azure Key Vault or Google Cloud KMS",
@@ -269,6 +272,12 @@ permissions, and the scope, for scripts and terraform.`,
 		Args:              oneID,
 		ValidArgsFunction: g.completeKeyIDs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if used, err := aws.used(cmd); used || err != nil {
+				if err != nil {
+					return err
+				}
+				return g.runGrantsAWS(cmd.Context(), args[0], aws)
+			}
 			var doc []byte
 			if policy != "" {
 				if g.output.value == formatYAML {
@@ -290,6 +299,7 @@ permissions, and the scope, for scripts and terraform.`,
 		},
 	}
 	cmd.Flags().StringVar(&policy, "policy", "", "merge the AWS statements into this key-policy document (- for stdin) and print it")
+	aws = addGrantsAWSFlags(cmd)
 	return withFormats(cmd, formatText, formatJSON, formatYAML)
 }
 

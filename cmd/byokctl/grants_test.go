@@ -182,7 +182,12 @@ func TestMergeKeyPolicy(t *testing.T) {
 	}{
 		{"empty object", `{}`, 2, 2, ""},
 		{"no statements", `{"Version":"2012-10-17","Statement":[]}`, 2, 2, ""},
-		{"one statement object", `{"Statement":{"Sid":"x","Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*"}}`, 2, 3, ""},
+		{"one statement object", `{"Statement":{"Sid":"x","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::1:root"},"Action":"kms:*","Resource":"*"}}`, 2, 3, ""},
+		{"granted to every principal", `{"Statement":{"Sid":"x","Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*"}}`, 0, 1, ""},
+		{"granted by a wildcard, across statements", `{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::1:role/a"},"Action":"kms:*","Resource":"*"},
+			{"Effect":"Allow","Principal":{"AWS":["arn:aws:iam::1:role/a"]},"Action":"KMS:CreateGrant","Resource":"*"}]}`, 0, 2, ""},
+		{"denied", `{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::1:role/a"},"Action":"kms:*","Resource":"*"},
+			{"Effect":"Deny","Principal":"*","Action":"kms:CreateGrant","Resource":"*"}]}`, 1, 3, ""},
 		{"already merged", `{"Statement":[` + ours(stmts[0]) + `,` + ours(stmts[1]) + `]}`, 0, 2, ""},
 		{"same sids, other roles", `{"Statement":[` + strings.Replace(ours(stmts[0]), "role/a", "role/old", 1) + `]}`, 2, 2, ""},
 		{"granted by the user's own statement", `{"Statement":[{"Effect":"Allow","Principal":{"AWS":["arn:aws:iam::1:role/a"]},

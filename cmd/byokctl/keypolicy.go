@@ -24,7 +24,7 @@ type policyMember struct {
 // statements it added or replaced. A statement with the same Sid as one of
 // stmts is replaced by it; a statement of stmts that the policy already
 // allows (an Allow without conditions, for all resources, of at least its
-// principals and actions) is not added. Merging twice adds nothing. The
+// principals and actions, see grantsAll) is not added. Merging twice adds nothing. The
 // other members and statements are kept as they are, in their order.
 func mergeKeyPolicy(doc []byte, stmts []awsStatement) ([]byte, int, error) {
 	members, err := parsePolicy(doc)
@@ -53,8 +53,8 @@ func mergeKeyPolicy(doc []byte, stmts []awsStatement) ([]byte, int, error) {
 				list[same] = raw
 				changed++
 			}
-		case slices.ContainsFunc(list, func(r json.RawMessage) bool { return allows(r, s) }):
-			// Already granted by a statement of the user's own.
+		case grantsAll(parseStatements(list), s.Principal.AWS, s.Action):
+			// Already granted by statements of the user's own.
 		default:
 			list = append(list, raw)
 			changed++
@@ -153,24 +153,6 @@ func statementSid(r json.RawMessage) string {
 	return s.Sid
 }
 
-// allows reports whether statement r grants at least what want does.
-func allows(r json.RawMessage, want awsStatement) bool {
-	var s policyStatement
-	if json.Unmarshal(r, &s) != nil || s.Effect != "Allow" ||
-		s.Condition != nil || s.NotPrincipal != nil || s.NotAction != nil || s.NotResource != nil {
-		return false
-	}
-	var principal struct {
-		AWS json.RawMessage `json:"AWS"`
-	}
-	if json.Unmarshal(s.Principal, &principal) != nil {
-		return false
-	}
-	return containsAll(stringOrList(s.Resource), []string{want.Resource}) &&
-		containsAll(stringOrList(principal.AWS), want.Principal.AWS) &&
-		containsAll(stringOrList(s.Action), want.Action)
-}
-
 // stringOrList reads a policy value that is one string or a list of them.
 func stringOrList(v json.RawMessage) []string {
 	var one string
@@ -180,15 +162,6 @@ func stringOrList(v json.RawMessage) []string {
 	var list []string
 	_ = json.Unmarshal(v, &list)
 	return list
-}
-
-func containsAll(have, want []string) bool {
-	for _, w := range want {
-		if !slices.Contains(have, w) {
-			return false
-		}
-	}
-	return true
 }
 
 // marshalCompact encodes v as compact JSON without HTML escapes.
