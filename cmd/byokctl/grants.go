@@ -247,7 +247,7 @@ func newGrantsCmd(g *globals) *cobra.Command {
 		aws    *grantsAWSOptions
 	)
 	cmd := &cobra.Command{
-		Use:   "grants ID [--policy FILE]",
+		Use:   "grants ID [--policy FILE | --check | --apply]",
 		Short: "Print what to grant Confluent Cloud in AWS KMS, Azure Key Vault or Google Cloud KMS",
 		Long: `Confluent Cloud can use a registered key only once its principals have access
 to it in the cloud. grants prints what to grant, from the key as the server
@@ -264,11 +264,31 @@ returned it:
          Confluent Cloud needs and grant it to the key's Google group
 
 -o json and -o yaml print the provider, the principals, the actions, roles or
-permissions, and the scope, for scripts and terraform.`,
+permissions, and the scope, for scripts and terraform.
+
+For AWS keys, byokctl also reads and writes the key's live policy with the AWS
+SDK (credentials from the default chain: environment, shared config and
+--profile, SSO; the key ARN's region; the endpoint from --kms-endpoint or
+$AWS_ENDPOINT_URL_KMS):
+
+  --check  says, for each statement, whether the key's roles have all its
+           actions, some (naming those missing) or none; grants beyond them
+           (to "*", to other principals, other actions) are warnings. Exit
+           status 0 when all is granted, 4 when a grant is missing.
+  --apply  merges the missing statements into the live policy (the merge of
+           --policy), shows the change as a diff on stderr and asks; without
+           a terminal it needs --force. It writes the old policy to a backup
+           file (--backup, else KEY-ID-key-policy-TIME.json here) first, and
+           reads the policy again just before writing it: when someone else
+           changed it, nothing is written. It removes and weakens nothing,
+           and changes nothing when all is granted. --wait then waits for
+           the key's validation.`,
 		Example: `  byokctl grants cck-12345
   byokctl grants cck-12345 -o json
   aws kms get-key-policy --key-id "$ARN" --policy-name default --output text > policy.json
-  byokctl grants cck-12345 --policy policy.json > merged.json`,
+  byokctl grants cck-12345 --policy policy.json > merged.json
+  byokctl grants cck-12345 --check
+  byokctl grants cck-12345 --apply --wait`,
 		Args:              oneID,
 		ValidArgsFunction: g.completeKeyIDs,
 		RunE: func(cmd *cobra.Command, args []string) error {

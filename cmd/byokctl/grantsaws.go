@@ -193,7 +193,9 @@ func (g *globals) applyGrants(ctx context.Context, key wrapper.Key, o applyOptio
 	if err := kmspolicy.CheckSize(string(merged)); err != nil {
 		return err
 	}
-	if _, err := io.WriteString(g.sys.stdout, unifiedDiff("policy of "+set.Scope, "merged policy", normalizePolicy(old), string(merged))); err != nil {
+	// The diff goes with the question, on stderr: stdout keeps the data
+	// (the key of create --apply-grants).
+	if _, err := io.WriteString(g.sys.stderr, unifiedDiff("policy of "+set.Scope, "merged policy", normalizePolicy(old), string(merged))); err != nil {
 		return err
 	}
 	if err := g.confirm(changingPolicy(), o.force); err != nil {
@@ -356,4 +358,70 @@ func (g *globals) runGrantsAWS(ctx context.Context, id string, o *grantsAWSOptio
 		return err
 	}
 	return g.runGrantsApply(ctx, id, o.applyOptions)
+}
+
+// createGrantsOptions are the flags of create aws --apply-grants.
+type createGrantsOptions struct {
+	apply bool
+	applyOptions
+}
+
+// addCreateGrantsFlags adds --apply-grants and its flags to create aws.
+func addCreateGrantsFlags(cmd *cobra.Command) *createGrantsOptions {
+	o := &createGrantsOptions{}
+	cmd.Flags().BoolVar(&o.apply, "apply-grants", false, "then merge the key's statements into its AWS key policy, as byokctl grants --apply does")
+	o.register(cmd)
+	return o
+}
+
+// options returns the options of the apply, nil without --apply-grants,
+// whose flags it then refuses.
+func (o *createGrantsOptions) options(cmd *cobra.Command) (*applyOptions, error) {
+	if o.apply {
+		return &o.applyOptions, nil
+	}
+	for _, name := range []string{"profile", "region", "kms-endpoint", "force", "backup"} {
+		if cmd.Flags().Changed(name) {
+			return nil, usagef("--%s is for --apply-grants", name)
+		}
+	}
+	return nil, nil
+}
+
+// preflightGrants reads the policy of the AWS key material before create
+// --apply-grants registers it: a key whose policy cannot be read (no such
+// key, no permission, an alias ARN, another region) is not registered.
+func (g *globals) preflightGrants(ctx context.Context, material wrapper.KeyMaterial, o applyOptions) error {
+	aws, ok := material.(wrapper.AWSKey)
+	if !ok {
+		return usagef("--apply-grants is for AWS keys")
+	}
+	client, err := kmspolicy.New(ctx, aws.KeyARN, g.kmsConfig(o.kms))
+	if err != nil {
+		var region *kmspolicy.RegionError
+		if errors.As(err, &region) {
+			return &usageError{err}
+		}
+		return err
+	}
+	if _, err := client.Policy(ctx); err != nil {
+		return fmt.Errorf("%w; the key was not registered", err)
+	}
+	return nil
+}
+
+// applyCreatedGrants is the apply of create aws --apply-grants, for the
+// key just registered.
+func (g *globals) applyCreatedGrants(ctx context.Context, key wrapper.Key, o applyOptions) error {
+	err := g.applyGrants(ctx, key, o, "--apply-grants")
+	if err == nil {
+		return nil
+	}
+	id := clean(key.ID)
+	var declined *silentFailure
+	if errors.As(err, &declined) {
+		g.infof("key %s is registered; byokctl grants %s --apply applies its policy later", id, shellQuote(id))
+		return err
+	}
+	return fmt.Errorf("key %s is registered, but %w; then run byokctl grants %s --apply", id, err, shellQuote(id))
 }
