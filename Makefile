@@ -20,7 +20,7 @@ PRISM_SUITES  ?= ./wrapper/... ./cmd/...
 PRISM_RUN     ?= ^TestPrism
 PRISM_MIN     ?= 40
 
-.PHONY: all check generate drift lint test localkms demo bench contract spectral prism fuzz breaking breaking-latest clean
+.PHONY: all check generate drift lint test shells localkms demo bench contract spectral prism fuzz breaking breaking-latest clean
 
 all: check
 
@@ -59,7 +59,7 @@ $(GOLANGCI_LINT):
 ## The tests of byokctl grants --check and --apply run against the KMS
 ## emulator (LOCALKMS); BYOK_REQUIRE_LOCALKMS makes them fail, not skip,
 ## without it.
-test: $(LOCALKMS)
+test: shells $(LOCALKMS)
 	rm -rf $(CONTRACT_DIR)
 	$(CONTRACT_ENV) $(LOCALKMS_ENV) $(GO) test -race -count=1 ./...
 
@@ -71,6 +71,19 @@ localkms: $(LOCALKMS)
 $(LOCALKMS): internal/localkms/go.mod internal/localkms/go.sum internal/localkms/main.go
 	@mkdir -p $(BIN)
 	cd internal/localkms && $(GO) build -o $@ .
+
+## shells: the shells byokctl's printed commands are pasted into by the
+## tests (TestShellCommandsInEveryShell): bash, dash, zsh and fish, from
+## Debian packages, installed with apt-get (as root) when missing. Where one
+## cannot be installed, the test skips it and says so.
+SHELLS := bash dash zsh fish
+shells:
+	@missing=; for s in $(SHELLS); do command -v $$s >/dev/null 2>&1 || missing="$$missing $$s"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "shells: installing$$missing with apt-get"; \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; } \
+			|| echo "shells: could not install$$missing; the tests that paste commands into them skip them" >&2; \
+	fi
 
 ## contract: the tests, then the table of the 39 documented (operation,
 ## status) pairs with how often each was seen and valid; fails on a pair

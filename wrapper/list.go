@@ -65,7 +65,9 @@ type KeyPage struct {
 
 // ListKeys returns one page of keys, or an error. A key of the page that
 // cannot be decoded does not fail the page: it is left out of Keys and
-// described in DecodeErrors.
+// described in DecodeErrors. A body without "data", or with "data": null
+// and a next link, is an error rather than an empty page; "data": null on
+// the last page is read as no keys.
 func (c *Client) ListKeys(ctx context.Context, opts ListKeysOptions) (*KeyPage, *Response, error) {
 	if opts.PageSize < 0 || opts.PageSize > MaxPageSize {
 		return nil, nil, fmt.Errorf("byok: list keys: ListKeysOptions.PageSize is %d; expected 1 to %d, or 0 for %d", opts.PageSize, MaxPageSize, MaxPageSize)

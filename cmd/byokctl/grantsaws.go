@@ -85,9 +85,9 @@ func awsGrantSet(key wrapper.Key, flag string) (grantSet, error) {
 // what it grants. It is the policy check of grants --check, for every
 // command that needs it.
 func checkKeyPolicy(ctx context.Context, set grantSet, kc kmspolicy.Config) (policyCheck, error) {
-	client, err := kmspolicy.New(ctx, set.Scope, kc)
+	client, err := newKMSClient(ctx, set.Scope, kc)
 	if err != nil {
-		return policyCheck{}, keyPolicyError(set, err)
+		return policyCheck{}, err
 	}
 	doc, err := client.Policy(ctx)
 	if err != nil {
@@ -100,16 +100,20 @@ func checkKeyPolicy(ctx context.Context, set grantSet, kc kmspolicy.Config) (pol
 	return c, nil
 }
 
-// keyPolicyError words an error of kmspolicy.New for key set.
-func keyPolicyError(set grantSet, err error) error {
+// newKMSClient returns the client of the policy of the key of arn, an AWS
+// KMS key ARN (checkAWSKeyARN). A region other than the ARN's is a usage
+// error.
+func newKMSClient(ctx context.Context, arn string, kc kmspolicy.Config) (*kmspolicy.Client, error) {
+	if err := checkAWSKeyARN(arn); err != nil {
+		return nil, err
+	}
+	m := awsKeyARN.FindStringSubmatch(arn)
+	client, err := kmspolicy.New(ctx, kmspolicy.Key{ARN: arn, Partition: m[1], Region: m[2], Account: m[3], ID: m[4]}, kc)
 	var region *kmspolicy.RegionError
 	if errors.As(err, &region) {
-		return &usageError{err}
+		return nil, &usageError{err}
 	}
-	if _, perr := kmspolicy.ParseKeyARN(set.Scope); perr != nil {
-		return fmt.Errorf("key %s was registered with %w: byokctl cannot read its policy; register the key by its own ARN", set.ID, perr)
-	}
-	return err
+	return client, err
 }
 
 // runGrantsCheck is grants ID --check.
@@ -171,19 +175,19 @@ func (g *globals) applyGrants(ctx context.Context, key wrapper.Key, o applyOptio
 	if err != nil {
 		return err
 	}
-	client, err := kmspolicy.New(ctx, set.Scope, g.kmsConfig(o.kms))
+	client, err := newKMSClient(ctx, set.Scope, g.kmsConfig(o.kms))
 	if err != nil {
-		return keyPolicyError(set, err)
+		return err
 	}
 	old, err := client.Policy(ctx)
 	if err != nil {
 		return err
 	}
-	merged, changed, err := mergeKeyPolicy([]byte(old), set.Statements)
+	merged, changes, err := mergeKeyPolicy([]byte(old), set.Statements)
 	if err != nil {
 		return fmt.Errorf("the policy of %s: %w; nothing was changed", set.Scope, err)
 	}
-	if changed == 0 {
+	if len(changes.added)+len(changes.replaced) == 0 {
 		g.infof("the policy of %s already grants what key %s needs; nothing was changed", set.Scope, set.ID)
 		return nil
 	}
@@ -209,7 +213,8 @@ func (g *globals) applyGrants(ctx context.Context, key wrapper.Key, o applyOptio
 	if err := client.PutPolicy(ctx, old, string(merged)); err != nil {
 		return fmt.Errorf("%w (the backup %s is the policy as it was)", err, backup)
 	}
-	g.infof("updated the policy of %s: added %d statements for key %s", set.Scope, changed, set.ID)
+	g.infof("updated the policy of %s:", set.Scope)
+	g.reportChanges(changes, set.ID)
 	return nil
 }
 
@@ -396,12 +401,8 @@ func (g *globals) preflightGrants(ctx context.Context, material wrapper.KeyMater
 	if !ok {
 		return usagef("--apply-grants is for AWS keys")
 	}
-	client, err := kmspolicy.New(ctx, aws.KeyARN, g.kmsConfig(o.kms))
+	client, err := newKMSClient(ctx, aws.KeyARN, g.kmsConfig(o.kms))
 	if err != nil {
-		var region *kmspolicy.RegionError
-		if errors.As(err, &region) {
-			return &usageError{err}
-		}
 		return err
 	}
 	if _, err := client.Policy(ctx); err != nil {

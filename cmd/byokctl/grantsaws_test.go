@@ -71,7 +71,7 @@ func TestGrantsAWSLocalKMS(t *testing.T) {
 		}
 	}
 	if !strings.Contains(apply.stderr, "backed up the policy of "+arn+" to "+backup) ||
-		!strings.Contains(apply.stderr, "updated the policy of "+arn+": added 2 statements for key "+id) {
+		!strings.Contains(apply.stderr, "updated the policy of "+arn+":\nadded 2 statements for key "+id+`: "Allow Confluent Cloud BYOK key `+id+` to use the key", "Allow`) {
 		t.Errorf("--apply says:\n%s", apply.stderr)
 	}
 	saved, err := os.ReadFile(backup)

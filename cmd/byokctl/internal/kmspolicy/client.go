@@ -12,7 +12,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -26,10 +25,6 @@ const MaxSize = 32 * 1024
 
 // policyName is the name of the one policy a KMS key has.
 const policyName = "default"
-
-// keyARN is the form of a KMS key ARN; its groups are the partition, the
-// region, the account and the key id.
-var keyARN = regexp.MustCompile(`^arn:(aws[a-z-]*):kms:([a-z0-9-]+):([0-9]{12}):key/([A-Za-z0-9-]+)$`)
 
 // Config says how to reach KMS. The zero value uses the SDK's defaults.
 type Config struct {
@@ -54,30 +49,14 @@ type Client struct {
 	key Key
 }
 
-// Key is a KMS key, from its ARN.
+// Key is a KMS key: its ARN and the parts of it.
 type Key struct {
 	ARN, Partition, Region, Account, ID string
 }
 
-// ParseKeyARN returns the key of a KMS key ARN. An alias ARN, or anything
-// else that is not the ARN of a key, is an error saying so.
-func ParseKeyARN(arn string) (Key, error) {
-	m := keyARN.FindStringSubmatch(arn)
-	if m == nil {
-		return Key{}, fmt.Errorf("%q is not the ARN of a KMS key (arn:<partition>:kms:<region>:<account>:key/<key id>); "+
-			"an alias ARN names no key policy", arn)
-	}
-	return Key{ARN: arn, Partition: m[1], Region: m[2], Account: m[3], ID: m[4]}, nil
-}
-
-// New returns a client for the key of keyARN. It loads the SDK's
-// configuration (which reads the environment and the shared files) but
-// sends nothing.
-func New(ctx context.Context, keyARN string, c Config) (*Client, error) {
-	key, err := ParseKeyARN(keyARN)
-	if err != nil {
-		return nil, err
-	}
+// New returns a client for key. It loads the SDK's configuration (which
+// reads the environment and the shared files) but sends nothing.
+func New(ctx context.Context, key Key, c Config) (*Client, error) {
 	if c.Region != "" && c.Region != key.Region {
 		return nil, &RegionError{Key: key, Region: c.Region}
 	}
