@@ -402,6 +402,9 @@ func (g *globals) mergePolicy(key wrapper.Key, name string, doc []byte) error {
 	if err != nil {
 		return usagef("--policy %s: %w", name, err)
 	}
+	if !bytes.HasSuffix(merged, []byte("\n")) {
+		merged = append(merged, '\n')
+	}
 	if _, err := g.sys.stdout.Write(merged); err != nil {
 		return err
 	}

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -199,7 +197,7 @@ func (g *globals) applyGrants(ctx context.Context, key wrapper.Key, o applyOptio
 	}
 	// The diff goes with the question, on stderr: stdout keeps the data
 	// (the key of create --apply-grants).
-	if _, err := io.WriteString(g.sys.stderr, unifiedDiff("policy of "+set.Scope, "merged policy", normalizePolicy(old), string(merged))); err != nil {
+	if _, err := io.WriteString(g.sys.stderr, unifiedDiff("policy of "+set.Scope, "merged policy", old, string(merged))); err != nil {
 		return err
 	}
 	if err := g.confirm(changingPolicy(), o.force); err != nil {
@@ -216,18 +214,6 @@ func (g *globals) applyGrants(ctx context.Context, key wrapper.Key, o applyOptio
 	g.infof("updated the policy of %s:", set.Scope)
 	g.reportChanges(changes, set.ID)
 	return nil
-}
-
-// normalizePolicy returns doc indented as mergeKeyPolicy writes a policy,
-// so that a diff shows the change and not the white space; doc itself
-// when it is not JSON.
-func normalizePolicy(doc string) string {
-	var b bytes.Buffer
-	if json.Indent(&b, compactJSON(json.RawMessage(doc)), "", "  ") != nil {
-		return doc
-	}
-	b.WriteByte('\n')
-	return b.String()
 }
 
 // checkNotWeakened refuses a merge that replaced a statement of old by one

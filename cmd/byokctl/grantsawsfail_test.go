@@ -92,7 +92,7 @@ func TestGrantsAWSFailures(t *testing.T) {
 		}, []string{"--apply", "--force"}, exitFailure, []string{
 			"the policy of " + exampleARN + ": someone else changed the key policy since byokctl read it; nothing was written: run the command again",
 		}, 2, 0, true},
-		{"over 32 KiB after the merge", func(string, int) kmsAnswer { return kmsPolicy(policyOf(32000)) }, []string{"--apply", "--force"}, exitFailure, []string{
+		{"over 32 KiB after the merge", func(string, int) kmsAnswer { return kmsPolicy(policyOf(32400)) }, []string{"--apply", "--force"}, exitFailure, []string{
 			"the key policy is over the KMS limit: the merged policy has ", " bytes, and KMS accepts at most 32768 (32 KiB); nothing was written",
 		}, 1, 0, false},
 		{"a statement of ours that grants more", func(string, int) kmsAnswer { return kmsPolicy(ours(id, "role/other")) }, []string{"--apply", "--force"}, exitFailure, []string{
