@@ -194,6 +194,8 @@ func TestMergeKeyPolicy(t *testing.T) {
 		{"same sid, other roles", `{"Statement":[` + strings.Replace(ours(stmts[0]), "role/a", "role/old", 1) + `]}`, manage, use, 2, ""},
 		{"same sids, other roles and actions", `{"Statement":[` + strings.Replace(ours(stmts[0]), "role/a", "role/old", 1) + `,` +
 			strings.Replace(ours(stmts[1]), "kms:RevokeGrant", "kms:RetireGrant", 1) + `]}`, nil, both, 2, ""},
+		{"same sid, more actions and roles", `{"Statement":[` + strings.Replace(strings.Replace(ours(stmts[0]), `"kms:Encrypt"`, `"kms:ScheduleKeyDeletion","kms:Encrypt"`, 1),
+			`"arn:aws:iam::1:role/a"`, `"arn:aws:iam::1:role/a","arn:aws:iam::1:role/b"`, 1) + `]}`, manage, nil, 2, ""},
 		{"one merged, one replaced", `{"Statement":[` + ours(stmts[0]) + `,` + strings.Replace(ours(stmts[1]), "role/a", "role/old", 1) + `]}`, nil, manage, 2, ""},
 		{"granted by the user's own statement", `{"Statement":[{"Effect":"Allow","Principal":{"AWS":["arn:aws:iam::1:role/a"]},
 			"Action":["kms:*","kms:Encrypt","kms:Decrypt","kms:ReEncrypt*","kms:GenerateDataKey*","kms:DescribeKey","kms:CreateGrant","kms:ListGrants","kms:RevokeGrant"],"Resource":"*"}]}`, nil, nil, 1, ""},

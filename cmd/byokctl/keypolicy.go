@@ -30,9 +30,9 @@ type policyChanges struct {
 
 // mergeKeyPolicy adds stmts to the "Statement" list of the key-policy
 // document doc and returns the document, with the statements it added and
-// replaced. A statement with the same Sid as one of stmts is replaced by
-// it; a statement of stmts that the policy already grants (see grantsAll)
-// is not added. Merging twice adds nothing.
+// replaced. A statement with the same Sid as one of stmts that grants less
+// than it is replaced by it; a statement of stmts that the policy already
+// grants (see grantsAll) is not added. Merging twice adds nothing.
 //
 // The document keeps every byte that is not a statement added or replaced:
 // the other members and statements, their order, their white space. A new
@@ -62,7 +62,10 @@ func mergeKeyPolicy(doc []byte, stmts []awsStatement) ([]byte, policyChanges, er
 		same := slices.IndexFunc(list, func(r json.RawMessage) bool { return statementSid(r) == s.Sid })
 		switch {
 		case same >= 0:
-			if !bytes.Equal(compactJSON(list[same]), raw) {
+			// A statement of the same Sid that grants at least s (more
+			// actions or principals) is left as it is: a merge never
+			// takes a grant away.
+			if !bytes.Equal(compactJSON(list[same]), raw) && !grantsAll(parseStatements(list[same:same+1]), s.Principal.AWS, s.Action) {
 				list[same] = raw
 				replaced[same] = true
 				changes.replaced = append(changes.replaced, s.Sid)

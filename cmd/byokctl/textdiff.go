@@ -44,12 +44,12 @@ func unifiedDiff(nameA, nameB, a, b string) string {
 		case i < len(x) && j < len(y) && x[i] == y[j]:
 			lines = append(lines, line{' ', x[i], i, j})
 			i, j = i+1, j+1
-		case j < len(y) && (i == len(x) || lcs[i][j+1] >= lcs[i+1][j]):
-			lines = append(lines, line{'+', y[j], i, j})
-			j++
-		default:
+		case i < len(x) && (j == len(y) || lcs[i+1][j] >= lcs[i][j+1]):
 			lines = append(lines, line{'-', x[i], i, j})
 			i++
+		default:
+			lines = append(lines, line{'+', y[j], i, j})
+			j++
 		}
 	}
 	var out strings.Builder
