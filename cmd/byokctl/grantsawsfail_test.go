@@ -181,7 +181,37 @@ func TestGrantsAWSKeyElsewhere(t *testing.T) {
 			t.Errorf("grants %s of a key registered by an alias ARN:\n%s", mode, r.stderr)
 		}
 	}
-	if n := len(stub.calls); n != 0 {
+	if n := stub.count(""); n != 0 {
 		t.Errorf("%d requests to KMS for alias ARNs", n)
+	}
+}
+
+// TestGrantsAWSCredentials: without AWS credentials, or with a profile the
+// shared files do not have, nothing is sent and the message says how to
+// give them.
+func TestGrantsAWSCredentials(t *testing.T) {
+	f := newFixture(t)
+	id, _ := createdKey(t, f, "aws", "--key-arn", exampleARN)
+	stub := newStubKMS(t, func(string, int) kmsAnswer { return kmsPolicy(policyOf(0)) })
+	awsTestEnv(t, stub.url)
+	config := filepath.Join(t.TempDir(), "config")
+	writeFile(t, config, "[profile dev]\nregion = us-west-2\n")
+	t.Setenv("AWS_CONFIG_FILE", config)
+
+	r := f.run("grants", id, "--check", "--profile", "prod")
+	expect(t, r, exitFailure)
+	if want := `byokctl: the AWS profile "prod" is not in `; !strings.Contains(r.stderr, want) || !strings.Contains(r.stderr, "name one of their profiles with --profile") {
+		t.Errorf("an unknown profile:\n%s", r.stderr)
+	}
+
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	r = f.run("grants", id, "--check", "--profile", "dev")
+	expect(t, r, exitFailure)
+	if !strings.Contains(r.stderr, "the AWS SDK found no credentials: give them as to the AWS CLI") {
+		t.Errorf("no credentials:\n%s", r.stderr)
+	}
+	if n := stub.count(""); n != 0 {
+		t.Errorf("%d requests without credentials", n)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -75,6 +76,14 @@ func New(ctx context.Context, key Key, c Config) (*Client, error) {
 		}))
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	var profile config.SharedConfigProfileNotExistError
+	if errors.As(err, &profile) {
+		files := "the AWS shared config files"
+		if len(profile.Filename) > 0 {
+			files = strings.Join(profile.Filename, ", ")
+		}
+		return nil, fmt.Errorf("the AWS profile %q is not in %s: name one of their profiles with --profile or $AWS_PROFILE", profile.Profile, files)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("loading the AWS configuration: %w", err)
 	}

@@ -35,6 +35,9 @@ type Error struct {
 	RequestID string
 	// Err is the SDK's error.
 	Err error
+	// noCredentials is set when the SDK found no credentials to sign
+	// the request with: nothing was sent.
+	noCredentials bool
 }
 
 func (e *Error) Error() string {
@@ -87,6 +90,10 @@ func (e *Error) hint() string {
 	case "InvalidArnException":
 		return nothing + "check the key ARN the key was registered with"
 	}
+	if e.Code == "" && e.noCredentials {
+		return nothing + "the AWS SDK found no credentials: give them as to the AWS CLI " +
+			"(--profile or $AWS_PROFILE, aws sso login, $AWS_ACCESS_KEY_ID and $AWS_SECRET_ACCESS_KEY)"
+	}
 	if e.Code == "" {
 		return nothing + "check the network, the region and --kms-endpoint (or $AWS_ENDPOINT_URL_KMS)"
 	}
@@ -100,6 +107,8 @@ func (c *Client) classify(op string, err error) error {
 	if errors.As(err, &api) {
 		e.Code, e.Message = api.ErrorCode(), api.ErrorMessage()
 	}
+	// The SDK says so in words only: "get identity: get credentials: ...".
+	e.noCredentials = strings.Contains(err.Error(), "get identity: ")
 	var resp *awshttp.ResponseError
 	if errors.As(err, &resp) {
 		e.Status, e.RequestID = resp.HTTPStatusCode(), resp.ServiceRequestID()
