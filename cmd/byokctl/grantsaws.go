@@ -40,7 +40,7 @@ func (o *kmsOptions) register(cmd *cobra.Command) {
 	f.StringVar(&o.endpoint, "kms-endpoint", "", "AWS KMS endpoint URL (default $AWS_ENDPOINT_URL_KMS, else AWS's)")
 }
 
-// config returns the kmspolicy configuration of o.
+// kmsConfig returns the kmspolicy configuration of o.
 func (g *globals) kmsConfig(o kmsOptions) kmspolicy.Config {
 	return kmspolicy.Config{Profile: o.profile, Region: o.region, Endpoint: o.endpoint, Backoff: g.sys.kmsBackoff}
 }
@@ -197,7 +197,7 @@ func (g *globals) applyGrants(ctx context.Context, key wrapper.Key, o applyOptio
 	}
 	// The diff goes with the question, on stderr: stdout keeps the data
 	// (the key of create --apply-grants).
-	if _, err := io.WriteString(g.sys.stderr, unifiedDiff("policy of "+set.Scope, "merged policy", old, string(merged))); err != nil {
+	if _, err := io.WriteString(g.sys.stderr, cleanDiff(unifiedDiff("policy of "+set.Scope, "merged policy", old, string(merged)))); err != nil {
 		return err
 	}
 	if err := g.confirm(changingPolicy(), o.force); err != nil {
@@ -214,6 +214,22 @@ func (g *globals) applyGrants(ctx context.Context, key wrapper.Key, o applyOptio
 	g.infof("updated the policy of %s:", set.Scope)
 	g.reportChanges(changes, set.ID)
 	return nil
+}
+
+// cleanDiff cleans each line of a diff of a policy (server text) for a
+// terminal, as clean does, keeping the line's mark and indentation.
+func cleanDiff(d string) string {
+	var b strings.Builder
+	for _, line := range strings.SplitAfter(d, "\n") {
+		line = strings.TrimSuffix(line, "\n")
+		if line == "" {
+			continue
+		}
+		mark, rest := line[:1], line[1:]
+		lead := leadingSpace([]byte(rest))
+		b.WriteString(mark + lead + clean(rest[len(lead):]) + "\n")
+	}
+	return b.String()
 }
 
 // checkNotWeakened refuses a merge that replaced a statement of old by one
@@ -317,9 +333,12 @@ func addGrantsAWSFlags(cmd *cobra.Command) *grantsAWSOptions {
 // used reports whether grants was asked to --check or --apply, and
 // refuses their flags without them.
 func (o *grantsAWSOptions) used(cmd *cobra.Command) (bool, error) {
-	if o.check || o.apply {
+	if o.apply {
+		return true, nil
+	}
+	if o.check {
 		for _, name := range []string{"force", "backup", "wait"} {
-			if o.check && cmd.Flags().Changed(name) {
+			if cmd.Flags().Changed(name) {
 				return false, usagef("--%s is for --apply, not --check", name)
 			}
 		}

@@ -215,3 +215,20 @@ func TestGrantsAWSCredentials(t *testing.T) {
 		t.Errorf("%d requests without credentials", n)
 	}
 }
+
+// TestGrantsAWSCleansPolicy: the policy KMS answers is server text: the
+// diff and the warnings show it cleaned (here a right-to-left override
+// in a Sid).
+func TestGrantsAWSCleansPolicy(t *testing.T) {
+	f := newFixture(t)
+	id, _ := createdKey(t, f, "aws", "--key-arn", exampleARN)
+	policy := strings.Replace(policyOf(0), `]}`, `,{"Sid":"evil`+"\u202e"+` txt.exe","Effect":"Allow","Principal":"*","Action":"kms:Decrypt","Resource":"*"}]}`, 1)
+	stub := newStubKMS(t, func(string, int) kmsAnswer { return kmsPolicy(policy) })
+	awsTestEnv(t, stub.url)
+	for _, args := range [][]string{{"--check"}, {"--apply", "--force", "--backup", filepath.Join(t.TempDir(), "b.json")}} {
+		r := f.run(append([]string{"grants", id}, args...)...)
+		if strings.Contains(r.stderr+r.stdout, "\u202e") || !strings.Contains(r.stderr, " txt.exe") {
+			t.Errorf("grants %s printed the policy uncleaned:\n%s", args[0], r.transcript())
+		}
+	}
+}
