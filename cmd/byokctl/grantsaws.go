@@ -21,12 +21,6 @@ import (
 // which a missing grant is.
 const exitNotGranted = 4
 
-// notGrantedError is grants --check's answer when a grant is missing.
-type notGrantedError struct{ msg string }
-
-func (e *notGrantedError) Error() string   { return e.msg }
-func (e *notGrantedError) exitStatus() int { return exitNotGranted }
-
 // kmsOptions are the flags that say how to reach AWS KMS.
 type kmsOptions struct {
 	profile, region, endpoint string
@@ -138,8 +132,8 @@ func (g *globals) runGrantsCheck(ctx context.Context, key wrapper.Key, o kmsOpti
 		g.infof("warning: %s", clean(w))
 	}
 	if !c.Granted {
-		return &notGrantedError{fmt.Sprintf("the key policy of %s misses grants key %s needs; byokctl grants %s --apply adds them",
-			c.KeyARN, c.ID, shellQuote(c.ID))}
+		return &statusError{fmt.Sprintf("the key policy of %s misses grants key %s needs; byokctl grants %s --apply adds them",
+			c.KeyARN, c.ID, shellQuote(c.ID)), exitNotGranted}
 	}
 	return nil
 }

@@ -18,6 +18,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/kms"
+
+	"github.com/byokctl/byok/internal/testkit"
 )
 
 // AWS credentials of the tests: recognisable, so that every run can check
@@ -77,8 +79,8 @@ func startLocalKMS(t *testing.T, account, region string) string {
 	t.Helper()
 	cmd := exec.Command(localKMSBin(t))
 	cmd.Env = append(os.Environ(), "KMS_DATA_PATH="+t.TempDir(), "KMS_ACCOUNT_ID="+account, "KMS_REGION="+region)
-	var logs strings.Builder
-	cmd.Stderr = &lockedWriter{w: &logs}
+	var logs testkit.SyncBuffer
+	cmd.Stderr = &logs
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -109,18 +111,6 @@ func startLocalKMS(t *testing.T, account, region string) string {
 		t.Fatal("local-kms did not start within 20s")
 		return ""
 	}
-}
-
-// lockedWriter is a writer safe for concurrent use.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }
 
 // kmsClient returns an SDK client of the KMS at endpoint, for the tests'
