@@ -411,11 +411,15 @@ func (g *globals) preflightGrants(ctx context.Context, material wrapper.KeyMater
 }
 
 // applyCreatedGrants is the apply of create aws --apply-grants, for the
-// key just registered.
+// key just registered. When it fails, the key is printed all the same:
+// it is registered.
 func (g *globals) applyCreatedGrants(ctx context.Context, key wrapper.Key, o applyOptions) error {
 	err := g.applyGrants(ctx, key, o, "--apply-grants")
 	if err == nil {
 		return nil
+	}
+	if perr := g.printKey(key); perr != nil {
+		return perr
 	}
 	id := clean(key.ID)
 	var declined *silentFailure

@@ -232,3 +232,24 @@ func TestGrantsAWSCleansPolicy(t *testing.T) {
 		}
 	}
 }
+
+// TestCreateAWSApplyGrantsFails: when the policy cannot be written after
+// the key is registered, create says the key is registered and how to
+// finish, and prints the key.
+func TestCreateAWSApplyGrantsFails(t *testing.T) {
+	f := newFixture(t)
+	stub := newStubKMS(t, func(op string, _ int) kmsAnswer {
+		if op == "PutKeyPolicy" {
+			return kmsError(http.StatusBadRequest, "AccessDeniedException", "not authorized to perform: kms:PutKeyPolicy")
+		}
+		return kmsPolicy(policyOf(0))
+	})
+	awsTestEnv(t, stub.url)
+	r := f.run("create", "aws", "--key-arn", exampleARN, "--apply-grants", "--force", "--backup", filepath.Join(t.TempDir(), "b.json"), "-o", "json")
+	expect(t, r, exitFailure)
+	id, _ := jsonObject(t, r.stdout)["id"].(string)
+	if id == "" || !strings.Contains(r.stderr, "byokctl: key "+id+" is registered, but kms:PutKeyPolicy on "+exampleARN+": AccessDeniedException") ||
+		!strings.HasSuffix(r.stderr, "; then run byokctl grants "+id+" --apply\n") {
+		t.Errorf("a create whose policy was not written:\n%s", r.transcript())
+	}
+}
