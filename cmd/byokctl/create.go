@@ -33,11 +33,8 @@ key to (AWS IAM roles, an Azure application, a Google group).
 With --wait, byokctl then waits for the validation (see byokctl wait); the key
 is printed on stdout in the state last read, even when the validation failed.
 
-create aws --apply-grants is the whole onboarding of an AWS key: byokctl reads
-the key's policy (and registers nothing when it cannot), registers the key,
-merges the two statements its roles need into the policy as byokctl grants
---apply does (diff, question or --force, backup), then with --wait waits for
-the key to turn VALID.`,
+create aws --apply-grants also writes the AWS key policy (see create aws
+--help).`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
 				return usagef("unknown provider %q: expected aws, azure or gcp", args[0])
@@ -64,6 +61,13 @@ func newCreateAWSCmd(g *globals) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "aws --key-arn ARN",
 		Short: "Register an AWS KMS key",
+		Long: `Register an AWS KMS key by its ARN (an alias ARN is refused).
+
+--apply-grants makes it the whole onboarding of the key: byokctl reads the
+key's policy with the AWS SDK (and registers nothing when it cannot), registers
+the key, merges the two statements its roles need into the policy as byokctl
+grants --apply does (a diff on stderr, a question on a terminal or --force, a
+backup of the old policy), and with --wait waits for the key to turn VALID.`,
 		Example: "  byokctl create aws --key-arn arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab --wait\n" +
 			"  byokctl create aws --key-arn arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab --apply-grants --wait",
 		Args: noArgs,
