@@ -95,9 +95,6 @@ func New(ctx context.Context, key Key, c Config) (*Client, error) {
 	return &Client{kms: client, key: key}, nil
 }
 
-// Key returns the key of the client.
-func (c *Client) Key() Key { return c.key }
-
 // Policy returns the key's default policy as KMS stores it.
 func (c *Client) Policy(ctx context.Context) (string, error) {
 	out, err := c.kms.GetKeyPolicy(ctx, &kms.GetKeyPolicyInput{KeyId: aws.String(c.key.ARN), PolicyName: aws.String(policyName)})
