@@ -111,3 +111,105 @@ func assertStatementKept(t *testing.T, policy, stmt string) {
 		t.Errorf("the policy lost the statement\n%s\n%s", stmt, policy)
 	}
 }
+
+// TestCreateAWSApplyGrants is the one-command onboarding against the KMS
+// emulator: create aws --apply-grants --wait registers the key, writes its
+// policy and waits for VALID. Without --force nor a terminal it is a usage
+// error before anything is registered.
+func TestCreateAWSApplyGrants(t *testing.T) {
+	endpoint := startLocalKMS(t, "111122223333", "us-west-2")
+	awsTestEnv(t, "")
+	c := kmsClient(endpoint, "us-west-2")
+	arn := createKMSKey(t, c, startingPolicy)
+	f := newFixture(t)
+
+	r := f.run("create", "aws", "--key-arn", arn, "--apply-grants", "--kms-endpoint", endpoint)
+	expect(t, r, exitUsage)
+	if !strings.Contains(r.stderr, "changing the key policy needs a confirmation, and there is no terminal to ask on: give --force") {
+		t.Errorf("without --force:\n%s", r.stderr)
+	}
+	if list := f.run("list", "-o", "json"); strings.TrimSpace(list.stdout) != "[]" {
+		t.Errorf("a refused create registered a key:\n%s", list.stdout)
+	}
+
+	backup := filepath.Join(t.TempDir(), "backup.json")
+	r = f.run("create", "aws", "--key-arn", arn, "--apply-grants", "--force", "--wait", "--kms-endpoint", endpoint, "--backup", backup, "-o", "json")
+	assertNoAWSSecret(t, r)
+	expect(t, r, exitOK)
+	k := jsonObject(t, r.stdout)
+	id := k["id"].(string)
+	if field(t, k, "validation", "phase") != "VALID" {
+		t.Errorf("create --wait printed\n%s", r.stdout)
+	}
+	if !strings.Contains(r.stderr, "+++ merged policy") || !strings.Contains(r.stderr, "added 2 statements for key "+id) {
+		t.Errorf("create --apply-grants says:\n%s", r.stderr)
+	}
+	if saved, err := os.ReadFile(backup); err != nil || string(saved) != startingPolicy {
+		t.Errorf("the backup (%v):\n%s", err, saved)
+	}
+	expect(t, f.run("grants", id, "--check", "--kms-endpoint", endpoint), exitOK)
+
+	// --apply-grants flags without it are refused.
+	r = f.run("create", "aws", "--key-arn", arn, "--force")
+	expect(t, r, exitUsage)
+	if !strings.Contains(r.stderr, "--force is for --apply-grants") {
+		t.Errorf("--force without --apply-grants:\n%s", r.stderr)
+	}
+}
+
+// TestGrantsApplyAsks: on a terminal --apply asks; any answer but yes
+// changes nothing and writes no backup.
+func TestGrantsApplyAsks(t *testing.T) {
+	endpoint := startLocalKMS(t, "111122223333", "us-west-2")
+	awsTestEnv(t, endpoint)
+	c := kmsClient(endpoint, "us-west-2")
+	arn := createKMSKey(t, c, startingPolicy)
+	f := newFixture(t)
+	id, _ := createdKey(t, f, "aws", "--key-arn", arn)
+	f.terminal = true
+	backup := filepath.Join(t.TempDir(), "backup.json")
+
+	f.stdin = "no\n"
+	r := f.run("grants", id, "--apply", "--backup", backup)
+	expect(t, r, exitFailure)
+	if !strings.Contains(r.stderr, "Write this policy to the key? Type yes to confirm: Not confirmed: the policy was not changed.") {
+		t.Errorf("declined:\n%s", r.stderr)
+	}
+	if _, err := os.Stat(backup); !os.IsNotExist(err) {
+		t.Errorf("a declined apply wrote the backup (%v)", err)
+	}
+	if keyPolicy(t, c, arn) != startingPolicy {
+		t.Error("a declined apply changed the policy")
+	}
+
+	f.stdin = "yes\n"
+	expect(t, f.run("grants", id, "--apply", "--backup", backup), exitOK)
+	assertStatementKept(t, keyPolicy(t, c, arn), customStatement)
+
+	// Without a terminal, --apply needs --force, before any request.
+	f.terminal = false
+	r = f.run("grants", id, "--apply")
+	expect(t, r, exitUsage)
+}
+
+// TestGrantsApplyWait: --apply --wait waits for the key's validation; the
+// backup without --backup is a new file in the current directory.
+func TestGrantsApplyWait(t *testing.T) {
+	endpoint := startLocalKMS(t, "111122223333", "us-west-2")
+	awsTestEnv(t, endpoint)
+	arn := createKMSKey(t, kmsClient(endpoint, "us-west-2"), startingPolicy)
+	f := newFixture(t)
+	id, _ := createdKey(t, f, "aws", "--key-arn", arn)
+	dir := t.TempDir()
+	t.Chdir(dir) // the backup goes to the current directory
+	r := f.run("grants", id, "--apply", "--force", "--wait")
+	expect(t, r, exitOK)
+	if !strings.HasSuffix(r.stderr, "key "+id+": VALID\n") {
+		t.Errorf("--apply --wait says:\n%s", r.stderr)
+	}
+	// The backup is named after the key and the time (the fixture's clock).
+	backup := filepath.Join(dir, id+"-key-policy-20240320T153000Z.json")
+	if saved, err := os.ReadFile(backup); err != nil || string(saved) != startingPolicy || !strings.Contains(r.stderr, " to "+backup+"\n") {
+		t.Errorf("the backup %s (%v):\n%s\n%s", backup, err, saved, r.stderr)
+	}
+}
