@@ -17,6 +17,9 @@ import (
 type createFlags struct {
 	displayName string
 	wait        bool
+	// grants, for create aws --apply-grants, says how to apply the key
+	// policy; nil without it.
+	grants *applyOptions
 }
 
 func newCreateCmd(g *globals) *cobra.Command {
@@ -28,7 +31,10 @@ INITIALIZING validation phase and, on stderr, byokctl says what to grant the
 key to (AWS IAM roles, an Azure application, a Google group).
 
 With --wait, byokctl then waits for the validation (see byokctl wait); the key
-is printed on stdout in the state last read, even when the validation failed.`,
+is printed on stdout in the state last read, even when the validation failed.
+
+create aws --apply-grants also writes the AWS key policy (see create aws
+--help).`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
 				return usagef("unknown provider %q: expected aws, azure or gcp", args[0])
@@ -48,19 +54,33 @@ is printed on stdout in the state last read, even when the validation failed.`,
 
 func newCreateAWSCmd(g *globals) *cobra.Command {
 	var (
-		cf  createFlags
-		key wrapper.AWSKey
+		cf     createFlags
+		key    wrapper.AWSKey
+		grants *createGrantsOptions
 	)
 	cmd := &cobra.Command{
-		Use:     "aws --key-arn ARN",
-		Short:   "Register an AWS KMS key",
-		Example: "  byokctl create aws --key-arn arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab --wait",
-		Args:    noArgs,
+		Use:   "aws --key-arn ARN",
+		Short: "Register an AWS KMS key",
+		Long: `Register an AWS KMS key by its ARN (an alias ARN is refused).
+
+--apply-grants makes it the whole onboarding of the key: byokctl reads the
+key's policy with the AWS SDK (and registers nothing when it cannot), registers
+the key, merges the two statements its roles need into the policy as byokctl
+grants --apply does (a diff on stderr, a question on a terminal or --force, a
+backup of the old policy), and with --wait waits for the key to turn VALID.`,
+		Example: "  byokctl create aws --key-arn arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab --wait\n" +
+			"  byokctl create aws --key-arn arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab --apply-grants --wait",
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			var err error
+			if cf.grants, err = grants.options(cmd); err != nil {
+				return err
+			}
 			return g.create(cmd, cf, key)
 		},
 	}
 	cf.register(cmd)
+	grants = addCreateGrantsFlags(cmd)
 	cmd.Flags().StringVar(&key.KeyARN, "key-arn", "", "ARN of the AWS KMS key (required)")
 	_ = cmd.MarkFlagRequired("key-arn")
 	return cmd
@@ -135,6 +155,11 @@ func (g *globals) create(cmd *cobra.Command, cf createFlags, material wrapper.Ke
 	for _, note := range notes {
 		g.infof("note: %s", note)
 	}
+	if cf.grants != nil {
+		if err := g.confirmable(changingPolicy(), cf.grants.force); err != nil {
+			return err
+		}
+	}
 	client, err := g.newClient()
 	if err != nil {
 		return err
@@ -145,6 +170,11 @@ func (g *globals) create(cmd *cobra.Command, cf createFlags, material wrapper.Ke
 	}
 	ctx, cancel, limit := g.withTimeout(cmd.Context(), def)
 	defer cancel()
+	if cf.grants != nil {
+		if err := g.preflightGrants(ctx, material, *cf.grants); err != nil {
+			return explainDeadline(err, limit)
+		}
+	}
 	key, resp, err := client.CreateKey(ctx, wrapper.CreateKeyRequest{DisplayName: cf.displayName, Key: material})
 	if errors.Is(err, wrapper.ErrOutcomeUnknown) {
 		err = &createOutcomeUnknown{err: err, ref: wrapper.Key{Material: material}.Identifier()}
@@ -163,7 +193,11 @@ func (g *globals) create(cmd *cobra.Command, cf createFlags, material wrapper.Ke
 	} else {
 		g.infof("created %s", clean(key.ID))
 	}
-	g.printGrantsHint(*key)
+	if cf.grants == nil {
+		g.printGrantsHint(*key)
+	} else if err := g.applyCreatedGrants(ctx, *key, *cf.grants); err != nil {
+		return explainDeadline(err, limit)
+	}
 	if !cf.wait {
 		g.infof("its validation has begun; follow it with: byokctl wait %s", shellQuote(clean(key.ID)))
 		return g.printKey(*key)

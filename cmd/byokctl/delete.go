@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -70,7 +68,7 @@ and the exit status is 1 when any delete failed.`,
 // then deletes them.
 func (g *globals) deleteKeys(ctx context.Context, ids []string, df deleteFlags) error {
 	ids = unique(ids)
-	if err := g.checkConfirmable(len(ids), df.force); err != nil {
+	if err := g.confirmable(deleting(len(ids)), df.force); err != nil {
 		return err
 	}
 	client, err := g.newClient()
@@ -177,22 +175,17 @@ func (g *globals) canAsk() bool {
 	return g.sys.isTerminal(g.sys.stdin) && g.sys.isTerminal(g.sys.stderr)
 }
 
-// checkConfirmable returns a usage error (exit 2, with a hint) when a
-// deletion of n keys could not be confirmed: no force and no terminal to ask
-// on. Commands check it before any request, as every usage error.
-func (g *globals) checkConfirmable(n int, force bool) error {
-	if force || g.canAsk() {
-		return nil
-	}
-	return usagef("deleting %s needs a confirmation, and there is no terminal to ask on: give --force to delete without asking", countKeys(n))
+// deleting is the confirmation of a deletion of n keys.
+func deleting(n int) confirmation {
+	return confirmation{what: "deleting " + countKeys(n), force: "delete without asking", question: "Delete them?", declined: "nothing was deleted"}
 }
 
-// confirmDeletion asks on a terminal before deleting keys; without a terminal it needs force (see checkConfirmable).
+// confirmDeletion asks on a terminal before deleting keys; without a terminal it needs force (see confirmable).
 func (g *globals) confirmDeletion(keys []wrapper.Key, force bool) error {
 	if force {
 		return nil
 	}
-	if err := g.checkConfirmable(len(keys), force); err != nil {
+	if err := g.confirmable(deleting(len(keys)), force); err != nil {
 		return err
 	}
 	g.infof("About to delete %s:", countKeys(len(keys)))
@@ -202,16 +195,7 @@ func (g *globals) confirmDeletion(keys []wrapper.Key, force bool) error {
 		_, _ = fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", cell(k.ID), cell(k.DisplayName), cell(string(k.Provider)), cell(keyColumn(k)), cell(string(k.State)))
 	}
 	_ = tw.Flush()
-	_, _ = io.WriteString(g.sys.stderr, "Delete them? Type yes to confirm: ")
-	answer, err := bufio.NewReader(g.sys.stdin).ReadString('\n')
-	if err != nil && !errors.Is(err, io.EOF) {
-		return fmt.Errorf("reading the answer: %w", err)
-	}
-	if a := strings.ToLower(strings.TrimSpace(answer)); a != "yes" && a != "y" {
-		g.infof("Not confirmed: nothing was deleted.")
-		return &silentFailure{"not confirmed"}
-	}
-	return nil
+	return g.confirm(deleting(len(keys)), force)
 }
 
 // countKeys returns "1 key" or "n keys".

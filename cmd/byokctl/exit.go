@@ -39,6 +39,17 @@ type silentFailure struct{ msg string }
 
 func (e *silentFailure) Error() string { return e.msg }
 
+// statusError is a command's answer with an exit status of its own: diff's
+// changes pending (exitDrift), grants --check's missing grant
+// (exitNotGranted). Its message is printed as a failure's.
+type statusError struct {
+	msg    string
+	status int
+}
+
+func (e *statusError) Error() string   { return e.msg }
+func (e *statusError) exitStatus() int { return e.status }
+
 // exitCode maps an error returned by the command tree to an exit status.
 // Errors a command returned while running are failures; everything else
 // cobra reports (unknown commands, flag and argument errors) is a usage error.

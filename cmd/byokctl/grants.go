@@ -284,9 +284,12 @@ func writeGCPText(b *strings.Builder, g grantSet) {
 }
 
 func newGrantsCmd(g *globals) *cobra.Command {
-	var policy string
+	var (
+		policy string
+		aws    *grantsAWSOptions
+	)
 	cmd := &cobra.Command{
-		Use:   "grants ID [--policy FILE]",
+		Use:   "grants ID [--policy FILE | --check | --apply]",
 		Short: "Print what to grant Confluent Cloud in AWS KMS, Azure Key Vault or Google Cloud KMS",
 		Long: `Confluent Cloud can use a registered key only once its principals have access
 to it in the cloud. grants prints what to grant, from the key as the server
@@ -308,14 +311,40 @@ resource name, an email address); a key with another is refused (exit 1),
 and no command is printed for it.
 
 -o json and -o yaml print the provider, the principals, the actions, roles or
-permissions, and the scope, for scripts and terraform.`,
+permissions, and the scope, for scripts and terraform.
+
+For AWS keys, byokctl also reads and writes the key's live policy with the AWS
+SDK (credentials from the default chain: environment, shared config and
+--profile, SSO; the key ARN's region; the endpoint from --kms-endpoint or
+$AWS_ENDPOINT_URL_KMS):
+
+  --check  says, for each statement, whether the key's roles have all its
+           actions, some (naming those missing) or none; grants beyond them
+           (to "*", to other principals, other actions) are warnings. Exit
+           status 0 when all is granted, 4 when a grant is missing.
+  --apply  merges the missing statements into the live policy (the merge of
+           --policy), shows the change as a diff on stderr and asks; without
+           a terminal it needs --force. It writes the old policy to a backup
+           file (--backup, else KEY-ID-key-policy-TIME.json here) first, and
+           reads the policy again just before writing it: when someone else
+           changed it, nothing is written. It removes and weakens nothing,
+           and changes nothing when all is granted. --wait then waits for
+           the key's validation.`,
 		Example: `  byokctl grants cck-12345
   byokctl grants cck-12345 -o json
   aws kms get-key-policy --key-id "$ARN" --policy-name default --output text > policy.json
-  byokctl grants cck-12345 --policy policy.json > merged.json`,
+  byokctl grants cck-12345 --policy policy.json > merged.json
+  byokctl grants cck-12345 --check
+  byokctl grants cck-12345 --apply --wait`,
 		Args:              oneID,
 		ValidArgsFunction: g.completeKeyIDs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if used, err := aws.used(cmd); used || err != nil {
+				if err != nil {
+					return err
+				}
+				return g.runGrantsAWS(cmd.Context(), args[0], aws)
+			}
 			var doc []byte
 			if policy != "" {
 				if g.output.value == formatYAML {
@@ -337,6 +366,7 @@ permissions, and the scope, for scripts and terraform.`,
 		},
 	}
 	cmd.Flags().StringVar(&policy, "policy", "", "merge the AWS statements into this key-policy document (- for stdin) and print it")
+	aws = addGrantsAWSFlags(cmd)
 	return withFormats(cmd, formatText, formatJSON, formatYAML)
 }
 
@@ -371,6 +401,9 @@ func (g *globals) mergePolicy(key wrapper.Key, name string, doc []byte) error {
 	if err != nil {
 		return usagef("--policy %s: %w", name, err)
 	}
+	if !bytes.HasSuffix(merged, []byte("\n")) {
+		merged = append(merged, '\n')
+	}
 	if _, err := g.sys.stdout.Write(merged); err != nil {
 		return err
 	}
@@ -378,16 +411,22 @@ func (g *globals) mergePolicy(key wrapper.Key, name string, doc []byte) error {
 		g.infof("the policy already grants what key %s needs; nothing was added", set.ID)
 		return nil
 	}
+	g.reportChanges(changes, set.ID)
+	g.infof("apply the policy with:")
+	g.infof("  aws kms put-key-policy --key-id %s --policy-name default --policy file://POLICY.json", shellQuoteAlways(set.Scope))
+	return nil
+}
+
+// reportChanges says on stderr which statements a merge for key id added
+// and which it replaced.
+func (g *globals) reportChanges(changes policyChanges, id string) {
 	if len(changes.added) > 0 {
-		g.infof("added %s for key %s: %s", statements(len(changes.added)), set.ID, quoteList(changes.added))
+		g.infof("added %s for key %s: %s", statements(len(changes.added)), id, quoteList(changes.added))
 	}
 	if len(changes.replaced) > 0 {
 		g.infof("replaced %s of the same Sid that granted other principals or actions: %s",
 			statements(len(changes.replaced)), quoteList(changes.replaced))
 	}
-	g.infof("apply the policy with:")
-	g.infof("  aws kms put-key-policy --key-id %s --policy-name default --policy file://POLICY.json", shellQuoteAlways(set.Scope))
-	return nil
 }
 
 // statements returns "1 statement" or "n statements".

@@ -184,11 +184,18 @@ func TestMergeKeyPolicy(t *testing.T) {
 	}{
 		{"empty object", `{}`, both, nil, 2, ""},
 		{"no statements", `{"Version":"2012-10-17","Statement":[]}`, both, nil, 2, ""},
-		{"one statement object", `{"Statement":{"Sid":"x","Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*"}}`, both, nil, 3, ""},
+		{"one statement object", `{"Statement":{"Sid":"x","Effect":"Allow","Principal":{"AWS":"arn:aws:iam::1:root"},"Action":"kms:*","Resource":"*"}}`, both, nil, 3, ""},
+		{"granted to every principal", `{"Statement":{"Sid":"x","Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*"}}`, nil, nil, 1, ""},
+		{"granted by a wildcard, across statements", `{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::1:role/a"},"Action":"kms:*","Resource":"*"},
+			{"Effect":"Allow","Principal":{"AWS":["arn:aws:iam::1:role/a"]},"Action":"KMS:CreateGrant","Resource":"*"}]}`, nil, nil, 2, ""},
+		{"denied", `{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::1:role/a"},"Action":"kms:*","Resource":"*"},
+			{"Effect":"Deny","Principal":"*","Action":"kms:CreateGrant","Resource":"*"}]}`, manage, nil, 3, ""},
 		{"already merged", `{"Statement":[` + ours(stmts[0]) + `,` + ours(stmts[1]) + `]}`, nil, nil, 2, ""},
 		{"same sid, other roles", `{"Statement":[` + strings.Replace(ours(stmts[0]), "role/a", "role/old", 1) + `]}`, manage, use, 2, ""},
 		{"same sids, other roles and actions", `{"Statement":[` + strings.Replace(ours(stmts[0]), "role/a", "role/old", 1) + `,` +
 			strings.Replace(ours(stmts[1]), "kms:RevokeGrant", "kms:RetireGrant", 1) + `]}`, nil, both, 2, ""},
+		{"same sid, more actions and roles", `{"Statement":[` + strings.Replace(strings.Replace(ours(stmts[0]), `"kms:Encrypt"`, `"kms:ScheduleKeyDeletion","kms:Encrypt"`, 1),
+			`"arn:aws:iam::1:role/a"`, `"arn:aws:iam::1:role/a","arn:aws:iam::1:role/b"`, 1) + `]}`, manage, nil, 2, ""},
 		{"one merged, one replaced", `{"Statement":[` + ours(stmts[0]) + `,` + strings.Replace(ours(stmts[1]), "role/a", "role/old", 1) + `]}`, nil, manage, 2, ""},
 		{"granted by the user's own statement", `{"Statement":[{"Effect":"Allow","Principal":{"AWS":["arn:aws:iam::1:role/a"]},
 			"Action":["kms:*","kms:Encrypt","kms:Decrypt","kms:ReEncrypt*","kms:GenerateDataKey*","kms:DescribeKey","kms:CreateGrant","kms:ListGrants","kms:RevokeGrant"],"Resource":"*"}]}`, nil, nil, 1, ""},
@@ -213,13 +220,17 @@ func TestMergeKeyPolicy(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var doc struct{ Statement []json.RawMessage }
+			var doc struct{ Statement json.RawMessage }
 			if err := json.Unmarshal(out, &doc); err != nil {
 				t.Fatalf("%v\n%s", err, out)
 			}
-			if !slices.Equal(changes.added, tt.added) || !slices.Equal(changes.replaced, tt.replaced) || len(doc.Statement) != tt.count {
+			list, err := statementList(doc.Statement)
+			if err != nil && tt.count > 0 {
+				t.Fatalf("%v\n%s", err, out)
+			}
+			if !slices.Equal(changes.added, tt.added) || !slices.Equal(changes.replaced, tt.replaced) || len(list) != tt.count {
 				t.Errorf("added %q, replaced %q, %d statements; want %q, %q, %d\n%s",
-					changes.added, changes.replaced, len(doc.Statement), tt.added, tt.replaced, tt.count, out)
+					changes.added, changes.replaced, len(list), tt.added, tt.replaced, tt.count, out)
 			}
 			again, changes, err := mergeKeyPolicy(out, stmts)
 			if err != nil || len(changes.added)+len(changes.replaced) != 0 || string(again) != string(out) {
@@ -388,5 +399,46 @@ func TestGrantsPolicyReport(t *testing.T) {
 		if !strings.HasPrefix(r.stderr, c.want) {
 			t.Errorf("%s: stderr\n%s\nwant it to begin with\n%s", c.name, r.stderr, c.want)
 		}
+	}
+}
+
+// TestMergeKeyPolicyLayout: a merge keeps every byte of the policy but
+// the statements it adds or replaces, which take the layout of the
+// statement before them (or of the document).
+func TestMergeKeyPolicyLayout(t *testing.T) {
+	s := []awsStatement{{Sid: "s", Effect: "Allow", Principal: awsPrincipal{AWS: []string{"r"}}, Action: []string{"kms:Encrypt"}, Resource: "*"}}
+	const compact = `{"Sid":"s","Effect":"Allow","Principal":{"AWS":["r"]},"Action":["kms:Encrypt"],"Resource":"*"}`
+	const other = `{"Sid" : "o", "Effect" : "Deny", "Principal" : "*", "Action" : "kms:Decrypt", "Resource" : "*"}`
+	for _, c := range []struct{ name, in, want string }{
+		{"one line", `{"Statement":[` + other + `]}`, `{"Statement":[` + other + `,` + compact + `]}`},
+		{"indented", "{\n  \"Statement\": [\n    " + other + "\n  ]\n}\n",
+			"{\n  \"Statement\": [\n    " + other + ",\n    " + compact + "\n  ]\n}\n"},
+		{"as the AWS console writes it", "{\n  \"Statement\" : [ {\n    \"Sid\" : \"o\"\n  } ]\n}",
+			"{\n  \"Statement\" : [ {\n    \"Sid\" : \"o\"\n  }, {\n    \"Sid\": \"s\",\n    \"Effect\": \"Allow\",\n    \"Principal\": {\n      \"AWS\": [\n        \"r\"\n      ]\n    },\n" +
+				"    \"Action\": [\n      \"kms:Encrypt\"\n    ],\n    \"Resource\": \"*\"\n  } ]\n}"},
+		{"tabs", "{\n\t\"Statement\": [\n\t\t{\n\t\t\t\"Sid\": \"o\"\n\t\t}\n\t]\n}",
+			"{\n\t\"Statement\": [\n\t\t{\n\t\t\t\"Sid\": \"o\"\n\t\t},\n\t\t{\n\t\t\t\"Sid\": \"s\",\n\t\t\t\"Effect\": \"Allow\",\n\t\t\t\"Principal\": {\n\t\t\t\t\"AWS\": [\n\t\t\t\t\t\"r\"\n\t\t\t\t]\n\t\t\t},\n" +
+				"\t\t\t\"Action\": [\n\t\t\t\t\"kms:Encrypt\"\n\t\t\t],\n\t\t\t\"Resource\": \"*\"\n\t\t}\n\t]\n}"},
+		{"replaced in place", `{"Statement":[` + other + `, {"Sid": "s"}, ` + other + `]}`, `{"Statement":[` + other + `, ` + compact + `, ` + other + `]}`},
+		{"no statements, on one line", `{"Version":"2012-10-17"}`, `{"Version":"2012-10-17","Statement":[` + compact + `]}`},
+		{"no statements, indented", "{\n  \"Version\": \"2012-10-17\"\n}\n",
+			"{\n  \"Version\": \"2012-10-17\",\n  \"Statement\": [\n    {\n      \"Sid\": \"s\",\n      \"Effect\": \"Allow\",\n      \"Principal\": {\n        \"AWS\": [\n          \"r\"\n        ]\n      },\n" +
+				"      \"Action\": [\n        \"kms:Encrypt\"\n      ],\n      \"Resource\": \"*\"\n    }\n  ]\n}\n"},
+		{"an empty object", `{}`, `{"Statement":[` + compact + `]}`},
+		{"an empty list", `{"Version":"2012-10-17", "Statement": [ ]}`, `{"Version":"2012-10-17", "Statement": [` + compact + `]}`},
+		{"one statement object", `{"Statement": ` + other + `}`, `{"Statement": [` + other + `,` + compact + `]}`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			out, _, err := mergeKeyPolicy([]byte(c.in), s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(out) != c.want {
+				t.Errorf("merged\n%s\nwant\n%s", out, c.want)
+			}
+			if !json.Valid(out) {
+				t.Errorf("not JSON:\n%s", out)
+			}
+		})
 	}
 }

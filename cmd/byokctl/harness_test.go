@@ -126,6 +126,8 @@ func (f *fixture) system(env map[string]string, stdout, stderr io.Writer) *syste
 		isTerminal:  func(any) bool { return f.terminal },
 		clock:       f.clock,
 		fakeOptions: f.fakeOptions,
+		// The AWS SDK retries a throttled request at once.
+		kmsBackoff: func(int) time.Duration { return 0 },
 	}
 }
 

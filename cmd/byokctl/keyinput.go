@@ -32,7 +32,7 @@ func (e *inputError) flag() string { return "--" + strings.ReplaceAll(e.Field, "
 var (
 	// arn:<partition>:kms:<region>:<account>:key/<id>; the id is a UUID or
 	// a multi-Region key id (mrk-…).
-	awsKeyARN   = regexp.MustCompile(`^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:key/[A-Za-z0-9-]+$`)
+	awsKeyARN   = regexp.MustCompile(`^arn:(aws[a-z-]*):kms:([a-z0-9-]+):([0-9]{12}):key/([A-Za-z0-9-]+)$`) // partition, region, account, key id
 	awsAliasARN = regexp.MustCompile(`^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:alias/.+$`)
 
 	// https://<vault>.vault.azure.net/keys/<name>[/<version>], also in the

@@ -63,8 +63,8 @@ Prefer the environment for secrets: a flag ends up in the shell history.
 
 Only data goes to stdout; messages and progress go to stderr. Exit status:
 0 success, 1 the API refused or an operation failed, 2 a usage error,
-3 changes pending (diff only), 130 and 143 stopped by SIGINT (Ctrl-C) or
-SIGTERM.`
+3 changes pending (diff only), 4 a grant is missing (grants --check),
+130 and 143 stopped by SIGINT (Ctrl-C) or SIGTERM.`
 
 // newRootCmd builds the whole command tree. It keeps no state outside the
 // tree, so every call (every test) gets fresh flags.

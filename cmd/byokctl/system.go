@@ -33,6 +33,9 @@ type system struct {
 	clock wrapper.Clock
 	// pollInterval, when positive, is the first interval of wait's polling.
 	pollInterval time.Duration
+	// kmsBackoff replaces the AWS SDK's back-off between retries of a
+	// KMS request.
+	kmsBackoff func(attempt int) time.Duration
 	// fakeOptions are added to the options of the fake server that serve
 	// and demo start (a seed, a clock, the contract validator).
 	fakeOptions []byoktest.Option

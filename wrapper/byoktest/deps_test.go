@@ -34,3 +34,14 @@ func TestImportingByoktestAddsNoModule(t *testing.T) {
 	}
 	assert.NotContains(t, fake, "github.com/getkin/kin-openapi")
 }
+
+// TestLibraryGainsNoModule checks that the library (package wrapper) needs
+// exactly the modules it needs today: the cloud SDKs, cobra and the other
+// dependencies of byokctl stay byokctl's (the AWS SDK of grants --check
+// and --apply among them).
+func TestLibraryGainsNoModule(t *testing.T) {
+	want := []string{"github.com/apapsch/go-jsonmerge/v2", "github.com/byokctl/byok", "github.com/google/uuid", "github.com/oapi-codegen/runtime"}
+	assert.Equal(t, want, modulesOf(t, "github.com/byokctl/byok/wrapper"), "go list -deps ./wrapper")
+	assert.Contains(t, modulesOf(t, "github.com/byokctl/byok/cmd/byokctl"), "github.com/aws/aws-sdk-go-v2/service/kms",
+		"byokctl links no AWS SDK: this test checks nothing")
+}
