@@ -63,7 +63,7 @@ Prefer the environment for secrets: a flag ends up in the shell history.
 
 Only data goes to stdout; messages and progress go to stderr. Exit status:
 0 success, 1 the API refused or an operation failed, 2 a usage error,
-3 changes pending (diff only).`
+3 changes pending (diff only), 4 a key unhealthy (check only).`
 
 // newRootCmd builds the whole command tree. It keeps no state outside the
 // tree, so every call (every test) gets fresh flags.
@@ -109,6 +109,7 @@ func newRootCmd(sys *system) *cobra.Command {
 		newWaitCmd(g),
 		newGrantsCmd(g),
 		newDiffCmd(g),
+		newCheckCmd(g),
 		newApplyCmd(g),
 		newServeCmd(g),
 		newDemoCmd(g),
