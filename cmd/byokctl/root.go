@@ -96,7 +96,7 @@ func newRootCmd(sys *system) *cobra.Command {
 	pf.DurationVar(&g.timeout, "timeout", 0, "give up after this long (default 1m; 10m for wait, create --wait, delete --wait and apply)")
 	pf.BoolVar(&g.insecureHTTP, "insecure-http", false, "allow a plain http:// --endpoint that is not loopback (credentials travel unencrypted)")
 	pf.BoolVar(&g.debug, "debug", false, "log every request and response to stderr (credentials redacted)")
-	pf.VarP(g.output, "output", "o", "output format (default table; text for grants, diff and apply)")
+	pf.VarP(g.output, "output", "o", "output format (default table; text for grants, diff, apply and check)")
 	pf.Lookup("output").DefValue = "" // the usage says it: the default depends on the command
 	_ = root.RegisterFlagCompletionFunc("output", fixedCompletion(g.output.allowed...))
 
@@ -110,6 +110,7 @@ func newRootCmd(sys *system) *cobra.Command {
 		newGrantsCmd(g),
 		newDiffCmd(g),
 		newCheckCmd(g),
+		newExporterCmd(g),
 		newApplyCmd(g),
 		newServeCmd(g),
 		newDemoCmd(g),
