@@ -106,7 +106,7 @@ func (g *globals) runCheck(ctx context.Context, o checkOptions) error {
 	}
 	results := health.Evaluate(in)
 	bad := health.CountUnhealthy(results)
-	if err := g.printHealth(results); err != nil {
+	if err := g.printHealth(results, in.File); err != nil {
 		return err
 	}
 	if bad > 0 {
@@ -141,8 +141,8 @@ func healthEntries(p plan) []health.Entry {
 }
 
 // printHealth writes the results to stdout in the -o format: every key for
-// JSON and YAML, the problems for text.
-func (g *globals) printHealth(results []health.Result) error {
+// JSON and YAML, the problems for text; file is the keys file, "" for none.
+func (g *globals) printHealth(results []health.Result, file string) error {
 	if g.structured() {
 		return g.printStructured(struct {
 			Healthy bool            `json:"healthy"`
@@ -155,8 +155,11 @@ func (g *globals) printHealth(results []health.Result) error {
 			continue
 		}
 		b.WriteString(clean(healthSubject(r)) + ": " + clean(r.Reason))
-		if r.ID != "" {
+		switch {
+		case r.ID != "":
 			b.WriteString(" (look further: byokctl get " + shellQuote(clean(r.ID)) + ")")
+		case file != "":
+			b.WriteString(" (look further: byokctl diff -f " + shellQuote(clean(file)) + ")")
 		}
 		b.WriteString("\n")
 	}

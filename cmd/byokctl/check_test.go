@@ -129,7 +129,7 @@ func TestCheckKeysFile(t *testing.T) {
 	r = f.run("check", "-f", keysFilePath("drift.yaml"))
 	expect(t, r, exitUnhealthy)
 	if !strings.Contains(r.stdout, "Azure key https://vault-name.vault.azure.net/keys/key-name: listed in "+
-		keysFilePath("drift.yaml")+":12, not on the server\n") {
+		keysFilePath("drift.yaml")+":12, not on the server (look further: byokctl diff -f "+keysFilePath("drift.yaml")+")\n") {
 		t.Errorf("the missing entry is not named:\n%s", r.transcript())
 	}
 }

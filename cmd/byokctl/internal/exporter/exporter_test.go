@@ -234,7 +234,8 @@ func TestTransportCountsRequestsByCode(t *testing.T) {
 		get(t, srv.URL, 0, client)
 	}
 	srv.Close()
-	if _, err := client.Get(srv.URL); err == nil {
+	if resp, err := client.Get(srv.URL); err == nil {
+		_ = resp.Body.Close()
 		t.Fatal("a closed server answered")
 	}
 	want := `
