@@ -16,12 +16,6 @@ import (
 // diff's "changes pending").
 const exitUnhealthy = 4
 
-// unhealthyError is check's answer when a key is unhealthy: exit status 4.
-type unhealthyError struct{ msg string }
-
-func (e *unhealthyError) Error() string   { return e.msg }
-func (e *unhealthyError) exitStatus() int { return exitUnhealthy }
-
 // checkOptions are the flags of byokctl check.
 type checkOptions struct {
 	// file is the keys file (-f), "" for none.
@@ -110,7 +104,7 @@ func (g *globals) runCheck(ctx context.Context, o checkOptions) error {
 		return err
 	}
 	if bad > 0 {
-		return &unhealthyError{fmt.Sprintf("%d of %s unhealthy", bad, countKeys(len(results)))}
+		return &statusError{fmt.Sprintf("%d of %s unhealthy", bad, countKeys(len(results))), exitUnhealthy}
 	}
 	g.infof("%s, all healthy", countKeys(len(results)))
 	return nil

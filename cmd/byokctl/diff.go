@@ -15,12 +15,6 @@ import (
 // keys file.
 const exitDrift = 3
 
-// driftError is diff's answer when changes are pending: exit status 3.
-type driftError struct{ msg string }
-
-func (e *driftError) Error() string   { return e.msg }
-func (e *driftError) exitStatus() int { return exitDrift }
-
 const keysFileHelp = `The keys file is YAML (.yaml, .yml) or JSON (.json) and uses the API's field
 names; the provider may be written in any case:
 
@@ -101,7 +95,7 @@ func (g *globals) diff(ctx context.Context, file string) error {
 		return err
 	}
 	if len(drift) > 0 {
-		return &driftError{"changes pending: " + describeCounts(drift)}
+		return &statusError{"changes pending: " + describeCounts(drift), exitDrift}
 	}
 	g.infof("in sync: the %d keys of %s", len(kf.entries), kf.name)
 	return nil

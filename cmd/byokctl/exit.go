@@ -39,6 +39,17 @@ type silentFailure struct{ msg string }
 
 func (e *silentFailure) Error() string { return e.msg }
 
+// statusError is a command's answer that is neither success nor failure,
+// with an exit status of its own: diff's changes pending (exitDrift),
+// check's unhealthy keys (exitUnhealthy).
+type statusError struct {
+	msg    string
+	status int
+}
+
+func (e *statusError) Error() string   { return e.msg }
+func (e *statusError) exitStatus() int { return e.status }
+
 // exitCode maps an error returned by the command tree to an exit status.
 // Errors a command returned while running are failures; everything else
 // cobra reports (unknown commands, flag and argument errors) is a usage error.

@@ -167,8 +167,7 @@ func startProcess(t *testing.T, name, path string, env []string, args ...string)
 			}
 		case <-time.After(10 * time.Second):
 			_ = cmd.Process.Kill()
-			_ = <-done // "killed"
-			t.Errorf("%s did not stop within 10s of SIGTERM:\n%s", name, p.out.String())
+			t.Errorf("%s did not stop within 10s of SIGTERM (then: %v):\n%s", name, <-done, p.out.String())
 		}
 		if t.Failed() {
 			t.Logf("output of %s:\n%s", name, p.out.String())
