@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/byokctl/byok/cmd/byokctl/internal/health"
-	"github.com/byokctl/byok/wrapper"
 )
 
 // exitUnhealthy is the exit status of check when a key is unhealthy (3 is
@@ -88,11 +87,9 @@ func (g *globals) runCheck(ctx context.Context, o checkOptions) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel, limit := g.withTimeout(ctx, defaultTimeout)
-	defer cancel()
-	server, err := r.list(ctx, wrapper.ListKeysOptions{})
+	server, err := g.listAll(ctx, r)
 	if err != nil {
-		return explainDeadline(err, limit)
+		return err
 	}
 	in := health.Input{Keys: server.keys, Undecodable: server.unreadable, Now: g.clock().Now(), InitializingFor: o.initializingFor}
 	if kf != nil {

@@ -7,8 +7,6 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-
-	"github.com/byokctl/byok/wrapper"
 )
 
 // exitDrift is the exit status of diff when the server differs from the
@@ -83,11 +81,9 @@ func (g *globals) diff(ctx context.Context, file string) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel, limit := g.withTimeout(ctx, defaultTimeout)
-	defer cancel()
-	server, err := r.list(ctx, wrapper.ListKeysOptions{})
+	server, err := g.listAll(ctx, r)
 	if err != nil {
-		return explainDeadline(err, limit)
+		return err
 	}
 	p := makePlan(kf, server)
 	drift := p.drift()
