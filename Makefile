@@ -14,13 +14,18 @@ CONTRACT_ENV  := BYOK_CONTRACT_DIR=$(CONTRACT_DIR)
 NODE_BIN      := $(CURDIR)/node_modules/.bin
 NODE_TOOLS    := $(CURDIR)/node_modules/.installed
 OASDIFF       := $(GO) run github.com/oasdiff/oasdiff@v1.35.0
+# Prometheus v3.16.0 (its Go module tags are v0.3xx.y); promtool tests the
+# alerting rules, prometheus runs them in make e2e.
+PROMETHEUS_VERSION := v0.316.0
+PROMTOOL      := $(BIN)/promtool-$(PROMETHEUS_VERSION)
+PROMETHEUS    := $(BIN)/prometheus-$(PROMETHEUS_VERSION)
 SPEC          ?= openapi/byok-v1.yaml
 PRISM_ENV     := BYOK_PRISM_BIN=$(NODE_BIN)/prism
 PRISM_SUITES  ?= ./wrapper/... ./cmd/...
 PRISM_RUN     ?= ^TestPrism
 PRISM_MIN     ?= 40
 
-.PHONY: all check generate drift lint test shells localkms demo bench contract spectral prism fuzz breaking breaking-latest clean
+.PHONY: all check generate drift lint test shells localkms demo bench contract spectral prism fuzz breaking breaking-latest rules e2e clean
 
 all: check
 
@@ -28,7 +33,7 @@ all: check
 ## deterministic: the fuzz targets run their committed seed corpora (in
 ## make test, as go test does), never random exploration, so a new fuzzing
 ## finding cannot block an unrelated change. Exploration is make fuzz.
-check: drift lint test spectral breaking-latest prism contract
+check: drift lint test spectral breaking-latest prism contract rules
 
 ## generate: regenerate package api and the fake's create-body rules
 ## (wrapper/byoktest/rules.gen.go) from openapi/byok-v1.yaml.
@@ -200,3 +205,34 @@ fuzz:
 
 clean:
 	rm -rf $(BIN) $(OUT)
+
+## rules: the alerting rules of deploy/prometheus: promtool check rules,
+## promtool test rules (the unit tests of each alert), and promtool check
+## metrics on a scrape of byokctl exporter (TestExporterScrapePassesPromtool).
+rules: $(PROMTOOL)
+	$(PROMTOOL) check rules deploy/prometheus/byok-alerts.yaml
+	cd deploy/prometheus && $(PROMTOOL) test rules byok-alerts_test.yaml
+	BYOK_PROMTOOL_BIN=$(PROMTOOL) $(GO) test -race -count=1 -run '^TestExporterScrapePassesPromtool$$' ./cmd/byokctl
+
+## e2e: byokctl serve with three keys, byokctl exporter and a real
+## Prometheus (pinned) with the shipped rules, scraping and evaluating every
+## second, all on loopback: one key loses access, and Prometheus' API must
+## report ByokKeyInvalid firing for exactly that key within the test's
+## deadline (3 minutes). .ci/run runs it after make check.
+e2e: $(PROMETHEUS)
+	@mkdir -p $(OUT)/e2e
+	$(GO) build -o $(OUT)/e2e/byokctl ./cmd/byokctl
+	BYOK_BYOKCTL_BIN=$(OUT)/e2e/byokctl BYOK_PROMETHEUS_BIN=$(PROMETHEUS) $(GO) test -count=1 -v -run '^TestAlertsWithPrometheus$$' ./cmd/byokctl/internal/e2e
+
+# The Prometheus tools, pinned, built from source into bin/ (one go install
+# each: a package's main is named after its directory, renamed here to carry
+# the version, as golangci-lint is).
+$(PROMTOOL):
+	@mkdir -p $(BIN)
+	GOBIN=$(BIN) $(GO) install github.com/prometheus/prometheus/cmd/promtool@$(PROMETHEUS_VERSION)
+	mv $(BIN)/promtool $@
+
+$(PROMETHEUS):
+	@mkdir -p $(BIN)
+	GOBIN=$(BIN) $(GO) install github.com/prometheus/prometheus/cmd/prometheus@$(PROMETHEUS_VERSION)
+	mv $(BIN)/prometheus $@

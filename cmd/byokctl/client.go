@@ -8,11 +8,12 @@ import (
 	"github.com/byokctl/byok/wrapper"
 )
 
-// newClient builds the API client from the global flags and the environment.
+// newClient builds the API client from the global flags and the environment,
+// with the options extra.
 // The library finds the credentials (wrapper.NewFromEnv: a key pair beats a
 // token); a flag stands for its variable, and a credential flag hides the
 // variables of the other kind.
-func (g *globals) newClient() (*wrapper.Client, error) {
+func (g *globals) newClient(extra ...wrapper.Option) (*wrapper.Client, error) {
 	if g.token != "" && (g.apiKey != "" || g.apiSecret != "") {
 		return nil, usagef("give either --token or --api-key/--api-secret, not both")
 	}
@@ -54,7 +55,7 @@ func (g *globals) newClient() (*wrapper.Client, error) {
 	if g.sys.clock != nil {
 		opts = append(opts, wrapper.WithClock(g.sys.clock))
 	}
-	client, err := wrapper.NewFromEnv(opts...)
+	client, err := wrapper.NewFromEnv(append(opts, extra...)...)
 	if err != nil {
 		// The options are all from the command line or the environment: a
 		// usage error, which describe puts in the CLI's words (cliWords).

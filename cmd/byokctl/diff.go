@@ -7,8 +7,6 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-
-	"github.com/byokctl/byok/wrapper"
 )
 
 // exitDrift is the exit status of diff when the server differs from the
@@ -80,15 +78,13 @@ Exit status, for CI (byokctl diff -f keys.yaml fails a pipeline on drift):
 
 // diff prints the plan of keys file file.
 func (g *globals) diff(ctx context.Context, file string) error {
-	ctx, cancel, limit := g.withTimeout(ctx, defaultTimeout)
-	defer cancel()
 	kf, r, err := g.keysFileAndRemote(ctx, file)
 	if err != nil {
 		return err
 	}
-	server, err := r.list(ctx, wrapper.ListKeysOptions{})
+	server, err := g.listAll(ctx, r)
 	if err != nil {
-		return explainDeadline(err, limit)
+		return err
 	}
 	p := makePlan(kf, server)
 	drift := p.drift()

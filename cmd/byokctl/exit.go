@@ -10,6 +10,10 @@ const (
 	exitOK      = 0 // the command did what was asked
 	exitFailure = 1 // the API refused, an operation failed or timed out
 	exitUsage   = 2 // the command line was wrong; nothing was sent
+	// exitUnhealthy: check found an unhealthy key, or grants --check a key
+	// policy that misses a grant Confluent Cloud needs (which makes the key
+	// unhealthy). 3 is diff's exitDrift.
+	exitUnhealthy = 4
 )
 
 // usageError is a mistake on the command line: an unknown flag, a missing
@@ -39,9 +43,10 @@ type silentFailure struct{ msg string }
 
 func (e *silentFailure) Error() string { return e.msg }
 
-// statusError is a command's answer with an exit status of its own: diff's
-// changes pending (exitDrift), grants --check's missing grant
-// (exitNotGranted). Its message is printed as a failure's.
+// statusError is a command's answer that is neither success nor failure,
+// with an exit status of its own: diff's changes pending (exitDrift),
+// check's unhealthy keys and grants --check's missing grant (exitUnhealthy).
+// Its message is printed as a failure's.
 type statusError struct {
 	msg    string
 	status int

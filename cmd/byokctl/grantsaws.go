@@ -16,11 +16,6 @@ import (
 	"github.com/byokctl/byok/wrapper"
 )
 
-// exitNotGranted is the exit status of grants --check when the key policy
-// misses a grant Confluent Cloud needs: the status of check's "unhealthy",
-// which a missing grant is.
-const exitNotGranted = 4
-
 // kmsOptions are the flags that say how to reach AWS KMS.
 type kmsOptions struct {
 	profile, region, endpoint string
@@ -133,7 +128,7 @@ func (g *globals) runGrantsCheck(ctx context.Context, key wrapper.Key, o kmsOpti
 	}
 	if !c.Granted {
 		return &statusError{fmt.Sprintf("the key policy of %s misses grants key %s needs; byokctl grants %s --apply adds them",
-			c.KeyARN, c.ID, shellQuote(c.ID)), exitNotGranted}
+			c.KeyARN, c.ID, shellQuote(c.ID)), exitUnhealthy}
 	}
 	return nil
 }

@@ -47,7 +47,7 @@ func TestGrantsAWSLocalKMS(t *testing.T) {
 
 	check := f.run("grants", id, "--check", "-o", "json")
 	assertNoAWSSecret(t, check)
-	expect(t, check, exitNotGranted)
+	expect(t, check, exitUnhealthy)
 	var before policyCheck
 	if err := json.Unmarshal([]byte(check.stdout), &before); err != nil {
 		t.Fatalf("%v\n%s", err, check.stdout)

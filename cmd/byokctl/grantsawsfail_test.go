@@ -78,7 +78,7 @@ func TestGrantsAWSFailures(t *testing.T) {
 				return kmsError(http.StatusBadRequest, "ThrottlingException", "Rate exceeded")
 			}
 			return kmsPolicy(policy)
-		}, []string{"--check"}, exitNotGranted, []string{"misses grants key " + id + " needs"}, 3, 0, false},
+		}, []string{"--check"}, exitUnhealthy, []string{"misses grants key " + id + " needs"}, 3, 0, false},
 		{"throttled for good", func(string, int) kmsAnswer {
 			return kmsError(http.StatusBadRequest, "ThrottlingException", "Rate exceeded")
 		}, []string{"--check"}, exitFailure, []string{

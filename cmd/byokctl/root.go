@@ -63,8 +63,8 @@ Prefer the environment for secrets: a flag ends up in the shell history.
 
 Only data goes to stdout; messages and progress go to stderr. Exit status:
 0 success, 1 the API refused or an operation failed, 2 a usage error,
-3 changes pending (diff only), 4 a grant is missing (grants --check),
-130 and 143 stopped by SIGINT (Ctrl-C) or SIGTERM.`
+3 changes pending (diff only), 4 a key unhealthy (check) or a grant missing
+(grants --check), 130 and 143 stopped by SIGINT (Ctrl-C) or SIGTERM.`
 
 // newRootCmd builds the whole command tree. It keeps no state outside the
 // tree, so every call (every test) gets fresh flags.
@@ -97,7 +97,7 @@ func newRootCmd(sys *system) *cobra.Command {
 	pf.DurationVar(&g.timeout, "timeout", 0, "give up after this long (default 1m; 10m for wait, create --wait, delete --wait and apply)")
 	pf.BoolVar(&g.insecureHTTP, "insecure-http", false, "allow a plain http:// --endpoint that is not loopback (credentials travel unencrypted)")
 	pf.BoolVar(&g.debug, "debug", false, "log every request and response to stderr (credentials redacted)")
-	pf.VarP(g.output, "output", "o", "output format (default table; text for grants, diff and apply)")
+	pf.VarP(g.output, "output", "o", "output format (default table; text for grants, diff, apply and check)")
 	pf.Lookup("output").DefValue = "" // the usage says it: the default depends on the command
 	_ = root.RegisterFlagCompletionFunc("output", fixedCompletion(g.output.allowed...))
 
@@ -110,6 +110,8 @@ func newRootCmd(sys *system) *cobra.Command {
 		newWaitCmd(g),
 		newGrantsCmd(g),
 		newDiffCmd(g),
+		newCheckCmd(g),
+		newExporterCmd(g),
 		newApplyCmd(g),
 		newServeCmd(g),
 		newDemoCmd(g),

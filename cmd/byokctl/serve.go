@@ -47,6 +47,8 @@ type serveFlags struct {
 	baseURL   string
 	seed      int
 	faultRate float64
+	// revokeEndpoint offers the route that makes a key lose access.
+	revokeEndpoint bool
 }
 
 func newServeCmd(g *globals) *cobra.Command {
@@ -71,7 +73,10 @@ the answers name the listening address, or --base-url.
 A new key's validation completes on its second read: VALID, or INVALID when
 its ARN or key id contains "invalid" or "denied". --fault-rate makes that
 fraction of requests fail (server errors, dropped connections, 429 bursts...),
-to try a client's retries.`,
+to try a client's retries. --revoke-endpoint adds a route, not part of the
+API, to make a key lose access on demand, as when its key policy is edited:
+  curl -X POST http://127.0.0.1:8080/_byoktest/keys/cck-12345/revoke
+turns key cck-12345 INVALID with "Access to key denied.".`,
 		Example: `  byokctl serve --seed 25
   byokctl serve --addr 127.0.0.1:9090 --data keys.json --fault-rate 0.1`,
 		Args: noArgs,
@@ -85,6 +90,7 @@ to try a client's retries.`,
 	f.StringVar(&sf.baseURL, "base-url", "", "URL that links in answers start with (default: the listening address)")
 	f.IntVar(&sf.seed, "seed", 0, "add this many sample keys at start when the store is empty")
 	f.Float64Var(&sf.faultRate, "fault-rate", 0, "fraction of requests, 0 to 1, that fail on purpose")
+	f.BoolVar(&sf.revokeEndpoint, "revoke-endpoint", false, "also answer POST /_byoktest/keys/ID/revoke, which makes key ID lose access (INVALID, \""+accessDenied+"\"), to try alerts; loopback only")
 	cmd.PreRunE = func(*cobra.Command, []string) error {
 		switch {
 		case sf.seed < 0:
@@ -118,7 +124,7 @@ func (g *globals) baseFakeOptions() []byoktest.Option {
 		byoktest.WithInvalidKeys(func(material string) bool {
 			m := strings.ToLower(material)
 			return strings.Contains(m, "invalid") || strings.Contains(m, "denied")
-		}, "Access to key denied."),
+		}, accessDenied),
 	}
 }
 
@@ -172,9 +178,15 @@ func (g *globals) serve(ctx context.Context, sf serveFlags) error {
 		}
 		seeded = sf.seed
 	}
+	handler := http.Handler(fake)
+	if sf.revokeEndpoint {
+		if handler, err = withRevokeEndpoint(fake, ln.Addr(), logf); err != nil {
+			return err
+		}
+	}
 	g.serveBanner(logf, sf, fake, ln.Addr(), listenURL, base, seeded)
 
-	err = runServer(ctx, defaultServeLimits.httpServer(fake), ln, shutdownGrace, logf)
+	err = runServer(ctx, defaultServeLimits.httpServer(handler), ln, shutdownGrace, logf)
 	// Shutdown does not wait for the handlers of connections the fake took
 	// over to break them (a reset, a dropped answer): wait for their log
 	// lines, for as long again as the grace at most.

@@ -1,0 +1,167 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/byokctl/byok/cmd/byokctl/internal/health"
+)
+
+// checkOptions are the flags of byokctl check.
+type checkOptions struct {
+	// file is the keys file (-f), "" for none.
+	file string
+	// initializingFor is how long a key may stay INITIALIZING.
+	initializingFor time.Duration
+}
+
+func newCheckCmd(g *globals) *cobra.Command {
+	var o checkOptions
+	cmd := &cobra.Command{
+		Use:   "check [-f FILE]",
+		Short: "Check that every key is healthy, for cron and CI",
+		Long: `Check the health of every key, in one pass. A key is unhealthy when:
+
+  invalid                its validation is INVALID: Confluent Cloud lost access
+                         to it (the server's message follows), and the clusters
+                         it protects become unavailable
+  initializing-too-long  it has been INITIALIZING for --initializing-for or
+                         longer (since its creation, or its phase's since)
+  unreadable             it could not be decoded, so its health is unknown
+
+With -f, a keys file (as diff and apply read it) also says:
+
+  missing                an entry of the file matches no key on the server
+  duplicate              several keys on the server share an entry's key ARN
+                         or key id
+
+-o text (the default) prints one line per problem, with the command to look
+further, and nothing when every key is healthy; the summary goes to stderr.
+-o json and -o yaml print every key, each with "status" (healthy or
+unhealthy), "problems" (the words above) and "reason", field names stable.
+
+Exit status:
+  0  every key is healthy
+  4  a key is unhealthy
+  1  the check could not be made: the API refused (credentials, permissions)
+     or could not be reached
+  2  a usage error, a keys file that cannot be read or has a mistake`,
+		Example: `  byokctl check
+  byokctl check -f keys.yaml --initializing-for 30m -o json`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return g.runCheck(cmd.Context(), o)
+		},
+	}
+	withFormats(cmd, formatText, formatJSON, formatYAML)
+	f := cmd.Flags()
+	f.StringVarP(&o.file, "file", "f", "", "also check the keys of this keys file, YAML or JSON")
+	f.DurationVar(&o.initializingFor, "initializing-for", time.Hour, "a key INITIALIZING for this long is unhealthy")
+	cmd.PreRunE = func(*cobra.Command, []string) error {
+		if o.initializingFor <= 0 {
+			return usagef("--initializing-for is %s; expected a positive duration such as 30m or 2h", o.initializingFor)
+		}
+		return nil
+	}
+	return cmd
+}
+
+// runCheck lists the keys, judges their health and prints it.
+func (g *globals) runCheck(ctx context.Context, o checkOptions) error {
+	var kf *keysFile
+	var r remote
+	var err error
+	if o.file != "" {
+		kf, r, err = g.keysFileAndRemote(ctx, o.file)
+	} else {
+		r.client, err = g.newClient()
+	}
+	if err != nil {
+		return err
+	}
+	server, err := g.listAll(ctx, r)
+	if err != nil {
+		return err
+	}
+	in := health.Input{Keys: server.keys, Undecodable: server.unreadable, Now: g.clock().Now(), InitializingFor: o.initializingFor}
+	if kf != nil {
+		in.File, in.Entries = kf.name, healthEntries(makePlan(kf, server))
+	}
+	results := health.Evaluate(in)
+	bad := health.CountUnhealthy(results)
+	if err := g.printHealth(results, in.File); err != nil {
+		return err
+	}
+	if bad > 0 {
+		return &statusError{fmt.Sprintf("%d of %s unhealthy", bad, countKeys(len(results))), exitUnhealthy}
+	}
+	g.infof("%s, all healthy", countKeys(len(results)))
+	return nil
+}
+
+// healthEntries returns the entries of the keys file of plan p, each with
+// the ids of the keys on the server it matches (by makePlan's matching).
+func healthEntries(p plan) []health.Entry {
+	var entries []health.Entry
+	index := map[*keyEntry]int{}
+	for _, item := range p.Items {
+		if item.entry == nil {
+			continue
+		}
+		i, seen := index[item.entry]
+		if !seen {
+			ref := item.entry.ref()
+			i = len(entries)
+			index[item.entry] = i
+			entries = append(entries, health.Entry{Line: item.entry.line, Provider: string(ref.provider), Key: ref.id,
+				DisplayName: item.entry.displayName})
+		}
+		if item.ID != "" {
+			entries[i].IDs = append(entries[i].IDs, item.ID)
+		}
+	}
+	return entries
+}
+
+// printHealth writes the results to stdout in the -o format: every key for
+// JSON and YAML, the problems for text; file is the keys file, "" for none.
+func (g *globals) printHealth(results []health.Result, file string) error {
+	if g.structured() {
+		return g.printStructured(struct {
+			Healthy bool            `json:"healthy"`
+			Keys    []health.Result `json:"keys"`
+		}{health.CountUnhealthy(results) == 0, results})
+	}
+	var b strings.Builder
+	for _, r := range results {
+		if r.Status == health.Healthy {
+			continue
+		}
+		b.WriteString(clean(healthSubject(r)) + ": " + clean(r.Reason))
+		switch {
+		case r.ID != "":
+			b.WriteString(" (look further: byokctl get " + shellQuote(clean(r.ID)) + ")")
+		case file != "":
+			b.WriteString(" (look further: byokctl diff -f " + shellQuote(clean(file)) + ")")
+		}
+		b.WriteString("\n")
+	}
+	_, err := fmt.Fprint(g.sys.stdout, b.String())
+	return err
+}
+
+// healthSubject names the key of r in a line of text: its id and display
+// name, or for an entry missing on the server its provider and identifier.
+func healthSubject(r health.Result) string {
+	switch {
+	case r.ID == "":
+		return r.Provider + " key " + r.Key
+	case r.DisplayName != "":
+		return fmt.Sprintf("%s (%s)", r.ID, r.DisplayName)
+	}
+	return r.ID
+}
