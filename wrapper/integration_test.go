@@ -66,7 +66,7 @@ func TestLifecycleAgainstFake(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if k.Material.Kind() != m.Kind() || k.Identifier() == "" || k.Validation.Phase != wrapper.PhaseInitializing {
+		if k.Material.MaterialKind() != m.MaterialKind() || k.Identifier() == "" || k.Validation.Phase != wrapper.PhaseInitializing {
 			t.Errorf("created %+v", k)
 		}
 		switch got := k.Material.(type) {
@@ -126,8 +126,8 @@ func TestPagingAgainstFake(t *testing.T) {
 	srv.Seed(250)
 	var want []string
 	for _, k := range srv.Keys() {
-		if k.Provider != nil && *k.Provider == "AWS" {
-			want = append(want, *k.Id)
+		if k.Provider == wrapper.ProviderAWS {
+			want = append(want, k.ID)
 		}
 	}
 	c := fakeClient(t, srv, testkit.NewClock())

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/byokctl/byok/api"
 	"github.com/byokctl/byok/wrapper"
 )
 
@@ -33,7 +34,7 @@ func checkKey(t *testing.T, got wrapper.Key, want map[string]any) {
 		{"validation.message", got.Validation.Message, str(val, "message")},
 		{"validation.since", got.Validation.Since, timeField(t, val, "since")},
 		{"validation.region", got.Validation.Region, str(val, "region")},
-		{"key.kind", got.Material.Kind(), str(mat, "kind")},
+		{"key.kind", got.Material.MaterialKind(), str(mat, "kind")},
 	}
 	switch m := got.Material.(type) {
 	case wrapper.AWSKey:
@@ -107,8 +108,8 @@ func TestUnknownKindKept(t *testing.T) {
 	if !ok {
 		t.Fatalf("material is %T, want UnknownKey", k.Material)
 	}
-	if u.Kind() != "OciKey" {
-		t.Errorf("kind = %q, want OciKey", u.Kind())
+	if u.MaterialKind() != "OciKey" {
+		t.Errorf("kind = %q, want OciKey", u.MaterialKind())
 	}
 	if k.Provider != "OCI" {
 		t.Errorf("provider = %q, want OCI kept as it came", k.Provider)
@@ -141,7 +142,7 @@ func TestKeyMarshalRoundTrip(t *testing.T) {
 }
 
 func TestKeyMarshalPointerMaterial(t *testing.T) {
-	k := wrapper.Key{ID: "cck-1", Material: &wrapper.GCPKey{KeyID: "projects/p/locations/l/keyRings/r/cryptoKeys/k"}}
+	k := wrapper.Key{Key: api.Key{ID: "cck-1"}, Material: &wrapper.GCPKey{KeyID: "projects/p/locations/l/keyRings/r/cryptoKeys/k"}}
 	out, err := json.Marshal(k)
 	if err != nil {
 		t.Fatal(err)
