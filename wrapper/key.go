@@ -11,9 +11,10 @@ import (
 	"github.com/byokctl/byok/api"
 )
 
-// Provider is the cloud provider of a key, the generated api.KeyProvider. The
-// constants name the values the API documents; the list is extensible, so
-// any other value a newer server sends is kept as it came.
+// Provider is the cloud provider of a key, the generated api.KeyProvider:
+// "AWS" (ProviderAWS), "Azure" (ProviderAzure) or "GCP" (ProviderGCP), the
+// values the API documents. The list is extensible, so any other value a
+// newer server sends is kept as it came.
 type Provider = api.KeyProvider
 
 // The documented providers.
@@ -23,8 +24,9 @@ const (
 	ProviderGCP   Provider = api.KeyProviderGCP
 )
 
-// State says whether a key is used by a cluster, the generated api.KeyState.
-// Values other than the constants are kept as they came.
+// State says whether a key is used by a cluster, the generated api.KeyState:
+// "AVAILABLE" (StateAvailable) or "IN_USE" (StateInUse). Values other than
+// these are kept as they came.
 type State = api.KeyState
 
 // The documented states.
@@ -36,8 +38,9 @@ const (
 )
 
 // Phase is the validation phase of a key, the generated
-// api.KeyValidationPhase. Values other than the constants are kept as they
-// came; WaitForValidation keeps polling on them.
+// api.KeyValidationPhase: "INITIALIZING" (PhaseInitializing), "VALID"
+// (PhaseValid) or "INVALID" (PhaseInvalid). Values other than these are kept
+// as they came; WaitForValidation keeps polling on them.
 type Phase = api.KeyValidationPhase
 
 // The documented validation phases.

@@ -3,7 +3,14 @@ package wrapper_test
 import (
 	"encoding/json"
 	"errors"
+	"go/ast"
+	"go/doc"
+	"go/parser"
+	"go/token"
+	"io/fs"
 	"reflect"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -249,4 +256,96 @@ func TestKeyUnmarshalNull(t *testing.T) {
 	if s.Key.ID != "cck-kept" || len(s.Keys) != 1 || s.Keys[0].ID != "" {
 		t.Errorf("decoded %+v", s)
 	}
+}
+
+// TestEnumConstants: Provider, State and Phase are the generated enum types,
+// each value of the spec's list has a constant of the wrapper's (the
+// generated one re-exported), and go doc of the type names every value.
+func TestEnumConstants(t *testing.T) {
+	generated := enumValues(t, "../api", map[string]string{"KeyProvider": "Provider", "KeyState": "State", "KeyValidationPhase": "Phase"})
+	ours := enumValues(t, ".", map[string]string{"Provider": "Provider", "State": "State", "Phase": "Phase"})
+	docs := map[string]string{}
+	fset := token.NewFileSet()
+	pkgs, err := parser.ParseDir(fset, ".", func(fi fs.FileInfo) bool { return !strings.HasSuffix(fi.Name(), "_test.go") }, parser.ParseComments)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, typ := range doc.New(pkgs["wrapper"], "wrapper", 0).Types {
+		docs[typ.Name] = typ.Doc
+	}
+	for name, values := range generated {
+		if len(values) == 0 {
+			t.Errorf("api has no constants of the type behind %s", name)
+		}
+		for value, constant := range values {
+			if _, ok := ours[name][value]; !ok {
+				t.Errorf("%s %q (api.%s) has no constant in wrapper", name, value, constant)
+			}
+			if !strings.Contains(docs[name], strconv.Quote(value)) {
+				t.Errorf("the doc of %s does not name %q", name, value)
+			}
+		}
+	}
+	if !reflect.DeepEqual(mapKeys(generated), mapKeys(ours)) {
+		t.Errorf("enum types: generated %v, wrapper %v", mapKeys(generated), mapKeys(ours))
+	}
+}
+
+// enumValues returns the constants of the package in dir whose type is one
+// of types (mapped to a name), by name: value → constant. A constant whose
+// value is another constant (a re-export) counts with that one's value.
+func enumValues(t *testing.T, dir string, types map[string]string) map[string]map[string]string {
+	t.Helper()
+	fset := token.NewFileSet()
+	pkgs, err := parser.ParseDir(fset, dir, func(fi fs.FileInfo) bool { return !strings.HasSuffix(fi.Name(), "_test.go") }, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]map[string]string{}
+	for _, name := range types {
+		out[name] = map[string]string{}
+	}
+	apiValues := map[string]string{} // api constant name → value, for re-exports
+	if dir != "../api" {
+		for _, values := range enumValues(t, "../api", map[string]string{"KeyProvider": "Provider", "KeyState": "State", "KeyValidationPhase": "Phase"}) {
+			for v, c := range values {
+				apiValues[c] = v
+			}
+		}
+	}
+	for _, pkg := range pkgs {
+		for _, f := range pkg.Files {
+			for _, d := range f.Decls {
+				gd, ok := d.(*ast.GenDecl)
+				if !ok || gd.Tok != token.CONST {
+					continue
+				}
+				for _, spec := range gd.Specs {
+					vs := spec.(*ast.ValueSpec)
+					id, ok := vs.Type.(*ast.Ident)
+					if !ok || types[id.Name] == "" || len(vs.Values) != 1 {
+						continue
+					}
+					var value string
+					switch v := vs.Values[0].(type) {
+					case *ast.BasicLit:
+						value, _ = strconv.Unquote(v.Value)
+					case *ast.SelectorExpr:
+						value = apiValues[v.Sel.Name]
+					}
+					out[types[id.Name]][value] = vs.Names[0].Name
+				}
+			}
+		}
+	}
+	return out
+}
+
+func mapKeys[V any](m map[string]V) []string {
+	var keys []string
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }
