@@ -80,30 +80,30 @@ func decodeItems(dec *json.Decoder, body []byte, page *KeyPage) error {
 	if t != json.Delim('[') {
 		return fmt.Errorf(`"data" is %s, expected an array of keys`, tokenKind(t))
 	}
+	var kd keyDecoder
 	for i := 0; dec.More(); i++ {
 		start := dec.InputOffset()
-		var key Key
-		k := keyJSON{Key: &key.Key}
-		err := dec.Decode(&k)
+		page.Keys = append(page.Keys, Key{}) // decoded in place
+		key := &page.Keys[len(page.Keys)-1]
+		k := kd.target(key)
+		err := dec.Decode(k)
 		raw := bytes.TrimLeft(body[start:dec.InputOffset()], ", \t\r\n")
 		raw = raw[:len(raw):len(raw)]
 		if err == nil {
-			key.Raw = raw
-			key.Material, err = materialOf(k.Details, raw)
+			err = finish(key, k, raw)
 		} else if isSyntaxError(err) {
 			return err
 		} else {
 			err = describeJSONError(err)
 		}
 		if err != nil {
+			page.Keys = page.Keys[:len(page.Keys)-1]
 			var id struct {
 				ID string `json:"id"`
 			}
 			_ = json.Unmarshal(raw, &id)
 			page.DecodeErrors = append(page.DecodeErrors, &KeyDecodeError{Index: i, ID: id.ID, Err: err})
-			continue
 		}
-		page.Keys = append(page.Keys, key)
 	}
 	return expectDelim(dec, ']')
 }

@@ -271,9 +271,7 @@ type keyJSON struct {
 // keyVariants decodes the "key" oneOf into every generated variant at once;
 // its kind then picks one. encoding/json ignores a property that two
 // embedded variants share, so those (kind, key_id) are decoded here, at the
-// top, where they take precedence. (The variants are embedded as pointers,
-// which encoding/json allocates only for a variant whose own properties
-// appear.)
+// top, where they take precedence.
 type keyVariants struct {
 	Kind  string `json:"kind"`
 	KeyID string `json:"key_id"`
@@ -282,59 +280,83 @@ type keyVariants struct {
 	*api.GcpKey
 }
 
-// decodeKey decodes one key; b also becomes Key.Raw.
-func decodeKey(b []byte) (Key, error) {
-	key := Key{Raw: b}
-	k := keyJSON{Key: &key.Key}
-	if err := json.Unmarshal(b, &k); err != nil {
-		return Key{}, describeJSONError(err)
-	}
-	var err error
-	key.Material, err = materialOf(k.Details, b)
-	return key, err
+// keyDecoder decodes keys one after the other into the same variants, so
+// that decoding a key allocates none of them; the material is copied out.
+type keyDecoder struct {
+	json     keyJSON
+	variants keyVariants
+	aws      api.AwsKey
+	azure    api.AzureKey
+	gcp      api.GcpKey
 }
 
-// materialOf returns the Material of a decoded "key" object v; raw is the
-// key's JSON, from which an object of a kind this version does not know is
-// kept.
+// target readies d for a key to be decoded into key: it returns what to
+// decode the key's JSON into.
+func (d *keyDecoder) target(key *Key) *keyJSON {
+	d.aws, d.azure, d.gcp = api.AwsKey{}, api.AzureKey{}, api.GcpKey{}
+	d.variants = keyVariants{AwsKey: &d.aws, AzureKey: &d.azure, GcpKey: &d.gcp}
+	d.json = keyJSON{Key: &key.Key, Details: &d.variants}
+	return &d.json
+}
+
+// finish completes key, decoded into k (from target) from raw, which becomes
+// key.Raw.
+func finish(key *Key, k *keyJSON, raw []byte) (err error) {
+	key.Raw = raw
+	key.Material, err = materialOf(k.Details, raw)
+	return err
+}
+
+// decodeKey decodes one key; b also becomes Key.Raw.
+func decodeKey(b []byte) (Key, error) {
+	var key Key
+	k := new(keyDecoder).target(&key)
+	if err := json.Unmarshal(b, k); err != nil {
+		return Key{}, describeJSONError(err)
+	}
+	if err := finish(&key, k, b); err != nil {
+		return Key{}, err
+	}
+	return key, nil
+}
+
+// materialOf returns the Material of a decoded "key" object v (nil for
+// null); raw is the key's JSON, from which an object of a kind this version
+// does not know is kept.
 func materialOf(v *keyVariants, raw []byte) (KeyMaterial, error) {
+	noObject := errors.New(`the key has no "key" object (the cloud-specific details); expected one with a "kind"`)
 	if v == nil {
-		return nil, errors.New(`the key has no "key" object (the cloud-specific details); expected one with a "kind"`)
+		return nil, noObject
 	}
 	switch v.Kind {
 	case string(api.AwsKeyKindAwsKey):
-		m := AWSKey(deref(v.AwsKey))
+		m := AWSKey(*v.AwsKey)
 		m.Kind = api.AwsKeyKindAwsKey
 		return m, nil
 	case string(api.AzureKeyKindAzureKey):
-		m := AzureKey(deref(v.AzureKey))
+		m := AzureKey(*v.AzureKey)
 		m.Kind, m.KeyID = api.AzureKeyKindAzureKey, v.KeyID
 		return m, nil
 	case string(api.GcpKeyKindGcpKey):
-		m := GCPKey(deref(v.GcpKey))
+		m := GCPKey(*v.GcpKey)
 		m.Kind, m.KeyID = api.GcpKeyKindGcpKey, v.KeyID
 		return m, nil
-	case "":
-		return nil, errors.New(`the "key" object has no "kind"`)
 	}
-	// A kind this version does not know: the "key" object is read a second
-	// time, to keep it as it came.
+	// A kind this version does not know, or none: the "key" object is read
+	// a second time, to keep it as it came (or to say it is missing).
 	var obj struct {
 		Key json.RawMessage `json:"key"`
 	}
 	if err := json.Unmarshal(raw, &obj); err != nil {
 		return nil, describeJSONError(err)
 	}
-	return UnknownKey{Raw: obj.Key}, nil
-}
-
-// deref returns *p, or the zero value for nil.
-func deref[T any](p *T) T {
-	if p == nil {
-		var zero T
-		return zero
+	switch {
+	case len(obj.Key) == 0:
+		return nil, noObject
+	case v.Kind == "":
+		return nil, errors.New(`the "key" object has no "kind"`)
 	}
-	return *p
+	return UnknownKey{Raw: obj.Key}, nil
 }
 
 // createToAPI builds the body of a create request. Read-only fields are not
