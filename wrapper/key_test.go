@@ -7,9 +7,9 @@ import (
 	"go/doc"
 	"go/parser"
 	"go/token"
-	"io/fs"
+	"go/types"
+	"path/filepath"
 	"reflect"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -262,90 +262,84 @@ func TestKeyUnmarshalNull(t *testing.T) {
 // each value of the spec's list has a constant of the wrapper's (the
 // generated one re-exported), and go doc of the type names every value.
 func TestEnumConstants(t *testing.T) {
-	generated := enumValues(t, "../api", map[string]string{"KeyProvider": "Provider", "KeyState": "State", "KeyValidationPhase": "Phase"})
-	ours := enumValues(t, ".", map[string]string{"Provider": "Provider", "State": "State", "Phase": "Phase"})
-	docs := map[string]string{}
 	fset := token.NewFileSet()
-	pkgs, err := parser.ParseDir(fset, ".", func(fi fs.FileInfo) bool { return !strings.HasSuffix(fi.Name(), "_test.go") }, parser.ParseComments)
+	apiFiles, ours := sourceFiles(t, fset, "../api"), sourceFiles(t, fset, ".")
+	generated := map[string]string{} // api constant → value
+	ast.Inspect(&ast.File{Decls: declsOf(apiFiles)}, func(n ast.Node) bool {
+		if vs, ok := n.(*ast.ValueSpec); ok && len(vs.Values) == 1 {
+			if lit, ok := vs.Values[0].(*ast.BasicLit); ok && lit.Kind == token.STRING {
+				generated[vs.Names[0].Name], _ = strconv.Unquote(lit.Value)
+			}
+		}
+		return true
+	})
+	pkg, err := doc.NewFromFiles(fset, ours, "github.com/byokctl/byok/wrapper")
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, typ := range doc.New(pkgs["wrapper"], "wrapper", 0).Types {
-		docs[typ.Name] = typ.Doc
-	}
-	for name, values := range generated {
-		if len(values) == 0 {
-			t.Errorf("api has no constants of the type behind %s", name)
-		}
-		for value, constant := range values {
-			if _, ok := ours[name][value]; !ok {
-				t.Errorf("%s %q (api.%s) has no constant in wrapper", name, value, constant)
-			}
-			if !strings.Contains(docs[name], strconv.Quote(value)) {
-				t.Errorf("the doc of %s does not name %q", name, value)
+	for _, tc := range []struct{ ours, api string }{{"Provider", "KeyProvider"}, {"State", "KeyState"}, {"Phase", "KeyValidationPhase"}} {
+		var typ *doc.Type
+		for _, ty := range pkg.Types {
+			if ty.Name == tc.ours {
+				typ = ty
 			}
 		}
-	}
-	if !reflect.DeepEqual(mapKeys(generated), mapKeys(ours)) {
-		t.Errorf("enum types: generated %v, wrapper %v", mapKeys(generated), mapKeys(ours))
+		if typ == nil || len(typ.Decl.Specs) != 1 || types.ExprString(typ.Decl.Specs[0].(*ast.TypeSpec).Type) != "api."+tc.api {
+			t.Errorf("%s is not an alias of api.%s", tc.ours, tc.api)
+			continue
+		}
+		reexported := map[string]bool{} // api constants that a constant of ours names
+		for _, v := range typ.Consts {
+			for _, spec := range v.Decl.Specs {
+				if sel, ok := spec.(*ast.ValueSpec).Values[0].(*ast.SelectorExpr); ok {
+					reexported[sel.Sel.Name] = true
+				}
+			}
+		}
+		n := 0
+		for constant, value := range generated {
+			if !strings.HasPrefix(constant, tc.api) {
+				continue
+			}
+			n++
+			if !reexported[constant] {
+				t.Errorf("%s %q (api.%s) has no constant in wrapper", tc.ours, value, constant)
+			}
+			if !strings.Contains(typ.Doc, strconv.Quote(value)) {
+				t.Errorf("the doc of %s does not name %q", tc.ours, value)
+			}
+		}
+		if n == 0 {
+			t.Errorf("api has no constants of type %s", tc.api)
+		}
 	}
 }
 
-// enumValues returns the constants of the package in dir whose type is one
-// of types (mapped to a name), by name: value → constant. A constant whose
-// value is another constant (a re-export) counts with that one's value.
-func enumValues(t *testing.T, dir string, types map[string]string) map[string]map[string]string {
+// sourceFiles parses the non-test Go files of dir.
+func sourceFiles(t *testing.T, fset *token.FileSet, dir string) []*ast.File {
 	t.Helper()
-	fset := token.NewFileSet()
-	pkgs, err := parser.ParseDir(fset, dir, func(fi fs.FileInfo) bool { return !strings.HasSuffix(fi.Name(), "_test.go") }, 0)
+	names, err := filepath.Glob(filepath.Join(dir, "*.go"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := map[string]map[string]string{}
-	for _, name := range types {
-		out[name] = map[string]string{}
-	}
-	apiValues := map[string]string{} // api constant name → value, for re-exports
-	if dir != "../api" {
-		for _, values := range enumValues(t, "../api", map[string]string{"KeyProvider": "Provider", "KeyState": "State", "KeyValidationPhase": "Phase"}) {
-			for v, c := range values {
-				apiValues[c] = v
-			}
+	var files []*ast.File
+	for _, name := range names {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
 		}
-	}
-	for _, pkg := range pkgs {
-		for _, f := range pkg.Files {
-			for _, d := range f.Decls {
-				gd, ok := d.(*ast.GenDecl)
-				if !ok || gd.Tok != token.CONST {
-					continue
-				}
-				for _, spec := range gd.Specs {
-					vs := spec.(*ast.ValueSpec)
-					id, ok := vs.Type.(*ast.Ident)
-					if !ok || types[id.Name] == "" || len(vs.Values) != 1 {
-						continue
-					}
-					var value string
-					switch v := vs.Values[0].(type) {
-					case *ast.BasicLit:
-						value, _ = strconv.Unquote(v.Value)
-					case *ast.SelectorExpr:
-						value = apiValues[v.Sel.Name]
-					}
-					out[types[id.Name]][value] = vs.Names[0].Name
-				}
-			}
+		f, err := parser.ParseFile(fset, name, nil, parser.ParseComments)
+		if err != nil {
+			t.Fatal(err)
 		}
+		files = append(files, f)
 	}
-	return out
+	return files
 }
 
-func mapKeys[V any](m map[string]V) []string {
-	var keys []string
-	for k := range m {
-		keys = append(keys, k)
+func declsOf(files []*ast.File) []ast.Decl {
+	var decls []ast.Decl
+	for _, f := range files {
+		decls = append(decls, f.Decls...)
 	}
-	slices.Sort(keys)
-	return keys
+	return decls
 }

@@ -42,8 +42,6 @@ func fail(w http.ResponseWriter, status int, ps ...problem) {
 	writeJSON(w, status, f)
 }
 
-func ptr[T any](v T) *T { return &v }
-
 // The problems the fake answers with, by status.
 
 func badRequest(code, detail, parameter string) problem {
