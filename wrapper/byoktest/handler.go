@@ -308,8 +308,10 @@ func (h *Handler) Seed(n int) []string {
 	return ids
 }
 
-// SetState sets the state of key id (AVAILABLE, IN_USE or any other value:
-// the list is extensible). An IN_USE key cannot be deleted.
+// SetState sets the state of key id: AVAILABLE, IN_USE (the constants of
+// the generated type, which wrapper.StateAvailable and wrapper.StateInUse
+// are) or any other value, the list being extensible. An IN_USE key cannot
+// be deleted.
 func (h *Handler) SetState(id string, state api.KeyState) error {
 	if state == "" {
 		return errors.New("byoktest: SetState: state must not be empty")
@@ -322,8 +324,8 @@ func (h *Handler) SetState(id string, state api.KeyState) error {
 }
 
 // SetValidation fixes the validation of key id at phase (INITIALIZING, VALID,
-// INVALID or any other value) with message (may be empty), since now; the
-// configured progression no longer applies to it.
+// INVALID, such as wrapper.PhaseValid, or any other value) with message (may
+// be empty), since now; the configured progression no longer applies to it.
 func (h *Handler) SetValidation(id string, phase api.KeyValidationPhase, message string) error {
 	if phase == "" {
 		return errors.New("byoktest: SetValidation: phase must not be empty")
