@@ -111,7 +111,7 @@ func TestMockSmoke(t *testing.T) {
 	got, err := c.GetByokV1KeyWithResponse(ctx, "cck-12345")
 	require.NoError(t, err)
 	require.Equal(t, http.StatusOK, got.StatusCode(), "%s", got.Body)
-	assert.Equal(t, "Azure", got.JSON200.Provider)
+	assert.Equal(t, api.KeyProviderAzure, got.JSON200.Provider)
 
 	name := "renamed"
 	updated, err := c.UpdateByokV1KeyWithResponse(ctx, "cck-12345", api.KeyUpdate{DisplayName: name})
@@ -140,7 +140,7 @@ func TestProxySmoke(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, http.StatusCreated, created.StatusCode(), "%s", created.Body)
 	id := created.JSON201.ID
-	assert.Equal(t, "AWS", created.JSON201.Provider)
+	assert.Equal(t, api.KeyProviderAWS, created.JSON201.Provider)
 
 	again, err := c.CreateByokV1KeyWithResponse(ctx, body)
 	require.NoError(t, err)
