@@ -515,17 +515,18 @@ func assertCreatedAsSent(t *testing.T, k *wrapper.Key, name string, provider wra
 	}
 }
 
-// withoutServerFields returns m without the fields the server sets.
+// withoutServerFields returns m without the fields the server sets, and
+// without its Kind, which a request leaves to the library.
 func withoutServerFields(m wrapper.KeyMaterial) wrapper.KeyMaterial {
 	switch m := m.(type) {
 	case wrapper.AWSKey:
-		m.Roles = nil
+		m.Roles, m.Kind = nil, ""
 		return m
 	case wrapper.AzureKey:
-		m.ApplicationID = ""
+		m.ApplicationID, m.Kind = "", ""
 		return m
 	case wrapper.GCPKey:
-		m.SecurityGroup = ""
+		m.SecurityGroup, m.Kind = "", ""
 		return m
 	}
 	return m
