@@ -4,8 +4,9 @@
 // rename and delete them.
 //
 // It is built on the generated client and models of package api, generated
-// from the spec: every answer is decoded into the generated models and mapped
-// to the types below in one file (convert.go). It adds what a user of the API
+// from the spec, and its models are those: Validation is api.KeyValidation,
+// AWSKey a defined type of api.AwsKey, Key embeds api.Key (so a property the
+// spec gains is a field after make generate). It adds what a user of the API
 // needs:
 //
 //   - typed key variants (AWSKey, AzureKey, GCPKey) that never break on a kind

@@ -10,6 +10,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/byokctl/byok/api"
 )
 
 // Sentinel errors. An *APIError matches the sentinel of its status with
@@ -108,34 +110,17 @@ type APIError struct {
 	Header http.Header
 }
 
-// ErrorDetail is one error of a Failure body.
-type ErrorDetail struct {
-	// ID identifies this occurrence of the problem.
-	ID string `json:"id,omitempty"`
-	// Status is the HTTP status as a string.
-	Status string `json:"status,omitempty"`
-	// Code is an application-specific error code.
-	Code string `json:"code,omitempty"`
-	// Title is a short summary of the problem.
-	Title string `json:"title,omitempty"`
-	// Detail explains this occurrence of the problem.
-	Detail string `json:"detail,omitempty"`
-	// Source points to the part of the request that caused the error.
-	Source ErrorSource `json:"source,omitzero"`
-	// ErrorCode is a numeric error code, when the server sends one.
-	ErrorCode int `json:"error_code,omitempty"`
-	// Message is a further message, when the server sends one.
-	Message string `json:"message,omitempty"`
-}
+// ErrorDetail is one error of a Failure body, the generated api.Error: ID
+// (of this occurrence of the problem), Status (the HTTP status as a string),
+// Code (an application-specific code), Title (a short summary), Detail (this
+// occurrence explained), Source (the part of the request at fault),
+// ErrorCode and Message (when the server sends them).
+type ErrorDetail api.Error
 
-// ErrorSource points to the part of the request that caused an error.
-type ErrorSource struct {
-	// Pointer is a JSON Pointer into the request body, such as
-	// "/display_name".
-	Pointer string `json:"pointer,omitempty"`
-	// Parameter names the query parameter at fault.
-	Parameter string `json:"parameter,omitempty"`
-}
+// ErrorSource points to the part of the request that caused an error, the
+// generated api.ErrorSource: Pointer, a JSON Pointer into the request body
+// (such as "/display_name"), or Parameter, the query parameter at fault.
+type ErrorSource = api.ErrorSource
 
 // String returns the detail in one line: the title and the detail (or the
 // message or code when those are missing), and what it points to.

@@ -61,7 +61,7 @@ func ExampleClient_Keys() {
 		if err != nil {
 			log.Fatal(err)
 		}
-		fmt.Println(key.DisplayName, key.Provider, key.Material.Kind(), key.Validation.Phase)
+		fmt.Println(key.DisplayName, key.Provider, key.Material.MaterialKind(), key.Validation.Phase)
 	}
 	// Output:
 	// seed key 1 AWS AwsKey VALID

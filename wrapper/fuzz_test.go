@@ -210,7 +210,7 @@ func keyDiff(a, b Key) string {
 		}
 	case UnknownKey:
 		y, ok := mb.(UnknownKey)
-		if !ok || x.Kind() != y.Kind() || !sameJSON(x.Raw, y.Raw) {
+		if !ok || x.MaterialKind() != y.MaterialKind() || !sameJSON(x.Raw, y.Raw) {
 			return fmt.Sprintf("material %#v != %#v", ma, mb)
 		}
 	default:

@@ -66,7 +66,7 @@ func TestLifecycleAgainstFake(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if k.Material.Kind() != m.Kind() || k.Identifier() == "" || k.Validation.Phase != wrapper.PhaseInitializing {
+		if k.Material.MaterialKind() != m.MaterialKind() || k.Identifier() == "" || k.Validation.Phase != wrapper.PhaseInitializing {
 			t.Errorf("created %+v", k)
 		}
 		switch got := k.Material.(type) {
@@ -126,8 +126,8 @@ func TestPagingAgainstFake(t *testing.T) {
 	srv.Seed(250)
 	var want []string
 	for _, k := range srv.Keys() {
-		if k.Provider != nil && *k.Provider == "AWS" {
-			want = append(want, *k.Id)
+		if k.Provider == wrapper.ProviderAWS {
+			want = append(want, k.ID)
 		}
 	}
 	c := fakeClient(t, srv, testkit.NewClock())
@@ -278,5 +278,54 @@ func TestRateLimitAgainstFake(t *testing.T) {
 	}
 	if rl := resp.RateLimit; !rl.HasLimit || rl.Limit != 3 || !rl.HasRemaining || !rl.HasReset {
 		t.Errorf("rate limit %+v", rl)
+	}
+}
+
+// TestFiltersInAnyCase: a filter of a documented provider, state or phase
+// is sent in the API's spelling whatever its case, as the fake (like the
+// API) matches exactly; any other value is sent as it is.
+func TestFiltersInAnyCase(t *testing.T) {
+	srv := byoktest.NewServer(t)
+	ids := srv.Seed(6)
+	if err := srv.SetState(ids[0], wrapper.StateInUse); err != nil {
+		t.Fatal(err)
+	}
+	c := fakeClient(t, srv, testkit.NewClock())
+	for _, tc := range []struct {
+		opts wrapper.ListKeysOptions
+		want int
+	}{
+		{wrapper.ListKeysOptions{Provider: "aws"}, 2},
+		{wrapper.ListKeysOptions{Provider: "AZURE"}, 2},
+		{wrapper.ListKeysOptions{Provider: "gcp", ValidationPhase: "valid"}, 2},
+		{wrapper.ListKeysOptions{State: "in_use"}, 1},
+		{wrapper.ListKeysOptions{State: "Available", ValidationPhase: "Initializing"}, 0},
+		{wrapper.ListKeysOptions{Provider: "oci"}, 0},
+	} {
+		n := 0
+		for _, err := range c.Keys(context.Background(), tc.opts) {
+			if err != nil {
+				t.Fatal(err)
+			}
+			n++
+		}
+		if n != tc.want {
+			t.Errorf("%+v: %d keys, want %d", tc.opts, n, tc.want)
+		}
+	}
+	var query []string
+	for _, r := range srv.Requests() {
+		query = append(query, r.Query)
+	}
+	want := []string{
+		"provider=AWS&page_size=100",
+		"provider=Azure&page_size=100",
+		"provider=GCP&validation_phase=VALID&page_size=100",
+		"state=IN_USE&page_size=100",
+		"state=AVAILABLE&validation_phase=INITIALIZING&page_size=100",
+		"provider=oci&page_size=100",
+	}
+	if !slices.Equal(query, want) {
+		t.Errorf("queries sent:\n%s\nwant:\n%s", strings.Join(query, "\n"), strings.Join(want, "\n"))
 	}
 }

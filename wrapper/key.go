@@ -3,85 +3,91 @@ package wrapper
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"time"
+	"reflect"
+	"strings"
 
 	"github.com/byokctl/byok/api"
 )
 
-// Provider is the cloud provider of a key. The constants name the values the
-// API documents; the list is extensible, so any other value a newer server
-// sends is kept as it came.
-type Provider string
+// Provider is the cloud provider of a key, the generated api.KeyProvider:
+// "AWS" (ProviderAWS), "Azure" (ProviderAzure) or "GCP" (ProviderGCP), the
+// values the API documents. The list is extensible, so any other value a
+// newer server sends is kept as it came.
+type Provider = api.KeyProvider
 
 // The documented providers.
 const (
-	ProviderAWS   Provider = "AWS"
-	ProviderAzure Provider = "Azure"
-	ProviderGCP   Provider = "GCP"
+	ProviderAWS   Provider = api.KeyProviderAWS
+	ProviderAzure Provider = api.KeyProviderAzure
+	ProviderGCP   Provider = api.KeyProviderGCP
 )
 
-// State says whether a key is used by a cluster. Values other than the
-// constants are kept as they came.
-type State string
+// State says whether a key is used by a cluster, the generated api.KeyState:
+// "AVAILABLE" (StateAvailable) or "IN_USE" (StateInUse). Values other than
+// these are kept as they came.
+type State = api.KeyState
 
 // The documented states.
 const (
 	// StateAvailable: the key can be used to provision a Kafka cluster.
-	StateAvailable State = "AVAILABLE"
+	StateAvailable State = api.KeyStateAVAILABLE
 	// StateInUse: a Kafka cluster already uses the key.
-	StateInUse State = "IN_USE"
+	StateInUse State = api.KeyStateINUSE
 )
 
-// Phase is the validation phase of a key. Values other than the constants are
-// kept as they came; WaitForValidation keeps polling on them.
-type Phase string
+// Phase is the validation phase of a key, the generated
+// api.KeyValidationPhase: "INITIALIZING" (PhaseInitializing), "VALID"
+// (PhaseValid) or "INVALID" (PhaseInvalid). Values other than these are kept
+// as they came; WaitForValidation keeps polling on them.
+type Phase = api.KeyValidationPhase
 
 // The documented validation phases.
 const (
 	// PhaseInitializing: a new key awaiting its first successful validation.
-	PhaseInitializing Phase = "INITIALIZING"
+	PhaseInitializing Phase = api.KeyValidationPhaseINITIALIZING
 	// PhaseValid: the last validation attempt succeeded.
-	PhaseValid Phase = "VALID"
+	PhaseValid Phase = api.KeyValidationPhaseVALID
 	// PhaseInvalid: the last validation attempt failed; Validation.Message
 	// says why.
-	PhaseInvalid Phase = "INVALID"
+	PhaseInvalid Phase = api.KeyValidationPhaseINVALID
 )
 
 // Key is a customer-managed key registered with Confluent Cloud.
 //
-// A Key is decoded once, when it is received; its fields are plain values.
-// Raw keeps the JSON the server sent, properties this version of the library
-// does not know included; MarshalJSON writes it back as it came.
+// Its fields are those of the generated model, api.Key, as plain values: ID
+// (such as "cck-12345"), DisplayName (the only field UpdateKey changes),
+// Provider, State, Validation, Metadata (URL, name and timestamps), and the
+// resource's constant APIVersion and Kind. A property the spec gains becomes
+// a field there by make generate alone. Beside them are the two fields a
+// generator cannot give. Material is the cloud-specific "key" object as a Go
+// type: exactly one of the values (never pointers) AWSKey, AzureKey, GCPKey
+// or UnknownKey. Use a type switch:
+//
+//	switch m := key.Material.(type) {
+//	case wrapper.AWSKey:
+//		fmt.Println(m.KeyARN, m.Roles)
+//	case wrapper.UnknownKey:
+//		fmt.Println("a newer kind:", m.MaterialKind())
+//	}
+//
+// The generated form of that object, Key.Key (an api.KeyDetails), is left
+// empty when a key is decoded: Material replaces it. Raw is the key's JSON as
+// the server sent it.
+//
+// A Key is decoded once, when it is received.
 type Key struct {
-	// ID identifies the key, such as "cck-12345".
-	ID string
-	// DisplayName is the human-readable name; the only field that can be
-	// changed (UpdateKey).
-	DisplayName string
-	// Provider is the key's cloud provider.
-	Provider Provider
-	// State says whether a cluster uses the key.
-	State State
-	// Validation is the state of the key's validation.
-	Validation Validation
-	// Metadata holds the key's URL, name and timestamps.
-	Metadata Metadata
-	// Material is the cloud-specific key: exactly one of the values (never
-	// pointers) AWSKey, AzureKey, GCPKey or UnknownKey. Use a type switch:
-	//
-	//	switch m := key.Material.(type) {
-	//	case wrapper.AWSKey:
-	//		fmt.Println(m.KeyARN, m.Roles)
-	//	case wrapper.UnknownKey:
-	//		fmt.Println("a newer kind:", m.Kind())
-	//	}
+	api.Key
+	// Material is the cloud-specific key: an AWSKey, AzureKey, GCPKey or
+	// UnknownKey.
 	Material KeyMaterial
 	// Raw is the key's JSON as the server sent it, byte for byte but for a
 	// credential of the request the server echoed, which reads
 	// "[redacted]" (as in APIError); empty for a Key the program built
-	// itself. The constant "api_version" and "kind" of the resource, and
-	// any property a newer server adds, are found only here.
+	// itself. Properties a newer server adds that this version's api.Key
+	// does not have are found only here. MarshalJSON writes it back as it
+	// came.
 	Raw json.RawMessage
 }
 
@@ -106,101 +112,69 @@ func (k Key) Identifier() string {
 	return ""
 }
 
-// Validation is the validation state of a key.
-type Validation struct {
-	// Phase is the validation phase.
-	Phase Phase
-	// Message describes the last validation event, such as why the key is
-	// INVALID.
-	Message string
-	// Since is when the key entered the current phase (or the message
-	// changed).
-	Since time.Time
-	// Region is the cloud region of the key, known once it is validated.
-	Region string
-}
+// Validation is the validation state of a key: its Phase, a Message (such as
+// why the key is INVALID), Since (when the key entered the phase, or the
+// message changed) and Region (the key's cloud region, known once it is
+// validated).
+type Validation = api.KeyValidation
 
-// Metadata is the metadata the server keeps for every key. A zero time means
-// the server did not send it.
-type Metadata struct {
-	// Self is the key's URL.
-	Self string
-	// ResourceName is the key's Confluent Resource Name (CRN).
-	ResourceName string
-	// CreatedAt is when the key was created.
-	CreatedAt time.Time
-	// UpdatedAt is when the key was last updated.
-	UpdatedAt time.Time
-	// DeletedAt is when the key was (or will be) deleted; zero for a key
-	// not being deleted.
-	DeletedAt time.Time
-}
+// Metadata is the metadata the server keeps for every key: Self (the key's
+// URL), ResourceName (its Confluent Resource Name), CreatedAt, UpdatedAt and
+// DeletedAt (zero for a key not being deleted). A zero time means the server
+// did not send it.
+type Metadata = api.ObjectMeta
 
 // KeyMaterial is the cloud-specific part of a key, the "key" object: one of
 // AWSKey, AzureKey, GCPKey or UnknownKey. The set is closed; a kind this
 // version of the library does not know arrives as UnknownKey.
 type KeyMaterial interface {
-	// Kind returns the API's kind, such as "AwsKey".
-	Kind() string
+	// MaterialKind returns the API's kind, such as "AwsKey".
+	MaterialKind() string
 	isKeyMaterial()
 }
 
-// AWSKey is a key in AWS KMS.
-type AWSKey struct {
-	// KeyARN is the ARN of the AWS KMS key. Required on create.
-	KeyARN string
-	// Roles are the ARNs of the IAM roles Confluent Cloud created for the
-	// key; grant them access to the KMS key. Set by the server.
-	Roles []string
-}
+// AWSKey is a key in AWS KMS, the generated api.AwsKey: KeyARN, the ARN of
+// the KMS key (required on create), and Roles, the ARNs of the IAM roles
+// Confluent Cloud created for the key, to be granted access to it (set by
+// the server). Kind need not be set.
+type AWSKey api.AwsKey
 
-// Kind returns "AwsKey".
-func (AWSKey) Kind() string   { return string(api.AwsKeyKindAwsKey) }
-func (AWSKey) isKeyMaterial() {}
+// MaterialKind returns "AwsKey".
+func (AWSKey) MaterialKind() string { return string(api.AwsKeyKindAwsKey) }
+func (AWSKey) isKeyMaterial()       {}
 
-// AzureKey is a key in an Azure Key Vault.
-type AzureKey struct {
-	// KeyID is the key's identifier URL without version, such as
-	// https://vault-name.vault.azure.net/keys/key-name. Required on create.
-	KeyID string
-	// KeyVaultID is the resource id of the Key Vault. Required on create.
-	KeyVaultID string
-	// TenantID is the tenant (a UUID) hosting the Key Vault. Required on
-	// create.
-	TenantID string
-	// ApplicationID is the application Confluent Cloud created for the key.
-	// Set by the server.
-	ApplicationID string
-}
+// AzureKey is a key in an Azure Key Vault, the generated api.AzureKey: KeyID,
+// the key's identifier URL without version, such as
+// https://vault-name.vault.azure.net/keys/key-name; KeyVaultID, the resource
+// id of the Key Vault; TenantID, the tenant (a UUID) hosting it (those three
+// required on create); and ApplicationID, the application Confluent Cloud
+// created for the key (set by the server). Kind need not be set.
+type AzureKey api.AzureKey
 
-// Kind returns "AzureKey".
-func (AzureKey) Kind() string   { return string(api.AzureKeyKindAzureKey) }
-func (AzureKey) isKeyMaterial() {}
+// MaterialKind returns "AzureKey".
+func (AzureKey) MaterialKind() string { return string(api.AzureKeyKindAzureKey) }
+func (AzureKey) isKeyMaterial()       {}
 
-// GCPKey is a key in Google Cloud KMS.
-type GCPKey struct {
-	// KeyID is the Cloud KMS key id, such as
-	// projects/p/locations/l/keyRings/r/cryptoKeys/k. Required on create.
-	KeyID string
-	// SecurityGroup is the Google group Confluent Cloud created for the key.
-	// Set by the server.
-	SecurityGroup string
-}
+// GCPKey is a key in Google Cloud KMS, the generated api.GcpKey: KeyID, the
+// Cloud KMS key id, such as projects/p/locations/l/keyRings/r/cryptoKeys/k
+// (required on create), and SecurityGroup, the Google group Confluent Cloud
+// created for the key (set by the server). Kind need not be set.
+type GCPKey api.GcpKey
 
-// Kind returns "GcpKey".
-func (GCPKey) Kind() string   { return string(api.GcpKeyKindGcpKey) }
-func (GCPKey) isKeyMaterial() {}
+// MaterialKind returns "GcpKey".
+func (GCPKey) MaterialKind() string { return string(api.GcpKeyKindGcpKey) }
+func (GCPKey) isKeyMaterial()       {}
 
 // UnknownKey is key material of a kind this version of the library does not
 // know, sent by a newer server. It is kept, never an error: Raw is the "key"
-// object exactly as received, and Kind returns its "kind".
+// object exactly as received, and MaterialKind returns its "kind".
 type UnknownKey struct {
 	// Raw is the whole "key" object as received.
 	Raw json.RawMessage
 }
 
-// Kind returns the "kind" of the raw object.
-func (u UnknownKey) Kind() string {
+// MaterialKind returns the "kind" of the raw object.
+func (u UnknownKey) MaterialKind() string {
 	var v struct {
 		Kind string `json:"kind"`
 	}
@@ -274,9 +248,201 @@ func (k Key) MarshalJSON() ([]byte, error) {
 	if len(k.Raw) > 0 {
 		return k.Raw, nil
 	}
-	out, err := keyToAPI(k)
-	if err != nil {
-		return nil, err
+	out := k.Key
+	if k.Material != nil {
+		d, err := detailsToAPI(k.Material, true)
+		if err != nil {
+			return nil, err
+		}
+		out.Key = d
 	}
 	return json.Marshal(out)
+}
+
+// keyJSON is a key as decoded: the generated api.Key, whose "key" oneOf is
+// decoded in the same pass into the generated variants (keyVariants).
+type keyJSON struct {
+	*api.Key
+	// Details shadows api.Key.Key, an api.KeyDetails, which would keep the
+	// raw object to be decoded a second time.
+	Details *keyVariants `json:"key"`
+}
+
+// keyVariants decodes the "key" oneOf into every generated variant at once;
+// its kind then picks one. encoding/json ignores a property that two
+// embedded variants share, so those (kind, key_id) are decoded here, at the
+// top, where they take precedence.
+type keyVariants struct {
+	Kind  string `json:"kind"`
+	KeyID string `json:"key_id"`
+	*api.AwsKey
+	*api.AzureKey
+	*api.GcpKey
+}
+
+// keyDecoder decodes keys one after the other into the same variants, so
+// that decoding a key allocates none of them; the material is copied out.
+type keyDecoder struct {
+	json     keyJSON
+	variants keyVariants
+	aws      api.AwsKey
+	azure    api.AzureKey
+	gcp      api.GcpKey
+}
+
+// target readies d for a key to be decoded into key: it returns what to
+// decode the key's JSON into.
+func (d *keyDecoder) target(key *Key) *keyJSON {
+	d.aws, d.azure, d.gcp = api.AwsKey{}, api.AzureKey{}, api.GcpKey{}
+	d.variants = keyVariants{AwsKey: &d.aws, AzureKey: &d.azure, GcpKey: &d.gcp}
+	d.json = keyJSON{Key: &key.Key, Details: &d.variants}
+	return &d.json
+}
+
+// finish completes key, decoded into k (from target) from raw, which becomes
+// key.Raw.
+func finish(key *Key, k *keyJSON, raw []byte) (err error) {
+	key.Raw = raw
+	key.Material, err = materialOf(k.Details, raw)
+	return err
+}
+
+// decodeKey decodes one key; b also becomes Key.Raw.
+func decodeKey(b []byte) (Key, error) {
+	var key Key
+	k := new(keyDecoder).target(&key)
+	if err := json.Unmarshal(b, k); err != nil {
+		return Key{}, describeJSONError(err)
+	}
+	if err := finish(&key, k, b); err != nil {
+		return Key{}, err
+	}
+	return key, nil
+}
+
+// materialOf returns the Material of a decoded "key" object v (nil for
+// null); raw is the key's JSON, from which an object of a kind this version
+// does not know is kept.
+func materialOf(v *keyVariants, raw []byte) (KeyMaterial, error) {
+	noObject := errors.New(`the key has no "key" object (the cloud-specific details); expected one with a "kind"`)
+	if v == nil {
+		return nil, noObject
+	}
+	switch v.Kind {
+	case string(api.AwsKeyKindAwsKey):
+		m := AWSKey(*v.AwsKey)
+		m.Kind = api.AwsKeyKindAwsKey
+		return m, nil
+	case string(api.AzureKeyKindAzureKey):
+		m := AzureKey(*v.AzureKey)
+		m.Kind, m.KeyID = api.AzureKeyKindAzureKey, v.KeyID
+		return m, nil
+	case string(api.GcpKeyKindGcpKey):
+		m := GCPKey(*v.GcpKey)
+		m.Kind, m.KeyID = api.GcpKeyKindGcpKey, v.KeyID
+		return m, nil
+	}
+	// A kind this version does not know, or none: the "key" object is read
+	// a second time, to keep it as it came (or to say it is missing).
+	var obj struct {
+		Key json.RawMessage `json:"key"`
+	}
+	if err := json.Unmarshal(raw, &obj); err != nil {
+		return nil, describeJSONError(err)
+	}
+	switch {
+	case len(obj.Key) == 0:
+		return nil, noObject
+	case v.Kind == "":
+		return nil, errors.New(`the "key" object has no "kind"`)
+	}
+	return UnknownKey{Raw: obj.Key}, nil
+}
+
+// createToAPI builds the body of a create request. Read-only fields are not
+// sent; a required field that is empty (as the generated variant says: a
+// field without omitempty) is an error.
+func createToAPI(r CreateKeyRequest) (api.CreateByokV1KeyJSONRequestBody, error) {
+	if r.Key == nil {
+		return api.Key{}, errors.New("CreateKeyRequest.Key is nil; expected an AWSKey, AzureKey or GCPKey")
+	}
+	d, err := detailsToAPI(r.Key, false)
+	if err != nil {
+		return api.Key{}, fmt.Errorf("CreateKeyRequest.Key: %w", err)
+	}
+	return api.CreateByokV1KeyJSONRequestBody{DisplayName: r.DisplayName, Key: d}, nil
+}
+
+// detailsToAPI builds the "key" oneOf of m. The fields the server sets
+// (AWSKey.Roles, AzureKey.ApplicationID, GCPKey.SecurityGroup) are included
+// only when readOnly is true; for a request they are left out and the
+// required fields are checked.
+func detailsToAPI(m KeyMaterial, readOnly bool) (api.KeyDetails, error) {
+	var d api.KeyDetails
+	m, err := materialValue(m)
+	if err != nil {
+		return d, err
+	}
+	var variant any
+	switch v := m.(type) {
+	case AWSKey:
+		a := api.AwsKey(v)
+		a.Kind = api.AwsKeyKindAwsKey
+		if !readOnly {
+			a.Roles = nil
+		}
+		variant, err = a, d.FromAwsKey(a)
+	case AzureKey:
+		a := api.AzureKey(v)
+		a.Kind = api.AzureKeyKindAzureKey
+		if !readOnly {
+			a.ApplicationID = ""
+		}
+		variant, err = a, d.FromAzureKey(a)
+	case GCPKey:
+		a := api.GcpKey(v)
+		a.Kind = api.GcpKeyKindGcpKey
+		if !readOnly {
+			a.SecurityGroup = ""
+		}
+		variant, err = a, d.FromGcpKey(a)
+	case UnknownKey:
+		if !readOnly {
+			return d, fmt.Errorf("keys of kind %q cannot be created with this version of the library; expected an AWSKey, AzureKey or GCPKey", v.MaterialKind())
+		}
+		if len(v.Raw) > 0 {
+			err = d.UnmarshalJSON(v.Raw)
+		}
+		return d, err
+	default:
+		return d, fmt.Errorf("key material of type %T is not one of AWSKey, AzureKey, GCPKey, UnknownKey", m)
+	}
+	if err != nil {
+		return d, err
+	}
+	if !readOnly {
+		if missing := missingRequired(variant); len(missing) > 0 {
+			return d, fmt.Errorf("%s: %s is empty; the API requires it", strings.TrimPrefix(fmt.Sprintf("%T", m), "wrapper."), strings.Join(missing, " and "))
+		}
+	}
+	return d, nil
+}
+
+// missingRequired returns the JSON names of the required properties of v, a
+// generated struct, that are empty. The generated code marks a property the
+// spec requires by a field that is neither a pointer nor omitempty.
+func missingRequired(v any) []string {
+	var missing []string
+	rv := reflect.ValueOf(v)
+	for i := range rv.NumField() {
+		f := rv.Type().Field(i)
+		name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "" || name == "-" || strings.Contains(opts, "omitempty") || f.Type.Kind() == reflect.Pointer {
+			continue
+		}
+		if rv.Field(i).IsZero() {
+			missing = append(missing, name)
+		}
+	}
+	return missing
 }

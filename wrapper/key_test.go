@@ -3,10 +3,18 @@ package wrapper_test
 import (
 	"encoding/json"
 	"errors"
+	"go/ast"
+	"go/doc"
+	"go/parser"
+	"go/token"
+	"go/types"
+	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/byokctl/byok/api"
 	"github.com/byokctl/byok/wrapper"
 )
 
@@ -33,7 +41,7 @@ func checkKey(t *testing.T, got wrapper.Key, want map[string]any) {
 		{"validation.message", got.Validation.Message, str(val, "message")},
 		{"validation.since", got.Validation.Since, timeField(t, val, "since")},
 		{"validation.region", got.Validation.Region, str(val, "region")},
-		{"key.kind", got.Material.Kind(), str(mat, "kind")},
+		{"key.kind", got.Material.MaterialKind(), str(mat, "kind")},
 	}
 	switch m := got.Material.(type) {
 	case wrapper.AWSKey:
@@ -107,8 +115,8 @@ func TestUnknownKindKept(t *testing.T) {
 	if !ok {
 		t.Fatalf("material is %T, want UnknownKey", k.Material)
 	}
-	if u.Kind() != "OciKey" {
-		t.Errorf("kind = %q, want OciKey", u.Kind())
+	if u.MaterialKind() != "OciKey" {
+		t.Errorf("kind = %q, want OciKey", u.MaterialKind())
 	}
 	if k.Provider != "OCI" {
 		t.Errorf("provider = %q, want OCI kept as it came", k.Provider)
@@ -141,7 +149,7 @@ func TestKeyMarshalRoundTrip(t *testing.T) {
 }
 
 func TestKeyMarshalPointerMaterial(t *testing.T) {
-	k := wrapper.Key{ID: "cck-1", Material: &wrapper.GCPKey{KeyID: "projects/p/locations/l/keyRings/r/cryptoKeys/k"}}
+	k := wrapper.Key{Key: api.Key{ID: "cck-1"}, Material: &wrapper.GCPKey{KeyID: "projects/p/locations/l/keyRings/r/cryptoKeys/k"}}
 	out, err := json.Marshal(k)
 	if err != nil {
 		t.Fatal(err)
@@ -248,4 +256,90 @@ func TestKeyUnmarshalNull(t *testing.T) {
 	if s.Key.ID != "cck-kept" || len(s.Keys) != 1 || s.Keys[0].ID != "" {
 		t.Errorf("decoded %+v", s)
 	}
+}
+
+// TestEnumConstants: Provider, State and Phase are the generated enum types,
+// each value of the spec's list has a constant of the wrapper's (the
+// generated one re-exported), and go doc of the type names every value.
+func TestEnumConstants(t *testing.T) {
+	fset := token.NewFileSet()
+	apiFiles, ours := sourceFiles(t, fset, "../api"), sourceFiles(t, fset, ".")
+	generated := map[string]string{} // api constant → value
+	ast.Inspect(&ast.File{Decls: declsOf(apiFiles)}, func(n ast.Node) bool {
+		if vs, ok := n.(*ast.ValueSpec); ok && len(vs.Values) == 1 {
+			if lit, ok := vs.Values[0].(*ast.BasicLit); ok && lit.Kind == token.STRING {
+				generated[vs.Names[0].Name], _ = strconv.Unquote(lit.Value)
+			}
+		}
+		return true
+	})
+	pkg, err := doc.NewFromFiles(fset, ours, "github.com/byokctl/byok/wrapper")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ ours, api string }{{"Provider", "KeyProvider"}, {"State", "KeyState"}, {"Phase", "KeyValidationPhase"}} {
+		var typ *doc.Type
+		for _, ty := range pkg.Types {
+			if ty.Name == tc.ours {
+				typ = ty
+			}
+		}
+		if typ == nil || len(typ.Decl.Specs) != 1 || types.ExprString(typ.Decl.Specs[0].(*ast.TypeSpec).Type) != "api."+tc.api {
+			t.Errorf("%s is not an alias of api.%s", tc.ours, tc.api)
+			continue
+		}
+		reexported := map[string]bool{} // api constants that a constant of ours names
+		for _, v := range typ.Consts {
+			for _, spec := range v.Decl.Specs {
+				if sel, ok := spec.(*ast.ValueSpec).Values[0].(*ast.SelectorExpr); ok {
+					reexported[sel.Sel.Name] = true
+				}
+			}
+		}
+		n := 0
+		for constant, value := range generated {
+			if !strings.HasPrefix(constant, tc.api) {
+				continue
+			}
+			n++
+			if !reexported[constant] {
+				t.Errorf("%s %q (api.%s) has no constant in wrapper", tc.ours, value, constant)
+			}
+			if !strings.Contains(typ.Doc, strconv.Quote(value)) {
+				t.Errorf("the doc of %s does not name %q", tc.ours, value)
+			}
+		}
+		if n == 0 {
+			t.Errorf("api has no constants of type %s", tc.api)
+		}
+	}
+}
+
+// sourceFiles parses the non-test Go files of dir.
+func sourceFiles(t *testing.T, fset *token.FileSet, dir string) []*ast.File {
+	t.Helper()
+	names, err := filepath.Glob(filepath.Join(dir, "*.go"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var files []*ast.File
+	for _, name := range names {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, parser.ParseComments)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, f)
+	}
+	return files
+}
+
+func declsOf(files []*ast.File) []ast.Decl {
+	var decls []ast.Decl
+	for _, f := range files {
+		decls = append(decls, f.Decls...)
+	}
+	return decls
 }

@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+
+	"github.com/byokctl/byok/api"
 )
 
 // CreateKeyRequest is a key to register.
@@ -19,12 +21,10 @@ type CreateKeyRequest struct {
 	Key KeyMaterial
 }
 
-// UpdateKeyRequest holds the fields to change; the display name is the only
+// UpdateKeyRequest holds the fields to change, the generated api.KeyUpdate:
+// DisplayName, the new display name, which must not be empty, is the only
 // field the API lets change.
-type UpdateKeyRequest struct {
-	// DisplayName is the new display name; it must not be empty.
-	DisplayName string
-}
+type UpdateKeyRequest = api.KeyUpdate
 
 // GetKey returns the key with the given id, such as "cck-12345". An answer
 // about another key is not returned: it is a *KeyMismatchError.
@@ -71,9 +71,8 @@ func (c *Client) UpdateKey(ctx context.Context, id string, req UpdateKeyRequest)
 	if strings.TrimSpace(req.DisplayName) == "" {
 		return nil, nil, fmt.Errorf("byok: %s: UpdateKeyRequest.DisplayName is empty; expected the new display name", op.name)
 	}
-	body := updateToAPI(req)
 	return c.keyCall(ctx, op, id, func(ctx context.Context) (*http.Response, error) {
-		return c.api.UpdateByokV1Key(ctx, id, body)
+		return c.api.UpdateByokV1Key(ctx, id, req)
 	})
 }
 

@@ -7,7 +7,10 @@ import (
 	"iter"
 	"net/http"
 	"slices"
+	"strings"
 	"time"
+
+	"github.com/byokctl/byok/api"
 )
 
 // MaxPageSize is the largest page the API serves, and the page size used
@@ -46,6 +49,45 @@ type ListKeysOptions struct {
 	// PageToken asks for the page after the one that returned it
 	// (KeyPage.NextPageToken).
 	PageToken string
+}
+
+// listParams turns the options of a listing into the generated parameters.
+// A filter of a documented provider, state or phase is sent in the API's
+// spelling whatever its case ("aws" lists the AWS keys); an unset filter is
+// not sent.
+func listParams(o ListKeysOptions) *api.ListByokV1KeysParams {
+	size := int32(o.PageSize)
+	if size == 0 {
+		size = MaxPageSize
+	}
+	return &api.ListByokV1KeysParams{
+		DisplayName:      optional(o.DisplayName),
+		Provider:         optional(string(documented(o.Provider, ProviderAWS, ProviderAzure, ProviderGCP))),
+		State:            optional(string(documented(o.State, StateAvailable, StateInUse))),
+		ValidationPhase:  optional(string(documented(o.ValidationPhase, PhaseInitializing, PhaseValid, PhaseInvalid))),
+		ValidationRegion: optional(o.ValidationRegion),
+		Key:              optional(o.Key),
+		PageSize:         &size,
+		PageToken:        optional(o.PageToken),
+	}
+}
+
+// documented returns the value of known that v names in any case, else v.
+func documented[T ~string](v T, known ...T) T {
+	for _, k := range known {
+		if strings.EqualFold(string(v), string(k)) {
+			return k
+		}
+	}
+	return v
+}
+
+// optional returns nil for the empty string, else a pointer to s.
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
 }
 
 // KeyPage is one page of keys.
@@ -120,7 +162,7 @@ func (c *Client) Keys(ctx context.Context, opts ListKeysOptions) iter.Seq2[Key, 
 			keys, bad := page.Keys, page.DecodeErrors
 			for i := range len(keys) + len(bad) {
 				if len(bad) > 0 && bad[0].Index == i {
-					if !yield(Key{ID: bad[0].ID}, bad[0]) {
+					if !yield(Key{Key: api.Key{ID: bad[0].ID}}, bad[0]) {
 						return
 					}
 					bad = bad[1:]

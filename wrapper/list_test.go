@@ -118,7 +118,7 @@ func TestListKeysUnknownKind(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		kinds = append(kinds, k.Material.Kind())
+		kinds = append(kinds, k.Material.MaterialKind())
 	}
 	if strings.Join(kinds, ",") != "AwsKey,OciKey,GcpKey" {
 		t.Errorf("kinds %v", kinds)

@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/byokctl/byok/api"
+	"github.com/byokctl/byok/wrapper"
 	"github.com/byokctl/byok/wrapper/byoktest"
 )
 
@@ -242,7 +243,7 @@ func TestApplyPrune(t *testing.T) {
 	}
 	f.terminal, f.stdin = false, ""
 
-	if err := f.srv.SetState(extraID, byoktest.StateInUse); err != nil {
+	if err := f.srv.SetState(extraID, wrapper.StateInUse); err != nil {
 		t.Fatal(err)
 	}
 	r = f.run("apply", "-f", file, "--prune", "--force")

@@ -231,9 +231,9 @@ func checkCreated(sent, got wrapper.KeyMaterial) error {
 	if got == nil || reflect.TypeOf(got) != reflect.TypeOf(sent) {
 		kind := "none"
 		if got != nil {
-			kind = got.Kind()
+			kind = got.MaterialKind()
 		}
-		return mismatch("kind", sent.Kind(), kind)
+		return mismatch("kind", sent.MaterialKind(), kind)
 	}
 	sentRef, _ := refOf(sent)
 	if gotRef, ok := refOf(got); !ok || gotRef != sentRef {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/byokctl/byok/internal/testkit"
+	"github.com/byokctl/byok/wrapper"
 	"github.com/byokctl/byok/wrapper/byoktest"
 )
 
@@ -132,7 +133,7 @@ func TestDeleteWait(t *testing.T) {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.Method == http.MethodDelete && conflicts.Add(1) == 3 {
 				id := r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:]
-				defer func() { _ = srv.Load().SetState(id, byoktest.StateAvailable) }()
+				defer func() { _ = srv.Load().SetState(id, wrapper.StateAvailable) }()
 			}
 			h.ServeHTTP(w, r)
 		})
@@ -141,7 +142,7 @@ func TestDeleteWait(t *testing.T) {
 	srv.Store(f.srv)
 	ids := f.srv.Seed(2)
 	for _, id := range ids {
-		if err := f.srv.SetState(id, byoktest.StateInUse); err != nil {
+		if err := f.srv.SetState(id, wrapper.StateInUse); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -112,10 +112,10 @@ func (g *globals) demo(ctx context.Context) error {
 			return err
 		}
 		keys := fake.Keys()
-		if len(keys) == 0 || keys[len(keys)-1].Id == nil {
+		if len(keys) == 0 || keys[len(keys)-1].ID == "" {
 			return errors.New("demo: the fake server has no key after a create")
 		}
-		ids = append(ids, *keys[len(keys)-1].Id)
+		ids = append(ids, keys[len(keys)-1].ID)
 	}
 	good, denied := ids[:3], ids[3]
 

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/byokctl/byok/internal/testkit"
+	"github.com/byokctl/byok/wrapper"
 	"github.com/byokctl/byok/wrapper/byoktest"
 )
 
@@ -34,7 +35,7 @@ func driftFixture(t *testing.T) *fixture {
 			invalid = id
 		}
 	}
-	if err := f.srv.SetValidation(invalid, byoktest.PhaseInvalid, "Access to key denied."); err != nil {
+	if err := f.srv.SetValidation(invalid, wrapper.PhaseInvalid, "Access to key denied."); err != nil {
 		t.Fatal(err)
 	}
 	f.srv.ClearRequests()

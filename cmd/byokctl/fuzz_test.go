@@ -13,6 +13,7 @@ import (
 
 	"sigs.k8s.io/yaml"
 
+	"github.com/byokctl/byok/api"
 	"github.com/byokctl/byok/internal/testkit"
 	"github.com/byokctl/byok/wrapper"
 )
@@ -33,11 +34,9 @@ func FuzzOutputFormats(f *testing.F) {
 			t.Skip() // invalid UTF-8 in a key of the raw object: not JSON
 		}
 		keys := []wrapper.Key{
-			{ID: name, DisplayName: name, Provider: wrapper.Provider(kind), State: wrapper.State(message),
-				Validation: wrapper.Validation{Phase: wrapper.Phase(message), Message: message, Region: identifier},
-				Material:   wrapper.AWSKey{KeyARN: identifier, Roles: []string{name, message}}},
-			{ID: "cck-2", DisplayName: message, Material: wrapper.UnknownKey{Raw: raw}},
-			{ID: "cck-3", DisplayName: identifier, Material: wrapper.GCPKey{KeyID: identifier, SecurityGroup: name}},
+			{Key: api.Key{ID: name, DisplayName: name, Provider: wrapper.Provider(kind), State: wrapper.State(message), Validation: wrapper.Validation{Phase: wrapper.Phase(message), Message: message, Region: identifier}}, Material: wrapper.AWSKey{KeyARN: identifier, Roles: []string{name, message}}},
+			{Key: api.Key{ID: "cck-2", DisplayName: message}, Material: wrapper.UnknownKey{Raw: raw}},
+			{Key: api.Key{ID: "cck-3", DisplayName: identifier}, Material: wrapper.GCPKey{KeyID: identifier, SecurityGroup: name}},
 		}
 		var table bytes.Buffer
 		if err := writeTable(&table, keys, true); err != nil {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/byokctl/byok/api"
 	"github.com/byokctl/byok/wrapper"
 )
 
@@ -64,8 +65,7 @@ func TestPlanGCPVersion(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		server := serverKeys{keys: []wrapper.Key{{ID: "cck-gcp1", Provider: wrapper.ProviderGCP,
-			Material: wrapper.GCPKey{KeyID: c.server, SecurityGroup: "g@example.com"}}}}
+		server := serverKeys{keys: []wrapper.Key{{Key: api.Key{ID: "cck-gcp1", Provider: wrapper.ProviderGCP}, Material: wrapper.GCPKey{KeyID: c.server, SecurityGroup: "g@example.com"}}}}
 		p := makePlan(kf, server)
 		if len(p.Items) != 1 || p.Items[0].Action != actInSync || p.Items[0].ID != "cck-gcp1" {
 			t.Errorf("entry %s, server key %s: plan %+v; want one in-sync line for cck-gcp1", c.entry, c.server, p.Items)
@@ -77,8 +77,8 @@ func TestPlanGCPVersion(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := makePlan(kf, serverKeys{keys: []wrapper.Key{
-		{ID: "cck-gcp1", Material: wrapper.GCPKey{KeyID: exampleGCPKey}},
-		{ID: "cck-gcp2", Material: wrapper.GCPKey{KeyID: exampleGCPVersion}},
+		{Key: api.Key{ID: "cck-gcp1"}, Material: wrapper.GCPKey{KeyID: exampleGCPKey}},
+		{Key: api.Key{ID: "cck-gcp2"}, Material: wrapper.GCPKey{KeyID: exampleGCPVersion}},
 	}})
 	if len(p.Items) != 2 || p.Items[0].Action != actDuplicate || p.Items[1].Action != actDuplicate {
 		t.Errorf("the key registered twice: plan %+v; want two duplicate lines", p.Items)

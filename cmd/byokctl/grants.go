@@ -134,7 +134,7 @@ func grantsFor(key wrapper.Key) (grantSet, error) {
 	g := grantSet{ID: clean(key.ID), Provider: clean(string(key.Provider)), Principals: keyPrincipals(key.Material)}
 	kind := "unknown"
 	if key.Material != nil {
-		kind = clean(key.Material.Kind())
+		kind = clean(key.Material.MaterialKind())
 	}
 	switch m := key.Material.(type) {
 	case wrapper.AWSKey:

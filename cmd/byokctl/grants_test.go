@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/byokctl/byok/api"
 	"github.com/byokctl/byok/wrapper"
 )
 
@@ -255,11 +256,11 @@ func TestGrantsUnknownKind(t *testing.T) {
 			t.Errorf("-o %s: stdout %q stderr %q, want stderr %q", format, r.stdout, r.stderr, want)
 		}
 	}
-	_, err := grantsText(wrapper.Key{ID: "cck-oci", Material: wrapper.UnknownKey{Raw: json.RawMessage(`{"kind":"OciKey"}`)}})
+	_, err := grantsText(wrapper.Key{Key: api.Key{ID: "cck-oci"}, Material: wrapper.UnknownKey{Raw: json.RawMessage(`{"kind":"OciKey"}`)}})
 	if !errors.Is(err, errUnknownKind) {
 		t.Errorf("grantsText of an unknown kind: %v", err)
 	}
-	_, err = grantsText(wrapper.Key{ID: "cck-aws", Provider: wrapper.ProviderAWS, Material: wrapper.AWSKey{KeyARN: exampleARN}})
+	_, err = grantsText(wrapper.Key{Key: api.Key{ID: "cck-aws", Provider: wrapper.ProviderAWS}, Material: wrapper.AWSKey{KeyARN: exampleARN}})
 	if err == nil || !strings.Contains(err.Error(), "has not named the principals") {
 		t.Errorf("grantsText without roles: %v", err)
 	}
@@ -270,7 +271,7 @@ func TestGrantsUnknownKind(t *testing.T) {
 // another case.
 func TestGrantsProviderFromKind(t *testing.T) {
 	for _, provider := range []wrapper.Provider{"", "azure", "AZURE"} {
-		key := wrapper.Key{ID: "cck-1", Provider: provider, Material: wrapper.AzureKey{
+		key := wrapper.Key{Key: api.Key{ID: "cck-1", Provider: provider}, Material: wrapper.AzureKey{
 			KeyID: exampleAzureKey, KeyVaultID: exampleAzureVault, TenantID: exampleTenant, ApplicationID: exampleApp,
 		}}
 		text, err := grantsText(key)

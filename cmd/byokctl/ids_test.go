@@ -100,7 +100,7 @@ func TestCommandsActOnTheKeyAskedFor(t *testing.T) {
 			if sent := lying.naming(victim); len(sent) > 0 {
 				t.Errorf("byokctl %s sent %q", name, sent)
 			}
-			if k, ok := f.srv.Key(victim); !ok || k.DisplayName != nil && *k.DisplayName == "renamed" {
+			if k, ok := f.srv.Key(victim); !ok || k.DisplayName == "renamed" {
 				t.Errorf("byokctl %s changed the victim: %v", name, k)
 			}
 			if _, ok := f.srv.Key(mine); !ok {

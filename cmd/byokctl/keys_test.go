@@ -137,10 +137,10 @@ func TestWait(t *testing.T) {
 	ids := seedKeys(t, f)
 	r := f.run("create", "azure", "--key-id", exampleAzureKey, "--key-vault-id", exampleAzureVault, "--tenant-id", exampleTenant, "-o", "json")
 	expect(t, r, exitOK)
-	id := f.srv.Keys()[4].Id
+	id := f.srv.Keys()[4].ID
 
 	t.Run("valid", func(t *testing.T) {
-		r := f.run("wait", *id)
+		r := f.run("wait", id)
 		expect(t, r, exitOK)
 		golden(t, "wait-valid", r.transcript())
 	})
@@ -162,12 +162,12 @@ func TestWait(t *testing.T) {
 	t.Run("timeout", func(t *testing.T) {
 		r := f.run("create", "gcp", "--key-id", exampleGCPKey)
 		expect(t, r, exitOK)
-		id := f.srv.Keys()[5].Id
+		id := f.srv.Keys()[5].ID
 		// The first poll comes 1.5s to 2s after the first check: a
 		// one-second limit gives up after one check.
-		r = f.run("wait", *id, "--timeout", "1s")
+		r = f.run("wait", id, "--timeout", "1s")
 		expect(t, r, exitFailure)
-		want := "byokctl: gave up after 1s (set a longer --timeout): wait for validation of key " + *id +
+		want := "byokctl: gave up after 1s (set a longer --timeout): wait for validation of key " + id +
 			": still INITIALIZING after 1 checks: context deadline exceeded\n"
 		if r.stderr != want {
 			t.Errorf("stderr\n%q\nwant\n%q", r.stderr, want)
@@ -182,7 +182,7 @@ func TestWaitProgress(t *testing.T) {
 	for _, terminal := range []bool{false, true} {
 		expect(t, f.run("create", "aws", "--key-arn", exampleARN+map[bool]string{false: "-a", true: "-b"}[terminal]), exitOK)
 		keys := f.srv.Keys()
-		id := *keys[len(keys)-1].Id
+		id := keys[len(keys)-1].ID
 		f.terminal = terminal
 		r := f.run("wait", id, "-o", "json")
 		expect(t, r, exitOK)

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/byokctl/byok/wrapper"
 	"github.com/byokctl/byok/wrapper/byoktest"
 )
 
@@ -13,10 +14,10 @@ import (
 func seedKeys(t *testing.T, f *fixture) []string {
 	t.Helper()
 	ids := f.srv.Seed(4)
-	if err := f.srv.SetState(ids[1], byoktest.StateInUse); err != nil {
+	if err := f.srv.SetState(ids[1], wrapper.StateInUse); err != nil {
 		t.Fatal(err)
 	}
-	if err := f.srv.SetValidation(ids[2], byoktest.PhaseInvalid, "Access to key denied."); err != nil {
+	if err := f.srv.SetValidation(ids[2], wrapper.PhaseInvalid, "Access to key denied."); err != nil {
 		t.Fatal(err)
 	}
 	return ids

@@ -142,7 +142,7 @@ func keyColumn(k wrapper.Key) string {
 	if id := k.Identifier(); id != "" || k.Material == nil {
 		return id
 	}
-	return k.Material.Kind()
+	return k.Material.MaterialKind()
 }
 
 // cell makes s safe for one table cell: cleaned (no tabs or line breaks,

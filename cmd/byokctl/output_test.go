@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/byokctl/byok/api"
 	"github.com/byokctl/byok/wrapper"
 )
 
@@ -16,16 +17,9 @@ import (
 // fields, a name with a tab and a line break, a C1 control.
 func TestTableCells(t *testing.T) {
 	keys := []wrapper.Key{
-		{
-			ID:          "cck-1",
-			DisplayName: "two\tcolumns\nand two lines",
-			Provider:    "OCI",
-			State:       "RETIRING",
-			Validation:  wrapper.Validation{Phase: "REVALIDATING"},
-			Material:    wrapper.UnknownKey{Raw: json.RawMessage(`{"kind":"OciKey","key_id":"ocid1.key.oc1..x"}`)},
-		},
-		{ID: "cck-2"},
-		{ID: "cck-3\u009b", Material: wrapper.UnknownKey{Raw: json.RawMessage(`{"kind":"HsmKey","slot":3}`)}},
+		{Key: api.Key{ID: "cck-1", DisplayName: "two\tcolumns\nand two lines", Provider: "OCI", State: "RETIRING", Validation: wrapper.Validation{Phase: "REVALIDATING"}}, Material: wrapper.UnknownKey{Raw: json.RawMessage(`{"kind":"OciKey","key_id":"ocid1.key.oc1..x"}`)}},
+		{Key: api.Key{ID: "cck-2"}},
+		{Key: api.Key{ID: "cck-3\u009b"}, Material: wrapper.UnknownKey{Raw: json.RawMessage(`{"kind":"HsmKey","slot":3}`)}},
 	}
 	var buf bytes.Buffer
 	if err := writeTable(&buf, keys, false); err != nil {

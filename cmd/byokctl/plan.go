@@ -138,7 +138,7 @@ func makePlan(kf *keysFile, server serverKeys) plan {
 			for _, k := range unknownByID[ref.id] {
 				item := unknownKindItem(k)
 				item.Message = fmt.Sprintf("a key of kind %s, which byokctl does not know, has this identifier; "+
-					"nothing is created for this entry, and the key is never touched", k.Material.Kind())
+					"nothing is created for this entry, and the key is never touched", k.Material.MaterialKind())
 				item.DisplayName, item.Line, item.entry = e.displayName, e.line, e
 				p.Items = append(p.Items, item)
 				claimed[k] = true
@@ -201,7 +201,7 @@ func serverItem(k *wrapper.Key, action string) planItem {
 // unknownKindItem describes key k, of a kind byokctl does not know.
 func unknownKindItem(k *wrapper.Key) planItem {
 	item := serverItem(k, actUnknownKind)
-	item.Message = fmt.Sprintf("a key of kind %s, which byokctl does not know; never touched", k.Material.Kind())
+	item.Message = fmt.Sprintf("a key of kind %s, which byokctl does not know; never touched", k.Material.MaterialKind())
 	return item
 }
 

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/byokctl/byok/api"
 	"github.com/byokctl/byok/wrapper"
 )
 
@@ -23,8 +24,7 @@ func TestPlanAzureHostCase(t *testing.T) {
 		"https://VAULT-NAME.vault.azure.net/keys/key-name",
 		"https://vault-name.vault.azure.net:443/keys/key-name",
 	} {
-		server := serverKeys{keys: []wrapper.Key{{ID: "cck-azure1", Provider: wrapper.ProviderAzure,
-			Material: wrapper.AzureKey{KeyID: onServer, KeyVaultID: exampleAzureVault, TenantID: exampleTenant}}}}
+		server := serverKeys{keys: []wrapper.Key{{Key: api.Key{ID: "cck-azure1", Provider: wrapper.ProviderAzure}, Material: wrapper.AzureKey{KeyID: onServer, KeyVaultID: exampleAzureVault, TenantID: exampleTenant}}}}
 		p := makePlan(kf, server)
 		if len(p.Items) != 1 || p.Items[0].Action != actInSync || p.Items[0].ID != "cck-azure1" {
 			t.Errorf("server key %s: plan %+v; want one in-sync line for cck-azure1", onServer, p.Items)
@@ -47,10 +47,8 @@ func TestPlanUnknownKindWithAnEntrysIdentifier(t *testing.T) {
 		t.Fatal(err)
 	}
 	server := serverKeys{keys: []wrapper.Key{
-		{ID: "cck-new1", Provider: wrapper.ProviderAWS,
-			Material: wrapper.UnknownKey{Raw: json.RawMessage(`{"kind":"AwsKeyV2","key_arn":"` + exampleARN + `"}`)}},
-		{ID: "cck-oci1", Provider: "OCI",
-			Material: wrapper.UnknownKey{Raw: json.RawMessage(`{"kind":"OciKey","key_id":"ocid1.key.oc1..x"}`)}},
+		{Key: api.Key{ID: "cck-new1", Provider: wrapper.ProviderAWS}, Material: wrapper.UnknownKey{Raw: json.RawMessage(`{"kind":"AwsKeyV2","key_arn":"` + exampleARN + `"}`)}},
+		{Key: api.Key{ID: "cck-oci1", Provider: "OCI"}, Material: wrapper.UnknownKey{Raw: json.RawMessage(`{"kind":"OciKey","key_id":"ocid1.key.oc1..x"}`)}},
 	}}
 	p := makePlan(kf, server)
 	var got []string

@@ -225,7 +225,7 @@ func TestConcurrentCreatesUnderLostResponses(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		onServer[aws.KeyArn] = *k.Id
+		onServer[aws.KeyARN] = k.ID
 	}
 	for arn, id := range created {
 		if onServer[arn] != id {

@@ -61,8 +61,8 @@ func BenchmarkListAll(b *testing.B) {
 					seen += len(page.Data)
 					pages++
 					next = ""
-					if page.Metadata.Next != nil {
-						next = *page.Metadata.Next
+					if page.Metadata.Next != "" {
+						next = page.Metadata.Next
 					}
 				}
 				if seen != n {
@@ -93,8 +93,8 @@ func BenchmarkListFiltered(b *testing.B) {
 				b.Fatal(err)
 			}
 			next = ""
-			if page.Metadata.Next != nil {
-				next = *page.Metadata.Next
+			if page.Metadata.Next != "" {
+				next = page.Metadata.Next
 			}
 		}
 	}

@@ -36,22 +36,11 @@ func fail(w http.ResponseWriter, status int, ps ...problem) {
 	f := api.Failure{Errors: make([]api.Error, len(ps))}
 	for i, p := range ps {
 		id := rid + "-" + strconv.Itoa(i+1)
-		e := api.Error{Id: &id, Status: &st, Code: ptr(p.code), Title: ptr(p.title), Detail: ptr(p.detail)}
-		if p.pointer != "" || p.parameter != "" {
-			e.Source = &api.ErrorSource{}
-			if p.pointer != "" {
-				e.Source.Pointer = ptr(p.pointer)
-			}
-			if p.parameter != "" {
-				e.Source.Parameter = ptr(p.parameter)
-			}
-		}
-		f.Errors[i] = e
+		f.Errors[i] = api.Error{ID: id, Status: st, Code: p.code, Title: p.title, Detail: p.detail,
+			Source: api.ErrorSource{Pointer: p.pointer, Parameter: p.parameter}}
 	}
 	writeJSON(w, status, f)
 }
-
-func ptr[T any](v T) *T { return &v }
 
 // The problems the fake answers with, by status.
 

@@ -20,7 +20,7 @@ func pointers(t *testing.T, b []byte) []string {
 	var out []string
 	for _, e := range decode[api.Failure](t, b).Errors {
 		require.NotNilf(t, e.Source, "error without source: %s", b)
-		out = append(out, *e.Source.Pointer)
+		out = append(out, e.Source.Pointer)
 	}
 	return out
 }
@@ -76,7 +76,7 @@ func TestCreateRefusesMalformedAndOversizedBodies(t *testing.T) {
 			f := decode[api.Failure](t, b)
 			require.Len(t, f.Errors, 1)
 			if name == "too large" {
-				assert.Contains(t, *f.Errors[0].Detail, "512 bytes")
+				assert.Contains(t, f.Errors[0].Detail, "512 bytes")
 			}
 		})
 	}
@@ -101,7 +101,7 @@ func TestCreateConflictNamesTheExistingKey(t *testing.T) {
 	resp, b := call(t, srv, http.MethodPost, "/byok/v1/keys", strings.Replace(gcpBody, `"logs"`, `"other name"`, 1))
 	require.Equal(t, http.StatusConflict, resp.StatusCode, "%s", b)
 	assert.Equal(t, srv.URL()+"/byok/v1/keys/"+id, resp.Header.Get("Location"))
-	assert.Contains(t, *decode[api.Failure](t, b).Errors[0].Detail, id)
+	assert.Contains(t, decode[api.Failure](t, b).Errors[0].Detail, id)
 	assert.Equal(t, 1, srv.Len())
 }
 
@@ -111,7 +111,7 @@ func TestQuota(t *testing.T) {
 	createKey(t, srv, gcpBody)
 	resp, b := call(t, srv, http.MethodPost, "/byok/v1/keys", azureBody)
 	require.Equal(t, http.StatusPaymentRequired, resp.StatusCode, "%s", b)
-	assert.Contains(t, *decode[api.Failure](t, b).Errors[0].Detail, "byok.max_keys.per_org")
+	assert.Contains(t, decode[api.Failure](t, b).Errors[0].Detail, "byok.max_keys.per_org")
 	resp, _ = call(t, srv, http.MethodDelete, "/byok/v1/keys/"+first, "")
 	require.Equal(t, http.StatusNoContent, resp.StatusCode)
 	createKey(t, srv, azureBody) // room again
@@ -145,9 +145,9 @@ func TestUpdateChangesOnlyDisplayName(t *testing.T) {
 	resp, b := call(t, srv, http.MethodPatch, "/byok/v1/keys/"+id, `{"display_name":"new"}`)
 	require.Equal(t, http.StatusOK, resp.StatusCode, "%s", b)
 	k := decode[api.Key](t, b)
-	assert.Equal(t, "new", *k.DisplayName)
-	assert.Equal(t, now, *k.Metadata.UpdatedAt)
-	assert.Equal(t, *before.Metadata.CreatedAt, *k.Metadata.CreatedAt)
+	assert.Equal(t, "new", k.DisplayName)
+	assert.Equal(t, now, k.Metadata.UpdatedAt)
+	assert.Equal(t, before.Metadata.CreatedAt, k.Metadata.CreatedAt)
 	assert.Equal(t, before.Key, k.Key)
 }
 
@@ -158,12 +158,12 @@ func TestUpdateChangesOnlyDisplayName(t *testing.T) {
 func TestDeleteInUse(t *testing.T) {
 	srv, v := validated(t)
 	id := createKey(t, srv, awsBody)
-	require.NoError(t, srv.SetState(id, byoktest.StateInUse))
+	require.NoError(t, srv.SetState(id, api.KeyStateINUSE))
 	resp, b := call(t, srv, http.MethodDelete, "/byok/v1/keys/"+id, "")
 	require.Equal(t, http.StatusConflict, resp.StatusCode, "%s", b)
-	assert.Equal(t, "409", *decode[api.Failure](t, b).Errors[0].Status)
+	assert.Equal(t, "409", decode[api.Failure](t, b).Errors[0].Status)
 	assert.Equal(t, 1, srv.Len())
-	require.NoError(t, srv.SetState(id, byoktest.StateAvailable))
+	require.NoError(t, srv.SetState(id, api.KeyStateAVAILABLE))
 	resp, _ = call(t, srv, http.MethodDelete, "/byok/v1/keys/"+id, "")
 	assert.Equal(t, http.StatusNoContent, resp.StatusCode)
 	assert.Equal(t, 1, v.Counts()[contract.Pair{OperationID: "deleteByokV1Key", Status: http.StatusConflict}].Valid)
@@ -186,7 +186,7 @@ func TestIDs(t *testing.T) {
 		}
 		if want == http.StatusBadRequest {
 			e := decode[api.Failure](t, b).Errors[0]
-			assert.Equal(t, "id", *e.Source.Parameter)
+			assert.Equal(t, "id", e.Source.Parameter)
 		}
 	}
 }
@@ -323,10 +323,6 @@ func TestUnknownPathsAndMethods(t *testing.T) {
 func awsKey(t *testing.T, id, arn string) api.Key {
 	t.Helper()
 	var d api.KeyDetails
-	require.NoError(t, d.FromAwsKey(api.AwsKey{KeyArn: arn}))
-	k := api.Key{Key: d}
-	if id != "" {
-		k.Id = &id
-	}
-	return k
+	require.NoError(t, d.FromAwsKey(api.AwsKey{KeyARN: arn}))
+	return api.Key{ID: id, Key: d}
 }

@@ -44,8 +44,8 @@ func Example() {
 	if err := json.NewDecoder(resp.Body).Decode(&created); err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println(*created.Provider, *created.State, created.Validation.Phase)
-	fmt.Println(resp.Header.Get("Location") == *created.Metadata.Self)
+	fmt.Println(created.Provider, created.State, created.Validation.Phase)
+	fmt.Println(resp.Header.Get("Location") == created.Metadata.Self)
 	fmt.Println(h.Len())
 	// Output:
 	// 201 Created
@@ -75,7 +75,7 @@ func ExampleServer_Seed() {
 		log.Fatal(err)
 	}
 	page := resp.JSON200
-	fmt.Println(len(page.Data), *page.Metadata.TotalSize, page.Metadata.Next != nil)
+	fmt.Println(len(page.Data), page.Metadata.TotalSize, page.Metadata.Next != "")
 	// Output: 10 25 true
 }
 

@@ -42,10 +42,10 @@ func FuzzDataFile(f *testing.F) {
 		var created api.Key
 		switch rec.Code {
 		case http.StatusCreated:
-			if err := json.Unmarshal(rec.Body.Bytes(), &created); err != nil || created.Id == nil {
+			if err := json.Unmarshal(rec.Body.Bytes(), &created); err != nil || created.ID == "" {
 				t.Fatalf("create: %v %s", err, rec.Body.Bytes())
 			}
-			ids = append(ids, *created.Id)
+			ids = append(ids, created.ID)
 		case http.StatusConflict: // the file holds that key already
 		case http.StatusPaymentRequired: // the file used up the sequence numbers
 		default:
@@ -98,12 +98,12 @@ func listEverything(t *testing.T, h *Server, n int) []string {
 			t.Fatalf("GET %s: %v", target, err)
 		}
 		for _, k := range page.Data {
-			out = append(out, *k.Id)
+			out = append(out, k.ID)
 		}
-		if page.Metadata.Next == nil {
+		if page.Metadata.Next == "" {
 			return out
 		}
-		target = strings.TrimPrefix(*page.Metadata.Next, "http://127.0.0.1:8080")
+		target = strings.TrimPrefix(page.Metadata.Next, "http://127.0.0.1:8080")
 	}
 	t.Fatalf("the listing of %d keys did not end after %d pages", n, n/2+2)
 	return nil

@@ -78,30 +78,25 @@ func (h *Server) AddKey(k api.Key) (api.Key, error) {
 	if known(kind) && mat == "" {
 		return api.Key{}, fmt.Errorf("byoktest: AddKey: the key's %s is empty", materialName(kind))
 	}
-	r := &record{kind: kind, material: mat, state: StateAvailable, createdAt: now, updatedAt: now}
-	if !known(kind) && k.Provider != nil {
-		r.provider = *k.Provider
+	r := &record{kind: kind, material: mat, state: api.KeyStateAVAILABLE, createdAt: now, updatedAt: now}
+	if !known(kind) {
+		r.provider = k.Provider
 	}
-	if k.DisplayName != nil {
-		name := *k.DisplayName
+	if k.DisplayName != "" {
+		name := k.DisplayName
 		r.displayName = &name
 	}
-	if k.State != nil && *k.State != "" {
-		r.state = *k.State
+	if k.State != "" {
+		r.state = k.State
 	}
-	if m := k.Metadata; m != nil {
-		if m.CreatedAt != nil {
-			r.createdAt = *m.CreatedAt
-		}
-		if m.UpdatedAt != nil {
-			r.updatedAt = *m.UpdatedAt
-		}
+	if m := k.Metadata; !m.CreatedAt.IsZero() {
+		r.createdAt = m.CreatedAt
 	}
-	if v := k.Validation; v != nil {
-		o := &override{phase: v.Phase, since: v.Since}
-		if v.Message != nil {
-			o.message = *v.Message
-		}
+	if m := k.Metadata; !m.UpdatedAt.IsZero() {
+		r.updatedAt = m.UpdatedAt
+	}
+	if v := k.Validation; v != (api.KeyValidation{}) {
+		o := &override{phase: v.Phase, message: v.Message, since: v.Since}
 		if o.since.IsZero() {
 			o.since = now
 		}
@@ -113,14 +108,14 @@ func (h *Server) AddKey(k api.Key) (api.Key, error) {
 	if h.store.full(1) {
 		return api.Key{}, errors.New("byoktest: AddKey: the store is full: its sequence numbers are used up")
 	}
-	if k.Id != nil {
-		if !validID(*k.Id) {
-			return api.Key{}, fmt.Errorf("byoktest: AddKey: id %q is not a key id (1 to 255 letters, digits, '-', '_' or '.')", *k.Id)
+	if k.ID != "" {
+		if !validID(k.ID) {
+			return api.Key{}, fmt.Errorf("byoktest: AddKey: id %q is not a key id (1 to 255 letters, digits, '-', '_' or '.')", k.ID)
 		}
-		if _, taken := h.store.byID[*k.Id]; taken {
-			return api.Key{}, fmt.Errorf("byoktest: AddKey: a key with id %q exists", *k.Id)
+		if _, taken := h.store.byID[k.ID]; taken {
+			return api.Key{}, fmt.Errorf("byoktest: AddKey: a key with id %q exists", k.ID)
 		}
-		r.id = *k.Id
+		r.id = k.ID
 	} else {
 		r.id = h.freshIDLocked()
 	}
@@ -160,10 +155,6 @@ func (h *Server) freshIDLocked() string {
 func (h *Server) snapshot(r *record, now time.Time) api.Key {
 	k := h.render(r, h.baseFor(nil), now)
 	k.Key = cloneDetails(k.Key)
-	if k.DisplayName != nil {
-		name := *k.DisplayName
-		k.DisplayName = &name
-	}
 	return k
 }
 
@@ -193,7 +184,7 @@ func (h *Server) Seed(n int) []string {
 	start := h.store.nextSeq
 	for i := range n {
 		seq := start + uint64(i)
-		r := &record{state: StateAvailable, createdAt: now, updatedAt: now, override: &override{phase: PhaseValid, since: now}}
+		r := &record{state: api.KeyStateAVAILABLE, createdAt: now, updatedAt: now, override: &override{phase: api.KeyValidationPhaseVALID, since: now}}
 		r.id = h.freshIDLocked()
 		name := "seed key " + strconv.FormatUint(seq, 10)
 		r.displayName = &name
@@ -202,19 +193,17 @@ func (h *Server) Seed(n int) []string {
 		case 0:
 			r.kind = kindAWS
 			r.material = "arn:aws:kms:" + regions[i%len(regions)] + ":" + h.awsAccount + ":key/seed-" + strconv.FormatUint(seq, 10) + "-" + r.id
-			v = api.AwsKey{Kind: api.AwsKeyKindAwsKey, KeyArn: r.material, Roles: []string{"arn:aws:iam::" + h.awsAccount + ":role/cc-byok-" + r.id}}
+			v = api.AwsKey{Kind: api.AwsKeyKindAwsKey, KeyARN: r.material, Roles: []string{"arn:aws:iam::" + h.awsAccount + ":role/cc-byok-" + r.id}}
 		case 1:
 			r.kind = kindAzure
 			vault := "seed-vault-" + strconv.FormatUint(seq, 10)
 			r.material = "https://" + vault + ".vault.azure.net/keys/" + r.id
-			app := h.org
-			v = api.AzureKey{Kind: api.AzureKeyKindAzureKey, KeyId: r.material, ApplicationId: &app, TenantId: h.org,
-				KeyVaultId: "/subscriptions/" + h.org + "/resourceGroups/seed/providers/Microsoft.KeyVault/vaults/" + vault}
+			v = api.AzureKey{Kind: api.AzureKeyKindAzureKey, KeyID: r.material, ApplicationID: h.org, TenantID: h.org,
+				KeyVaultID: "/subscriptions/" + h.org + "/resourceGroups/seed/providers/Microsoft.KeyVault/vaults/" + vault}
 		default:
 			r.kind = kindGCP
 			r.material = "projects/seed/locations/" + gcpRegions[i%len(gcpRegions)] + "/keyRings/seed/cryptoKeys/" + r.id + "-" + strconv.FormatUint(seq, 10)
-			g := "cc-byok-" + r.id + "@groups.byoktest.invalid"
-			v = api.GcpKey{Kind: api.GcpKeyKindGcpKey, KeyId: r.material, SecurityGroup: &g}
+			v = api.GcpKey{Kind: api.GcpKeyKindGcpKey, KeyID: r.material, SecurityGroup: "cc-byok-" + r.id + "@groups.byoktest.invalid"}
 		}
 		if _, taken := h.store.byMaterial[r.material]; taken {
 			continue // cannot happen: the material holds the fresh id
@@ -238,9 +227,11 @@ func (h *Server) Seed(n int) []string {
 	return ids
 }
 
-// SetState sets the state of key id (AVAILABLE, IN_USE or any other value:
-// the list is extensible). An IN_USE key cannot be deleted.
-func (h *Server) SetState(id, state string) error {
+// SetState sets the state of key id: AVAILABLE, IN_USE (the constants of
+// the generated type, which wrapper.StateAvailable and wrapper.StateInUse
+// are) or any other value, the list being extensible. An IN_USE key cannot
+// be deleted.
+func (h *Server) SetState(id string, state api.KeyState) error {
 	if state == "" {
 		return errors.New("byoktest: SetState: state must not be empty")
 	}
@@ -252,9 +243,9 @@ func (h *Server) SetState(id, state string) error {
 }
 
 // SetValidation fixes the validation of key id at phase (INITIALIZING, VALID,
-// INVALID or any other value) with message (may be empty), since now; the
-// configured progression no longer applies to it.
-func (h *Server) SetValidation(id, phase, message string) error {
+// INVALID, such as wrapper.PhaseValid, or any other value) with message (may
+// be empty), since now; the configured progression no longer applies to it.
+func (h *Server) SetValidation(id string, phase api.KeyValidationPhase, message string) error {
 	if phase == "" {
 		return errors.New("byoktest: SetValidation: phase must not be empty")
 	}

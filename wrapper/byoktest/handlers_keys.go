@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/http"
 	"time"
+
+	"github.com/byokctl/byok/api"
 )
 
 // create serves POST /byok/v1/keys.
@@ -19,7 +21,7 @@ func (h *Server) create(w http.ResponseWriter, r *http.Request, now time.Time) {
 		return
 	}
 	base := h.baseFor(r)
-	rec := &record{displayName: body.displayName, kind: body.kind, material: body.mat, state: StateAvailable, createdAt: now, updatedAt: now}
+	rec := &record{displayName: body.displayName, kind: body.kind, material: body.mat, state: api.KeyStateAVAILABLE, createdAt: now, updatedAt: now}
 	h.classify(rec)
 
 	h.store.mu.Lock()
@@ -139,7 +141,7 @@ func (h *Server) delete(w http.ResponseWriter, r *http.Request, id string) {
 		fail(w, http.StatusNotFound, notFound(id))
 		return
 	}
-	if rec.state == StateInUse {
+	if rec.state == api.KeyStateINUSE {
 		h.store.mu.Unlock()
 		w.Header().Set("Location", keyURL(h.baseFor(r), id))
 		fail(w, http.StatusConflict, problem{code: "resource_in_use", title: "Key In Use",

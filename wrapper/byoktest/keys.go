@@ -16,14 +16,14 @@ const (
 	kindGCP   = string(api.GcpKeyKindGcpKey)
 )
 
-func providerOf(kind string) string {
+func providerOf(kind string) api.KeyProvider {
 	switch kind {
 	case kindAWS:
-		return ProviderAWS
+		return api.KeyProviderAWS
 	case kindAzure:
-		return ProviderAzure
+		return api.KeyProviderAzure
 	case kindGCP:
-		return ProviderGCP
+		return api.KeyProviderGCP
 	}
 	return ""
 }
@@ -51,13 +51,13 @@ func material(d api.KeyDetails) (kind, mat string, err error) {
 	switch kind {
 	case kindAWS:
 		k, err := d.AsAwsKey()
-		return kind, k.KeyArn, err
+		return kind, k.KeyARN, err
 	case kindAzure:
 		k, err := d.AsAzureKey()
-		return kind, k.KeyId, err
+		return kind, k.KeyID, err
 	case kindGCP:
 		k, err := d.AsGcpKey()
-		return kind, k.KeyId, err
+		return kind, k.KeyID, err
 	}
 	return kind, "", nil
 }
@@ -89,9 +89,8 @@ func (h *Server) fillDetails(d api.KeyDetails, id string) (api.KeyDetails, error
 		if err != nil {
 			return out, err
 		}
-		if k.ApplicationId == nil {
-			app := h.ids.uuid()
-			k.ApplicationId = &app
+		if k.ApplicationID == "" {
+			k.ApplicationID = h.ids.uuid()
 		}
 		k.Kind = api.AzureKeyKindAzureKey
 		v = k
@@ -100,9 +99,8 @@ func (h *Server) fillDetails(d api.KeyDetails, id string) (api.KeyDetails, error
 		if err != nil {
 			return out, err
 		}
-		if k.SecurityGroup == nil {
-			g := "cc-byok-" + id + "@groups.byoktest.invalid"
-			k.SecurityGroup = &g
+		if k.SecurityGroup == "" {
+			k.SecurityGroup = "cc-byok-" + id + "@groups.byoktest.invalid"
 		}
 		k.Kind = api.GcpKeyKindGcpKey
 		v = k
@@ -137,29 +135,25 @@ func wireTime(t time.Time) time.Time { return t.UTC().Truncate(time.Second) }
 
 // render turns a record into the API's Key as seen at now.
 func (h *Server) render(r *record, base string, now time.Time) api.Key {
-	apiVersion, kind := api.KeyApiVersionByokv1, api.KeyKindKey
-	id, provider, state := r.id, r.providerName(), r.state
-	self := keyURL(base, r.id)
-	crn := "crn://confluent.cloud/organization=" + h.org + "/key=" + r.id
-	// Timestamps are shown as the API shows them: UTC, whole seconds.
-	created, updated := wireTime(r.createdAt), wireTime(r.updatedAt)
 	v := h.cfg.validation.view(r, now)
-	val := &api.KeyValidation{Phase: v.phase, Since: wireTime(v.since)}
-	if v.message != "" {
-		val.Message = &v.message
+	k := api.Key{
+		APIVersion: api.KeyAPIVersionByokV1,
+		Kind:       api.KeyKindKey,
+		ID:         r.id,
+		// Timestamps are shown as the API shows them: UTC, whole seconds.
+		Metadata: api.ObjectMeta{
+			Self:         keyURL(base, r.id),
+			ResourceName: "crn://confluent.cloud/organization=" + h.org + "/key=" + r.id,
+			CreatedAt:    wireTime(r.createdAt),
+			UpdatedAt:    wireTime(r.updatedAt),
+		},
+		Key:        r.details,
+		Provider:   r.providerName(),
+		State:      r.state,
+		Validation: api.KeyValidation{Phase: v.phase, Message: v.message, Region: v.region, Since: wireTime(v.since)},
 	}
-	if v.region != "" {
-		val.Region = &v.region
+	if r.displayName != nil {
+		k.DisplayName = *r.displayName
 	}
-	return api.Key{
-		ApiVersion:  &apiVersion,
-		Kind:        &kind,
-		Id:          &id,
-		Metadata:    &api.ObjectMeta{Self: &self, ResourceName: &crn, CreatedAt: &created, UpdatedAt: &updated},
-		DisplayName: r.displayName,
-		Key:         r.details,
-		Provider:    &provider,
-		State:       &state,
-		Validation:  val,
-	}
+	return k
 }

@@ -62,10 +62,10 @@ func (f filters) matcher(v Validation, now time.Time) func(*record) bool {
 		if f.displayName != "" && (r.displayName == nil || !strings.Contains(*r.displayName, f.displayName)) {
 			return false
 		}
-		if f.provider != "" && r.providerName() != f.provider {
+		if f.provider != "" && string(r.providerName()) != f.provider {
 			return false
 		}
-		if f.state != "" && r.state != f.state {
+		if f.state != "" && string(r.state) != f.state {
 			return false
 		}
 		if f.key != "" && !strings.Contains(r.material, f.key) {
@@ -73,7 +73,7 @@ func (f filters) matcher(v Validation, now time.Time) func(*record) bool {
 		}
 		if f.usesValidation() {
 			view := v.view(r, now)
-			if f.phase != "" && view.phase != f.phase || f.region != "" && view.region != f.region {
+			if f.phase != "" && string(view.phase) != f.phase || f.region != "" && view.region != f.region {
 				return false
 			}
 		}
@@ -122,11 +122,10 @@ func (h *Server) list(w http.ResponseWriter, r *http.Request, now time.Time) {
 	if len(links) > 0 {
 		first += "?" + links.Encode()
 	}
-	total32 := int32(min(total, math.MaxInt32))
 	list := api.KeyList{
-		ApiVersion: ptr(api.KeyListApiVersionByokv1),
-		Kind:       ptr(api.KeyListKindKeyList),
-		Metadata:   api.ListMeta{First: &first, TotalSize: &total32},
+		APIVersion: api.KeyListAPIVersionByokV1,
+		Kind:       api.KeyListKindKeyList,
+		Metadata:   api.ListMeta{First: first, TotalSize: int32(min(total, math.MaxInt32))},
 		Data:       make([]api.Key, len(recs)),
 	}
 	for i := range recs {
@@ -134,8 +133,7 @@ func (h *Server) list(w http.ResponseWriter, r *http.Request, now time.Time) {
 	}
 	if more {
 		links.Set("page_token", h.token(recs[len(recs)-1].seq))
-		next := base + collectionPath + "?" + links.Encode()
-		list.Metadata.Next = &next
+		list.Metadata.Next = base + collectionPath + "?" + links.Encode()
 	}
 	writeJSON(w, http.StatusOK, list)
 }

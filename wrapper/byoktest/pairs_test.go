@@ -27,7 +27,7 @@ func createKey(t *testing.T, srv *byoktest.Server, body string) string {
 	t.Helper()
 	resp, b := call(t, srv, http.MethodPost, "/byok/v1/keys", body)
 	require.Equal(t, http.StatusCreated, resp.StatusCode, "%s", b)
-	return *decode[api.Key](t, b).Id
+	return decode[api.Key](t, b).ID
 }
 
 func noAuth(*http.Request) {}
@@ -145,11 +145,11 @@ func TestEveryDocumentedPair(t *testing.T) {
 				f := decode[api.Failure](t, b)
 				require.NotEmpty(t, f.Errors)
 				for _, e := range f.Errors {
-					assert.Equal(t, strconv.Itoa(c.status), *e.Status)
-					assert.NotEmpty(t, *e.Id)
-					assert.NotEmpty(t, *e.Code)
-					assert.NotEmpty(t, *e.Title)
-					assert.NotEmpty(t, *e.Detail)
+					assert.Equal(t, strconv.Itoa(c.status), e.Status)
+					assert.NotEmpty(t, e.ID)
+					assert.NotEmpty(t, e.Code)
+					assert.NotEmpty(t, e.Title)
+					assert.NotEmpty(t, e.Detail)
 				}
 			default:
 				assert.Equal(t, "application/json", resp.Header.Get("Content-Type"))

@@ -32,10 +32,10 @@ type dataFile struct {
 type storedKey struct {
 	Seq            uint64            `json:"seq"`
 	ID             string            `json:"id"`
-	Provider       string            `json:"provider,omitempty"` // for a kind the fake does not know
+	Provider       api.KeyProvider   `json:"provider,omitempty"` // for a kind the fake does not know
 	DisplayName    *string           `json:"display_name,omitempty"`
 	Key            api.KeyDetails    `json:"key"`
-	State          string            `json:"state"`
+	State          api.KeyState      `json:"state"`
 	CreatedAt      time.Time         `json:"created_at"`
 	UpdatedAt      time.Time         `json:"updated_at"`
 	Reads          int               `json:"reads,omitempty"`
@@ -45,9 +45,9 @@ type storedKey struct {
 }
 
 type storedValidation struct {
-	Phase   string    `json:"phase"`
-	Message string    `json:"message,omitempty"`
-	Since   time.Time `json:"since"`
+	Phase   api.KeyValidationPhase `json:"phase"`
+	Message string                 `json:"message,omitempty"`
+	Since   time.Time              `json:"since"`
 }
 
 // maxSeq bounds the sequence numbers of a data file, far beyond any number
@@ -308,7 +308,7 @@ func (h *Server) storedRecord(k storedKey, last uint64) (*record, error) {
 	r := &record{seq: k.Seq, id: k.ID, displayName: k.DisplayName, kind: kind, material: mat, provider: k.Provider, details: k.Key,
 		state: k.State, createdAt: k.CreatedAt, updatedAt: k.UpdatedAt, reads: k.Reads, invalidMessage: k.InvalidMessage}
 	if r.state == "" {
-		r.state = StateAvailable
+		r.state = api.KeyStateAVAILABLE
 	}
 	if k.ReadsDoneAt != nil {
 		r.readsDoneAt = *k.ReadsDoneAt

@@ -122,14 +122,14 @@ func TestFailedSaveChangesNothing(t *testing.T) {
 	assert.Equal(t, http.StatusInternalServerError, resp.StatusCode, "%s", b)
 	_, err = srv.AddKey(awsKey(t, "", "arn:aws:kms:us-west-2:1:key/added"))
 	assert.Error(t, err)
-	assert.Error(t, srv.SetState(kept, byoktest.StateInUse))
+	assert.Error(t, srv.SetState(kept, api.KeyStateINUSE))
 	assert.Empty(t, srv.Seed(2))
 
 	keys := srv.Keys()
 	require.Len(t, keys, 1, "nothing was added or deleted")
-	assert.Equal(t, kept, *keys[0].Id)
-	assert.Equal(t, "logs", *keys[0].DisplayName, "the name was not changed")
-	assert.Equal(t, byoktest.StateAvailable, *keys[0].State)
+	assert.Equal(t, kept, keys[0].ID)
+	assert.Equal(t, "logs", keys[0].DisplayName, "the name was not changed")
+	assert.Equal(t, api.KeyStateAVAILABLE, keys[0].State)
 
 	// Once the file can be written again, the same changes are saved.
 	require.NoError(t, os.RemoveAll(path))
@@ -173,13 +173,13 @@ func TestDataFileKeepsValidationProgress(t *testing.T) {
 	id := createKey(t, srv, gcpBody)
 	resp, b := call(t, srv, http.MethodGet, "/byok/v1/keys/"+id, "")
 	require.Equal(t, http.StatusOK, resp.StatusCode, "%s", b)
-	require.Equal(t, byoktest.PhaseInitializing, decode[api.Key](t, b).Validation.Phase, "after the first of two reads")
+	require.Equal(t, api.KeyValidationPhaseINITIALIZING, decode[api.Key](t, b).Validation.Phase, "after the first of two reads")
 	require.NoError(t, srv.Close())
 
 	again := byoktest.NewServer(t, opts...)
 	resp, b = call(t, again, http.MethodGet, "/byok/v1/keys/"+id, "")
 	require.Equal(t, http.StatusOK, resp.StatusCode, "%s", b)
-	assert.Equal(t, byoktest.PhaseValid, decode[api.Key](t, b).Validation.Phase, "the second read, after a restart")
+	assert.Equal(t, api.KeyValidationPhaseVALID, decode[api.Key](t, b).Validation.Phase, "the second read, after a restart")
 }
 
 // TestAddKeyOfAKindTheFakeDoesNotKnow checks that a test can add a key of a
@@ -190,10 +190,9 @@ func TestAddKeyOfAKindTheFakeDoesNotKnow(t *testing.T) {
 	srv := byoktest.NewServer(t, byoktest.WithDataFile(path))
 	var details api.KeyDetails
 	require.NoError(t, details.UnmarshalJSON([]byte(`{"kind":"OciKey","key_ocid":"ocid1.key.oc1..example"}`)))
-	provider := "OCI"
-	added, err := srv.AddKey(api.Key{Key: details, Provider: &provider})
+	added, err := srv.AddKey(api.Key{Key: details, Provider: "OCI"})
 	require.NoError(t, err)
-	id := *added.Id
+	id := added.ID
 
 	resp, b := call(t, srv, http.MethodGet, "/byok/v1/keys/"+id, "")
 	require.Equal(t, http.StatusOK, resp.StatusCode, "%s", b)
@@ -214,7 +213,7 @@ func TestAddKeyOfAKindTheFakeDoesNotKnow(t *testing.T) {
 	assert.Equal(t, srv.IDs(), again.IDs(), "the data file keeps keys of any kind")
 	k, ok := again.Key(id)
 	require.True(t, ok)
-	assert.Equal(t, "OCI", *k.Provider)
+	assert.Equal(t, api.KeyProvider("OCI"), k.Provider)
 }
 
 // TestIDsListTheKeysInCreationOrder checks IDs, which spares a test the

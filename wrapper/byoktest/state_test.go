@@ -32,33 +32,33 @@ func TestValidationAfterReads(t *testing.T) {
 	for range 2 {
 		clk.Advance(time.Second)
 		k := getKey(t, srv, id)
-		assert.Equal(t, byoktest.PhaseInitializing, k.Validation.Phase)
-		assert.Nil(t, k.Validation.Region)
-		assert.Equal(t, *k.Metadata.CreatedAt, k.Validation.Since)
+		assert.Equal(t, api.KeyValidationPhaseINITIALIZING, k.Validation.Phase)
+		assert.Empty(t, k.Validation.Region)
+		assert.Equal(t, k.Metadata.CreatedAt, k.Validation.Since)
 	}
 	clk.Advance(time.Second)
 	k := getKey(t, srv, id)
-	assert.Equal(t, byoktest.PhaseValid, k.Validation.Phase, "the third read completes")
+	assert.Equal(t, api.KeyValidationPhaseVALID, k.Validation.Phase, "the third read completes")
 	assert.Equal(t, clk.Now(), k.Validation.Since)
-	assert.Equal(t, "us-west-2", *k.Validation.Region)
+	assert.Equal(t, "us-west-2", k.Validation.Region)
 	snap, _ := srv.Key(id)
-	assert.Equal(t, byoktest.PhaseValid, snap.Validation.Phase)
+	assert.Equal(t, api.KeyValidationPhaseVALID, snap.Validation.Phase)
 }
 
 func TestValidationAfterDelay(t *testing.T) {
 	clk := testkit.NewClock()
 	srv, _ := validated(t, byoktest.WithClock(clk.Now), byoktest.WithValidation(byoktest.Validation{Delay: time.Minute, AzureRegion: "westeurope"}))
 	id := createKey(t, srv, azureBody)
-	assert.Equal(t, byoktest.PhaseInitializing, getKey(t, srv, id).Validation.Phase)
+	assert.Equal(t, api.KeyValidationPhaseINITIALIZING, getKey(t, srv, id).Validation.Phase)
 	clk.Advance(59 * time.Second)
-	assert.Equal(t, byoktest.PhaseInitializing, getKey(t, srv, id).Validation.Phase)
+	assert.Equal(t, api.KeyValidationPhaseINITIALIZING, getKey(t, srv, id).Validation.Phase)
 	ids, _ := listAll(t, srv, "/byok/v1/keys?validation_phase=VALID", 2)
 	assert.Empty(t, ids)
 	clk.Advance(time.Second)
 	k := getKey(t, srv, id)
-	assert.Equal(t, byoktest.PhaseValid, k.Validation.Phase)
+	assert.Equal(t, api.KeyValidationPhaseVALID, k.Validation.Phase)
 	assert.Equal(t, clk.Now(), k.Validation.Since)
-	assert.Equal(t, "westeurope", *k.Validation.Region)
+	assert.Equal(t, "westeurope", k.Validation.Region)
 	ids, _ = listAll(t, srv, "/byok/v1/keys?validation_phase=VALID", 2)
 	assert.Equal(t, []string{id}, ids, "the filter follows the clock")
 	ids, _ = listAll(t, srv, "/byok/v1/keys?validation_region=westeurope", 2)
@@ -71,22 +71,22 @@ func TestValidationImmediateAndInvalid(t *testing.T) {
 	resp, b := call(t, srv, http.MethodPost, "/byok/v1/keys", gcpBody)
 	require.Equal(t, http.StatusCreated, resp.StatusCode)
 	k := decode[api.Key](t, b)
-	assert.Equal(t, byoktest.PhaseValid, k.Validation.Phase, "no reads and no delay: valid at creation")
-	assert.Equal(t, "us-central1", *k.Validation.Region)
+	assert.Equal(t, api.KeyValidationPhaseVALID, k.Validation.Phase, "no reads and no delay: valid at creation")
+	assert.Equal(t, "us-central1", k.Validation.Region)
 	gcp, err := k.Key.AsGcpKey()
 	require.NoError(t, err)
-	assert.NotEmpty(t, *gcp.SecurityGroup)
+	assert.NotEmpty(t, gcp.SecurityGroup)
 
 	bad := createKey(t, srv, `{"key":{"kind":"AwsKey","key_arn":"arn:aws:kms:us-east-1:1:key/denied"}}`)
 	k = getKey(t, srv, bad)
-	assert.Equal(t, byoktest.PhaseInvalid, k.Validation.Phase)
-	assert.Equal(t, "Access to key denied by the key policy.", *k.Validation.Message)
-	assert.Nil(t, k.Validation.Region)
+	assert.Equal(t, api.KeyValidationPhaseINVALID, k.Validation.Phase)
+	assert.Equal(t, "Access to key denied by the key policy.", k.Validation.Message)
+	assert.Empty(t, k.Validation.Region)
 
 	noRegion := createKey(t, srv, `{"key":{"kind":"AwsKey","key_arn":"not-an-arn"}}`)
 	k = getKey(t, srv, noRegion)
-	assert.Equal(t, byoktest.PhaseInvalid, k.Validation.Phase)
-	assert.Contains(t, *k.Validation.Message, "key_arn")
+	assert.Equal(t, api.KeyValidationPhaseINVALID, k.Validation.Phase)
+	assert.Contains(t, k.Validation.Message, "key_arn")
 }
 
 func TestSetStateAndValidation(t *testing.T) {
@@ -95,20 +95,20 @@ func TestSetStateAndValidation(t *testing.T) {
 	id := createKey(t, srv, awsBody)
 	require.NoError(t, srv.SetState(id, "RETIRING"))
 	clk.Advance(time.Minute)
-	require.NoError(t, srv.SetValidation(id, byoktest.PhaseInvalid, "Key disabled."))
+	require.NoError(t, srv.SetValidation(id, api.KeyValidationPhaseINVALID, "Key disabled."))
 	k := getKey(t, srv, id)
-	assert.Equal(t, "RETIRING", *k.State, "states are extensible")
-	assert.Equal(t, byoktest.PhaseInvalid, k.Validation.Phase)
-	assert.Equal(t, "Key disabled.", *k.Validation.Message)
+	assert.Equal(t, api.KeyState("RETIRING"), k.State, "states are extensible")
+	assert.Equal(t, api.KeyValidationPhaseINVALID, k.Validation.Phase)
+	assert.Equal(t, "Key disabled.", k.Validation.Message)
 	assert.Equal(t, clk.Now(), k.Validation.Since)
-	require.NoError(t, srv.SetValidation(id, byoktest.PhaseValid, ""))
+	require.NoError(t, srv.SetValidation(id, api.KeyValidationPhaseVALID, ""))
 	k = getKey(t, srv, id)
-	assert.Equal(t, "us-west-2", *k.Validation.Region)
-	assert.Nil(t, k.Validation.Message)
+	assert.Equal(t, "us-west-2", k.Validation.Region)
+	assert.Empty(t, k.Validation.Message)
 
-	assert.Error(t, srv.SetState("cck-none", byoktest.StateInUse))
+	assert.Error(t, srv.SetState("cck-none", api.KeyStateINUSE))
 	assert.Error(t, srv.SetState(id, ""))
-	assert.Error(t, srv.SetValidation("cck-none", byoktest.PhaseValid, ""))
+	assert.Error(t, srv.SetValidation("cck-none", api.KeyValidationPhaseVALID, ""))
 	assert.Error(t, srv.SetValidation(id, "", ""))
 }
 
@@ -178,13 +178,13 @@ func TestPersistenceRoundTrip(t *testing.T) {
 	azure := createKey(t, srv, azureBody)
 	gone := createKey(t, srv, gcpBody)
 	getKey(t, srv, aws) // one of the two reads
-	require.NoError(t, srv.SetState(azure, byoktest.StateInUse))
+	require.NoError(t, srv.SetState(azure, api.KeyStateINUSE))
 	resp, _ := call(t, srv, http.MethodPatch, "/byok/v1/keys/"+azure, `{"display_name":"renamed"}`)
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	resp, _ = call(t, srv, http.MethodDelete, "/byok/v1/keys/"+gone, "")
 	require.Equal(t, http.StatusNoContent, resp.StatusCode)
 	_, pages := listAll(t, srv, "/byok/v1/keys?page_size=1", 1+1)
-	token := *pages[0].Metadata.Next
+	token := pages[0].Metadata.Next
 	want := srv.Keys()
 	require.NoError(t, srv.Close())
 
@@ -195,16 +195,16 @@ func TestPersistenceRoundTrip(t *testing.T) {
 	require.Len(t, got, 2)
 	for i := range got {
 		// The links name the new server; everything else is kept.
-		got[i].Metadata.Self, want[i].Metadata.Self = nil, nil
+		got[i].Metadata.Self, want[i].Metadata.Self = "", ""
 	}
 	assert.Equal(t, want, got)
-	assert.Equal(t, byoktest.PhaseValid, getKey(t, again, aws).Validation.Phase, "the read count was kept")
+	assert.Equal(t, api.KeyValidationPhaseVALID, getKey(t, again, aws).Validation.Phase, "the read count was kept")
 
 	// Page tokens of the first server still work, and ids are not reused.
 	u := strings.Replace(token, srv.URL(), again.URL(), 1)
 	resp, b := call(t, again, http.MethodGet, strings.TrimPrefix(u, again.URL()), "")
 	require.Equal(t, http.StatusOK, resp.StatusCode, "%s", b)
-	assert.Equal(t, azure, *decode[api.KeyList](t, b).Data[0].Id)
+	assert.Equal(t, azure, decode[api.KeyList](t, b).Data[0].ID)
 	id := createKey(t, again, gcpBody)
 	ids, _ := listAll(t, again, "/byok/v1/keys", 2)
 	assert.Equal(t, []string{aws, azure, id}, ids, "new keys come last")
@@ -244,16 +244,15 @@ func TestAddKeyAndSeed(t *testing.T) {
 	clk := testkit.NewClock()
 	srv, _ := validated(t, byoktest.WithClock(clk.Now))
 	k := awsKey(t, "cck-12345", "arn:aws:kms:us-west-2:111122223333:key/x")
-	inUse := byoktest.StateInUse
-	k.State = &inUse
-	k.Validation = &api.KeyValidation{Phase: byoktest.PhaseValid}
+	k.State = api.KeyStateINUSE
+	k.Validation = api.KeyValidation{Phase: api.KeyValidationPhaseVALID}
 	added, err := srv.AddKey(k)
 	require.NoError(t, err)
-	assert.Equal(t, "cck-12345", *added.Id)
-	assert.Equal(t, "us-west-2", *added.Validation.Region)
+	assert.Equal(t, "cck-12345", added.ID)
+	assert.Equal(t, "us-west-2", added.Validation.Region)
 	got := getKey(t, srv, "cck-12345")
-	assert.Equal(t, byoktest.StateInUse, *got.State)
-	assert.Equal(t, srv.URL()+"/byok/v1/keys/cck-12345", *got.Metadata.Self)
+	assert.Equal(t, api.KeyStateINUSE, got.State)
+	assert.Equal(t, srv.URL()+"/byok/v1/keys/cck-12345", got.Metadata.Self)
 
 	_, err = srv.AddKey(k)
 	assert.Error(t, err, "same id")
@@ -267,13 +266,13 @@ func TestAddKeyAndSeed(t *testing.T) {
 	ids := srv.Seed(30)
 	require.Len(t, ids, 30)
 	assert.Equal(t, 31, srv.Len())
-	providers := map[string]int{}
+	providers := map[api.KeyProvider]int{}
 	for _, k := range srv.Keys()[1:] {
-		providers[*k.Provider]++
-		assert.Equal(t, byoktest.PhaseValid, k.Validation.Phase)
-		assert.NotEmpty(t, *k.Validation.Region)
+		providers[k.Provider]++
+		assert.Equal(t, api.KeyValidationPhaseVALID, k.Validation.Phase)
+		assert.NotEmpty(t, k.Validation.Region)
 	}
-	assert.Equal(t, map[string]int{"AWS": 10, "Azure": 10, "GCP": 10}, providers)
+	assert.Equal(t, map[api.KeyProvider]int{"AWS": 10, "Azure": 10, "GCP": 10}, providers)
 	resp, b := call(t, srv, http.MethodGet, "/byok/v1/keys?page_size=100", "")
 	require.Equal(t, http.StatusOK, resp.StatusCode, "%s", b) // every seeded key is spec-valid
 }
@@ -328,8 +327,8 @@ func TestHandlerLinksFollowTheRequestOrTheBaseURL(t *testing.T) {
 	rec = serveOnce(t, h, http.MethodPost, "http://127.0.0.1/byok/v1/keys", awsBody)
 	require.Equal(t, http.StatusCreated, rec.Code, rec.Body.String())
 	k := decode[api.Key](t, rec.Body.Bytes())
-	assert.Equal(t, "https://api.confluent.test/byok/v1/keys/"+*k.Id, *k.Metadata.Self)
-	assert.Equal(t, "crn://confluent.cloud/organization="+h.Organization()+"/key="+*k.Id, *k.Metadata.ResourceName)
+	assert.Equal(t, "https://api.confluent.test/byok/v1/keys/"+k.ID, k.Metadata.Self)
+	assert.Equal(t, "crn://confluent.cloud/organization="+h.Organization()+"/key="+k.ID, k.Metadata.ResourceName)
 	require.NoError(t, h.Close())
 }
 
@@ -349,10 +348,10 @@ func TestControlMethodsAreSafeWithTraffic(t *testing.T) {
 	})
 	wg.Go(func() {
 		for i := range 40 {
-			assert.NoError(t, srv.SetState(ids[i%len(ids)], byoktest.StateInUse))
-			assert.NoError(t, srv.SetValidation(ids[(i+1)%len(ids)], byoktest.PhaseValid, ""))
+			assert.NoError(t, srv.SetState(ids[i%len(ids)], api.KeyStateINUSE))
+			assert.NoError(t, srv.SetValidation(ids[(i+1)%len(ids)], api.KeyValidationPhaseVALID, ""))
 			var d api.KeyDetails
-			assert.NoError(t, d.FromAwsKey(api.AwsKey{KeyArn: fmt.Sprintf("arn:aws:kms:us-west-2:1:key/concurrent-%d", i)}))
+			assert.NoError(t, d.FromAwsKey(api.AwsKey{KeyARN: fmt.Sprintf("arn:aws:kms:us-west-2:1:key/concurrent-%d", i)}))
 			_, err := srv.AddKey(api.Key{Key: d})
 			assert.NoError(t, err)
 		}

@@ -16,11 +16,11 @@ type record struct {
 	seq         uint64 // creation order, the listing's sort position
 	id          string
 	displayName *string
-	kind        string // kindAWS, kindAzure, kindGCP or one the fake does not know
-	material    string // key_arn (AWS) or key_id (Azure, GCP); "" for other kinds
-	provider    string // the provider of a kind the fake does not know
+	kind        string          // kindAWS, kindAzure, kindGCP or one the fake does not know
+	material    string          // key_arn (AWS) or key_id (Azure, GCP); "" for other kinds
+	provider    api.KeyProvider // the provider of a kind the fake does not know
 	details     api.KeyDetails
-	state       string
+	state       api.KeyState
 	createdAt   time.Time
 	updatedAt   time.Time
 
@@ -49,7 +49,7 @@ type store struct {
 }
 
 // providerName is the provider r's key shows.
-func (r *record) providerName() string {
+func (r *record) providerName() api.KeyProvider {
 	if p := providerOf(r.kind); p != "" {
 		return p
 	}

@@ -3,22 +3,8 @@ package byoktest
 import (
 	"strings"
 	"time"
-)
 
-// The validation phases, key states and providers the fake uses. The API
-// treats these lists as extensible; SetState and SetValidation accept any
-// other value too.
-const (
-	PhaseInitializing = "INITIALIZING"
-	PhaseValid        = "VALID"
-	PhaseInvalid      = "INVALID"
-
-	StateAvailable = "AVAILABLE"
-	StateInUse     = "IN_USE"
-
-	ProviderAWS   = "AWS"
-	ProviderAzure = "Azure"
-	ProviderGCP   = "GCP"
+	"github.com/byokctl/byok/api"
 )
 
 // Validation says when a new key's validation completes: once the key has
@@ -39,37 +25,39 @@ type Validation struct {
 
 // validationView is a key's validation as seen at one instant.
 type validationView struct {
-	phase, message, region string
-	since                  time.Time
+	phase           api.KeyValidationPhase
+	message, region string
+	since           time.Time
 }
 
 // override is a validation set by SetValidation (or a seeded key).
 type override struct {
-	phase, message string
-	since          time.Time
+	phase   api.KeyValidationPhase
+	message string
+	since   time.Time
 }
 
 // view computes r's validation at now.
 func (v Validation) view(r *record, now time.Time) validationView {
 	if o := r.override; o != nil {
 		out := validationView{phase: o.phase, message: o.message, since: o.since}
-		if o.phase == PhaseValid {
+		if o.phase == api.KeyValidationPhaseVALID {
 			out.region = v.region(r)
 		}
 		return out
 	}
 	done, ok := v.completion(r)
 	if !ok || now.Before(done) {
-		return validationView{phase: PhaseInitializing, since: r.createdAt}
+		return validationView{phase: api.KeyValidationPhaseINITIALIZING, since: r.createdAt}
 	}
 	if msg := r.invalidMessage; msg != "" {
-		return validationView{phase: PhaseInvalid, message: msg, since: done}
+		return validationView{phase: api.KeyValidationPhaseINVALID, message: msg, since: done}
 	}
 	region := v.region(r)
 	if region == "" {
-		return validationView{phase: PhaseInvalid, message: "The region of the key cannot be determined from " + materialName(r.kind) + ".", since: done}
+		return validationView{phase: api.KeyValidationPhaseINVALID, message: "The region of the key cannot be determined from " + materialName(r.kind) + ".", since: done}
 	}
-	return validationView{phase: PhaseValid, region: region, since: done}
+	return validationView{phase: api.KeyValidationPhaseVALID, region: region, since: done}
 }
 
 // completion returns when r's validation completes, if the reads it needs

@@ -80,8 +80,8 @@ func client(t *testing.T, base, user, password string) *api.ClientWithResponses 
 func awsKey(t *testing.T, arn, name string) api.Key {
 	t.Helper()
 	var details api.KeyDetails
-	require.NoError(t, details.FromAwsKey(api.AwsKey{KeyArn: arn}))
-	return api.Key{Key: details, DisplayName: &name}
+	require.NoError(t, details.FromAwsKey(api.AwsKey{KeyARN: arn}))
+	return api.Key{Key: details, DisplayName: name}
 }
 
 // TestMockSmoke runs the five operations against `prism mock`, which
@@ -97,13 +97,13 @@ func TestMockSmoke(t *testing.T) {
 	require.Equal(t, http.StatusOK, list.StatusCode(), "%s", list.Body)
 	require.NotNil(t, list.JSON200)
 	require.Len(t, list.JSON200.Data, 1)
-	assert.Equal(t, "cck-12345", *list.JSON200.Data[0].Id)
-	assert.Equal(t, int32(123), *list.JSON200.Metadata.TotalSize)
+	assert.Equal(t, "cck-12345", list.JSON200.Data[0].ID)
+	assert.Equal(t, int32(123), list.JSON200.Metadata.TotalSize)
 
 	created, err := c.CreateByokV1KeyWithResponse(ctx, awsKey(t, "arn:aws:kms:us-west-2:111122223333:key/1", "smoke"))
 	require.NoError(t, err)
 	require.Equal(t, http.StatusCreated, created.StatusCode(), "%s", created.Body)
-	assert.Equal(t, "cck-12346", *created.JSON201.Id)
+	assert.Equal(t, "cck-12346", created.JSON201.ID)
 	kind, err := created.JSON201.Key.Discriminator()
 	require.NoError(t, err)
 	assert.Equal(t, "GcpKey", kind)
@@ -111,13 +111,13 @@ func TestMockSmoke(t *testing.T) {
 	got, err := c.GetByokV1KeyWithResponse(ctx, "cck-12345")
 	require.NoError(t, err)
 	require.Equal(t, http.StatusOK, got.StatusCode(), "%s", got.Body)
-	assert.Equal(t, "Azure", *got.JSON200.Provider)
+	assert.Equal(t, api.KeyProviderAzure, got.JSON200.Provider)
 
 	name := "renamed"
-	updated, err := c.UpdateByokV1KeyWithResponse(ctx, "cck-12345", api.KeyUpdate{DisplayName: &name})
+	updated, err := c.UpdateByokV1KeyWithResponse(ctx, "cck-12345", api.KeyUpdate{DisplayName: name})
 	require.NoError(t, err)
 	require.Equal(t, http.StatusOK, updated.StatusCode(), "%s", updated.Body)
-	assert.Equal(t, "cck-12345", *updated.JSON200.Id)
+	assert.Equal(t, "cck-12345", updated.JSON200.ID)
 
 	deleted, err := c.DeleteByokV1KeyWithResponse(ctx, "cck-12345")
 	require.NoError(t, err)
@@ -139,8 +139,8 @@ func TestProxySmoke(t *testing.T) {
 	created, err := c.CreateByokV1KeyWithResponse(ctx, body)
 	require.NoError(t, err)
 	require.Equal(t, http.StatusCreated, created.StatusCode(), "%s", created.Body)
-	id := *created.JSON201.Id
-	assert.Equal(t, "AWS", *created.JSON201.Provider)
+	id := created.JSON201.ID
+	assert.Equal(t, api.KeyProviderAWS, created.JSON201.Provider)
 
 	again, err := c.CreateByokV1KeyWithResponse(ctx, body)
 	require.NoError(t, err)
@@ -149,7 +149,7 @@ func TestProxySmoke(t *testing.T) {
 	got, err := c.GetByokV1KeyWithResponse(ctx, id)
 	require.NoError(t, err)
 	require.Equal(t, http.StatusOK, got.StatusCode(), "%s", got.Body)
-	assert.Equal(t, "smoke", *got.JSON200.DisplayName)
+	assert.Equal(t, "smoke", got.JSON200.DisplayName)
 
 	provider := "AWS"
 	size := api.PageSize(1)
@@ -157,13 +157,13 @@ func TestProxySmoke(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, http.StatusOK, list.StatusCode(), "%s", list.Body)
 	require.Len(t, list.JSON200.Data, 1)
-	assert.Equal(t, id, *list.JSON200.Data[0].Id)
+	assert.Equal(t, id, list.JSON200.Data[0].ID)
 
 	name := "renamed"
-	updated, err := c.UpdateByokV1KeyWithResponse(ctx, id, api.KeyUpdate{DisplayName: &name})
+	updated, err := c.UpdateByokV1KeyWithResponse(ctx, id, api.KeyUpdate{DisplayName: name})
 	require.NoError(t, err)
 	require.Equal(t, http.StatusOK, updated.StatusCode(), "%s", updated.Body)
-	assert.Equal(t, name, *updated.JSON200.DisplayName)
+	assert.Equal(t, name, updated.JSON200.DisplayName)
 
 	deleted, err := c.DeleteByokV1KeyWithResponse(ctx, id)
 	require.NoError(t, err)

@@ -128,13 +128,13 @@ func TestHelperClient(t *testing.T) {
 	case "good":
 		assert.Equal(t, contract.ServerPrismProxy, ep.Server)
 		var details api.KeyDetails
-		require.NoError(t, details.FromAwsKey(api.AwsKey{KeyArn: fmt.Sprintf("arn:aws:kms:us-west-2:111122223333:key/prismrun-%d", time.Now().UnixNano())}))
+		require.NoError(t, details.FromAwsKey(api.AwsKey{KeyARN: fmt.Sprintf("arn:aws:kms:us-west-2:111122223333:key/prismrun-%d", time.Now().UnixNano())}))
 		created, err := c.CreateByokV1KeyWithResponse(ctx, api.Key{Key: details})
 		require.NoError(t, err)
 		require.Equal(t, http.StatusCreated, created.StatusCode(), "%s", created.Body)
-		id := *created.JSON201.Id
+		id := created.JSON201.ID
 		require.NotNil(t, created.JSON201.Metadata.Self)
-		assert.True(t, strings.HasPrefix(*created.JSON201.Metadata.Self, ep.URL+"/"), "links name the front door: %s", *created.JSON201.Metadata.Self)
+		assert.True(t, strings.HasPrefix(created.JSON201.Metadata.Self, ep.URL+"/"), "links name the front door: %s", created.JSON201.Metadata.Self)
 		got, err := c.GetByokV1KeyWithResponse(ctx, id)
 		require.NoError(t, err)
 		assert.Equal(t, http.StatusOK, got.StatusCode())
@@ -142,7 +142,7 @@ func TestHelperClient(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, http.StatusOK, list.StatusCode())
 		name := "renamed"
-		updated, err := c.UpdateByokV1KeyWithResponse(ctx, id, api.KeyUpdate{DisplayName: &name})
+		updated, err := c.UpdateByokV1KeyWithResponse(ctx, id, api.KeyUpdate{DisplayName: name})
 		require.NoError(t, err)
 		assert.Equal(t, http.StatusOK, updated.StatusCode())
 		deleted, err := c.DeleteByokV1KeyWithResponse(ctx, id)
