@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/byokctl/byok/internal/testkit"
-	"github.com/byokctl/byok/wrapper/byoktest"
+	"github.com/byokctl/byok/wrapper"
 )
 
 // checkOutput is the -o json output of check.
@@ -41,7 +41,7 @@ func twoKeys(t *testing.T) (*fixture, string, string) {
 	a, _ := createdKey(t, f, "aws", "--key-arn", exampleARN, "--display-name", "billing")
 	b, _ := createdKey(t, f, "gcp", "--key-id", exampleGCPKey, "--display-name", "analytics")
 	for _, id := range []string{a, b} {
-		if err := f.srv.SetValidation(id, byoktest.PhaseValid, ""); err != nil {
+		if err := f.srv.SetValidation(id, wrapper.PhaseValid, ""); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -70,7 +70,7 @@ func TestCheckHealthy(t *testing.T) {
 // entry per key with its status and reason.
 func TestCheckInvalid(t *testing.T) {
 	f, a, b := twoKeys(t)
-	if err := f.srv.SetValidation(b, byoktest.PhaseInvalid, "Access to key denied."); err != nil {
+	if err := f.srv.SetValidation(b, wrapper.PhaseInvalid, "Access to key denied."); err != nil {
 		t.Fatal(err)
 	}
 	r := f.run("check")
@@ -99,7 +99,7 @@ func TestCheckInvalid(t *testing.T) {
 // default) is unhealthy; for less, healthy.
 func TestCheckInitializing(t *testing.T) {
 	f, _, b := twoKeys(t)
-	if err := f.srv.SetValidation(b, byoktest.PhaseInitializing, ""); err != nil {
+	if err := f.srv.SetValidation(b, wrapper.PhaseInitializing, ""); err != nil {
 		t.Fatal(err)
 	}
 	f.clock.Advance(90 * time.Minute)
@@ -190,7 +190,7 @@ func TestCheckCouldNotBeMade(t *testing.T) {
 // TestRunCheck calls check's run function without cobra.
 func TestRunCheck(t *testing.T) {
 	f, _, b := twoKeys(t)
-	if err := f.srv.SetValidation(b, byoktest.PhaseInvalid, "Access to key denied."); err != nil {
+	if err := f.srv.SetValidation(b, wrapper.PhaseInvalid, "Access to key denied."); err != nil {
 		t.Fatal(err)
 	}
 	var stdout, stderr bytes.Buffer

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/byokctl/byok/internal/testkit"
+	"github.com/byokctl/byok/wrapper"
 	"github.com/byokctl/byok/wrapper/byoktest"
 )
 
@@ -90,7 +91,7 @@ func scrapeUntil(t *testing.T, url, want string) string {
 // exporter stops cleanly.
 func TestExporter(t *testing.T) {
 	f, a, b := twoKeys(t)
-	if err := f.srv.SetValidation(b, byoktest.PhaseInvalid, accessDenied); err != nil {
+	if err := f.srv.SetValidation(b, wrapper.PhaseInvalid, accessDenied); err != nil {
 		t.Fatal(err)
 	}
 	e := startExporter(t, f, f.env, exporterOptions{interval: time.Hour})
@@ -167,7 +168,7 @@ func TestExporterScrapePassesPromtool(t *testing.T) {
 		t.Skip("BYOK_PROMTOOL_BIN is not set: run make rules")
 	}
 	f, _, b := twoKeys(t)
-	if err := f.srv.SetValidation(b, byoktest.PhaseInvalid, accessDenied); err != nil {
+	if err := f.srv.SetValidation(b, wrapper.PhaseInvalid, accessDenied); err != nil {
 		t.Fatal(err)
 	}
 	e := startExporter(t, f, f.env, exporterOptions{interval: time.Hour})

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/byokctl/byok/api"
 	"slices"
 	"strings"
 	"testing"
@@ -11,7 +12,7 @@ import (
 
 // awsTestKey is an AWS key with one role, as the server returns it.
 func awsTestKey() wrapper.Key {
-	return wrapper.Key{ID: "cck-1", Provider: wrapper.ProviderAWS, Material: wrapper.AWSKey{
+	return wrapper.Key{Key: api.Key{ID: "cck-1", Provider: wrapper.ProviderAWS}, Material: wrapper.AWSKey{
 		KeyARN: exampleARN, Roles: []string{"arn:aws:iam::368844766048:role/cc-byok-cck-1"},
 	}}
 }

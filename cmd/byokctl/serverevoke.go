@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 
+	"github.com/byokctl/byok/wrapper"
 	"github.com/byokctl/byok/wrapper/byoktest"
 )
 
@@ -31,7 +32,7 @@ func withRevokeEndpoint(fake *byoktest.Server, addr net.Addr, logf func(string, 
 		var err error
 		if _, ok := fake.Key(id); !ok {
 			err = fmt.Errorf("no key with id %q", id)
-		} else if err = fake.SetValidation(id, byoktest.PhaseInvalid, accessDenied); err != nil {
+		} else if err = fake.SetValidation(id, wrapper.PhaseInvalid, accessDenied); err != nil {
 			status = http.StatusInternalServerError // the data file could not be saved
 		}
 		if err != nil {

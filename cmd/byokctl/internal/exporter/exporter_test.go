@@ -3,6 +3,7 @@ package exporter
 import (
 	"context"
 	"errors"
+	"github.com/byokctl/byok/api"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -42,12 +43,12 @@ func (f *fakeAPI) set(keys []wrapper.Key, err error) {
 
 func testKeys() []wrapper.Key {
 	return []wrapper.Key{
-		{ID: "cck-valid", DisplayName: "billing", Provider: wrapper.ProviderAWS, State: wrapper.StateInUse,
-			Validation: wrapper.Validation{Phase: wrapper.PhaseValid, Region: "us-west-2", Since: epoch.Add(-time.Hour)}},
-		{ID: "cck-denied", DisplayName: "pay\nments", Provider: wrapper.ProviderGCP, State: wrapper.StateAvailable,
-			Validation: wrapper.Validation{Phase: wrapper.PhaseInvalid, Message: "Access to key denied.", Since: epoch.Add(-time.Minute)}},
-		{ID: "cck-newer", DisplayName: "bad \xff utf8", Provider: "OCI", State: "RETIRED",
-			Validation: wrapper.Validation{Phase: "DEGRADED"}},
+		{Key: api.Key{ID: "cck-valid", DisplayName: "billing", Provider: wrapper.ProviderAWS, State: wrapper.StateInUse,
+			Validation: wrapper.Validation{Phase: wrapper.PhaseValid, Region: "us-west-2", Since: epoch.Add(-time.Hour)}}},
+		{Key: api.Key{ID: "cck-denied", DisplayName: "pay\nments", Provider: wrapper.ProviderGCP, State: wrapper.StateAvailable,
+			Validation: wrapper.Validation{Phase: wrapper.PhaseInvalid, Message: "Access to key denied.", Since: epoch.Add(-time.Minute)}}},
+		{Key: api.Key{ID: "cck-newer", DisplayName: "bad \xff utf8", Provider: "OCI", State: "RETIRED",
+			Validation: wrapper.Validation{Phase: "DEGRADED"}}},
 	}
 }
 

@@ -2,6 +2,7 @@ package health
 
 import (
 	"errors"
+	"github.com/byokctl/byok/api"
 	"slices"
 	"testing"
 	"time"
@@ -12,9 +13,11 @@ import (
 var now = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
 func key(id string, phase wrapper.Phase, since time.Time, msg string) wrapper.Key {
-	return wrapper.Key{ID: id, DisplayName: "name of " + id, Provider: wrapper.ProviderAWS,
-		Material:   wrapper.AWSKey{KeyARN: "arn:aws:kms:us-west-2:111122223333:key/" + id},
-		Validation: wrapper.Validation{Phase: phase, Since: since, Message: msg}}
+	return wrapper.Key{
+		Key: api.Key{ID: id, DisplayName: "name of " + id, Provider: wrapper.ProviderAWS,
+			Validation: wrapper.Validation{Phase: phase, Since: since, Message: msg}},
+		Material: wrapper.AWSKey{KeyARN: "arn:aws:kms:us-west-2:111122223333:key/" + id},
+	}
 }
 
 // byID returns the result of key id, failing the test when there is none.
