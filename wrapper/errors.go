@@ -8,8 +8,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
+
+	"github.com/byokctl/byok/internal/termtext"
 )
 
 // Sentinel errors. An *APIError matches the sentinel of its status with
@@ -206,18 +207,9 @@ func (e *APIError) Error() string {
 	return b.String()
 }
 
-// printable returns s in one line of valid UTF-8: control characters
-// (line breaks included) become spaces, runs of spaces one space, and
-// invalid UTF-8 the replacement character.
-func printable(s string) string {
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return ' '
-		}
-		return r
-	}, s)
-	return strings.Join(strings.Fields(s), " ")
-}
+// printable returns the server's text s safe for a terminal and one line
+// long (termtext.Clean, which the CLI uses as well).
+func printable(s string) string { return termtext.Clean(s) }
 
 // Is reports whether target is the sentinel of e's status.
 func (e *APIError) Is(target error) bool {
