@@ -4,11 +4,15 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/base64"
-	"encoding/json"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf16"
+	"unicode/utf8"
+
+	"github.com/byokctl/byok/internal/termtext"
 )
 
 // redactedMark replaces a credential found in what a server sent.
@@ -27,14 +31,24 @@ const minRedactLen = 8
 // credential into an error, a Response or a log line.
 //
 // It redacts the whole Authorization value; its credential part (the token
-// after "Bearer ", the base64 after "Basic "); for Basic, the decoded
-// "key:secret" and the secret alone; and each of these as it appears inside
-// a JSON string or a URL query (escaped). Parts shorter than minRedactLen
-// are not redacted on their own (see minRedactLen). The zero redactor
-// redacts nothing.
+// after "Bearer ", the base64 after "Basic "); the token in base64; for
+// Basic, the decoded "key:secret" and the secret alone, each also in base64.
+// Base64 is looked for in the standard and the URL alphabets, padded or not.
+// Parts shorter than minRedactLen are not redacted on their own (see
+// minRedactLen). The zero redactor redacts nothing.
+//
+// A credential is looked for in the text as a reader may take it in (see
+// appendView): with one layer of escapes decoded (those of JSON and Go
+// strings, and percent-encoding in either case, as url.QueryEscape and
+// url.PathEscape write it) and without the characters that show as nothing
+// once the text is cleaned for a terminal (termtext.Invisible: controls,
+// bidirectional controls, zero-width characters, white space). A credential
+// with ESC or U+202E in its middle, spelled with \u escapes or
+// percent-encoded, is redacted as a plain one is, with what is in between.
+// So the order is defined once: what is redacted is what would show once
+// cleaned, while the text that is kept stays as the server sent it.
 type redactor struct {
-	secrets []string // longest first, so that a longer form goes before a part of it
-	bytes   [][]byte // the same, to look for in a body without converting it
+	forms [][]byte // in their view (see appendView), longest first
 }
 
 // newRedactor returns the redactor of the Authorization values sent on an
@@ -50,79 +64,248 @@ func newRedactor(authorizations ...string) redactor {
 		if !ok {
 			continue
 		}
+		cred = strings.TrimSpace(cred)
 		r.add(cred, minRedactLen)
 		if !strings.EqualFold(scheme, "Basic") {
+			r.addBase64(cred)
 			continue
 		}
-		cred = strings.TrimSpace(cred)
 		pair, err := base64.StdEncoding.DecodeString(cred)
 		if err != nil {
 			continue
 		}
-		// The same pair in base64 without padding, and in the URL
-		// alphabet, as a server may write it back.
-		r.add(strings.TrimRight(cred, "="), minRedactLen)
-		r.add(base64.RawURLEncoding.EncodeToString(pair), minRedactLen)
-		r.add(base64.URLEncoding.EncodeToString(pair), minRedactLen)
+		r.addBase64(string(pair))
 		r.add(string(pair), minRedactLen)
 		if _, secret, ok := strings.Cut(string(pair), ":"); ok {
 			r.add(secret, minRedactLen)
+			r.addBase64(secret)
 		}
 	}
-	slices.SortFunc(r.secrets, func(a, b string) int {
-		return cmp.Or(cmp.Compare(len(b), len(a)), strings.Compare(a, b))
+	slices.SortFunc(r.forms, func(a, b []byte) int {
+		return cmp.Or(cmp.Compare(len(b), len(a)), bytes.Compare(a, b))
 	})
-	r.secrets = slices.Compact(r.secrets)
-	for _, secret := range r.secrets {
-		r.bytes = append(r.bytes, []byte(secret))
-	}
+	r.forms = slices.CompactFunc(r.forms, bytes.Equal)
 	return r
 }
 
-// add adds s, when at least minLen long, with its escaped forms.
+// add adds s, when its view is at least minLen long: as written, as
+// decoded (its view: a credential holding "%41" or "\n" may be echoed in a
+// JSON string, whose view is s itself) and as url.QueryEscape writes it
+// (its space a "+").
 func (r *redactor) add(s string, minLen int) {
-	if len(s) < minLen || strings.TrimSpace(s) == "" {
-		return
-	}
-	r.secrets = append(r.secrets, s)
-	if j := jsonEscaped(s); j != s {
-		r.secrets = append(r.secrets, j)
-	}
-	if strings.Contains(s, "/") {
-		// Some JSON encoders write "/" as "\/".
-		r.secrets = append(r.secrets, strings.ReplaceAll(jsonEscaped(s), "/", `\/`))
-	}
-	if q := url.QueryEscape(s); q != s {
-		r.secrets = append(r.secrets, q)
+	for _, form := range []string{s, url.QueryEscape(s)} {
+		raw := []byte(form)
+		for _, v := range [][]byte{stripInvisible(raw), appendView(nil, raw, nil)} {
+			if len(v) >= minLen && len(v) > 0 {
+				r.forms = append(r.forms, v)
+			}
+		}
 	}
 }
 
-// jsonEscaped returns s as it appears between the quotes of a JSON string
-// written by encoding/json.
-func jsonEscaped(s string) string {
-	b, err := json.Marshal(s)
-	if err != nil || len(b) < 2 {
-		return s
+// addBase64 adds the base64 of s, in both alphabets. The forms without
+// padding are looked for: they are found in the padded ones as well.
+func (r *redactor) addBase64(s string) {
+	r.add(base64.RawStdEncoding.EncodeToString([]byte(s)), minRedactLen)
+	r.add(base64.RawURLEncoding.EncodeToString([]byte(s)), minRedactLen)
+}
+
+// stripInvisible returns b without its invisible characters.
+func stripInvisible(b []byte) []byte {
+	out := make([]byte, 0, len(b))
+	for len(b) > 0 {
+		c, size := utf8.DecodeRune(b)
+		if !termtext.Invisible(c) {
+			out = append(out, b[:size]...)
+		}
+		b = b[size:]
 	}
-	return string(b[1 : len(b)-1])
+	return out
+}
+
+// span is the part of a text one byte of its view comes from.
+type span struct{ start, end int }
+
+// plainView reports whether b is its own view: it holds no escape, no
+// white space or control and nothing but ASCII.
+func plainView(b []byte) bool {
+	for _, c := range b {
+		if c <= ' ' || c >= 0x7f || c == '\\' || c == '%' {
+			return false
+		}
+	}
+	return true
+}
+
+// appendView appends to dst the view of b: b as a reader may take it in,
+// with one layer of escapes decoded (JSON's and Go's backslash escapes such
+// as \n, \u202e and \x1b, and percent-encoding such as %2F or %2f) and
+// without the characters termtext.Invisible reports. When spans is not nil,
+// it records for every byte appended the part of b it comes from.
+func appendView(dst, b []byte, spans *[]span) []byte {
+	for i := 0; i < len(b); {
+		c, n := unit(b[i:])
+		if !termtext.Invisible(c) {
+			before := len(dst)
+			if c == utf8.RuneError && n == 3 && b[i] == '%' {
+				dst = append(dst, hexByte(b[i+1:])) // a byte that is not UTF-8
+			} else {
+				dst = utf8.AppendRune(dst, c)
+			}
+			if spans != nil {
+				for range len(dst) - before {
+					*spans = append(*spans, span{i, i + n})
+				}
+			}
+		}
+		i += n
+	}
+	return dst
+}
+
+// unit decodes the character at the start of b, an escape or a character as
+// it is, and returns it with its length in b.
+func unit(b []byte) (rune, int) {
+	switch {
+	case b[0] == '\\' && len(b) > 1:
+		switch e := b[1]; e {
+		case '"', '\\', '/', '\'':
+			return rune(e), 2
+		case 'a', 'b', 'f', 'n', 'r', 't', 'v':
+			return ' ', 2 // a control character, invisible
+		case 'x':
+			if len(b) >= 4 && isHex(b[2]) && isHex(b[3]) {
+				return rune(hexByte(b[2:])), 4
+			}
+		case 'u':
+			if c, ok := hexRune(b[2:], 4); ok {
+				if utf16.IsSurrogate(c) && len(b) >= 12 && b[6] == '\\' && b[7] == 'u' {
+					if low, ok := hexRune(b[8:], 4); ok {
+						if pair := utf16.DecodeRune(c, low); pair != utf8.RuneError {
+							return pair, 12
+						}
+					}
+				}
+				return c, 6
+			}
+		case 'U':
+			if c, ok := hexRune(b[2:], 8); ok {
+				return c, 10
+			}
+		}
+	case b[0] == '%' && len(b) >= 3 && isHex(b[1]) && isHex(b[2]):
+		first := hexByte(b[1:])
+		if first < utf8.RuneSelf {
+			return rune(first), 3
+		}
+		// A character of several bytes, each percent-encoded.
+		var enc [utf8.UTFMax]byte
+		k := 0
+		for ; k < utf8.UTFMax && len(b) >= 3*k+3 && b[3*k] == '%' && isHex(b[3*k+1]) && isHex(b[3*k+2]); k++ {
+			enc[k] = hexByte(b[3*k+1:])
+			if c, size := utf8.DecodeRune(enc[:k+1]); c != utf8.RuneError && size == k+1 {
+				return c, 3 * (k + 1)
+			}
+		}
+		return utf8.RuneError, 3
+	case b[0] < utf8.RuneSelf:
+		return rune(b[0]), 1
+	}
+	return utf8.DecodeRune(b)
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+func hexByte(b []byte) byte {
+	v, _ := hexRune(b, 2)
+	return byte(v)
+}
+
+// hexRune decodes the n hex digits at the start of b.
+func hexRune(b []byte, n int) (rune, bool) {
+	if len(b) < n {
+		return 0, false
+	}
+	var v rune
+	for _, c := range b[:n] {
+		if !isHex(c) {
+			return 0, false
+		}
+		switch {
+		case c <= '9':
+			c -= '0'
+		case c >= 'a':
+			c -= 'a' - 10
+		default:
+			c -= 'A' - 10
+		}
+		v = v<<4 | rune(c)
+	}
+	return v, v >= 0 && v <= unicode.MaxRune
+}
+
+// apply returns b with every credential replaced by "[redacted]", and
+// whether it held one. b itself is returned when it holds none.
+func (r redactor) apply(b []byte) ([]byte, bool) {
+	if len(r.forms) == 0 || len(b) == 0 {
+		return b, false
+	}
+	view := b
+	if !plainView(b) {
+		view = appendView(make([]byte, 0, len(b)), b, nil)
+	}
+	found := false
+	for _, form := range r.forms {
+		if bytes.Contains(view, form) {
+			found = true
+			break
+		}
+	}
+	if !found {
+		return b, false
+	}
+	// Again, with the part of b each byte of the view comes from.
+	spans := make([]span, 0, len(b))
+	view = appendView(make([]byte, 0, len(b)), b, &spans)
+	var hits []span // in the view
+	for _, form := range r.forms {
+		for at := 0; ; {
+			i := bytes.Index(view[at:], form)
+			if i < 0 {
+				break
+			}
+			hits = append(hits, span{at + i, at + i + len(form)})
+			at += i + 1
+		}
+	}
+	slices.SortFunc(hits, func(x, y span) int { return cmp.Compare(x.start, y.start) })
+	out := make([]byte, 0, len(b))
+	done := 0 // the end in b of what is in out
+	for i := 0; i < len(hits); {
+		h := hits[i]
+		for i++; i < len(hits) && hits[i].start < h.end; i++ {
+			h.end = max(h.end, hits[i].end)
+		}
+		start, end := spans[h.start].start, spans[h.end-1].end
+		out = append(out, b[done:start]...)
+		out = append(out, redactedMark...)
+		done = end
+	}
+	return append(out, b[done:]...), true
 }
 
 // contains reports whether s holds a credential.
 func (r redactor) contains(s string) bool {
-	for _, secret := range r.secrets {
-		if strings.Contains(s, secret) {
-			return true
-		}
-	}
-	return false
+	_, found := r.apply([]byte(s))
+	return found
 }
 
 // redact returns s with every credential replaced by "[redacted]".
 func (r redactor) redact(s string) string {
-	for _, secret := range r.secrets {
-		if strings.Contains(s, secret) {
-			s = strings.ReplaceAll(s, secret, redactedMark)
-		}
+	if out, found := r.apply([]byte(s)); found {
+		return string(out)
 	}
 	return s
 }
@@ -131,12 +314,8 @@ func (r redactor) redact(s string) string {
 // credential, a copy with the credentials redacted, so that no key, error or
 // message decoded from it carries one.
 func (r redactor) body(b []byte) []byte {
-	for _, secret := range r.bytes {
-		if bytes.Contains(b, secret) {
-			return []byte(r.redact(string(b)))
-		}
-	}
-	return b
+	out, _ := r.apply(b)
+	return out
 }
 
 // header returns h, or a copy with the credentials redacted from its values
@@ -157,7 +336,7 @@ func (r redactor) header(h http.Header) http.Header {
 }
 
 func (r redactor) headerContains(h http.Header) bool {
-	if len(r.secrets) == 0 {
+	if len(r.forms) == 0 {
 		return false
 	}
 	for _, values := range h {
@@ -182,21 +361,15 @@ func (r redactor) detail(d ErrorDetail) ErrorDetail {
 // before the excerpt is cut, so that one cut in two at the end cannot leave
 // its first part.
 func (r redactor) excerpt(body []byte) string {
-	if len(r.secrets) == 0 {
-		return excerpt(body)
-	}
-	s := string(body)
-	if !r.contains(s) {
-		return excerpt(body)
-	}
-	return excerpt([]byte(r.redact(s)))
+	out, _ := r.apply(body)
+	return excerpt(out)
 }
 
 // error returns err, or when its message holds a credential, an error with
 // the credentials redacted from the message that still unwraps to err (so
 // errors.Is and errors.As see through it).
 func (r redactor) error(err error) error {
-	if err == nil || len(r.secrets) == 0 {
+	if err == nil || len(r.forms) == 0 {
 		return err
 	}
 	msg := err.Error()
