@@ -42,9 +42,10 @@ const minRedactLen = 8
 // strings, and percent-encoding in either case, as url.QueryEscape and
 // url.PathEscape write it) and without the characters that show as nothing
 // once the text is cleaned for a terminal (termtext.Invisible: controls,
-// bidirectional controls, zero-width characters, white space). A credential
-// with ESC or U+202E in its middle, spelled with \u escapes or
-// percent-encoded, is redacted as a plain one is, with what is in between.
+// bidirectional controls, zero-width characters, white space, a terminal's
+// escape sequences). A credential with ESC, "ESC [ 0 m" or U+202E in its
+// middle, spelled with \u escapes or percent-encoded, is redacted as a plain
+// one is, with what is in between.
 // So the order is defined once: what is redacted is what would show once
 // cleaned, while the text that is kept stays as the server sent it.
 type redactor struct {
@@ -95,7 +96,8 @@ func newRedactor(authorizations ...string) redactor {
 func (r *redactor) add(s string, minLen int) {
 	for _, form := range []string{s, url.QueryEscape(s)} {
 		raw := []byte(form)
-		for _, v := range [][]byte{stripInvisible(raw), appendView(nil, raw, nil)} {
+		view, _ := appendView(nil, raw, nil, false)
+		for _, v := range [][]byte{stripInvisible(raw), view} {
 			if len(v) >= minLen && len(v) > 0 {
 				r.forms = append(r.forms, v)
 			}
@@ -103,11 +105,11 @@ func (r *redactor) add(s string, minLen int) {
 	}
 }
 
-// addBase64 adds the base64 of s, in both alphabets. The forms without
-// padding are looked for: they are found in the padded ones as well.
+// addBase64 adds the base64 of s, in both alphabets, padded and not.
 func (r *redactor) addBase64(s string) {
-	r.add(base64.RawStdEncoding.EncodeToString([]byte(s)), minRedactLen)
-	r.add(base64.RawURLEncoding.EncodeToString([]byte(s)), minRedactLen)
+	for _, enc := range []*base64.Encoding{base64.StdEncoding, base64.RawStdEncoding, base64.URLEncoding, base64.RawURLEncoding} {
+		r.add(enc.EncodeToString([]byte(s)), minRedactLen)
+	}
 }
 
 // stripInvisible returns b without its invisible characters.
@@ -137,15 +139,24 @@ func plainView(b []byte) bool {
 	return true
 }
 
-// appendView appends to dst the view of b: b as a reader may take it in,
+// appendView appends to dst a view of b: b as a reader may take it in,
 // with one layer of escapes decoded (JSON's and Go's backslash escapes such
 // as \n, \u202e and \x1b, and percent-encoding such as %2F or %2f) and
-// without the characters termtext.Invisible reports. When spans is not nil,
-// it records for every byte appended the part of b it comes from.
-func appendView(dst, b []byte, spans *[]span) []byte {
+// without the characters termtext.Invisible reports, which show as nothing
+// once the text is cleaned. With terminal, a terminal's escape sequences
+// are left out whole (ESC [ 0 m, an OSC title), as a terminal that gets
+// the text raw shows them: as nothing. When spans is not nil, it records
+// for every byte appended the part of b it comes from. It reports whether
+// b holds the start of an escape sequence, so that the terminal's view
+// differs.
+func appendView(dst, b []byte, spans *[]span, terminal bool) ([]byte, bool) {
+	var seq escapeSequence
+	escapes := false
 	for i := 0; i < len(b); {
 		c, n := unit(b[i:])
-		if !termtext.Invisible(c) {
+		inSeq := seq.next(c)
+		escapes = escapes || inSeq
+		if !(terminal && inSeq) && !termtext.Invisible(c) {
 			before := len(dst)
 			if c == utf8.RuneError && n == 3 && b[i] == '%' {
 				dst = append(dst, hexByte(b[i+1:])) // a byte that is not UTF-8
@@ -160,7 +171,74 @@ func appendView(dst, b []byte, spans *[]span) []byte {
 		}
 		i += n
 	}
-	return dst
+	return dst, escapes
+}
+
+// escapeSequence follows a terminal's escape sequences (ECMA-48) through a
+// text: CSI (ESC [ or U+009B, parameters, a final byte), OSC (ESC ] or
+// U+009D, up to BEL or ST, at most maxOSC characters) and two-character
+// escapes (ESC and one character).
+type escapeSequence struct {
+	state int // 0: none; 1: after ESC; 2: in a CSI; 3: in an OSC; 4: ESC in an OSC
+	osc   int // characters of the OSC so far
+}
+
+// maxOSC bounds an OSC: a text without its end is not hidden whole.
+const maxOSC = 256
+
+// next reports whether c is part of an escape sequence, and so shows as
+// nothing.
+func (e *escapeSequence) next(c rune) bool {
+	switch e.state {
+	case 1:
+		switch {
+		case c == '[':
+			e.state = 2
+			return true
+		case c == ']':
+			e.state, e.osc = 3, 0
+			return true
+		case c >= 0x20 && c <= 0x7e:
+			e.state = 0
+			return true
+		}
+		e.state = 0
+	case 2:
+		switch {
+		case c >= 0x20 && c <= 0x3f:
+			return true
+		case c >= 0x40 && c <= 0x7e:
+			e.state = 0
+			return true
+		}
+		e.state = 0
+	case 3, 4:
+		e.osc++
+		switch {
+		case c == 0x07 || c == 0x9c || e.state == 4 && c == '\\':
+			e.state = 0
+			return true
+		case c == 0x1b:
+			e.state = 4
+			return true
+		case e.osc <= maxOSC:
+			e.state = 3
+			return true
+		}
+		e.state = 0
+	}
+	switch c {
+	case 0x1b:
+		e.state = 1
+		return true
+	case 0x9b:
+		e.state = 2
+		return true
+	case 0x9d:
+		e.state, e.osc = 3, 0
+		return true
+	}
+	return false
 }
 
 // unit decodes the character at the start of b, an escape or a character as
@@ -252,34 +330,68 @@ func (r redactor) apply(b []byte) ([]byte, bool) {
 	if len(r.forms) == 0 || len(b) == 0 {
 		return b, false
 	}
-	view := b
-	if !plainView(b) {
-		view = appendView(make([]byte, 0, len(b)), b, nil)
-	}
-	found := false
-	for _, form := range r.forms {
-		if bytes.Contains(view, form) {
-			found = true
-			break
+	if plainView(b) {
+		if !r.holds(b) {
+			return b, false
 		}
+		return replace(b, r.hits(nil, b, nil)), true
 	}
-	if !found {
+	// The view of a cleaner, and when b holds escape sequences, that of a
+	// terminal.
+	view, escapes := appendView(make([]byte, 0, len(b)), b, nil, false)
+	var term []byte
+	if escapes {
+		term, _ = appendView(make([]byte, 0, len(b)), b, nil, true)
+	}
+	if !r.holds(view) && !r.holds(term) {
 		return b, false
 	}
-	// Again, with the part of b each byte of the view comes from.
+	// Again, with the part of b each byte of a view comes from.
 	spans := make([]span, 0, len(b))
-	view = appendView(make([]byte, 0, len(b)), b, &spans)
-	var hits []span // in the view
+	view, _ = appendView(view[:0], b, &spans, false)
+	var hits []span
+	hits = r.hits(hits, view, spans)
+	if escapes {
+		spans = spans[:0]
+		term, _ = appendView(term[:0], b, &spans, true)
+		hits = r.hits(hits, term, spans)
+	}
+	return replace(b, hits), true
+}
+
+// holds reports whether view holds a credential.
+func (r redactor) holds(view []byte) bool {
+	for _, form := range r.forms {
+		if bytes.Contains(view, form) {
+			return true
+		}
+	}
+	return false
+}
+
+// hits appends to hits the parts of the text each credential in view comes
+// from (spans, or the view itself when spans is nil).
+func (r redactor) hits(hits []span, view []byte, spans []span) []span {
 	for _, form := range r.forms {
 		for at := 0; ; {
 			i := bytes.Index(view[at:], form)
 			if i < 0 {
 				break
 			}
-			hits = append(hits, span{at + i, at + i + len(form)})
+			h := span{at + i, at + i + len(form)}
+			if spans != nil {
+				h = span{spans[h.start].start, spans[h.end-1].end}
+			}
+			hits = append(hits, h)
 			at += i + 1
 		}
 	}
+	return hits
+}
+
+// replace returns b with the parts hits replaced by "[redacted]",
+// overlapping parts as one.
+func replace(b []byte, hits []span) []byte {
 	slices.SortFunc(hits, func(x, y span) int { return cmp.Compare(x.start, y.start) })
 	out := make([]byte, 0, len(b))
 	done := 0 // the end in b of what is in out
@@ -288,12 +400,11 @@ func (r redactor) apply(b []byte) ([]byte, bool) {
 		for i++; i < len(hits) && hits[i].start < h.end; i++ {
 			h.end = max(h.end, hits[i].end)
 		}
-		start, end := spans[h.start].start, spans[h.end-1].end
-		out = append(out, b[done:start]...)
+		out = append(out, b[done:h.start]...)
 		out = append(out, redactedMark...)
-		done = end
+		done = h.end
 	}
-	return append(out, b[done:]...), true
+	return append(out, b[done:]...)
 }
 
 // contains reports whether s holds a credential.
