@@ -84,9 +84,12 @@ const maxExcerpt = 512
 // One thing is taken out: the credential of the request, which a server or
 // a proxy may echo back. Wherever the Authorization value sent, its token or
 // base64 part, or (for an API key) "key:secret" or the secret appear in the
-// body excerpt, an error detail or a header value, they read "[redacted]".
-// A part shorter than 8 characters is not redacted on its own, so as not to
-// mangle the server's words; the whole Authorization value always is.
+// body excerpt, an error detail or a header value, they read "[redacted]":
+// also in base64, escaped, percent-encoded, or with a control, bidi or
+// invisible character in their middle that would vanish once the text is
+// cleaned for a terminal. A part shorter than 8 characters is not redacted
+// on its own, so as not to mangle the server's words; the whole
+// Authorization value always is.
 type APIError struct {
 	// StatusCode is the HTTP status, such as 404.
 	StatusCode int

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/base64"
+	"encoding/binary"
 	"net/http"
 	"net/url"
 	"slices"
@@ -40,16 +41,73 @@ const minRedactLen = 8
 // A credential is looked for in the text as a reader may take it in (see
 // appendView): with one layer of escapes decoded (those of JSON and Go
 // strings, and percent-encoding in either case, as url.QueryEscape and
-// url.PathEscape write it) and without the characters that show as nothing
-// once the text is cleaned for a terminal (termtext.Invisible: controls,
-// bidirectional controls, zero-width characters, white space, a terminal's
-// escape sequences). A credential with ESC, "ESC [ 0 m" or U+202E in its
-// middle, spelled with \u escapes or percent-encoded, is redacted as a plain
-// one is, with what is in between.
-// So the order is defined once: what is redacted is what would show once
-// cleaned, while the text that is kept stays as the server sent it.
+// url.PathEscape write it); without the characters that show as nothing once
+// the text is cleaned for a terminal (termtext.Invisible: controls,
+// bidirectional controls, zero-width characters, white space); and, as a
+// terminal shows raw text, without its escape sequences. A credential with
+// ESC, "ESC [ 0 m" or U+202E in its middle, spelled with \u escapes or
+// percent-encoded, is redacted as a plain one is, with what is in between.
+// This is how "clean, then redact" is kept in one place: what is redacted
+// is what would show once cleaned, while the text that is kept stays as the
+// server sent it (-o json prints it so).
 type redactor struct {
 	forms [][]byte // in their view (see appendView), longest first
+	// index finds the forms in a text looked at once, not once per form:
+	// nil when a form is shorter than 2*gramLen.
+	index *gramIndex
+}
+
+// gramLen is the length of the pieces of the forms that gramIndex holds.
+const gramLen = 4
+
+// gramIndex holds the first gramLen pieces (at offsets 0 to gramLen-1) of
+// every form of a redactor. A form at position p of a text has one of them
+// at the position in p..p+gramLen-1 that is a multiple of gramLen, so the
+// text is looked at every gramLen bytes only.
+type gramIndex struct {
+	filter [1 << 14 / 64]uint64     // bit gramHash of every piece
+	pieces map[uint32][]formAtPiece // the forms of each piece
+}
+
+// formAtPiece is a form of which a piece starts at offset at.
+type formAtPiece struct {
+	form []byte
+	at   int
+}
+
+func gramHash(g uint32) uint32 { return g * 0x9e3779b1 >> (32 - 14) }
+
+// newGramIndex returns the index of forms, or nil when one is too short.
+func newGramIndex(forms [][]byte) *gramIndex {
+	x := &gramIndex{pieces: map[uint32][]formAtPiece{}}
+	for _, form := range forms {
+		if len(form) < 2*gramLen {
+			return nil
+		}
+		for at := range gramLen {
+			g := binary.LittleEndian.Uint32(form[at:])
+			h := gramHash(g)
+			x.filter[h/64] |= 1 << (h % 64)
+			x.pieces[g] = append(x.pieces[g], formAtPiece{form, at})
+		}
+	}
+	return x
+}
+
+// holds reports whether view holds one of the forms.
+func (x *gramIndex) holds(view []byte) bool {
+	for i := 0; i+gramLen <= len(view); i += gramLen {
+		g := binary.LittleEndian.Uint32(view[i:])
+		if h := gramHash(g); x.filter[h/64]&(1<<(h%64)) == 0 {
+			continue
+		}
+		for _, f := range x.pieces[g] {
+			if start := i - f.at; start >= 0 && bytes.HasPrefix(view[start:], f.form) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // newRedactor returns the redactor of the Authorization values sent on an
@@ -86,6 +144,7 @@ func newRedactor(authorizations ...string) redactor {
 		return cmp.Or(cmp.Compare(len(b), len(a)), bytes.Compare(a, b))
 	})
 	r.forms = slices.CompactFunc(r.forms, bytes.Equal)
+	r.index = newGramIndex(r.forms)
 	return r
 }
 
@@ -128,11 +187,17 @@ func stripInvisible(b []byte) []byte {
 // span is the part of a text one byte of its view comes from.
 type span struct{ start, end int }
 
+// plainByte reports whether c is its own view: printable ASCII, not the
+// start of an escape.
+func plainByte(c byte) bool {
+	return c > ' ' && c < 0x7f && c != '\\' && c != '%'
+}
+
 // plainView reports whether b is its own view: it holds no escape, no
 // white space or control and nothing but ASCII.
 func plainView(b []byte) bool {
 	for _, c := range b {
-		if c <= ' ' || c >= 0x7f || c == '\\' || c == '%' {
+		if !plainByte(c) {
 			return false
 		}
 	}
@@ -153,6 +218,21 @@ func appendView(dst, b []byte, spans *[]span, terminal bool) ([]byte, bool) {
 	var seq escapeSequence
 	escapes := false
 	for i := 0; i < len(b); {
+		if seq.state == 0 && plainByte(b[i]) {
+			// The common case: printable ASCII characters as they are.
+			j := i + 1
+			for j < len(b) && plainByte(b[j]) {
+				j++
+			}
+			dst = append(dst, b[i:j]...)
+			if spans != nil {
+				for k := i; k < j; k++ {
+					*spans = append(*spans, span{k, k + 1})
+				}
+			}
+			i = j
+			continue
+		}
 		c, n := unit(b[i:])
 		inSeq := seq.next(c)
 		escapes = escapes || inSeq
@@ -326,7 +406,7 @@ func hexRune(b []byte, n int) (rune, bool) {
 
 // apply returns b with every credential replaced by "[redacted]", and
 // whether it held one. b itself is returned when it holds none.
-func (r redactor) apply(b []byte) ([]byte, bool) {
+func (r *redactor) apply(b []byte) ([]byte, bool) {
 	if len(r.forms) == 0 || len(b) == 0 {
 		return b, false
 	}
@@ -360,7 +440,10 @@ func (r redactor) apply(b []byte) ([]byte, bool) {
 }
 
 // holds reports whether view holds a credential.
-func (r redactor) holds(view []byte) bool {
+func (r *redactor) holds(view []byte) bool {
+	if r.index != nil {
+		return r.index.holds(view)
+	}
 	for _, form := range r.forms {
 		if bytes.Contains(view, form) {
 			return true
@@ -371,7 +454,7 @@ func (r redactor) holds(view []byte) bool {
 
 // hits appends to hits the parts of the text each credential in view comes
 // from (spans, or the view itself when spans is nil).
-func (r redactor) hits(hits []span, view []byte, spans []span) []span {
+func (r *redactor) hits(hits []span, view []byte, spans []span) []span {
 	for _, form := range r.forms {
 		for at := 0; ; {
 			i := bytes.Index(view[at:], form)
