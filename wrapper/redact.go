@@ -236,7 +236,7 @@ func appendView(dst, b []byte, spans *[]span, terminal bool) ([]byte, bool) {
 		c, n := unit(b[i:])
 		inSeq := seq.next(c)
 		escapes = escapes || inSeq
-		if !(terminal && inSeq) && !termtext.Invisible(c) {
+		if (!terminal || !inSeq) && !termtext.Invisible(c) {
 			before := len(dst)
 			if c == utf8.RuneError && n == 3 && b[i] == '%' {
 				dst = append(dst, hexByte(b[i+1:])) // a byte that is not UTF-8
