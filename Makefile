@@ -18,7 +18,7 @@ PRISM_SUITES  ?= ./wrapper/... ./cmd/...
 PRISM_RUN     ?= ^TestPrism
 PRISM_MIN     ?= 40
 
-.PHONY: all check generate drift lint test demo bench contract spectral prism fuzz breaking breaking-latest clean
+.PHONY: all check generate drift lint test shells demo bench contract spectral prism fuzz breaking breaking-latest clean
 
 all: check
 
@@ -28,14 +28,18 @@ all: check
 ## finding cannot block an unrelated change. Exploration is make fuzz.
 check: drift lint test spectral breaking-latest prism contract
 
-## generate: regenerate package api from openapi/byok-v1.yaml.
+## generate: regenerate package api and the fake's create-body rules
+## (wrapper/byoktest/rules.gen.go) from openapi/byok-v1.yaml.
 generate:
 	$(GO) generate ./...
 
-## drift: fail when the committed api/ differs from a fresh generation.
+## drift: fail when the committed generated code (api/, and the fake's
+## create-body rules in wrapper/byoktest/rules.gen.go) differs from a fresh
+## generation.
+GENERATED := api/ wrapper/byoktest/rules.gen.go
 drift: generate
-	@git diff --exit-code -- api/ || { echo "api/ is stale: run 'make generate' and commit the result" >&2; exit 1; }
-	@test -z "$$(git status --porcelain -- api/)" || { echo "api/ has files git does not track: commit them" >&2; git status --porcelain -- api/ >&2; exit 1; }
+	@git diff --exit-code -- $(GENERATED) || { echo "generated code is stale: run 'make generate' and commit the result" >&2; exit 1; }
+	@test -z "$$(git status --porcelain -- $(GENERATED))" || { echo "generated files git does not track: commit them" >&2; git status --porcelain -- $(GENERATED) >&2; exit 1; }
 
 ## lint: gofmt, go vet and golangci-lint (pinned).
 lint: $(GOLANGCI_LINT)
@@ -50,9 +54,22 @@ $(GOLANGCI_LINT):
 
 ## test: all tests with the race detector. Each contract validator a test
 ## makes (contract.ForTest) records the pairs it saw in $(CONTRACT_DIR).
-test:
+test: shells
 	rm -rf $(CONTRACT_DIR)
 	$(CONTRACT_ENV) $(GO) test -race -count=1 ./...
+
+## shells: the shells byokctl's printed commands are pasted into by the
+## tests (TestShellCommandsInEveryShell): bash, dash, zsh and fish, from
+## Debian packages, installed with apt-get (as root) when missing. Where one
+## cannot be installed, the test skips it and says so.
+SHELLS := bash dash zsh fish
+shells:
+	@missing=; for s in $(SHELLS); do command -v $$s >/dev/null 2>&1 || missing="$$missing $$s"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "shells: installing$$missing with apt-get"; \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; } \
+			|| echo "shells: could not install$$missing; the tests that paste commands into them skip them" >&2; \
+	fi
 
 ## contract: the tests, then the table of the 39 documented (operation,
 ## status) pairs with how often each was seen and valid; fails on a pair

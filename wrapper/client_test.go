@@ -168,7 +168,7 @@ func TestRedirectToAnotherHostDropsAuthorization(t *testing.T) {
 	var otherAuth atomic.Value
 	other := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		otherAuth.Store(r.Header.Get("Authorization"))
-		writeJSON(w, http.StatusOK, testdata(t, "aws.json"))
+		writeJSON(w, http.StatusOK, testdataAs(t, "aws.json", "cck-1"))
 	}))
 	// Same host name, another port: net/http alone would forward the
 	// credentials.
@@ -311,7 +311,7 @@ func TestDebugLogShowsRepeatedHeaders(t *testing.T) {
 		w.Header().Add("X-RateLimit-Remaining", "0")
 		w.Header().Add("X-Echo", "first")
 		w.Header().Add("X-Echo", echo)
-		writeJSON(w, http.StatusOK, testdata(t, "aws.json"))
+		writeJSON(w, http.StatusOK, testdataAs(t, "aws.json", "cck-1"))
 	}))
 	c := newRawClient(t, srv, testkit.NewClock(), wrapper.WithLogger(logger))
 	if _, _, err := c.GetKey(context.Background(), "cck-1"); err != nil {

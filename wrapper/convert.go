@@ -252,10 +252,17 @@ func missingRequired(v any) []string {
 // Raw; a key that cannot be decoded becomes a *KeyDecodeError and the others
 // are kept. One pass over the body: json.Decoder reads each key's bytes and
 // decodes them.
+//
+// A body without "data" is an error, not an empty page: the API requires
+// the member, and a listing that took its absence for "no keys" would end
+// early in silence. So is "data": null on a page with a next link. On the
+// last page, "data": null reads as no keys (as a server may write an empty
+// list); nothing comes after it that could be lost.
 func decodePage(body []byte) (*KeyPage, error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	var meta api.ListMeta
 	page := &KeyPage{}
+	var hasData, nullData bool
 	if err := expectDelim(dec, '{'); err != nil {
 		return nil, err
 	}
@@ -269,7 +276,8 @@ func decodePage(body []byte) (*KeyPage, error) {
 		name, _ := t.(string)
 		switch {
 		case strings.EqualFold(name, "data"):
-			if err := decodeItems(dec, body, page); err != nil {
+			hasData = true
+			if nullData, err = decodeItems(dec, body, page); err != nil {
 				return nil, err
 			}
 		case strings.EqualFold(name, "metadata"):
@@ -292,19 +300,26 @@ func decodePage(body []byte) (*KeyPage, error) {
 	if err := pageFromAPI(meta, page); err != nil {
 		return nil, err
 	}
+	switch {
+	case !hasData:
+		return nil, errors.New(`the page has no "data" member; expected an array of keys`)
+	case nullData && page.NextPageToken != "":
+		return nil, errors.New(`"data" is null on a page with a next link; expected an array of keys`)
+	}
 	return page, nil
 }
 
-// decodeItems decodes the "data" array of a page into page. A "data" member
-// sent twice counts once, the last one, as encoding/json reads it.
-func decodeItems(dec *json.Decoder, body []byte, page *KeyPage) error {
+// decodeItems decodes the "data" array of a page into page; null reports a
+// null "data". A "data" member sent twice counts once, the last one, as
+// encoding/json reads it.
+func decodeItems(dec *json.Decoder, body []byte, page *KeyPage) (null bool, err error) {
 	page.Keys, page.DecodeErrors = nil, nil
 	t, err := dec.Token()
 	if err != nil || t == nil {
-		return err // null: no keys
+		return err == nil, err
 	}
 	if t != json.Delim('[') {
-		return fmt.Errorf(`"data" is %s, expected an array of keys`, tokenKind(t))
+		return false, fmt.Errorf(`"data" is %s, expected an array of keys`, tokenKind(t))
 	}
 	for i := 0; dec.More(); i++ {
 		start := dec.InputOffset()
@@ -316,7 +331,7 @@ func decodeItems(dec *json.Decoder, body []byte, page *KeyPage) error {
 		if err == nil {
 			key, err = keyFromAPI(&k, raw)
 		} else if isSyntaxError(err) {
-			return err
+			return false, err
 		} else {
 			err = describeJSONError(err)
 		}
@@ -330,7 +345,7 @@ func decodeItems(dec *json.Decoder, body []byte, page *KeyPage) error {
 		}
 		page.Keys = append(page.Keys, key)
 	}
-	return expectDelim(dec, ']')
+	return false, expectDelim(dec, ']')
 }
 
 // decodeListMeta decodes a page's metadata. total_size is informational: a

@@ -33,8 +33,9 @@ var (
 	// (ListKeys with a filter on the key) before creating again. It covers a
 	// create whose connection was lost after sending, a create whose context
 	// ended after sending (the error then matches the context's error too), a
-	// success answer cut short, too large or not a key (the key was created, but
-	// which one cannot be told), and a create answered 502 Bad Gateway or 504
+	// success answer cut short, too large, not a key or a key without an id of
+	// the API's form (the key was created, but which one cannot be told; the
+	// last is a *KeyMismatchError), and a create answered 502 Bad Gateway or 504
 	// Gateway Timeout: a gateway's answer, given when the API behind it failed or
 	// was too slow, possibly after it created the key. Such an error also matches
 	// ErrServer, and errors.As finds its *APIError with everything the gateway

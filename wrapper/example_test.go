@@ -13,8 +13,8 @@ import (
 
 // startFake starts the fake BYOK API of package byoktest on 127.0.0.1 (a
 // real program talks to https://api.confluent.cloud instead).
-func startFake(opts ...byoktest.Option) (*httptest.Server, *byoktest.Handler) {
-	fake, err := byoktest.NewHandler(append([]byoktest.Option{byoktest.WithSeed(1)}, opts...)...)
+func startFake(opts ...byoktest.Option) (*httptest.Server, *byoktest.Server) {
+	fake, err := byoktest.New(append([]byoktest.Option{byoktest.WithSeed(1)}, opts...)...)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -105,6 +105,44 @@ func ExampleClient_CreateKey() {
 	// billing cluster INITIALIZING roles to grant: true
 	// check 1 VALID
 	// valid in us-west-2
+}
+
+// ExampleClient_CreateKey_azureAndGCP registers a key of an Azure Key Vault
+// and one of Google Cloud KMS. The answers name what Confluent Cloud made for
+// each: the application to grant the vault to, and the Google group to grant
+// the key to (byokctl grants prints the az and gcloud commands).
+func ExampleClient_CreateKey_azureAndGCP() {
+	srv, fake := startFake()
+	defer srv.Close()
+	client, err := wrapper.New(wrapper.WithAPIKey(fake.APIKey(), fake.APISecret()), wrapper.WithEndpoint(srv.URL))
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx := context.Background()
+
+	azure, _, err := client.CreateKey(ctx, wrapper.CreateKeyRequest{
+		DisplayName: "billing cluster",
+		Key: wrapper.AzureKey{
+			KeyID:      "https://vault-name.vault.azure.net/keys/key-name",
+			KeyVaultID: "/subscriptions/a1b2c3d4-0000-4000-8000-000000000001/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/vault-name",
+			TenantID:   "a1b2c3d4-0000-4000-8000-000000000002",
+		},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(azure.Provider, azure.Validation.Phase, "application to grant:", azure.Material.(wrapper.AzureKey).ApplicationID != "")
+
+	gcp, _, err := client.CreateKey(ctx, wrapper.CreateKeyRequest{
+		Key: wrapper.GCPKey{KeyID: "projects/p/locations/us-central1/keyRings/r/cryptoKeys/k"},
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(gcp.Provider, gcp.Validation.Phase, "group to grant:", gcp.Material.(wrapper.GCPKey).SecurityGroup != "")
+	// Output:
+	// Azure INITIALIZING application to grant: true
+	// GCP INITIALIZING group to grant: true
 }
 
 func ExampleAPIError() {

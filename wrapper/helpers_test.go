@@ -79,6 +79,19 @@ func testdata(t testing.TB, name string) []byte {
 	return b
 }
 
+// testdataAs returns testdata/keys/name with its id set to id, for a server
+// answering a request about key id.
+func testdataAs(t testing.TB, name, id string) []byte {
+	t.Helper()
+	m := generic(t, testdata(t, name))
+	m["id"] = id
+	b, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 // writeJSON answers with a JSON body and the headers every answer carries.
 func writeJSON(w http.ResponseWriter, status int, body []byte) {
 	w.Header().Set("Content-Type", "application/json")

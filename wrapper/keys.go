@@ -26,7 +26,8 @@ type UpdateKeyRequest struct {
 	DisplayName string
 }
 
-// GetKey returns the key with the given id, such as "cck-12345".
+// GetKey returns the key with the given id, such as "cck-12345". An answer
+// about another key is not returned: it is a *KeyMismatchError.
 //
 // Like every call, it returns the *Response of the answer, with the request
 // id, status, rate-limit figures and headers, also with an error whenever an
@@ -36,7 +37,7 @@ func (c *Client) GetKey(ctx context.Context, id string) (*Key, *Response, error)
 	if err != nil {
 		return nil, nil, err
 	}
-	return c.keyCall(ctx, op, func(ctx context.Context) (*http.Response, error) {
+	return c.keyCall(ctx, op, id, func(ctx context.Context) (*http.Response, error) {
 		return c.api.GetByokV1Key(ctx, id)
 	})
 }
@@ -46,19 +47,22 @@ func (c *Client) GetKey(ctx context.Context, id string) (*Key, *Response, error)
 // WaitForValidation to learn whether Confluent Cloud can use it.
 //
 // A create is retried only when it certainly did not reach the server; when
-// it was sent and no answer came, the error matches ErrOutcomeUnknown.
+// it was sent and no answer came, the error matches ErrOutcomeUnknown. So
+// does an answer whose key has no id, or one not of the form the API gives
+// (cck-12345): it is a *KeyMismatchError, and the key is not returned.
 func (c *Client) CreateKey(ctx context.Context, req CreateKeyRequest) (*Key, *Response, error) {
 	body, err := createToAPI(req)
 	if err != nil {
 		return nil, nil, fmt.Errorf("byok: create key: %w", err)
 	}
 	op := operation{name: "create key", method: http.MethodPost, path: "/byok/v1/keys"}
-	return c.keyCall(ctx, op, func(ctx context.Context) (*http.Response, error) {
+	return c.keyCall(ctx, op, "", func(ctx context.Context) (*http.Response, error) {
 		return c.api.CreateByokV1Key(ctx, body)
 	})
 }
 
 // UpdateKey changes the display name of a key and returns the updated key.
+// An answer about another key is not returned: it is a *KeyMismatchError.
 func (c *Client) UpdateKey(ctx context.Context, id string, req UpdateKeyRequest) (*Key, *Response, error) {
 	op, err := keyOperation("update key", http.MethodPatch, id)
 	if err != nil {
@@ -68,7 +72,7 @@ func (c *Client) UpdateKey(ctx context.Context, id string, req UpdateKeyRequest)
 		return nil, nil, fmt.Errorf("byok: %s: UpdateKeyRequest.DisplayName is empty; expected the new display name", op.name)
 	}
 	body := updateToAPI(req)
-	return c.keyCall(ctx, op, func(ctx context.Context) (*http.Response, error) {
+	return c.keyCall(ctx, op, id, func(ctx context.Context) (*http.Response, error) {
 		return c.api.UpdateByokV1Key(ctx, id, body)
 	})
 }
@@ -85,8 +89,10 @@ func (c *Client) DeleteKey(ctx context.Context, id string) (*Response, error) {
 	})
 }
 
-// keyCall makes a call whose answer is a key.
-func (c *Client) keyCall(ctx context.Context, op operation, send func(context.Context) (*http.Response, error)) (*Key, *Response, error) {
+// keyCall makes a call whose answer is a key: the key asked, or for a
+// create (asked empty) a new key. An answer about another key, or one whose
+// id is not of the API's form, is a *KeyMismatchError and is not retried.
+func (c *Client) keyCall(ctx context.Context, op operation, asked string, send func(context.Context) (*http.Response, error)) (*Key, *Response, error) {
 	var k Key
 	op.decode = func(body []byte) (err error) {
 		k, err = decodeKey(body)
@@ -94,6 +100,9 @@ func (c *Client) keyCall(ctx context.Context, op operation, send func(context.Co
 	}
 	resp, err := c.call(ctx, op, send)
 	if err != nil {
+		return nil, resp, err
+	}
+	if err := checkKeyID(op, asked, &k, resp); err != nil {
 		return nil, resp, err
 	}
 	return &k, resp, nil

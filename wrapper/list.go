@@ -2,6 +2,7 @@ package wrapper
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"iter"
 	"net/http"
@@ -65,7 +66,9 @@ type KeyPage struct {
 
 // ListKeys returns one page of keys, or an error. A key of the page that
 // cannot be decoded does not fail the page: it is left out of Keys and
-// described in DecodeErrors.
+// described in DecodeErrors. A body without "data", or with "data": null
+// and a next link, is an error rather than an empty page; "data": null on
+// the last page is read as no keys.
 func (c *Client) ListKeys(ctx context.Context, opts ListKeysOptions) (*KeyPage, *Response, error) {
 	if opts.PageSize < 0 || opts.PageSize > MaxPageSize {
 		return nil, nil, fmt.Errorf("byok: list keys: ListKeysOptions.PageSize is %d; expected 1 to %d, or 0 for %d", opts.PageSize, MaxPageSize, MaxPageSize)
@@ -104,8 +107,10 @@ func (c *Client) ListKeys(ctx context.Context, opts ListKeysOptions) (*KeyPage, 
 // its place, and the sequence goes on.
 func (c *Client) Keys(ctx context.Context, opts ListKeysOptions) iter.Seq2[Key, error] {
 	return func(yield func(Key, error) bool) {
-		var recent []string
-		empty := 0
+		var (
+			recent []string
+			empty  emptyPages
+		)
 		for {
 			page, _, err := c.ListKeys(ctx, opts)
 			if err != nil {
@@ -135,11 +140,8 @@ func (c *Client) Keys(ctx context.Context, opts ListKeysOptions) iter.Seq2[Key, 
 				return
 			}
 			if len(page.Keys)+len(page.DecodeErrors) > 0 {
-				empty = 0
-			} else if empty++; empty >= maxEmptyPages {
-				yield(Key{}, fmt.Errorf("byok: list keys: the server sent %d pages in a row without a key but with a next page token; stopping", empty))
-				return
-			} else if err := c.emptyPageWait(ctx, empty); err != nil {
+				empty = emptyPages{}
+			} else if err := c.emptyPageWait(ctx, &empty); err != nil {
 				yield(Key{}, err)
 				return
 			}
@@ -154,18 +156,38 @@ func (c *Client) Keys(ctx context.Context, opts ListKeysOptions) iter.Seq2[Key, 
 	}
 }
 
-// emptyPageWait waits before asking for the page after the n-th empty page
-// in a row: nothing after the first, then the retry back-off.
-func (c *Client) emptyPageWait(ctx context.Context, n int) error {
-	if n < 2 {
+// emptyPages counts the pages in a row that held no key but a next page
+// token, and the time waited after them.
+type emptyPages struct {
+	n      int
+	waited time.Duration
+}
+
+// emptyPageWait counts one more empty page in e and waits before the next
+// page is asked for: nothing after the first, then the retry back-off. It
+// fails after maxEmptyPages, or when the wait would end after ctx's deadline
+// or ctx ends during it, saying what was waited for, after how many pages
+// and why it stopped.
+func (c *Client) emptyPageWait(ctx context.Context, e *emptyPages) error {
+	e.n++
+	gaveUp := func(why string) string {
+		return fmt.Sprintf("byok: list keys: gave up waiting for a page with keys after %d pages in a row without a key but with a next page token, and %s of waiting: %s",
+			e.n, e.waited.Round(time.Millisecond), why)
+	}
+	if e.n >= maxEmptyPages {
+		return errors.New(gaveUp(fmt.Sprintf("no more such pages are asked for (the limit is %d)", maxEmptyPages)))
+	}
+	if e.n < 2 {
 		return nil
 	}
-	wait := c.retry.step(n - 1)
-	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) <= wait {
-		return fmt.Errorf("byok: list keys: %w while the server sent empty pages", context.DeadlineExceeded)
+	w := wait{d: c.retry.step(e.n - 1)}
+	stop, err := c.sleep(ctx, w, "before the next page")
+	switch {
+	case err != nil:
+		return fmt.Errorf("%s: %w", gaveUp(stop), err)
+	case stop != "":
+		return errors.New(gaveUp(stop))
 	}
-	if err := c.clock.Sleep(ctx, wait); err != nil {
-		return fmt.Errorf("byok: list keys: %w", err)
-	}
+	e.waited += w.d
 	return nil
 }

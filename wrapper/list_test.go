@@ -343,3 +343,42 @@ func TestKeysDuplicateData(t *testing.T) {
 		t.Errorf("Keys yielded %q, want %q", got, want)
 	}
 }
+
+// TestListKeysDataMissingOrNull: a page without "data", or with "data": null
+// and a next link, fails the listing instead of ending it as if there were
+// no more keys; "data": null on the last page is a page without keys.
+func TestListKeysDataMissingOrNull(t *testing.T) {
+	const next = `"next":"https://api.confluent.cloud/byok/v1/keys?page_token=p2"`
+	for _, tc := range []struct {
+		name, body, wantErr string
+	}{
+		{"no data", `{"api_version":"byok/v1","kind":"KeyList","metadata":{}}`, `the page has no "data" member; expected an array of keys`},
+		{"no data, next", `{"api_version":"byok/v1","kind":"KeyList","metadata":{` + next + `}}`, `the page has no "data" member`},
+		{"null data, next", `{"api_version":"byok/v1","kind":"KeyList","metadata":{` + next + `},"data":null}`, `"data" is null on a page with a next link; expected an array of keys`},
+		{"null data, last page", `{"api_version":"byok/v1","kind":"KeyList","metadata":{},"data":null}`, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var requests atomic.Int32
+			srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				requests.Add(1)
+				fault(w, "a page without its data")
+				writeJSON(w, http.StatusOK, []byte(tc.body))
+			}))
+			c := newRawClient(t, srv, testkit.NewClock())
+			page, _, err := c.ListKeys(context.Background(), wrapper.ListKeysOptions{})
+			switch {
+			case tc.wantErr == "" && (err != nil || len(page.Keys) != 0 || page.NextPageToken != ""):
+				t.Fatalf("ListKeys: page %+v, error %v; want an empty last page", page, err)
+			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+				t.Fatalf("ListKeys: error %v, want one containing %q", err, tc.wantErr)
+			}
+			var errs []error
+			for _, err := range c.Keys(context.Background(), wrapper.ListKeysOptions{}) {
+				errs = append(errs, err)
+			}
+			if (tc.wantErr == "") != (len(errs) == 0) || len(errs) > 1 {
+				t.Errorf("Keys yielded %v; want %s", errs, map[bool]string{true: "nothing", false: "one error"}[tc.wantErr == ""])
+			}
+		})
+	}
+}

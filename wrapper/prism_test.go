@@ -173,6 +173,12 @@ func TestPrismKeyLifecycle(t *testing.T) {
 				assertCreatedAsSent(t, created, name, variant.provider, material)
 			}
 			id := created.ID
+			if api.mock {
+				// The mock answers every read with its KeyFound example,
+				// another key than the KeyCreated one: ask for that key,
+				// as an answer about another key is an error.
+				id = str(specResponseExample(t, "KeyFound"), "id")
+			}
 
 			checks := 0
 			valid, err := api.client.WaitForValidation(ctx, id, wrapper.WithProgress(func(wrapper.WaitProgress) { checks++ }))

@@ -2,23 +2,18 @@ package wrapper
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
-	"net"
 	"net/http"
-	"net/http/httptrace"
-	"sync/atomic"
+	"strconv"
+	"strings"
 	"time"
 )
 
 // Retries are done here, by a small loop around the generated client's
-// calls, not by github.com/hashicorp/go-retryablehttp. retryablehttp was
-// evaluated and does not meet this API's rules:
+// calls (call.go), not by github.com/hashicorp/go-retryablehttp.
+// retryablehttp was evaluated and does not meet this API's rules:
 //
 //   - it sleeps on real timers (time.NewTimer) with no way to inject a
 //     clock, so tests of back-off would really sleep;
@@ -32,8 +27,9 @@ import (
 //   - its Backoff knows Retry-After but not X-RateLimit-Reset, and by default
 //     it drops the last response, losing the server's error details.
 //
-// Working around all of that would leave little of it in use, so the loop
-// below (about a hundred lines) is the simpler and clearer choice.
+// Working around all of that would leave little of it in use. The rules are
+// the table of retryRules below; call.go holds the loop (attempt, classify,
+// wait).
 
 // MaxResponseBytes caps the body read from any answer. A larger successful
 // answer fails with ErrResponseTooLarge (for a create, with
@@ -42,30 +38,54 @@ const MaxResponseBytes = 8 << 20
 
 // RetryPolicy says how often and how long to retry.
 //
-// Which requests are retried: GET, PATCH and DELETE on 429, 500, 502, 503 and
-// 504 answers, on connection errors and on a 2xx answer whose body is not JSON
-// (cut short on the way); POST (create) only on 429 and when the request
-// certainly did not reach the server (dialing failed, or net/http's transport
-// reported that it got no connection: with a transport that reports nothing, a
-// create may have been sent). A create that was sent and got no answer, a 2xx
-// answer that cannot be read (not JSON, not a key, too large), or a 502 Bad
-// Gateway or 504 Gateway Timeout (a gateway's answer: the request may have
-// reached the API behind it) fails with ErrOutcomeUnknown and is not retried;
-// for 502 and 504 the error also matches ErrServer and wraps the *APIError. A
-// create answered 500 or 503 fails with ErrServer alone. A DELETE that gets 404
-// after an attempt whose outcome is unknown (a 5xx or a connection lost after
-// sending) has succeeded.
+// Which requests are retried (the table retryRules in retry.go says the
+// same, row by row):
 //
-// How long to wait: exponential back-off with full jitter (a random wait
-// between zero and min(MaxDelay, BaseDelay*2^(retry-1))); after a 429, at
-// least half of that step. The server's wait instead, when longer:
-// Retry-After, or X-RateLimit-Reset when X-RateLimit-Remaining is 0,
-// whichever is longer. A wait the server asks for that is longer than
-// MaxServerDelay, or a wait that would end after the context's deadline, is
-// not started: the last error is returned at once.
+//   - GET, PATCH and DELETE: on 429, 500, 502, 503 and 504 answers, on
+//     connection errors, and on a 2xx answer whose body is not JSON (cut
+//     short on the way).
+//   - POST (create): only on 429, and when the request certainly did not
+//     reach the server (dialing failed, or net/http's transport reported
+//     that it got no connection: with a transport that reports nothing, a
+//     create may have been sent). A create that may have been carried out
+//     is never sent again: one that was sent and got no answer, a 2xx answer
+//     that cannot be read (not JSON, not a key, too large), or a 502 Bad
+//     Gateway or 504 Gateway Timeout (a gateway's answer: the request may
+//     have reached the API behind it) fails with ErrOutcomeUnknown; for 502
+//     and 504 the error also matches ErrServer and wraps the *APIError. A
+//     create answered 500 or 503 fails with ErrServer alone.
+//   - Never: other statuses, certificate errors, a refused redirect, an
+//     error of the token source. A DELETE that gets 404 after an attempt
+//     whose outcome is unknown (a 5xx or a connection lost after sending)
+//     has succeeded.
+//
+// How long: a request is retried while the context's deadline allows, up to
+// MaxAttempts attempts in all (10 by default; without a deadline, that cap
+// alone bounds a call: at most 91.5s of back-off in all, plus the waits the
+// server asks for). Between attempts: exponential back-off with full jitter
+// (a random wait between zero and min(MaxDelay, BaseDelay*2^(retry-1)));
+// after a 429, at least half of that step; and at most half the time left
+// before the deadline, so that the call goes on trying until then. The
+// server's wait instead, when longer, and never cut: Retry-After when the
+// answer has one, else X-RateLimit-Reset when X-RateLimit-Remaining is 0.
+// When both are sent, Retry-After wins, even when shorter: it is the
+// server's answer about this request (RFC 9110, section 10.2.3), while the
+// X-RateLimit-* headers describe a quota window, which a server may refill
+// before it resets or which may be another limit than the one that refused;
+// waiting for the reset would spend time the server did not ask for and,
+// under a deadline, give up a call that would have passed. A wait the server
+// asks for that is longer than MaxServerDelay, or that would end after the
+// context's deadline, is not started.
+//
+// A call that stops retrying returns an error that says after how many
+// attempts, what the last wait was for and why it stopped (the attempts used
+// up, a wait longer than the time left or than MaxServerDelay, or the
+// context's end), and that wraps the last attempt's error: errors.Is and
+// errors.As find the *APIError, its sentinel and, when the context ended,
+// the context's error.
 type RetryPolicy struct {
-	// MaxAttempts is the number of attempts, the first included (default 4;
-	// 1 means no retries).
+	// MaxAttempts is the number of attempts, the first included (default
+	// 10; 1 means no retries).
 	MaxAttempts int
 	// BaseDelay is the back-off of the first retry (default 500ms).
 	BaseDelay time.Duration
@@ -77,9 +97,10 @@ type RetryPolicy struct {
 }
 
 // DefaultRetryPolicy returns the policy a Client uses unless told otherwise:
-// 4 attempts, back-off from 500ms up to 20s, server-requested waits up to 60s.
+// up to 10 attempts within the context's deadline, back-off from 500ms up to
+// 20s, server-requested waits up to 60s.
 func DefaultRetryPolicy() RetryPolicy {
-	return RetryPolicy{MaxAttempts: 4, BaseDelay: 500 * time.Millisecond, MaxDelay: 20 * time.Second, MaxServerDelay: time.Minute}
+	return RetryPolicy{MaxAttempts: 10, BaseDelay: 500 * time.Millisecond, MaxDelay: 20 * time.Second, MaxServerDelay: time.Minute}
 }
 
 func (p RetryPolicy) withDefaults() RetryPolicy {
@@ -119,301 +140,199 @@ func (p RetryPolicy) backoff(n int) time.Duration {
 	return rand.N(d + 1)
 }
 
-// operation describes one API call.
-type operation struct {
-	name   string // for messages: "get key cck-12345"
-	method string
-	path   string // the API path, for APIError
-	// decode, when set, decodes the body of a 2xx answer. call runs it, so
-	// that one pass over the body both decodes it and finds a body that is
-	// not JSON (cut short or mangled on the way, see isSyntaxError), which
-	// is retried. Without decode, call checks the body with json.Valid.
-	decode func(body []byte) error
+// outcome is what one attempt came to, as far as retrying goes.
+type outcome int
+
+const (
+	outcomeNotSent       outcome = iota // the request certainly did not reach the server
+	outcomeLost                         // sent; the connection failed before a whole answer came
+	outcomeBroken                       // a connection error no retry mends: certificate, refused redirect
+	outcomeMangled                      // a 2xx answer whose body is not JSON
+	outcomeUnreadable                   // a 2xx answer too large, or JSON that is not what was asked
+	outcomeRateLimited                  // 429
+	outcomeServerError                  // 500, 503
+	outcomeGatewayError                 // 502, 504
+	outcomeDeletedBefore                // 404 to a DELETE after an attempt of unknown outcome
+	outcomeRefused                      // any other status outside 2xx
+	outcomeOK                           // a 2xx answer, read and decoded
+	outcomes                            // the number of outcomes
+)
+
+// retryRule is one row of the retry rules: whether an outcome is retried,
+// for a create (POST) and for any other request (GET, PATCH, DELETE, which
+// may be repeated), whether the request may have been carried out, and why.
+type retryRule struct {
+	retry, retryCreate bool
+	// carriedOut: the request may have been carried out (so a DELETE
+	// answered 404 later has succeeded).
+	carriedOut bool
+	why        string
 }
 
-// ready checks what a call needs: a Client made by New or NewFromEnv, and a
-// context.
-func (c *Client) ready(ctx context.Context) error {
-	switch {
-	case c == nil || c.api == nil:
-		return errors.New("byok: the Client was not created by New or NewFromEnv")
-	case ctx == nil:
-		return errors.New("byok: the context is nil; pass context.Background() or another context")
-	}
-	return nil
-}
-
-// call sends a request with send, retrying by the client's policy, and
-// returns the answer's Response: of the 2xx answer, or with the error of the
-// call, of the last answer received (nil when none came). send is called
-// once per attempt and must build a fresh request (the generated client
-// does), so bodies are sent intact every time.
-func (c *Client) call(ctx context.Context, op operation, send func(context.Context) (*http.Response, error)) (*Response, error) {
-	if err := c.ready(ctx); err != nil {
-		return nil, err
-	}
-	var (
-		lastErr        error
-		lastResp       *Response
-		outcomeUnknown bool // an earlier attempt may have been carried out
-	)
-	for attempt := 1; ; attempt++ {
-		if ctx.Err() != nil {
-			// Nothing of this attempt was sent.
-			return lastResp, c.canceled(ctx, op, ctx.Err(), lastErr)
-		}
-		var trace attemptTrace
-		actx := context.WithValue(httptrace.WithClientTrace(ctx, trace.clientTrace()), attemptKey{}, &trace)
-		resp, err := send(actx)
-		var header http.Header
-		status := 0
-		retry := false
-		if err != nil {
-			var edit *editError
-			if errors.As(err, &edit) {
-				return lastResp, fmt.Errorf("byok: %s: %w", op.name, edit.err)
-			}
-			notSent := trace.notSent() || isDialError(err)
-			if ctx.Err() != nil {
-				// A create the context gave up on after it was sent may
-				// have been carried out all the same.
-				return lastResp, c.canceled(ctx, op, c.transportError(op, err, notSent), lastErr)
-			}
-			retry = retryableTransportError(err) && (op.method != http.MethodPost || notSent)
-			if !notSent {
-				outcomeUnknown = true
-			}
-			// A malformed answer's error quotes the server's bytes.
-			lastErr = c.auth.redactor(trace.authorization, "").error(c.transportError(op, err, notSent))
-		} else {
-			// What the server sent is kept without the credential of this
-			// attempt, which a server or proxy may echo back.
-			red := c.auth.redactor(trace.authorization, requestAuthorization(resp))
-			header = red.header(resp.Header)
-			body, tooLarge, readErr := readBody(resp.Body)
-			_ = resp.Body.Close()
-			status = resp.StatusCode
-			lastResp = newResponse(status, header)
-			switch {
-			case readErr != nil && ctx.Err() != nil:
-				return lastResp, c.canceled(ctx, op, red.error(c.transportError(op, readErr, false)), lastErr)
-			case readErr != nil:
-				outcomeUnknown = true
-				retry = op.method != http.MethodPost
-				lastErr = red.error(c.transportError(op, fmt.Errorf("reading the %d answer: %w", status, readErr), false))
-			case status >= 200 && status <= 299 && tooLarge:
-				// A create answered so has been carried out, but the key
-				// cannot be read: its error is an ErrOutcomeUnknown.
-				return lastResp, c.transportError(op, fmt.Errorf("%w: the %d answer is larger than %d bytes", ErrResponseTooLarge, status, MaxResponseBytes), false)
-			case status >= 200 && status <= 299:
-				err := decodeBody(op, red.body(body))
-				if err == nil {
-					return lastResp, nil
-				}
-				lastErr = c.transportError(op, fmt.Errorf("decoding the %d answer (request id %s): %w", status, printable(lastResp.RequestID), err), false)
-				if !isSyntaxError(err) {
-					return lastResp, lastErr
-				}
-				// An answer cut short, or mangled on the way: retried like
-				// a lost connection; a create that got it may have been
-				// carried out.
-				outcomeUnknown = true
-				retry = op.method != http.MethodPost
-			case op.method == http.MethodDelete && status == http.StatusNotFound && outcomeUnknown:
-				c.debug(ctx, "byok: DELETE answered 404 after an attempt of unknown outcome: the key is deleted", "op", op.name)
-				return lastResp, nil
-			default:
-				apiErr := c.apiError(op, status, header, body, red)
-				lastErr = apiErr
-				switch status {
-				case http.StatusTooManyRequests:
-					retry = true
-				case http.StatusInternalServerError, http.StatusServiceUnavailable:
-					retry = op.method != http.MethodPost
-					outcomeUnknown = true
-				case http.StatusBadGateway, http.StatusGatewayTimeout:
-					retry = op.method != http.MethodPost
-					outcomeUnknown = true
-					if op.method == http.MethodPost {
-						lastErr = gatewayError(op, apiErr)
-					}
-				}
-			}
-		}
-		if !retry || attempt >= c.retry.MaxAttempts {
-			return lastResp, lastErr
-		}
-		wait, fromServer := c.retryWait(attempt, status, header)
-		if fromServer && wait > c.retry.MaxServerDelay {
-			return lastResp, lastErr
-		}
-		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) <= wait {
-			return lastResp, lastErr
-		}
-		c.debug(ctx, "byok: retrying", "op", op.name, "attempt", attempt, "wait", wait, "reason", lastErr.Error())
-		if err := c.clock.Sleep(ctx, wait); err != nil {
-			return lastResp, c.canceled(ctx, op, err, lastErr)
-		}
+// retryRules is the table of the rules RetryPolicy describes, one row per
+// outcome.
+func retryRules() [outcomes]retryRule {
+	return [outcomes]retryRule{
+		//                     retry  create carried out
+		outcomeNotSent:       {true, true, false, "the request did not reach the server"},
+		outcomeLost:          {true, false, true, "the connection failed after the request was sent: it may have been carried out"},
+		outcomeBroken:        {false, false, false, "a retry would meet the same refusal (certificate or redirect)"},
+		outcomeMangled:       {true, false, true, "the answer was cut short or mangled on the way; the request was carried out"},
+		outcomeUnreadable:    {false, false, true, "the answer was whole but not what was asked for: a retry would get it again"},
+		outcomeRateLimited:   {true, true, false, "rate limited: the request was refused before being carried out"},
+		outcomeServerError:   {true, false, true, "the API failed, possibly after carrying the request out"},
+		outcomeGatewayError:  {true, false, true, "a gateway failed; the API behind it may have carried the request out"},
+		outcomeDeletedBefore: {false, false, false, "an earlier attempt deleted the key"},
+		outcomeRefused:       {false, false, false, "the API refused the request: a retry would get the same answer"},
+		outcomeOK:            {false, false, false, "done"},
 	}
 }
 
-// decodeBody decodes the body of a 2xx answer with op.decode, or checks it
-// with json.Valid when op has no decode. The body of a DELETE is not looked
-// at.
-func decodeBody(op operation, body []byte) error {
-	switch {
-	case op.method == http.MethodDelete:
-		return nil
-	case op.decode == nil:
-		if json.Valid(body) {
-			return nil
-		}
-		return json.Unmarshal(body, new(struct{}))
+// ruleOf returns the rule of outcome o, and whether it is retried for
+// method.
+func ruleOf(method string, o outcome) (retryRule, bool) {
+	r := retryRules()[o]
+	if method == http.MethodPost {
+		return r, r.retryCreate
 	}
-	return op.decode(body)
+	return r, r.retry
 }
 
-// retryWait returns the wait before the retry following attempt, and whether
-// the server asked for it (Retry-After, or X-RateLimit-Reset when
-// X-RateLimit-Remaining is 0: the longer of the two). After a 429 the wait is
-// at least half the back-off step of the attempt, so that a burst of 429s
-// asking for no wait cannot use up every attempt at once.
-func (c *Client) retryWait(attempt, status int, h http.Header) (time.Duration, bool) {
-	var server time.Duration
-	asked := false
-	if h != nil {
-		if d, ok := parseRetryAfter(h, c.clock.Now()); ok {
-			server, asked = d, true
-		}
-		if rl := parseRateLimit(h); rl.HasRemaining && rl.Remaining == 0 && rl.HasReset {
-			server, asked = max(server, rl.Reset), true
-		}
+// wait is one wait between attempts: how long, and what for.
+type wait struct {
+	d time.Duration
+	// server names the header the wait comes from ("Retry-After", or
+	// "X-RateLimit-Reset"); empty for the back-off.
+	server string
+}
+
+// String says how long the wait is and what for: "2s (back-off)",
+// "1m0s (Retry-After)".
+func (w wait) String() string {
+	return w.d.String() + " (" + w.what() + ")"
+}
+
+// what says what the wait is for: "back-off", or the server's header.
+func (w wait) what() string {
+	if w.server == "" {
+		return "back-off"
 	}
+	return w.server
+}
+
+// serverWait returns the wait the server asks for in h, if any: Retry-After
+// when present (it wins over X-RateLimit-Reset, see RetryPolicy), else
+// X-RateLimit-Reset when X-RateLimit-Remaining is 0.
+func serverWait(h http.Header, now time.Time) (wait, bool) {
+	if d, ok := parseRetryAfter(h, now); ok {
+		return wait{d, "Retry-After"}, true
+	}
+	if rl := parseRateLimit(h); rl.HasRemaining && rl.Remaining == 0 && rl.HasReset {
+		return wait{rl.Reset, "X-RateLimit-Reset, with X-RateLimit-Remaining 0"}, true
+	}
+	return wait{}, false
+}
+
+// retryWait returns the wait before the retry following attempt: the
+// back-off, or the server's wait (see serverWait) when longer. After a 429
+// the back-off is at least half its step, so that a burst of 429s asking
+// for no wait cannot use up every attempt at once. The back-off, the
+// client's own choice, is cut to half the time left before ctx's deadline,
+// so that the call goes on trying while the deadline allows (the other half
+// is for the attempt); the server's wait is never cut.
+func (c *Client) retryWait(ctx context.Context, attempt int, o outcome, h http.Header) wait {
 	backoff := c.retry.backoff(attempt)
-	if status == http.StatusTooManyRequests {
+	if o == outcomeRateLimited {
 		half := c.retry.step(attempt) / 2
 		backoff = half + backoff/2
 	}
-	if asked && server >= backoff {
-		return server, true
+	if deadline, ok := ctx.Deadline(); ok {
+		backoff = max(min(backoff, time.Until(deadline)/2), 0)
 	}
-	return backoff, false
+	if server, ok := serverWait(h, c.clock.Now()); ok && server.d >= backoff {
+		return server
+	}
+	return wait{d: backoff}
 }
 
-// canceled is the error of a call whose context ended. It matches the
-// context's error and, when err says so (a create sent before the context
-// ended), ErrOutcomeUnknown.
-func (c *Client) canceled(ctx context.Context, op operation, err, lastErr error) error {
-	cause := ctx.Err()
-	if cause == nil {
-		cause = err
+// sleep waits w, unless it would end after ctx's deadline. before says
+// what the wait comes before ("before attempt 3"). It returns why it did not
+// wait, or not to the end: stop says so in words, and err is ctx's error
+// when the context ended during the wait (nil when the wait was not
+// started).
+func (c *Client) sleep(ctx context.Context, w wait, before string) (stop string, err error) {
+	if deadline, ok := ctx.Deadline(); ok {
+		if left := time.Until(deadline); left <= w.d {
+			return fmt.Sprintf("the wait of %s %s is longer than the %s left before the deadline", w, before, max(left, 0).Round(time.Millisecond)), nil
+		}
 	}
-	if errors.Is(err, ErrOutcomeUnknown) && !errors.Is(cause, ErrOutcomeUnknown) {
-		cause = fmt.Errorf("%w: %w", cause, ErrOutcomeUnknown)
+	if err := c.clock.Sleep(ctx, w.d); err != nil {
+		return fmt.Sprintf("%s during the wait of %s %s", contextEnd(err), w, before), err
 	}
-	if lastErr != nil {
-		return fmt.Errorf("byok: %s: %w (after: %w)", op.name, cause, lastErr)
-	}
-	return fmt.Errorf("byok: %s: %w", op.name, cause)
+	return "", nil
 }
 
-// transportError wraps an error of the connection, or of a 2xx answer that
-// cannot be read, with the operation's name. A create that may have reached
-// the server is an ErrOutcomeUnknown.
-func (c *Client) transportError(op operation, err error, notSent bool) error {
-	if op.method == http.MethodPost && !notSent {
-		return fmt.Errorf("byok: %s: %w: %w; the key may have been created, list the keys before creating it again", op.name, ErrOutcomeUnknown, err)
+// contextEnd says how a context ended: "the deadline passed" or "the call
+// was canceled".
+func contextEnd(err error) string {
+	if errors.Is(err, context.DeadlineExceeded) {
+		return "the deadline passed"
 	}
-	return fmt.Errorf("byok: %s: %w", op.name, err)
+	return "the call was canceled"
 }
 
-// gatewayError is the error of a create answered 502 or 504. That answer
-// comes from a gateway or proxy in front of the API, which may have passed
-// the request on before failing or giving up waiting: the key may have been
-// created. The error matches ErrOutcomeUnknown, and through the *APIError it
-// wraps, ErrServer.
-func gatewayError(op operation, apiErr *APIError) error {
-	return fmt.Errorf("byok: %s: %w: a gateway answered %d, so the request may have reached the API (%w); the key may have been created, list the keys before creating it again",
-		op.name, ErrOutcomeUnknown, apiErr.StatusCode, apiErr)
+// gaveUpError is the error of a call that stopped retrying. It says after
+// how many attempts, how long was waited between them and why it stopped,
+// and wraps the error of the last attempt and, when the context ended, the
+// context's error.
+type gaveUpError struct {
+	op       string
+	attempts int
+	waited   time.Duration
+	waitedOn []string // what the waits were for: "back-off", "Retry-After", ...
+	stop     string
+	ctxErr   error // nil unless the context ended
+	during   error // of the attempt the context ended, if it did
+	last     error // of the last attempt that came to an end
 }
 
-// attemptTrace records whether an attempt asked for and got a connection,
-// and the Authorization value editRequest set on it.
-type attemptTrace struct {
-	getConn, gotConn atomic.Bool
-	authorization    string // set and read on call's goroutine
-}
-
-// notSent reports whether the attempt certainly did not reach the server:
-// the transport asked for a connection and got none. A transport that
-// reports no connection events (not net/http's, or one that drops the
-// request's context) cannot say so: its request may have been sent.
-func (t *attemptTrace) notSent() bool {
-	return t.getConn.Load() && !t.gotConn.Load()
-}
-
-// attemptKey is the context key of an attempt's *attemptTrace.
-type attemptKey struct{}
-
-// requestAuthorization returns the Authorization header of the request
-// resp answers, when known.
-func requestAuthorization(resp *http.Response) string {
-	if resp.Request == nil {
-		return ""
+func (e *gaveUpError) Error() string {
+	var b strings.Builder
+	b.WriteString("byok: ")
+	b.WriteString(e.op)
+	b.WriteString(": gave up after ")
+	b.WriteString(attempts(e.attempts))
+	if e.waited > 0 {
+		b.WriteString(" and " + e.waited.Round(time.Millisecond).String() + " of waiting between them, for " + strings.Join(e.waitedOn, " and "))
 	}
-	return resp.Request.Header.Get("Authorization")
+	b.WriteString(": ")
+	b.WriteString(e.stop)
+	if e.during != nil {
+		b.WriteString(" (" + strings.TrimPrefix(e.during.Error(), "byok: ") + ")")
+	}
+	if e.last != nil {
+		b.WriteString("; the last error: ")
+		b.WriteString(strings.TrimPrefix(e.last.Error(), "byok: "))
+	}
+	return b.String()
 }
 
-func (t *attemptTrace) clientTrace() *httptrace.ClientTrace {
-	return &httptrace.ClientTrace{
-		GetConn: func(string) { t.getConn.Store(true) },
-		GotConn: func(httptrace.GotConnInfo) { t.gotConn.Store(true) },
+// Unwrap returns the context's error and the error of the attempt it
+// ended, when the context ended, and the last attempt's error.
+func (e *gaveUpError) Unwrap() []error {
+	var errs []error
+	for _, err := range []error{e.ctxErr, e.during, e.last} {
+		if err != nil {
+			errs = append(errs, err)
+		}
 	}
+	return errs
 }
 
-// isDialError reports whether err happened while connecting, before anything
-// was sent.
-func isDialError(err error) bool {
-	var opErr *net.OpError
-	if errors.As(err, &opErr) && opErr.Op == "dial" {
-		return true
+// attempts returns "1 attempt" or "n attempts".
+func attempts(n int) string {
+	if n == 1 {
+		return "1 attempt"
 	}
-	var dnsErr *net.DNSError
-	return errors.As(err, &dnsErr)
-}
-
-// retryableTransportError reports whether a connection error may pass on a
-// retry. Certificate problems, a refused redirect and the like do not.
-func retryableTransportError(err error) bool {
-	var (
-		verifyErr *tls.CertificateVerificationError
-		unknownCA x509.UnknownAuthorityError
-		hostErr   x509.HostnameError
-		invalid   x509.CertificateInvalidError
-		record    tls.RecordHeaderError
-		redirect  *redirectError
-	)
-	switch {
-	case errors.As(err, &verifyErr), errors.As(err, &unknownCA), errors.As(err, &hostErr),
-		errors.As(err, &invalid), errors.As(err, &record), errors.As(err, &redirect):
-		return false
-	}
-	return true
-}
-
-// readBody reads at most MaxResponseBytes of r. tooLarge reports a body that
-// was cut.
-func readBody(r io.Reader) (body []byte, tooLarge bool, err error) {
-	body, err = io.ReadAll(io.LimitReader(r, MaxResponseBytes+1))
-	if len(body) > MaxResponseBytes {
-		return body[:MaxResponseBytes], true, nil
-	}
-	return body, false, err
-}
-
-// debug logs at debug level when a logger is set.
-func (c *Client) debug(ctx context.Context, msg string, args ...any) {
-	if c.logger != nil {
-		c.logger.DebugContext(ctx, msg, args...)
-	}
+	return strconv.Itoa(n) + " attempts"
 }

@@ -78,8 +78,10 @@ func status(code int, headers ...string) func(http.ResponseWriter) {
 	}
 }
 
+// ok answers with the key of testdata file as key cck-1, the key the tests
+// ask for.
 func ok(t *testing.T, file string) func(http.ResponseWriter) {
-	body := testdata(t, file)
+	body := testdataAs(t, file, "cck-1")
 	return func(w http.ResponseWriter) { writeJSON(w, http.StatusOK, body) }
 }
 
@@ -130,15 +132,23 @@ func TestRetryGETOnDroppedConnection(t *testing.T) {
 	}
 }
 
-func TestRetryMaxAttemptsDefault4(t *testing.T) {
-	s := &script{t: t, steps: []func(http.ResponseWriter){status(503)}}
+// TestRetryMaxAttemptsDefault: a read is retried up to the default cap of
+// 10 attempts (4 before issue 19), and the error says after how many, with
+// the last answer whole.
+func TestRetryMaxAttemptsDefault(t *testing.T) {
+	s := &script{t: t, steps: []func(http.ResponseWriter){status(500, "X-Request-Id", "req-last")}}
 	clock := testkit.NewClock()
 	_, _, err := newClient(t, serve(t, s), clock).GetKey(context.Background(), "cck-1")
-	if !errors.Is(err, wrapper.ErrServer) {
-		t.Errorf("got %v, want ErrServer", err)
+	var apiErr *wrapper.APIError
+	if !errors.Is(err, wrapper.ErrServer) || !errors.As(err, &apiErr) || apiErr.RequestID != "req-last" || len(apiErr.Errors) != 1 {
+		t.Errorf("got %v, want ErrServer and the last *APIError", err)
 	}
-	if s.requests() != 4 || len(clock.Sleeps()) != 3 {
-		t.Errorf("%d requests, %d sleeps; want 4 and 3", s.requests(), len(clock.Sleeps()))
+	if s.requests() != 10 || len(clock.Sleeps()) != 9 {
+		t.Errorf("%d requests, %d sleeps; want 10 and 9", s.requests(), len(clock.Sleeps()))
+	}
+	if err != nil && !strings.Contains(err.Error(), "gave up after 10 attempts") || !strings.Contains(fmt.Sprint(err), "no attempt left") ||
+		!strings.Contains(fmt.Sprint(err), "500 Internal Server Error") || !strings.Contains(fmt.Sprint(err), "(request id req-last)") {
+		t.Errorf("message %q: want the number of attempts, why it stopped and the last answer", err)
 	}
 }
 
@@ -275,7 +285,9 @@ func TestRetryWaits(t *testing.T) {
 	}{
 		{"Retry-After seconds", []string{"Retry-After", "7"}, 7 * time.Second},
 		{"Retry-After date", []string{"Retry-After", now.Add(9 * time.Second).Format(http.TimeFormat), contract.FaultHeader, "an HTTP date, which the spec does not allow"}, 9 * time.Second},
-		{"reset longer than Retry-After", []string{"Retry-After", "4", "X-RateLimit-Remaining", "0", "X-RateLimit-Reset", "30"}, 30 * time.Second},
+		// When both are sent, Retry-After wins, shorter or longer (see
+		// RetryPolicy; the longer used to win).
+		{"reset longer than Retry-After", []string{"Retry-After", "4", "X-RateLimit-Remaining", "0", "X-RateLimit-Reset", "30"}, 4 * time.Second},
 		{"Retry-After longer than reset", []string{"Retry-After", "9", "X-RateLimit-Remaining", "0", "X-RateLimit-Reset", "3"}, 9 * time.Second},
 		{"reset when none remain", []string{"X-RateLimit-Remaining", "0", "X-RateLimit-Reset", "2"}, 2 * time.Second},
 		// The spec says integer; byoktest's rate-limit burst sends a fraction
@@ -349,20 +361,27 @@ func TestRetryAfterLongerThanDeadlineReturnsAtOnce(t *testing.T) {
 	}
 }
 
-func TestBackoffLongerThanDeadlineReturnsAtOnce(t *testing.T) {
-	s := &script{t: t, steps: []func(http.ResponseWriter){status(503), ok(t, "aws.json")}}
+// TestBackoffCutToTheTimeLeft: a back-off longer than the time left is cut
+// to half of it, so that the call goes on trying while the deadline allows
+// (it used to give up at once); a server's wait is never cut
+// (TestGiveUpWaitLongerThanTimeLeft).
+func TestBackoffCutToTheTimeLeft(t *testing.T) {
+	s := &script{t: t, steps: []func(http.ResponseWriter){status(503), status(500), ok(t, "aws.json")}}
 	clock := testkit.NewClock()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	// The jittered back-off lies in [0, 1h]; it is shorter than 2s with a
-	// probability below 1e-3, so the first attempt's error comes back at
-	// once (tolerated: one retry then success).
 	_, _, err := newClient(t, serve(t, s), clock, wrapper.WithRetryPolicy(wrapper.RetryPolicy{BaseDelay: time.Hour, MaxDelay: time.Hour})).GetKey(ctx, "cck-1")
-	if err == nil && len(clock.Sleeps()) == 1 && clock.Sleeps()[0] < 2*time.Second {
-		return
+	if err != nil {
+		t.Fatal(err)
 	}
-	if !errors.Is(err, wrapper.ErrServer) || len(clock.Sleeps()) != 0 {
-		t.Errorf("got %v after %d waits", err, len(clock.Sleeps()))
+	sleeps := clock.Sleeps()
+	if len(sleeps) != 2 || s.requests() != 3 {
+		t.Fatalf("waits %v, %d requests; want 2 and 3", sleeps, s.requests())
+	}
+	for _, d := range sleeps {
+		if d > time.Second {
+			t.Errorf("waits %v, want each at most half the 2s left", sleeps)
+		}
 	}
 }
 
@@ -532,7 +551,7 @@ func TestRateLimitHeadersDuplicated(t *testing.T) {
 				{"X-RateLimit-Remaining", order[1]}, {"X-RateLimit-Reset", "1"}, {"X-RateLimit-Reset", "2.5"}} {
 				w.Header().Add(kv[0], kv[1])
 			}
-			writeJSON(w, http.StatusOK, testdata(t, "aws.json"))
+			writeJSON(w, http.StatusOK, testdataAs(t, "aws.json", "cck-1"))
 		}))
 		_, resp, err := newClient(t, srv, testkit.NewClock()).GetKey(context.Background(), "cck-1")
 		if err != nil {

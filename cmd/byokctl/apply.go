@@ -54,7 +54,10 @@ A key is matched by its key ARN or key id, never by its display name, so
 running apply again after an interrupted run, a timeout or a lost answer
 finishes the job without creating a key twice: a create whose answer was lost
 is settled by listing the keys before any new attempt. apply works in rounds
-(at most 5): each lists the keys and does what is still to do.
+(at most 5): each lists the keys and does what is still to do. An entry
+created in this run is never created again, and a listing that does not show
+a key this run created, or that an earlier listing showed for an entry, is
+incomplete: apply stops there and says so.
 
 What to grant each new key is printed on stderr; with --wait, apply then waits
 for the validation of the new keys. The report on stdout has one line per key
@@ -67,7 +70,8 @@ Exit status:
   0  converged: the server holds the keys of the file, valid or still
      validating
   1  not converged (a change failed, a key is INVALID or shares its identifier
-     with another); the message names them
+     with another, or the last listing was incomplete or still shows a change
+     to make); the message names them
   2  a usage error, a keys file that cannot be read or has a mistake`,
 		Example: "  byokctl apply -f keys.yaml\n  byokctl apply -f keys.yaml --wait\n  byokctl apply -f keys.yaml --prune --force",
 		Args:    noArgs,
@@ -99,7 +103,8 @@ func (g *globals) apply(ctx context.Context, af applyFlags) error {
 	}
 	ctx, cancel, limit := g.withTimeout(ctx, defaultWaitTimeout)
 	defer cancel()
-	a := &applier{g: g, r: r, kf: kf, flags: af, limit: limit, changes: map[string]*change{}}
+	a := &applier{g: g, r: r, kf: kf, flags: af, limit: limit, changes: map[string]*change{},
+		newKeys: map[string]*wrapper.Key{}, listed: map[string]bool{}}
 	p, verified, err := a.converge(ctx)
 	if err != nil {
 		return err
@@ -107,7 +112,7 @@ func (g *globals) apply(ctx context.Context, af applyFlags) error {
 	if p == nil {
 		return prefixed("nothing was changed: listing the keys failed", explainDeadline(a.listErr, limit))
 	}
-	results := a.results(*p)
+	results := a.results(*p, verified)
 	if af.wait {
 		a.waitNew(ctx, results)
 	}
@@ -127,6 +132,15 @@ type applier struct {
 
 	// changes are the changes tried, by item (see itemKey).
 	changes map[string]*change
+	// newKeys are the keys this run created, by item: such an entry is
+	// never created again, and every later listing must show the key.
+	newKeys map[string]*wrapper.Key
+	// listed are the ids of the keys a listing of this run showed for an
+	// entry of the file: every later listing must show them too.
+	listed map[string]bool
+	// incomplete says why the rounds stopped at a listing that does not
+	// show keys this run created.
+	incomplete error
 	// confirmed are the ids of the extra keys --prune may delete; nil
 	// until the question was put (or found needless).
 	confirmed map[string]bool
@@ -173,8 +187,16 @@ func (a *applier) converge(ctx context.Context) (last *plan, verified bool, err 
 			continue
 		}
 		a.listErr = nil
+		if a.incomplete = a.checkComplete(server); a.incomplete != nil {
+			break // what the listing shows cannot be trusted
+		}
 		p := makePlan(a.kf, server)
 		last = &p
+		for _, item := range p.Items {
+			if item.entry != nil && item.ID != "" {
+				a.listed[item.ID] = true
+			}
+		}
 		if err := a.confirm(p); err != nil {
 			return nil, false, err
 		}
@@ -194,6 +216,48 @@ func (a *applier) converge(ctx context.Context) (last *plan, verified bool, err 
 	}
 	a.stopped = ctx.Err()
 	return last, false, nil
+}
+
+// checkComplete returns an error when the listing server does not show
+// every key this run created, or that an earlier listing showed for an
+// entry: the listing is incomplete (a server that ended it early), and a
+// plan made from it would create those keys again.
+func (a *applier) checkComplete(server serverKeys) error {
+	shown := map[string]bool{}
+	for _, k := range server.keys {
+		shown[k.ID] = true
+	}
+	for _, bad := range server.unreadable {
+		shown[bad.ID] = true
+	}
+	var missing []string
+	made := map[string]bool{}
+	for _, k := range a.newKeys {
+		if made[k.ID] = true; !shown[k.ID] {
+			missing = append(missing, k.ID)
+		}
+	}
+	created := true // all the missing keys are keys this run created
+	for id := range a.listed {
+		if !shown[id] && !made[id] {
+			missing, created = append(missing, id), false
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	slices.Sort(missing)
+	const named = 3
+	ids := strings.Join(missing[:min(named, len(missing))], ", ")
+	if len(missing) > named {
+		ids += fmt.Sprintf(" and %d more", len(missing)-named)
+	}
+	which := "this run created"
+	if !created {
+		which = "this run created or listed before"
+	}
+	return fmt.Errorf("the listing of the keys is incomplete: it does not show %s %s (%s); "+
+		"apply stopped rather than create them again: run it again once byokctl list shows them", countKeys(len(missing)), which, ids)
 }
 
 // confirm asks, once, before --prune deletes the extra keys of plan p.
@@ -234,7 +298,11 @@ func (a *applier) todo(p plan) []planItem {
 			continue
 		}
 		switch item.Action {
-		case actCreate, actRename:
+		case actCreate:
+			if a.newKeys[itemKey(item)] == nil {
+				todo = append(todo, item)
+			}
+		case actRename:
 			todo = append(todo, item)
 		case actExtra:
 			if a.confirmed[item.ID] {
@@ -321,6 +389,7 @@ func (a *applier) create(ctx context.Context, c *change) error {
 // create does).
 func (a *applier) created(c *change, key *wrapper.Key, note string) {
 	c.result, c.key, c.note = resultCreated, key, note
+	a.newKeys[itemKey(c.item)] = key
 	a.g.printGrantsHint(*key)
 }
 
@@ -340,7 +409,9 @@ func isFinal(err error) bool {
 }
 
 // applyResult is one line of apply's report. Its JSON field names are
-// stable: those of the plan, and result, error and note.
+// stable: those of the plan, and result, error and note. The plan's action
+// (planItem.Action) is what the last listing shows of the key, and Result
+// what apply did: neither overwrites the other.
 type applyResult struct {
 	planItem
 	// Result is created, renamed, deleted, kept or failed, or the plan's
@@ -356,33 +427,50 @@ type applyResult struct {
 	created *wrapper.Key
 }
 
-// results turns the last plan and the changes into the report.
-func (a *applier) results(p plan) []applyResult {
+// results turns the last plan and the changes into the report; verified
+// says that the plan was made after the last change.
+func (a *applier) results(p plan, verified bool) []applyResult {
 	var out []applyResult
 	reported := map[string]bool{}
 	for _, item := range p.Items {
 		k := itemKey(item)
 		reported[k] = true
-		out = append(out, a.result(item, a.changes[k]))
+		out = append(out, a.result(item, a.changes[k], verified))
 	}
-	// Deleted keys are no longer in the listing: they come last, by id.
+	// Deleted keys are no longer in the listing: they come last, by id. So
+	// does a key whose delete failed but that a listing after it no longer
+	// shows (an attempt whose answer was lost did delete it).
 	var deleted []applyResult
 	for k, c := range a.changes {
-		if !reported[k] && c.result == resultDeleted {
+		switch {
+		case reported[k] || c.item.Action != actExtra:
+		case c.result == resultDeleted:
 			deleted = append(deleted, applyResult{planItem: c.item, Result: resultDeleted})
+		default:
+			deleted = append(deleted, applyResult{planItem: c.item, Result: resultDeleted,
+				Note: "the last listing no longer shows it; the delete was answered: " + describe(c.err)})
 		}
 	}
 	slices.SortFunc(deleted, func(x, y applyResult) int { return strings.Compare(x.ID, y.ID) })
 	return append(out, deleted...)
 }
 
-func (a *applier) result(item planItem, c *change) applyResult {
+func (a *applier) result(item planItem, c *change, verified bool) applyResult {
 	r := applyResult{planItem: item, Result: item.Action}
+	if c != nil && !c.about(item) {
+		c = nil // another key with the entry's identifier: apply did nothing to it
+	}
 	if c != nil {
-		r.Note, r.created = c.note, c.key
-		if c.key != nil && r.ID == "" {
+		r.Note = c.note
+		switch {
+		case c.key == nil:
+		case r.ID == "" && verified:
+			r.ID = c.key.ID
+			r.Note = strings.Join(nonEmpty(r.Note, unlisted(c.key.ID)+"; not created again"), "; ")
+		case r.ID == "":
 			r.ID = c.key.ID // the last listing came before the create
 		}
+		r.created = c.key
 	}
 	switch {
 	case c != nil && c.result != "":
@@ -397,6 +485,28 @@ func (a *applier) result(item planItem, c *change) applyResult {
 		r.Result, r.Note = resultKept, "not in the file; apply --prune deletes it"
 	}
 	return r
+}
+
+// unlisted says of key id, created by this run, that the last listing shows
+// no key with the identifier of its entry.
+func unlisted(id string) string {
+	return "created as " + id + ", but the last listing shows no key with this identifier"
+}
+
+// about reports whether change c is about the key of item, an item of a
+// later plan for the same entry: the key c created or changed; an item
+// still to create; any key of the entry for a create that made no key (its
+// error or note is the entry's). Several keys that share the entry's
+// identifier are items of one entry: a change that made or changed a key is
+// about one of them only.
+func (c *change) about(item planItem) bool {
+	switch {
+	case item.ID == "", c.key == nil && c.item.ID == "":
+		return true
+	case c.key != nil:
+		return c.key.ID == item.ID
+	}
+	return c.item.ID == item.ID
 }
 
 // whyNotDone says why a change was not tried.
@@ -432,15 +542,25 @@ func (a *applier) waitNew(ctx context.Context, results []applyResult) {
 }
 
 // verdict returns nil when the server holds the keys of the file, else an
-// error naming what did not converge.
+// error naming what did not converge. It is made from the last listing
+// (the plan's actions), never from what a change reported.
 func (a *applier) verdict(results []applyResult, verified bool) error {
 	var bad []string
-	for _, r := range unsettled(results) {
+	for _, r := range unsettled(results, verified) {
 		what := r.Result
-		if r.ValidationPhase == string(wrapper.PhaseInvalid) {
+		switch {
+		case r.Action == actDuplicate:
+			what = actDuplicate
+		case r.ValidationPhase == string(wrapper.PhaseInvalid):
 			what = actInvalid
+		case r.Result != resultFailed:
+			what = r.Action
 		}
-		bad = append(bad, fmt.Sprintf("%s %s %s", what, r.Provider, r.Key))
+		line := fmt.Sprintf("%s %s %s", what, r.Provider, r.Key)
+		if r.Action == actCreate && r.created != nil {
+			line += " (" + unlisted(r.ID) + ")"
+		}
+		bad = append(bad, line)
 	}
 	if len(bad) == 0 && verified {
 		return nil
@@ -449,7 +569,10 @@ func (a *applier) verdict(results []applyResult, verified bool) error {
 	if a.stopped != nil {
 		msg = describe(explainDeadline(a.stopped, a.limit)) + ", " + msg
 	}
-	if !verified {
+	switch {
+	case a.incomplete != nil:
+		msg += ": " + a.incomplete.Error()
+	case !verified:
 		msg += " (the last listing did not confirm the changes)"
 	}
 	if len(bad) > 0 {
@@ -463,14 +586,16 @@ func (a *applier) verdict(results []applyResult, verified bool) error {
 }
 
 // unsettled returns the results that keep apply from converging: failed
-// changes, keys sharing their identifier, and keys of the file that are
-// INVALID.
-func unsettled(results []applyResult) []applyResult {
+// changes, keys sharing their identifier (however that came about), keys of
+// the file that are INVALID, and, when the last listing came after the last
+// change (verified), entries it still shows to create or rename.
+func unsettled(results []applyResult, verified bool) []applyResult {
 	var out []applyResult
 	for _, r := range results {
 		switch {
-		case r.Result == resultFailed, r.Result == actDuplicate,
-			r.entry != nil && r.ValidationPhase == string(wrapper.PhaseInvalid):
+		case r.Result == resultFailed, r.Action == actDuplicate,
+			r.entry != nil && r.ValidationPhase == string(wrapper.PhaseInvalid),
+			verified && (r.Action == actCreate || r.Action == actRename):
 			out = append(out, r)
 		}
 	}
@@ -483,7 +608,7 @@ func (g *globals) printResults(file string, results []applyResult, verified bool
 		results = []applyResult{}
 	}
 	if g.structured() {
-		converged := verified && len(unsettled(results)) == 0
+		converged := verified && len(unsettled(results, verified)) == 0
 		return g.printStructured(struct {
 			File      string        `json:"file"`
 			Converged bool          `json:"converged"`

@@ -2,7 +2,9 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"io"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -107,7 +109,7 @@ func newCreateGCPCmd(g *globals) *cobra.Command {
 		},
 	}
 	cf.register(cmd)
-	cmd.Flags().StringVar(&key.KeyID, "key-id", "", "Cloud KMS key id (required)")
+	cmd.Flags().StringVar(&key.KeyID, "key-id", "", "Cloud KMS key id, of the key or of one of its versions (required)")
 	_ = cmd.MarkFlagRequired("key-id")
 	return cmd
 }
@@ -150,6 +152,10 @@ func (g *globals) create(cmd *cobra.Command, cf createFlags, material wrapper.Ke
 	if err != nil {
 		return explainDeadline(err, limit)
 	}
+	if err := checkCreated(material, key.Material); err != nil {
+		return fmt.Errorf("the server answered the create with key %s, whose %w: it may have registered other key material; "+
+			"grant it nothing before checking it with byokctl get %s", clean(key.ID), err, shellQuote(clean(key.ID)))
+	}
 	// The request id names the create in the server's logs: worth keeping
 	// in an audit trail.
 	if resp.RequestID != "" {
@@ -174,6 +180,53 @@ func (g *globals) create(cmd *cobra.Command, cf createFlags, material wrapper.Ke
 		return perr
 	}
 	return err
+}
+
+// checkCreated checks that got, the key material of the server's answer to a
+// create, is the material sent: the same key, matched as diff matches it
+// (keyRef: the ARN; the Azure key id without its version, its host in any
+// case; the GCP cryptoKey), and for Azure the same vault and tenant (in
+// any case, as Azure compares them). A GCP key id sent with a version and
+// answered with another version is not the key version asked for; one
+// answered without a version, or sent without one and answered with one,
+// names the same key. The values in the error are cleaned.
+func checkCreated(sent, got wrapper.KeyMaterial) error {
+	mismatch := func(field, want, have string) error {
+		return fmt.Errorf("%s is %q, not the %q sent", field, clean(have), clean(want))
+	}
+	if got == nil || reflect.TypeOf(got) != reflect.TypeOf(sent) {
+		kind := "none"
+		if got != nil {
+			kind = got.Kind()
+		}
+		return mismatch("kind", sent.Kind(), kind)
+	}
+	sentRef, _ := refOf(sent)
+	if gotRef, ok := refOf(got); !ok || gotRef != sentRef {
+		field := "key_id"
+		if _, aws := sent.(wrapper.AWSKey); aws {
+			field = "key_arn"
+		}
+		return mismatch(field, wrapper.Key{Material: sent}.Identifier(), wrapper.Key{Material: got}.Identifier())
+	}
+	switch s := sent.(type) {
+	case wrapper.AzureKey:
+		g := got.(wrapper.AzureKey)
+		if !strings.EqualFold(s.KeyVaultID, g.KeyVaultID) {
+			return mismatch("key_vault_id", s.KeyVaultID, g.KeyVaultID)
+		}
+		if !strings.EqualFold(s.TenantID, g.TenantID) {
+			return mismatch("tenant_id", s.TenantID, g.TenantID)
+		}
+	case wrapper.GCPKey:
+		g := got.(wrapper.GCPKey)
+		sn, _ := parseGCPKeyID(s.KeyID)
+		gn, _ := parseGCPKeyID(g.KeyID)
+		if sn.version != "" && gn.version != "" && sn.version != gn.version {
+			return mismatch("key_id", s.KeyID, g.KeyID)
+		}
+	}
+	return nil
 }
 
 // printGrantsHint prints on stderr what to grant for key, or why it

@@ -84,7 +84,7 @@ func (g *globals) deleteKeys(ctx context.Context, ids []string, df deleteFlags) 
 	ctx, cancel, limit := g.withTimeout(ctx, def)
 	defer cancel()
 
-	keys, missing, err := g.lookUp(ctx, client, ids)
+	found, keys, missing, err := g.lookUp(ctx, client, ids)
 	if err != nil {
 		return explainDeadline(err, limit)
 	}
@@ -100,42 +100,44 @@ func (g *globals) deleteKeys(ctx context.Context, ids []string, df deleteFlags) 
 	if err := g.confirmDeletion(keys, df.force); err != nil {
 		return err
 	}
+	// The deletes go to the ids the user gave, never to ids of the answers.
 	failed := 0
-	for _, k := range keys {
-		id := clean(k.ID)
-		switch err := g.deleteKey(ctx, client, k.ID, df.wait, limit); {
+	for _, id := range found {
+		switch err := g.deleteKey(ctx, client, id, df.wait, limit); {
 		case err == nil:
-			_, _ = fmt.Fprintf(g.sys.stdout, "deleted %s\n", id)
+			_, _ = fmt.Fprintf(g.sys.stdout, "deleted %s\n", clean(id))
 		case errors.Is(err, wrapper.ErrNotFound):
 			// Deleted by someone else since it was looked up: gone all the same.
-			_, _ = fmt.Fprintf(g.sys.stdout, "deleted %s\n", id)
-			g.infof("%s was already gone", id)
+			_, _ = fmt.Fprintf(g.sys.stdout, "deleted %s\n", clean(id))
+			g.infof("%s was already gone", clean(id))
 		default:
 			failed++
-			g.errorf("%s: %s", id, describe(err))
+			g.errorf("%s: %s", clean(id), describe(err))
 		}
 	}
 	if failed > 0 {
-		return &silentFailure{fmt.Sprintf("%d of %d deletes failed", failed, len(keys))}
+		return &silentFailure{fmt.Sprintf("%d of %d deletes failed", failed, len(found))}
 	}
 	return nil
 }
 
-// lookUp gets the keys of ids, in order, and lists the ids that do not
-// exist. Any other error ends the lookup.
-func (g *globals) lookUp(ctx context.Context, client *wrapper.Client, ids []string) (keys []wrapper.Key, missing []string, err error) {
+// lookUp gets the keys of ids, in order: found are the ids that exist and
+// keys their keys (GetKey checks that each is the key asked for); missing
+// lists the ids that do not exist. Any other error ends the lookup.
+func (g *globals) lookUp(ctx context.Context, client *wrapper.Client, ids []string) (found []string, keys []wrapper.Key, missing []string, err error) {
 	for _, id := range ids {
 		key, _, err := client.GetKey(ctx, id)
 		switch {
 		case errors.Is(err, wrapper.ErrNotFound):
 			missing = append(missing, clean(id))
 		case err != nil:
-			return nil, nil, &hinted{fmt.Sprintf("looking up %s before deleting (nothing was deleted)", clean(id)), err}
+			return nil, nil, nil, &hinted{fmt.Sprintf("looking up %s before deleting (nothing was deleted)", clean(id)), err}
 		default:
+			found = append(found, id)
 			keys = append(keys, *key)
 		}
 	}
-	return keys, missing, nil
+	return found, keys, missing, nil
 }
 
 // deleteKey deletes key id. With wait, a 409 (the key is still in use) is

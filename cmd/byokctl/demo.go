@@ -57,13 +57,13 @@ func demoKeys() []demoKey {
 type demoRun struct {
 	g     *globals
 	child *system // the system the steps run in: the fake's environment
-	fake  *byoktest.Handler
+	fake  *byoktest.Server
 }
 
 func (g *globals) demo(ctx context.Context) error {
 	// The fake uses its built-in test credentials: the user's (flags or
 	// environment) are neither used nor printed.
-	fake, err := byoktest.NewHandler(append(g.baseFakeOptions(), g.sys.fakeOptions...)...)
+	fake, err := byoktest.New(append(g.baseFakeOptions(), g.sys.fakeOptions...)...)
 	if err != nil {
 		return fmt.Errorf("starting the fake server: %w", err)
 	}

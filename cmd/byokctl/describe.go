@@ -26,6 +26,12 @@ func describe(err error) string {
 	}
 	var apiErr *wrapper.APIError
 	if errors.As(err, &apiErr) {
+		// What the library says in front of the answer (a call that gave
+		// up retrying: after how many attempts, and why) is kept.
+		before, found := strings.CutSuffix(err.Error(), strings.TrimPrefix(apiErr.Error(), "byok: "))
+		if before = strings.TrimPrefix(before, "byok: "); found && before != "" {
+			return clean(cliWords(before)) + " " + describeAPIError(apiErr)
+		}
 		return describeAPIError(apiErr)
 	}
 	return clean(cliWords(strings.TrimPrefix(err.Error(), "byok: ")))

@@ -2,10 +2,12 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -125,9 +127,10 @@ func keyPrincipals(m wrapper.KeyMaterial) []string {
 // grantsFor returns what to grant for key, every value cleaned. The
 // provider is the one of the key material's kind, whatever the key's
 // provider field says (a server may omit it or write it in another case). A
-// key whose
-// principals the server has not set, or whose identifiers cannot be used,
-// is an error; so is a kind the CLI does not know (errUnknownKind).
+// key whose principals the server has not set is an error; so is a kind
+// the CLI does not know (errUnknownKind), and a key with a value that is
+// not of the strict form the API gives it (checkGrantValues): its grants
+// would be printed into shell commands and key policies.
 func grantsFor(key wrapper.Key) (grantSet, error) {
 	g := grantSet{ID: clean(key.ID), Provider: clean(string(key.Provider)), Principals: keyPrincipals(key.Material)}
 	kind := "unknown"
@@ -147,12 +150,12 @@ func grantsFor(key wrapper.Key) (grantSet, error) {
 		g.TenantID = clean(m.TenantID)
 	case wrapper.GCPKey:
 		g.Provider = string(wrapper.ProviderGCP)
-		g.Scope = clean(m.KeyID)
-		parts := gcpKeyID.FindStringSubmatch(g.Scope)
-		if parts == nil {
-			return g, fmt.Errorf("key %s: its key id %q is not projects/<project>/locations/<location>/keyRings/<ring>/cryptoKeys/<key>", g.ID, g.Scope)
+		if n, ok := parseGCPKeyID(m.KeyID); ok {
+			// The roles are granted on the key, also when it was
+			// registered by one of its versions.
+			g.Scope = n.cryptoKey()
+			g.Project, g.Location, g.KeyRing, g.Key = n.project, n.location, n.keyRing, n.key
 		}
-		g.Project, g.Location, g.KeyRing, g.Key = parts[1], parts[2], parts[3], parts[4]
 		g.Permissions = gcpPermissions()
 		if len(g.Principals) > 0 {
 			g.Member = "group:" + g.Principals[0]
@@ -163,10 +166,49 @@ func grantsFor(key wrapper.Key) (grantSet, error) {
 	if len(g.Principals) == 0 {
 		return g, fmt.Errorf("key %s: the server has not named the principals to grant access to yet; run byokctl grants %s again in a moment", g.ID, shellQuote(g.ID))
 	}
-	if g.Scope == "" {
+	if key.Identifier() == "" {
 		return g, fmt.Errorf("key %s: the server sent no identifier of the cloud key", g.ID)
 	}
+	var bad *inputError
+	if errors.As(checkGrantValues(key.Material), &bad) {
+		return g, fmt.Errorf("key %s: byokctl prints no grants for it: the server's %s %s", g.ID, bad.Field, bad.Msg)
+	}
 	return g, nil
+}
+
+// checkGrantValues checks the values of key material that grants prints in
+// a command or a key policy, as the server sent them: each must have the
+// strict form the API gives it (a KMS key ARN and IAM roles; a UUID for the
+// application and the tenant, the resource id of the key's own vault; the
+// resource name of a Cloud KMS key and a group's email address). Then no
+// value holds what a shell would act on, and none starts with "-", where
+// a command would read it as an option. The error is an *inputError.
+func checkGrantValues(material wrapper.KeyMaterial) error {
+	switch m := material.(type) {
+	case wrapper.AWSKey:
+		if !awsKeyARN.MatchString(m.KeyARN) {
+			return &inputError{"key_arn", fmt.Sprintf("%q is not a KMS key ARN; %s", m.KeyARN, wantKeyARN)}
+		}
+		for _, role := range m.Roles {
+			if err := checkRoleARN(role); err != nil {
+				return err
+			}
+		}
+	case wrapper.AzureKey:
+		var tenant error // without a tenant, the login line is left out
+		if m.TenantID != "" {
+			tenant = checkTenantID(m.TenantID)
+		}
+		_, _, keyID := normalizeAzureKeyID(m.KeyID)
+		return cmp.Or(checkApplicationID(m.ApplicationID), checkKeyVaultID(m.KeyVaultID), keyID,
+			checkVaultOfKey(m.KeyID, m.KeyVaultID), tenant)
+	case wrapper.GCPKey:
+		if err := checkGCPKeyID(m.KeyID); err != nil {
+			return err
+		}
+		return checkGroupEmail(m.SecurityGroup)
+	}
+	return nil
 }
 
 // awsStatements returns the two key-policy statements for the roles of key
@@ -236,9 +278,10 @@ func writeGCPText(b *strings.Builder, g grantSet) {
 	fmt.Fprintf(b, "gcloud iam roles describe %s --project %s >/dev/null 2>&1 || gcloud iam roles create %s --project %s --title %s --permissions %s --stage GA\n",
 		role, project, role, project, shellQuoteAlways("Confluent Cloud BYOK key user"), shellQuoteAlways(strings.Join(g.Permissions, ",")))
 	b.WriteString("# Grant it to the group on the key:\n")
-	fmt.Fprintf(b, "gcloud kms keys add-iam-policy-binding %s --project %s --location %s --keyring %s --member %s --role %s\n",
-		shellQuoteAlways(g.Key), project, shellQuoteAlways(g.Location), shellQuoteAlways(g.KeyRing),
-		shellQuoteAlways(g.Member), shellQuoteAlways("projects/"+g.Project+"/roles/"+gcpRoleID))
+	// The key is named by its resource name, which starts with
+	// "projects/": a key's own name may start with "-".
+	fmt.Fprintf(b, "gcloud kms keys add-iam-policy-binding %s --member %s --role %s\n",
+		shellQuoteAlways(g.Scope), shellQuoteAlways(g.Member), shellQuoteAlways("projects/"+g.Project+"/roles/"+gcpRoleID))
 }
 
 func newGrantsCmd(g *globals) *cobra.Command {
@@ -259,6 +302,11 @@ returned it:
          Crypto Service Encryption User" and "Key Vault Reader" on the vault
   GCP    gcloud commands that create a custom role with the permissions
          Confluent Cloud needs and grant it to the key's Google group
+
+Every value printed in a command must have the strict form the API gives it
+(an IAM role, a UUID, the resource id of the key's own vault, a Cloud KMS
+resource name, an email address); a key with another is refused (exit 1),
+and no command is printed for it.
 
 -o json and -o yaml print the provider, the principals, the actions, roles or
 permissions, and the scope, for scripts and terraform.`,
@@ -320,20 +368,44 @@ func (g *globals) mergePolicy(key wrapper.Key, name string, doc []byte) error {
 	if set.Statements == nil {
 		return usagef("--policy is for AWS keys; key %s is of provider %s: run byokctl grants %s without it", set.ID, set.Provider, shellQuote(set.ID))
 	}
-	merged, changed, err := mergeKeyPolicy(doc, set.Statements)
+	merged, changes, err := mergeKeyPolicy(doc, set.Statements)
 	if err != nil {
 		return usagef("--policy %s: %w", name, err)
 	}
 	if _, err := g.sys.stdout.Write(merged); err != nil {
 		return err
 	}
-	if changed == 0 {
+	if len(changes.added)+len(changes.replaced) == 0 {
 		g.infof("the policy already grants what key %s needs; nothing was added", set.ID)
 		return nil
 	}
-	g.infof("added %d statements for key %s; apply the policy with:", changed, set.ID)
+	if len(changes.added) > 0 {
+		g.infof("added %s for key %s: %s", statements(len(changes.added)), set.ID, quoteList(changes.added))
+	}
+	if len(changes.replaced) > 0 {
+		g.infof("replaced %s of the same Sid that granted other principals or actions: %s",
+			statements(len(changes.replaced)), quoteList(changes.replaced))
+	}
+	g.infof("apply the policy with:")
 	g.infof("  aws kms put-key-policy --key-id %s --policy-name default --policy file://POLICY.json", shellQuoteAlways(set.Scope))
 	return nil
+}
+
+// statements returns "1 statement" or "n statements".
+func statements(n int) string {
+	if n == 1 {
+		return "1 statement"
+	}
+	return fmt.Sprintf("%d statements", n)
+}
+
+// quoteList returns the strings of list quoted, separated by commas.
+func quoteList(list []string) string {
+	out := make([]string, len(list))
+	for i, s := range list {
+		out[i] = strconv.Quote(s)
+	}
+	return strings.Join(out, ", ")
 }
 
 // readFile reads the file name, or stdin for "-", up to limit bytes.

@@ -35,7 +35,7 @@ func TestGrants(t *testing.T) {
 		{"gcp", []string{"gcp", "--key-id", exampleGCPKey}, func(k map[string]any) []string {
 			return []string{
 				"--permissions 'cloudkms.cryptoKeyVersions.useToDecrypt,cloudkms.cryptoKeyVersions.useToEncrypt,cloudkms.cryptoKeys.get'",
-				"gcloud kms keys add-iam-policy-binding 'testbyokkey' --project 'exampleproject' --location 'us-central1' --keyring 'testkeyring' --member 'group:" +
+				"gcloud kms keys add-iam-policy-binding '" + exampleGCPKey + "' --member 'group:" +
 					field(t, k, "key", "security_group") + "' --role 'projects/exampleproject/roles/confluentCloudByokKeyUser'",
 			}
 		}},
@@ -174,31 +174,36 @@ func TestMergeKeyPolicy(t *testing.T) {
 		}
 		return string(b)
 	}
+	use, manage := []string{stmts[0].Sid}, []string{stmts[1].Sid}
+	both := []string{stmts[0].Sid, stmts[1].Sid}
 	tests := []struct {
-		name, in string
-		added    int
-		count    int // statements after the merge
-		err      string
+		name, in        string
+		added, replaced []string // the Sids
+		count           int      // statements after the merge
+		err             string
 	}{
-		{"empty object", `{}`, 2, 2, ""},
-		{"no statements", `{"Version":"2012-10-17","Statement":[]}`, 2, 2, ""},
-		{"one statement object", `{"Statement":{"Sid":"x","Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*"}}`, 2, 3, ""},
-		{"already merged", `{"Statement":[` + ours(stmts[0]) + `,` + ours(stmts[1]) + `]}`, 0, 2, ""},
-		{"same sids, other roles", `{"Statement":[` + strings.Replace(ours(stmts[0]), "role/a", "role/old", 1) + `]}`, 2, 2, ""},
+		{"empty object", `{}`, both, nil, 2, ""},
+		{"no statements", `{"Version":"2012-10-17","Statement":[]}`, both, nil, 2, ""},
+		{"one statement object", `{"Statement":{"Sid":"x","Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*"}}`, both, nil, 3, ""},
+		{"already merged", `{"Statement":[` + ours(stmts[0]) + `,` + ours(stmts[1]) + `]}`, nil, nil, 2, ""},
+		{"same sid, other roles", `{"Statement":[` + strings.Replace(ours(stmts[0]), "role/a", "role/old", 1) + `]}`, manage, use, 2, ""},
+		{"same sids, other roles and actions", `{"Statement":[` + strings.Replace(ours(stmts[0]), "role/a", "role/old", 1) + `,` +
+			strings.Replace(ours(stmts[1]), "kms:RevokeGrant", "kms:RetireGrant", 1) + `]}`, nil, both, 2, ""},
+		{"one merged, one replaced", `{"Statement":[` + ours(stmts[0]) + `,` + strings.Replace(ours(stmts[1]), "role/a", "role/old", 1) + `]}`, nil, manage, 2, ""},
 		{"granted by the user's own statement", `{"Statement":[{"Effect":"Allow","Principal":{"AWS":["arn:aws:iam::1:role/a"]},
-			"Action":["kms:*","kms:Encrypt","kms:Decrypt","kms:ReEncrypt*","kms:GenerateDataKey*","kms:DescribeKey","kms:CreateGrant","kms:ListGrants","kms:RevokeGrant"],"Resource":"*"}]}`, 0, 1, ""},
+			"Action":["kms:*","kms:Encrypt","kms:Decrypt","kms:ReEncrypt*","kms:GenerateDataKey*","kms:DescribeKey","kms:CreateGrant","kms:ListGrants","kms:RevokeGrant"],"Resource":"*"}]}`, nil, nil, 1, ""},
 		{"a conditional grant does not count", `{"Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::1:role/a"},
-			"Action":["kms:CreateGrant","kms:ListGrants","kms:RevokeGrant"],"Resource":"*","Condition":{"Bool":{"kms:GrantIsForAWSResource":"true"}}}]}`, 2, 3, ""},
-		{"not JSON", `Version: 2012-10-17`, 0, 0, "the policy is not a JSON object"},
-		{"a list", `[]`, 0, 0, "the policy is not a JSON object"},
-		{"trailing data", `{} {}`, 0, 0, "more after its closing brace"},
-		{"truncated", `{"Statement":[`, 0, 0, "not valid JSON"},
-		{"bad statements", `{"Statement":"x"}`, 0, 0, `"Statement" is neither`},
-		{"duplicate member", `{"Statement":[],"Statement":[]}`, 0, 0, `two "Statement" members`},
+			"Action":["kms:CreateGrant","kms:ListGrants","kms:RevokeGrant"],"Resource":"*","Condition":{"Bool":{"kms:GrantIsForAWSResource":"true"}}}]}`, both, nil, 3, ""},
+		{"not JSON", `Version: 2012-10-17`, nil, nil, 0, "the policy is not a JSON object"},
+		{"a list", `[]`, nil, nil, 0, "the policy is not a JSON object"},
+		{"trailing data", `{} {}`, nil, nil, 0, "more after its closing brace"},
+		{"truncated", `{"Statement":[`, nil, nil, 0, "not valid JSON"},
+		{"bad statements", `{"Statement":"x"}`, nil, nil, 0, `"Statement" is neither`},
+		{"duplicate member", `{"Statement":[],"Statement":[]}`, nil, nil, 0, `two "Statement" members`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			out, added, err := mergeKeyPolicy([]byte(tt.in), stmts)
+			out, changes, err := mergeKeyPolicy([]byte(tt.in), stmts)
 			if tt.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.err) {
 					t.Fatalf("error %v, want one containing %q", err, tt.err)
@@ -212,12 +217,13 @@ func TestMergeKeyPolicy(t *testing.T) {
 			if err := json.Unmarshal(out, &doc); err != nil {
 				t.Fatalf("%v\n%s", err, out)
 			}
-			if added != tt.added || len(doc.Statement) != tt.count {
-				t.Errorf("added %d, %d statements; want %d, %d\n%s", added, len(doc.Statement), tt.added, tt.count, out)
+			if !slices.Equal(changes.added, tt.added) || !slices.Equal(changes.replaced, tt.replaced) || len(doc.Statement) != tt.count {
+				t.Errorf("added %q, replaced %q, %d statements; want %q, %q, %d\n%s",
+					changes.added, changes.replaced, len(doc.Statement), tt.added, tt.replaced, tt.count, out)
 			}
-			again, added, err := mergeKeyPolicy(out, stmts)
-			if err != nil || added != 0 || string(again) != string(out) {
-				t.Errorf("a second merge: added %d, err %v\n%s\nwant it unchanged", added, err, again)
+			again, changes, err := mergeKeyPolicy(out, stmts)
+			if err != nil || len(changes.added)+len(changes.replaced) != 0 || string(again) != string(out) {
+				t.Errorf("a second merge: %+v, err %v\n%s\nwant it unchanged", changes, err, again)
 			}
 		})
 	}
@@ -248,43 +254,139 @@ func TestGrantsUnknownKind(t *testing.T) {
 	}
 }
 
-// TestGrantsClean checks that what the server sent is cleaned and quoted
-// before it reaches a command.
-func TestGrantsClean(t *testing.T) {
-	key := wrapper.Key{ID: "cck-1", Provider: wrapper.ProviderAzure, Material: wrapper.AzureKey{
-		KeyID:         exampleAzureKey,
-		KeyVaultID:    exampleAzureVault + "'; rm -rf ~; '",
-		TenantID:      exampleTenant,
-		ApplicationID: "app\x1b]0;title\x07\u009b2J\u202eid",
-	}}
-	text, err := grantsText(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if strings.ContainsAny(text, "\x1b\x07\u009b\u202e") {
-		t.Errorf("escape sequences in the grants:\n%q", text)
-	}
-	if !strings.Contains(text, `--scope '`+exampleAzureVault+`'\''; rm -rf ~; '\'''`) || !strings.Contains(text, "--assignee 'app]0;title2Jid'") {
-		t.Errorf("values not quoted:\n%s", text)
-	}
-}
-
 // TestGrantsProviderFromKind: what to grant follows the kind of the key
 // material, not the provider field, which a server may omit or write in
 // another case.
 func TestGrantsProviderFromKind(t *testing.T) {
 	for _, provider := range []wrapper.Provider{"", "azure", "AZURE"} {
 		key := wrapper.Key{ID: "cck-1", Provider: provider, Material: wrapper.AzureKey{
-			KeyID: exampleAzureKey, KeyVaultID: exampleAzureVault, TenantID: exampleTenant, ApplicationID: "app-id",
+			KeyID: exampleAzureKey, KeyVaultID: exampleAzureVault, TenantID: exampleTenant, ApplicationID: exampleApp,
 		}}
 		text, err := grantsText(key)
-		if err != nil || !strings.Contains(text, "# Key cck-1 (Azure)") || !strings.Contains(text, "az role assignment create --assignee 'app-id'") ||
+		if err != nil || !strings.Contains(text, "# Key cck-1 (Azure)") || !strings.Contains(text, "az role assignment create --assignee '"+exampleApp+"'") ||
 			strings.Contains(text, "gcloud") {
 			t.Errorf("provider %q: %v\n%s", provider, err, text)
 		}
 		set, err := grantsFor(key)
 		if err != nil || set.Provider != string(wrapper.ProviderAzure) {
 			t.Errorf("provider %q: grantsFor says provider %q (%v); want Azure", provider, set.Provider, err)
+		}
+	}
+}
+
+// exampleApp is an Azure application id.
+const exampleApp = "11111111-1111-1111-1111-111111111111"
+
+// TestGrantsRefusesServerValues: a value of the server's answer that grants
+// would print in a command or a key policy, and that is not of the strict
+// form the API gives it, makes grants refuse the key: exit 1, a message
+// naming the field, no command on stdout (in any format, with --policy
+// too), and create's hint says the same instead of printing commands.
+func TestGrantsRefusesServerValues(t *testing.T) {
+	const (
+		group = "cc-byok@groups.example.com"
+		role  = "arn:aws:iam::111122223333:role/cc-byok"
+		sub   = "/subscriptions/00000000-0000-0000-0000-000000000000"
+	)
+	bases := map[string]map[string]any{
+		"AwsKey":   {"kind": "AwsKey", "key_arn": exampleARN, "roles": []any{role}},
+		"AzureKey": {"kind": "AzureKey", "key_id": exampleAzureKey, "key_vault_id": exampleAzureVault, "tenant_id": exampleTenant, "application_id": exampleApp},
+		"GcpKey":   {"kind": "GcpKey", "key_id": exampleGCPKey, "security_group": group},
+	}
+	type bad struct {
+		kind, field string
+		value       any
+	}
+	var cases []bad
+	for _, v := range []string{`app\';touch pwned;'`, "$(touch pwned)", "`touch pwned`", "; touch pwned", "a\ntouch pwned", "-x", "--help",
+		exampleApp + ";touch pwned", "'" + exampleApp + "'"} {
+		cases = append(cases, bad{"AzureKey", "application_id", v}, bad{"AzureKey", "tenant_id", v})
+	}
+	for _, v := range []string{sub, sub + "/", "-" + exampleAzureVault, exampleAzureVault + "';touch pwned;'",
+		strings.Replace(exampleAzureVault, "/rg/", `/rg\';touch pwned;'/`, 1), strings.Replace(exampleAzureVault, "vault-name", "other-vault", 1),
+		exampleAzureVault + "\ntouch pwned"} {
+		cases = append(cases, bad{"AzureKey", "key_vault_id", v})
+	}
+	for _, v := range []string{exampleGCPKey + "';touch pwned;'", strings.Replace(exampleGCPKey, "testkeyring", `r\';touch pwned;'`, 1),
+		strings.Replace(exampleGCPKey, "exampleproject", "-p", 1), strings.Replace(exampleGCPKey, "exampleproject", "$(touch pwned)", 1),
+		exampleGCPKey + "/cryptoKeyVersions/3\ntouch pwned", "-" + exampleGCPKey} {
+		cases = append(cases, bad{"GcpKey", "key_id", v})
+	}
+	for _, v := range []string{`a\';touch pwned;'@example.com`, "-x@example.com", "$(touch pwned)@example.com", group + "\ntouch pwned", "group", "a@b"} {
+		cases = append(cases, bad{"GcpKey", "security_group", v})
+	}
+	cases = append(cases, bad{"AwsKey", "key_arn", exampleARN + "';touch pwned;'"}, bad{"AwsKey", "key_arn", "-" + exampleARN})
+	for _, v := range []any{[]any{"*"}, []any{role, "*"}, []any{"arn:aws:iam::111122223333:root"}, []any{"arn:aws:iam::111122223333:user/u"},
+		[]any{"111122223333"}, []any{"arn:aws:iam::*:role/x"}, []any{role + `"`}, []any{"arn:aws:sts::111122223333:assumed-role/r/s"}} {
+		cases = append(cases, bad{"AwsKey", "roles", v})
+	}
+	for _, c := range cases {
+		material := map[string]any{}
+		for k, v := range bases[c.kind] {
+			material[k] = v
+		}
+		material[c.field] = c.value
+		f, env := fixtureAnswering(t, keyJSON(t, "cck-bad", material))
+		f.stdin = `{"Statement": []}`
+		want := "byokctl: key cck-bad: byokctl prints no grants for it: the server's " + c.field + " "
+		runs := [][]string{{"grants", "cck-bad"}, {"grants", "cck-bad", "-o", "json"}}
+		if c.kind == "AwsKey" {
+			runs = append(runs, []string{"grants", "cck-bad", "--policy", "-"})
+		}
+		for _, args := range runs {
+			r := f.runEnv(env, args...)
+			if r.code != exitFailure || r.stdout != "" || !strings.HasPrefix(r.stderr, want) || strings.Count(r.stderr, "\n") != 1 {
+				t.Errorf("%s %q: %s\n%s\nwant exit status 1, no stdout, and an error starting with %q", c.field, c.value, strings.Join(args, " "), r.transcript(), want)
+			}
+		}
+	}
+
+	// create's hint: the principal is the server's; the material is what
+	// was sent.
+	material := map[string]any{}
+	for k, v := range bases["AzureKey"] {
+		material[k] = v
+	}
+	material["application_id"] = `app\';touch pwned;'`
+	f, env := fixtureAnswering(t, keyJSON(t, "cck-bad", material))
+	r := f.runEnv(env, "create", "azure", "--key-id", exampleAzureKey, "--key-vault-id", exampleAzureVault, "--tenant-id", exampleTenant)
+	expect(t, r, exitOK)
+	if !strings.Contains(r.stderr, "key cck-bad: byokctl prints no grants for it: the server's application_id ") || strings.Contains(r.stderr, "az ") {
+		t.Errorf("create's hint:\n%s\nwant the refusal and no command", r.stderr)
+	}
+}
+
+// TestGrantsPolicyReport: --policy names the statements it added and those
+// it replaced (a statement of the same Sid that granted other principals).
+func TestGrantsPolicyReport(t *testing.T) {
+	const role = "arn:aws:iam::111122223333:role/cc-byok"
+	f, env := fixtureAnswering(t, keyJSON(t, "cck-pol", map[string]any{"kind": "AwsKey", "key_arn": exampleARN, "roles": []any{role}}))
+	stmts := awsStatements("cck-pol", []string{role})
+	use, _ := marshalCompact(stmts[0])
+	manage, _ := marshalCompact(stmts[1])
+	stale := strings.Replace(string(manage), role, "arn:aws:iam::111122223333:role/old", 1)
+	for _, c := range []struct {
+		name, policy string
+		want         string
+	}{
+		{"one added, one replaced", `{"Statement": [` + stale + `]}`,
+			`added 1 statement for key cck-pol: "Allow Confluent Cloud BYOK key cck-pol to use the key"` + "\n" +
+				`replaced 1 statement of the same Sid that granted other principals or actions: "Allow Confluent Cloud BYOK key cck-pol to manage grants"` + "\n" +
+				"apply the policy with:\n"},
+		{"one replaced", `{"Statement": [` + string(use) + `, ` + stale + `]}`,
+			`replaced 1 statement of the same Sid that granted other principals or actions: "Allow Confluent Cloud BYOK key cck-pol to manage grants"` + "\n" +
+				"apply the policy with:\n"},
+		{"both added", `{"Statement": []}`,
+			`added 2 statements for key cck-pol: "Allow Confluent Cloud BYOK key cck-pol to use the key", "Allow Confluent Cloud BYOK key cck-pol to manage grants"` + "\n" +
+				"apply the policy with:\n"},
+		{"none", `{"Statement": [` + string(use) + `, ` + string(manage) + `]}`,
+			"the policy already grants what key cck-pol needs; nothing was added\n"},
+	} {
+		f.stdin = c.policy
+		r := f.runEnv(env, "grants", "cck-pol", "--policy", "-")
+		expect(t, r, exitOK)
+		if !strings.HasPrefix(r.stderr, c.want) {
+			t.Errorf("%s: stderr\n%s\nwant it to begin with\n%s", c.name, r.stderr, c.want)
 		}
 	}
 }

@@ -11,8 +11,9 @@ import (
 // The checks below are made on the cloud identifiers of a key before any
 // request is sent, for create's flags and for the entries of a keys file
 // alike. They catch what the API would refuse or, worse, accept and then
-// fail to validate: an alias ARN, a versioned Azure key id, a GCP key
-// version.
+// fail to validate: an alias ARN, a versioned Azure key id. grants checks
+// the values of the server's answer it prints in a command with the same
+// rules, and the principals with those below.
 
 // inputError is a cloud identifier that is not of the expected form. Field
 // is the API's name of the field ("key_arn"); create reports it as its flag
@@ -41,11 +42,22 @@ var (
 	uuidForm   = regexp.MustCompile(`^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$`)
 	// /subscriptions/<uuid>/resourceGroups/<group>/providers/Microsoft.KeyVault/vaults/<name>
 	// (or managedHSMs/<name>); Azure's resource paths are case-insensitive.
-	azureVaultID = regexp.MustCompile(`(?i)^/subscriptions/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/resourceGroups/[^/\s]+/providers/Microsoft\.KeyVault/(vaults|managedHSMs)/[A-Za-z0-9-]{3,24}$`)
+	// A resource group's name is letters, digits and _ - . ( ).
+	azureVaultID = regexp.MustCompile(`(?i)^/subscriptions/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/resourceGroups/[-\w.()]+/providers/Microsoft\.KeyVault/(vaults|managedHSMs)/[A-Za-z0-9-]{3,24}$`)
 
-	// projects/<p>/locations/<l>/keyRings/<r>/cryptoKeys/<k>
-	gcpKeyID        = regexp.MustCompile(`^projects/([^/\s]+)/locations/([^/\s]+)/keyRings/([^/\s]+)/cryptoKeys/([^/\s]+)$`)
-	gcpKeyVersionID = regexp.MustCompile(`^(projects/[^/\s]+/locations/[^/\s]+/keyRings/[^/\s]+/cryptoKeys/[^/\s]+)/cryptoKeyVersions/[^/\s]+$`)
+	// The resource name of a Cloud KMS key, optionally of one of its
+	// versions: projects/<p>/locations/<l>/keyRings/<r>/cryptoKeys/<k>
+	// [/cryptoKeyVersions/<n>]. A project is its id (lower case, digits,
+	// hyphens; "example.com:p" for a domain-scoped one) or its number; key
+	// rings and keys are letters, digits, _ and -; a version is a number.
+	gcpKeyID = regexp.MustCompile(`^projects/([a-z0-9](?:[a-z0-9.:-]*[a-z0-9])?)/locations/([a-z][a-z0-9-]*)/keyRings/([A-Za-z0-9_-]+)/cryptoKeys/([A-Za-z0-9_-]+)(?:/cryptoKeyVersions/([1-9][0-9]*))?$`)
+
+	// An IAM role: arn:<partition>:iam::<account>:role/[<path>/]<name>.
+	awsRoleARN = regexp.MustCompile(`^arn:aws[a-z-]*:iam::[0-9]{12}:role/(?:[A-Za-z0-9+=,.@_-]+/)*[A-Za-z0-9+=,.@_-]+$`)
+
+	// The email address of a Google group: a local part of letters, digits
+	// and . _ + -, a domain of dot-separated labels.
+	groupEmail = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._+-]*@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$`)
 )
 
 // checkMaterial checks the identifiers of key material to register and
@@ -67,6 +79,9 @@ func checkMaterial(m wrapper.KeyMaterial) (wrapper.KeyMaterial, []string, error)
 		if err := checkKeyVaultID(m.KeyVaultID); err != nil {
 			return m, nil, err
 		}
+		if err := checkVaultOfKey(id, m.KeyVaultID); err != nil {
+			return m, nil, err
+		}
 		var notes []string
 		if stripped {
 			notes = append(notes, fmt.Sprintf("using the key id without its version, %s: Confluent Cloud registers the key and uses its current version", id))
@@ -79,9 +94,12 @@ func checkMaterial(m wrapper.KeyMaterial) (wrapper.KeyMaterial, []string, error)
 	return m, nil, nil
 }
 
+// wantKeyARN is the form of a KMS key ARN.
+const wantKeyARN = "expected arn:<partition>:kms:<region>:<account>:key/<key id>"
+
 // checkAWSKeyARN checks that s is the ARN of a KMS key.
 func checkAWSKeyARN(s string) error {
-	const want = "expected arn:<partition>:kms:<region>:<account>:key/<key id>"
+	const want = wantKeyARN
 	switch {
 	case s == "":
 		return &inputError{"key_arn", "is empty; " + want}
@@ -125,17 +143,84 @@ func checkKeyVaultID(s string) error {
 	return &inputError{"key_vault_id", fmt.Sprintf("%q is not a Key Vault resource id; expected /subscriptions/<uuid>/resourceGroups/<group>/providers/Microsoft.KeyVault/vaults/<vault>", s)}
 }
 
-// checkGCPKeyID checks that s names a Cloud KMS key.
-func checkGCPKeyID(s string) error {
-	const want = "expected projects/<project>/locations/<location>/keyRings/<ring>/cryptoKeys/<key>"
-	switch {
-	case s == "":
-		return &inputError{"key_id", "is empty; " + want}
-	case gcpKeyID.MatchString(s):
+// checkApplicationID checks that s, the application of an Azure key, is a
+// UUID.
+func checkApplicationID(s string) error {
+	if uuidForm.MatchString(s) {
 		return nil
 	}
-	if m := gcpKeyVersionID.FindStringSubmatch(s); m != nil {
-		return &inputError{"key_id", fmt.Sprintf("%q names a key version; register the key itself, %s", s, m[1])}
+	return &inputError{"application_id", fmt.Sprintf("%q is not an application id; expected a UUID such as 00000000-0000-0000-0000-000000000000", s)}
+}
+
+// checkVaultOfKey checks that vaultID, the resource id of a Key Vault, names
+// the vault of keyID, a Key Vault key URL: the vault's name is the first
+// label of the key's host. Both are checked already.
+func checkVaultOfKey(keyID, vaultID string) error {
+	m := azureKeyID.FindStringSubmatch(keyID)
+	if m == nil {
+		return &inputError{"key_vault_id", fmt.Sprintf("%q is not the vault of key %s", vaultID, keyID)}
+	}
+	vault, want := vaultID[strings.LastIndex(vaultID, "/")+1:], m[1][:strings.Index(m[1], ".")]
+	if !strings.EqualFold(vault, want) {
+		return &inputError{"key_vault_id", fmt.Sprintf("%q is not the vault of key %s, which is in vault %s", vaultID, keyID, want)}
+	}
+	return nil
+}
+
+// wantRole is the form of an IAM role ARN.
+const wantRole = "expected an IAM role, arn:<partition>:iam::<account>:role/<name>"
+
+// checkRoleARN checks that s, a principal of an AWS key, is an IAM role.
+func checkRoleARN(s string) error {
+	switch {
+	case s == "*":
+		return &inputError{"roles", `"*" is every AWS principal, not an IAM role; ` + wantRole}
+	case awsRoleARN.MatchString(s):
+		return nil
+	}
+	return &inputError{"roles", fmt.Sprintf("%q is not an IAM role ARN; %s", s, wantRole)}
+}
+
+// checkGroupEmail checks that s, the Google group of a GCP key, is an email
+// address.
+func checkGroupEmail(s string) error {
+	if groupEmail.MatchString(s) {
+		return nil
+	}
+	return &inputError{"security_group", fmt.Sprintf("%q is not the email address of a Google group; expected one such as group@example.com", s)}
+}
+
+// gcpKeyName is a Cloud KMS key id in its parts.
+type gcpKeyName struct {
+	project, location, keyRing, key string
+	version                         string // "" when the id names the key itself
+}
+
+// parseGCPKeyID returns the parts of the Cloud KMS key id s, which may name
+// a version of the key; ok is false when s is not a key id.
+func parseGCPKeyID(s string) (n gcpKeyName, ok bool) {
+	m := gcpKeyID.FindStringSubmatch(s)
+	if m == nil {
+		return n, false
+	}
+	return gcpKeyName{project: m[1], location: m[2], keyRing: m[3], key: m[4], version: m[5]}, true
+}
+
+// cryptoKey returns the resource name of the key, without a version: what
+// a key id is matched by and what IAM roles are granted on.
+func (n gcpKeyName) cryptoKey() string {
+	return "projects/" + n.project + "/locations/" + n.location + "/keyRings/" + n.keyRing + "/cryptoKeys/" + n.key
+}
+
+// checkGCPKeyID checks that s names a Cloud KMS key or one of its versions.
+// Either is registered as given, as the API takes it.
+func checkGCPKeyID(s string) error {
+	const want = "expected projects/<project>/locations/<location>/keyRings/<ring>/cryptoKeys/<key>, optionally with /cryptoKeyVersions/<version>"
+	if s == "" {
+		return &inputError{"key_id", "is empty; " + want}
+	}
+	if _, ok := parseGCPKeyID(s); ok {
+		return nil
 	}
 	return &inputError{"key_id", fmt.Sprintf("%q is not a Cloud KMS key id; %s", s, want)}
 }

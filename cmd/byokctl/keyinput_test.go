@@ -102,6 +102,11 @@ func TestCheckAzureIDs(t *testing.T) {
 	}{
 		{exampleAzureVault, ""},
 		{"/subscriptions/8f5e2b1c-3d4a-4b6e-9f0a-1c2d3e4f5a6b/resourcegroups/my.rg_1/providers/microsoft.keyvault/vaults/kv-1", ""},
+		{"/subscriptions/8f5e2b1c-3d4a-4b6e-9f0a-1c2d3e4f5a6b/resourceGroups/rg(1)/providers/Microsoft.KeyVault/vaults/kv-1", ""},
+		{"/subscriptions/8f5e2b1c-3d4a-4b6e-9f0a-1c2d3e4f5a6b", "is not a Key Vault resource id"},
+		{"/subscriptions/8f5e2b1c-3d4a-4b6e-9f0a-1c2d3e4f5a6b/resourceGroups/rg'/providers/Microsoft.KeyVault/vaults/kv-1", "is not a Key Vault resource id"},
+		{`/subscriptions/8f5e2b1c-3d4a-4b6e-9f0a-1c2d3e4f5a6b/resourceGroups/rg\/providers/Microsoft.KeyVault/vaults/kv-1`, "is not a Key Vault resource id"},
+		{"/subscriptions/8f5e2b1c-3d4a-4b6e-9f0a-1c2d3e4f5a6b/resourceGroups/$(id)/providers/Microsoft.KeyVault/vaults/kv-1", "is not a Key Vault resource id"},
 		{"/subscriptions/8f5e2b1c-3d4a-4b6e-9f0a-1c2d3e4f5a6b/resourceGroups/rg/providers/Microsoft.KeyVault/managedHSMs/hsm-1", ""},
 		{"", "is not a Key Vault resource id; expected /subscriptions/<uuid>/resourceGroups/<group>/providers/Microsoft.KeyVault/vaults/<vault>"},
 		{"/subscriptions/s/resourceGroups/g/providers/Microsoft.KeyVault/vaults/leak", "is not a Key Vault resource id"},
@@ -119,8 +124,20 @@ func TestCheckGCPKeyID(t *testing.T) {
 	}{
 		{exampleGCPKey, ""},
 		{"projects/my-project/locations/global/keyRings/ring_1/cryptoKeys/key-1", ""},
-		{"", "is empty; expected projects/<project>/locations/<location>/keyRings/<ring>/cryptoKeys/<key>"},
-		{exampleGCPKey + "/cryptoKeyVersions/1", `names a key version; register the key itself, ` + exampleGCPKey},
+		{"", "is empty; expected projects/<project>/locations/<location>/keyRings/<ring>/cryptoKeys/<key>, optionally with /cryptoKeyVersions/<version>"},
+		{exampleGCPKey + "/cryptoKeyVersions/1", ""},
+		{exampleGCPKey + "/cryptoKeyVersions/3", ""},
+		{"projects/123456789012/locations/europe-west1/keyRings/r/cryptoKeys/-k", ""},
+		{"projects/example.com:p/locations/global/keyRings/r/cryptoKeys/k", ""},
+		{exampleGCPKey + "/cryptoKeyVersions/", "is not a Cloud KMS key id"},
+		{exampleGCPKey + "/cryptoKeyVersions/0", "is not a Cloud KMS key id"},
+		{exampleGCPKey + "/cryptoKeyVersions/3/", "is not a Cloud KMS key id"},
+		{exampleGCPKey + "/cryptoKeyVersions/3;x", "is not a Cloud KMS key id"},
+		{"projects/-p/locations/l/keyRings/r/cryptoKeys/k", "is not a Cloud KMS key id"},
+		{"projects/p/locations/l/keyRings/r/cryptoKeys/k'", "is not a Cloud KMS key id"},
+		{`projects/p/locations/l/keyRings/r\'/cryptoKeys/k`, "is not a Cloud KMS key id"},
+		{"projects/p/locations/l/keyRings/$(id)/cryptoKeys/k", "is not a Cloud KMS key id"},
+		{"projects/P/locations/l/keyRings/r/cryptoKeys/k", "is not a Cloud KMS key id"},
 		{"projects/p/locations/l/keyRings/r", "is not a Cloud KMS key id"},
 		{"/" + exampleGCPKey, "is not a Cloud KMS key id"},
 		{exampleGCPKey + "/", "is not a Cloud KMS key id"},
@@ -158,6 +175,7 @@ func TestCheckMaterial(t *testing.T) {
 		{wrapper.AzureKey{KeyID: "x", KeyVaultID: exampleAzureVault, TenantID: exampleTenant}, "key_id"},
 		{wrapper.AzureKey{KeyID: exampleAzureKey, KeyVaultID: exampleAzureVault, TenantID: "x"}, "tenant_id"},
 		{wrapper.AzureKey{KeyID: exampleAzureKey, KeyVaultID: "x", TenantID: exampleTenant}, "key_vault_id"},
+		{wrapper.AzureKey{KeyID: exampleAzureKey, KeyVaultID: strings.Replace(exampleAzureVault, "vault-name", "vault-nam", 1), TenantID: exampleTenant}, "key_vault_id"},
 		{wrapper.GCPKey{KeyID: exampleGCPKey}, ""},
 		{wrapper.GCPKey{KeyID: "x"}, "key_id"},
 		{wrapper.UnknownKey{Raw: json.RawMessage(`{"kind":"OciKey"}`)}, ""}, // passed on as it is
@@ -210,7 +228,9 @@ func TestCreateChecksInput(t *testing.T) {
 			`--tenant-id "contoso" is not a tenant id; expected a UUID`},
 		{[]string{"create", "azure", "--key-id", exampleAzureKey, "--key-vault-id", "vault-name", "--tenant-id", exampleTenant},
 			`--key-vault-id "vault-name" is not a Key Vault resource id`},
-		{[]string{"create", "gcp", "--key-id", exampleGCPKey + "/cryptoKeyVersions/3"}, "--key-id " + `"` + exampleGCPKey + `/cryptoKeyVersions/3" names a key version`},
+		{[]string{"create", "azure", "--key-id", exampleAzureKey, "--key-vault-id", strings.Replace(exampleAzureVault, "vault-name", "other-vault", 1), "--tenant-id", exampleTenant},
+			`--key-vault-id "` + strings.Replace(exampleAzureVault, "vault-name", "other-vault", 1) + `" is not the vault of key ` + exampleAzureKey + `, which is in vault vault-name`},
+		{[]string{"create", "gcp", "--key-id", exampleGCPKey + "/cryptoKeyVersions/x"}, "--key-id " + `"` + exampleGCPKey + `/cryptoKeyVersions/x" is not a Cloud KMS key id`},
 	} {
 		r := f.run(tt.args...)
 		expect(t, r, exitUsage)
@@ -255,5 +275,58 @@ func TestCreateProviderInAnyCase(t *testing.T) {
 	expect(t, r, exitUsage)
 	if !strings.HasPrefix(r.stderr, `byokctl: unknown provider "OCI": expected aws, azure or gcp`) {
 		t.Errorf("create OCI: %s", r.stderr)
+	}
+}
+
+// TestCreateChecksAnswer: create compares the key material of the answer
+// with what it sent, and fails (exit 1, nothing granted, no key printed)
+// when the server answered about other key material. A GCP id answered
+// with or without a version names the key sent; another version does not.
+func TestCreateChecksAnswer(t *testing.T) {
+	const otherVault = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/vault-name2"
+	aws := []string{"aws", "--key-arn", exampleARN}
+	azure := []string{"azure", "--key-id", exampleAzureKey, "--key-vault-id", exampleAzureVault, "--tenant-id", exampleTenant}
+	azureAnswer := func(keyID, vault, tenant string) map[string]any {
+		return map[string]any{"kind": "AzureKey", "key_id": keyID, "key_vault_id": vault, "tenant_id": tenant, "application_id": exampleApp}
+	}
+	gcpAnswer := func(keyID string) map[string]any {
+		return map[string]any{"kind": "GcpKey", "key_id": keyID, "security_group": "g@example.com"}
+	}
+	for _, c := range []struct {
+		name   string
+		args   []string
+		answer map[string]any
+		want   string // the mismatch; "" when the answer is the key sent
+	}{
+		{"aws", aws, map[string]any{"kind": "AwsKey", "key_arn": exampleARN, "roles": []any{"arn:aws:iam::111122223333:role/r"}}, ""},
+		{"aws other ARN", aws, map[string]any{"kind": "AwsKey", "key_arn": strings.Replace(exampleARN, "1234abcd", "9999abcd", 1), "roles": []any{"arn:aws:iam::111122223333:role/r"}},
+			`key_arn is "` + strings.Replace(exampleARN, "1234abcd", "9999abcd", 1) + `", not the "` + exampleARN + `" sent`},
+		{"aws answered as gcp", aws, gcpAnswer(exampleGCPKey), `kind is "GcpKey", not the "AwsKey" sent`},
+		{"azure", azure, azureAnswer(exampleAzureKey, exampleAzureVault, exampleTenant), ""},
+		{"azure in other cases", azure, azureAnswer(strings.Replace(exampleAzureKey, "vault-name", "VAULT-NAME", 1), strings.ToLower(exampleAzureVault), exampleTenant), ""},
+		{"azure other key", azure, azureAnswer(exampleAzureKey+"2", exampleAzureVault, exampleTenant), `key_id is "` + exampleAzureKey + `2", not the`},
+		{"azure other vault", azure, azureAnswer(exampleAzureKey, otherVault, exampleTenant), `key_vault_id is "` + otherVault + `", not the`},
+		{"azure other tenant", azure, azureAnswer(exampleAzureKey, exampleAzureVault, exampleApp), `tenant_id is "` + exampleApp + `", not the`},
+		{"gcp version", []string{"gcp", "--key-id", exampleGCPKey + "/cryptoKeyVersions/3"}, gcpAnswer(exampleGCPKey + "/cryptoKeyVersions/3"), ""},
+		{"gcp version answered without", []string{"gcp", "--key-id", exampleGCPKey + "/cryptoKeyVersions/3"}, gcpAnswer(exampleGCPKey), ""},
+		{"gcp answered with a version", []string{"gcp", "--key-id", exampleGCPKey}, gcpAnswer(exampleGCPKey + "/cryptoKeyVersions/1"), ""},
+		{"gcp other version", []string{"gcp", "--key-id", exampleGCPKey + "/cryptoKeyVersions/3"}, gcpAnswer(exampleGCPKey + "/cryptoKeyVersions/4"),
+			`key_id is "` + exampleGCPKey + `/cryptoKeyVersions/4", not the "` + exampleGCPKey + `/cryptoKeyVersions/3" sent`},
+		{"gcp other key", []string{"gcp", "--key-id", exampleGCPKey}, gcpAnswer(exampleGCPKey + "2"), `key_id is "` + exampleGCPKey + `2", not the`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f, env := fixtureAnswering(t, keyJSON(t, "cck-answer", c.answer))
+			r := f.runEnv(env, append([]string{"create"}, c.args...)...)
+			if c.want == "" {
+				expect(t, r, exitOK)
+				return
+			}
+			expect(t, r, exitFailure)
+			want := "byokctl: the server answered the create with key cck-answer, whose " + c.want
+			if r.stdout != "" || !strings.HasPrefix(r.stderr, want) || !strings.Contains(r.stderr, "grant it nothing before checking it with byokctl get cck-answer") ||
+				strings.Contains(r.stderr, "Confluent Cloud can use the key") {
+				t.Errorf("%s\nwant no stdout, no grants, and an error starting with %q", r.transcript(), want)
+			}
+		})
 	}
 }

@@ -19,17 +19,24 @@ type policyMember struct {
 	value json.RawMessage
 }
 
+// policyChanges are the Sids of the statements a merge added and of those
+// it replaced.
+type policyChanges struct {
+	added, replaced []string
+}
+
 // mergeKeyPolicy adds stmts to the "Statement" list of the key-policy
-// document doc and returns the whole document, indented, with the number of
-// statements it added or replaced. A statement with the same Sid as one of
+// document doc and returns the whole document, indented, with the
+// statements it added and replaced. A statement with the same Sid as one of
 // stmts is replaced by it; a statement of stmts that the policy already
 // allows (an Allow without conditions, for all resources, of at least its
 // principals and actions) is not added. Merging twice adds nothing. The
 // other members and statements are kept as they are, in their order.
-func mergeKeyPolicy(doc []byte, stmts []awsStatement) ([]byte, int, error) {
+func mergeKeyPolicy(doc []byte, stmts []awsStatement) ([]byte, policyChanges, error) {
+	var changes policyChanges
 	members, err := parsePolicy(doc)
 	if err != nil {
-		return nil, 0, err
+		return nil, changes, err
 	}
 	at := slices.IndexFunc(members, func(m policyMember) bool { return m.name == "Statement" })
 	if at < 0 {
@@ -38,31 +45,30 @@ func mergeKeyPolicy(doc []byte, stmts []awsStatement) ([]byte, int, error) {
 	}
 	list, err := statementList(members[at].value)
 	if err != nil {
-		return nil, 0, err
+		return nil, changes, err
 	}
-	changed := 0
 	for _, s := range stmts {
 		raw, err := marshalCompact(s)
 		if err != nil {
-			return nil, 0, err
+			return nil, changes, err
 		}
 		same := slices.IndexFunc(list, func(r json.RawMessage) bool { return statementSid(r) == s.Sid })
 		switch {
 		case same >= 0:
 			if !bytes.Equal(compactJSON(list[same]), raw) {
 				list[same] = raw
-				changed++
+				changes.replaced = append(changes.replaced, s.Sid)
 			}
 		case slices.ContainsFunc(list, func(r json.RawMessage) bool { return allows(r, s) }):
 			// Already granted by a statement of the user's own.
 		default:
 			list = append(list, raw)
-			changed++
+			changes.added = append(changes.added, s.Sid)
 		}
 	}
 	value, err := marshalCompact(list)
 	if err != nil {
-		return nil, 0, err
+		return nil, changes, err
 	}
 	members[at].value = value
 
@@ -80,10 +86,10 @@ func mergeKeyPolicy(doc []byte, stmts []awsStatement) ([]byte, int, error) {
 	b.WriteByte('}')
 	var out bytes.Buffer
 	if err := json.Indent(&out, b.Bytes(), "", "  "); err != nil {
-		return nil, 0, fmt.Errorf("key policy: %w", err)
+		return nil, changes, fmt.Errorf("key policy: %w", err)
 	}
 	out.WriteByte('\n')
-	return out.Bytes(), changed, nil
+	return out.Bytes(), changes, nil
 }
 
 // parsePolicy reads the top-level members of a policy document in order.

@@ -95,8 +95,12 @@ func TestKeysFileMistakes(t *testing.T) {
 		{"tenant", "keys.json", `{"keys": [{"provider": "azure", "key_id": "` + fileAzure + `",
   "key_vault_id": "` + exampleAzureVault + `",
   "tenant_id": "tenant"}]}`, "keys.json:3: tenant_id: \"tenant\" is not a tenant id; expected a UUID"},
-		{"key version", "keys.yaml", "keys:\n  - provider: gcp\n    key_id: " + fileGCP + "/cryptoKeyVersions/1\n",
-			"keys.yaml:3: key_id: \"" + fileGCP + "/cryptoKeyVersions/1\" names a key version; register the key itself, " + fileGCP},
+		{"bad key version", "keys.yaml", "keys:\n  - provider: gcp\n    key_id: " + fileGCP + "/cryptoKeyVersions/v1\n",
+			"keys.yaml:3: key_id: \"" + fileGCP + "/cryptoKeyVersions/v1\" is not a Cloud KMS key id"},
+		{"same GCP key with a version", "keys.yaml", "keys:\n" +
+			"  - {provider: gcp, key_id: " + fileGCP + "}\n" +
+			"  - {provider: gcp, key_id: " + fileGCP + "/cryptoKeyVersions/1}\n",
+			"keys.yaml:3: the GCP key " + fileGCP + " is already listed at line 2"},
 		{"same key twice", "keys.yaml", aws + "  - provider: gcp\n    key_id: " + fileGCP + "\n" + strings.TrimPrefix(aws, "keys:\n"),
 			"keys.yaml:6: the AWS key " + fileARN + " is already listed at line 2; list each key once"},
 		{"same Azure key with a version", "keys.yaml", "keys:\n" +

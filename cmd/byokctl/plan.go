@@ -9,8 +9,9 @@ import (
 
 // keyRef is what matches a key on the server with an entry of a keys file:
 // its provider and its cloud identifier (the key ARN, or the key id),
-// normalised as create normalises it (an Azure key id without its version,
-// its host in lower case).
+// normalised: an Azure key id without its version, its host in lower case
+// (as create sends it); a GCP key id without its version (create sends
+// what it is given: a key registered by one of its versions is the key).
 type keyRef struct {
 	provider wrapper.Provider
 	id       string
@@ -25,16 +26,20 @@ func refOf(m wrapper.KeyMaterial) (ref keyRef, ok bool) {
 	case wrapper.AzureKey:
 		return keyRef{wrapper.ProviderAzure, refID(m.KeyID)}, true
 	case wrapper.GCPKey:
-		return keyRef{wrapper.ProviderGCP, m.KeyID}, true
+		return keyRef{wrapper.ProviderGCP, refID(m.KeyID)}, true
 	}
 	return keyRef{}, false
 }
 
 // refID returns a key ARN or key id as a reference holds it: an Azure key
-// id without its version, its host in lower case; any other as it is.
+// id without its version, its host in lower case; a GCP key id without its
+// version; any other as it is.
 func refID(id string) string {
 	if versionless, _, err := normalizeAzureKeyID(id); err == nil {
 		return versionless
+	}
+	if n, ok := parseGCPKeyID(id); ok {
+		return n.cryptoKey()
 	}
 	return id
 }
@@ -139,7 +144,7 @@ func makePlan(kf *keysFile, server serverKeys) plan {
 				claimed[k] = true
 			}
 		case len(matches) == 0:
-			p.Items = append(p.Items, planItem{Action: actCreate, Provider: string(ref.provider), Key: ref.id,
+			p.Items = append(p.Items, planItem{Action: actCreate, Provider: string(ref.provider), Key: wrapper.Key{Material: e.material}.Identifier(),
 				DisplayName: e.displayName, Line: e.line, entry: e})
 		case len(matches) == 1:
 			item := serverItem(matches[0], actInSync)

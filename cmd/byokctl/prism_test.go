@@ -126,7 +126,10 @@ func prismProviders() []prismProvider {
 		{"aws", func(m string) []string { return []string{"aws", "--key-arn", awsARN(m)} }, awsARN,
 			`  "Sid": "Allow Confluent Cloud BYOK key `, "ap-southeast-2"},
 		{"azure", func(m string) []string {
-			return []string{"azure", "--key-id", azureKey(m), "--key-vault-id", exampleAzureVault, "--tenant-id", exampleTenant}
+			// The vault of the key: grants prints no commands for a key
+			// registered with another vault.
+			vault := strings.Replace(exampleAzureVault, "vault-name", "kv-prism-cli", 1)
+			return []string{"azure", "--key-id", azureKey(m), "--key-vault-id", vault, "--tenant-id", exampleTenant}
 		}, azureKey, "az role assignment create --assignee ", ""},
 		{"gcp", func(m string) []string { return []string{"gcp", "--key-id", gcpKey(m)} }, gcpKey,
 			"gcloud kms keys add-iam-policy-binding ", "northamerica-northeast1"},

@@ -18,6 +18,7 @@ import (
 	"unicode"
 
 	"github.com/byokctl/byok/internal/testkit"
+	"github.com/byokctl/byok/wrapper"
 	"github.com/byokctl/byok/wrapper/byoktest"
 )
 
@@ -69,7 +70,7 @@ func TestNoSecretOnAnyPath(t *testing.T) {
 		{name: "403", opts: []byoktest.Option{byoktest.WithForbiddenOperations(byoktest.Operations()...)}, fails: true},
 		{name: "429", setup: func(t *testing.T, srv *byoktest.Server) {
 			for _, op := range byoktest.Operations() {
-				for range 8 {
+				for range 2 * wrapper.DefaultRetryPolicy().MaxAttempts {
 					if err := srv.RespondNext(op, http.StatusTooManyRequests); err != nil {
 						t.Fatal(err)
 					}

@@ -160,7 +160,7 @@ func (g *globals) serve(ctx context.Context, sf serveFlags) error {
 	base := cmp.Or(strings.TrimSuffix(sf.baseURL, "/"), listenURL)
 	var inflight sync.WaitGroup // requests being answered and logged
 	opts := append(g.serveFakeOptions(sf, base), byoktest.WithMiddleware(accessLog(logf, &inflight)))
-	fake, err := byoktest.NewHandler(opts...)
+	fake, err := byoktest.New(opts...)
 	if err != nil {
 		return fmt.Errorf("starting the fake server: %w", err)
 	}
@@ -193,7 +193,7 @@ func (g *globals) serve(ctx context.Context, sf serveFlags) error {
 
 // serveBanner says where the fake listens, what it keeps, which faults it
 // injects and which credentials it accepts.
-func (g *globals) serveBanner(logf func(string, ...any), sf serveFlags, fake *byoktest.Handler, addr net.Addr, listenURL, base string, seeded int) {
+func (g *globals) serveBanner(logf func(string, ...any), sf serveFlags, fake *byoktest.Server, addr net.Addr, listenURL, base string, seeded int) {
 	logf("fake BYOK API listening on %s (Ctrl-C to stop)", listenURL)
 	if !isLoopbackAddr(addr) {
 		logf("warning: %s is not a loopback address; anyone who can reach it can use the fake", addr)

@@ -576,9 +576,9 @@ func awaitClosed(t *testing.T, conns []net.Conn, start, deadline time.Time) time
 // startRunServer runs runServer with limits and grace on a loopback
 // listener, serving byoktest, until the returned stop is called; stop
 // returns runServer's error and how long it took to return.
-func startRunServer(t *testing.T, limits serveLimits, grace time.Duration) (*byoktest.Handler, string, func() (time.Duration, error), *testkit.SyncBuffer) {
+func startRunServer(t *testing.T, limits serveLimits, grace time.Duration) (*byoktest.Server, string, func() (time.Duration, error), *testkit.SyncBuffer) {
 	t.Helper()
-	fake, err := byoktest.NewHandler()
+	fake, err := byoktest.New()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,14 @@ package main
 
 import "strings"
 
-// shellJoin quotes args for a POSIX shell where needed.
+// The quoting below is read alike by the shells byokctl completes for:
+// bash, zsh and fish, and by POSIX sh (dash). Inside single quotes POSIX
+// shells take every character as it is, but fish reads \' and \\ as
+// escapes; so a quote or a backslash is never written inside single
+// quotes: each closes them, is escaped with a backslash outside, and opens
+// them again, which all of these shells read as the one character.
+
+// shellJoin quotes args for a shell where needed.
 func shellJoin(args []string) string {
 	out := make([]string, len(args))
 	for i, a := range args {
@@ -11,17 +18,19 @@ func shellJoin(args []string) string {
 	return strings.Join(out, " ")
 }
 
-// shellQuote quotes s for a POSIX shell where it needs it.
+// shellQuote quotes s for a shell where it needs it.
 func shellQuote(s string) string {
-	if s != "" && strings.IndexFunc(s, needsQuoting) < 0 {
+	// A word that starts with = is a command's path in zsh (=ls), one that
+	// starts with % a process id in fish (%self).
+	if s != "" && strings.IndexFunc(s, needsQuoting) < 0 && s[0] != '=' && s[0] != '%' {
 		return s
 	}
 	return shellQuoteAlways(s)
 }
 
-// shellQuoteAlways quotes s for a POSIX shell, in single quotes.
+// shellQuoteAlways quotes s for a shell, in single quotes.
 func shellQuoteAlways(s string) string {
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+	return "'" + strings.NewReplacer(`'`, `'\''`, `\`, `'\\'`).Replace(s) + "'"
 }
 
 // needsQuoting reports whether r means something to a shell.

@@ -117,7 +117,7 @@ func TestSecretsInNoErrorOrLog(t *testing.T) {
 		{name: "404", setup: func(t *testing.T, srv *byoktest.Server) {}, fails: 3},
 		{name: "429", setup: func(t *testing.T, srv *byoktest.Server) {
 			for _, op := range byoktest.Operations() {
-				for range 4 {
+				for range wrapper.DefaultRetryPolicy().MaxAttempts {
 					if err := srv.RespondNext(op, http.StatusTooManyRequests); err != nil {
 						t.Fatal(err)
 					}

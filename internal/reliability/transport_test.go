@@ -2,10 +2,12 @@ package reliability_test
 
 import (
 	"crypto/tls"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -203,7 +205,10 @@ func TestRedirectToAnotherHostDropsAuthorization(t *testing.T) {
 }
 
 func TestIDsCannotChangeThePath(t *testing.T) {
-	key := awsKeyBody(t)
+	var key map[string]any
+	if err := json.Unmarshal(awsKeyBody(t), &key); err != nil {
+		t.Fatal(err)
+	}
 	type seen struct{ method, requestURI, path, rawQuery string }
 	var (
 		mu   sync.Mutex
@@ -217,8 +222,11 @@ func TestIDsCannotChangeThePath(t *testing.T) {
 			w.WriteHeader(http.StatusNoContent)
 			return
 		}
+		// The answer is about the key the path names, as the API's.
+		answer := maps.Clone(key)
+		answer["id"] = strings.TrimPrefix(r.URL.Path, "/api/byok/v1/keys/")
 		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write(key)
+		_ = json.NewEncoder(w).Encode(answer)
 	}))
 	defer srv.Close()
 	c, err := wrapper.New(wrapper.WithAPIKey("KEY", "secret"), wrapper.WithEndpoint(srv.URL+"/api"), wrapper.WithoutRetries())

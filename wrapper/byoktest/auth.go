@@ -10,7 +10,7 @@ const realm = `realm="Confluent Cloud"`
 
 // authenticate reports whether r carries accepted credentials, and whether
 // it carries any.
-func (h *Handler) authenticate(r *http.Request) (ok, present bool) {
+func (h *Server) authenticate(r *http.Request) (ok, present bool) {
 	auth := r.Header.Get("Authorization")
 	if auth == "" {
 		return false, false
@@ -37,7 +37,7 @@ func unauthenticatedProblem(present bool) problem {
 }
 
 // unauthorized answers 401 with the challenges the server accepts.
-func (h *Handler) unauthorized(w http.ResponseWriter, present bool) {
+func (h *Server) unauthorized(w http.ResponseWriter, present bool) {
 	basic, bearer := "Basic "+realm, "Bearer "+realm
 	if present {
 		basic += `, error="invalid_key", error_description="The API key or secret is invalid"`

@@ -17,7 +17,7 @@ func BenchmarkSeed(b *testing.B) {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				h, err := byoktest.NewHandler(byoktest.WithSeed(1))
+				h, err := byoktest.New(byoktest.WithSeed(1))
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -78,7 +78,7 @@ func BenchmarkListAll(b *testing.B) {
 // total_size of a filter is counted once per change of the store, not once
 // per page.
 func BenchmarkListFiltered(b *testing.B) {
-	h, err := byoktest.NewHandler(byoktest.WithRequestLog(0))
+	h, err := byoktest.New(byoktest.WithRequestLog(0))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -18,7 +18,7 @@ import (
 // readObject reads r's body as a JSON object. A body that is too large,
 // empty or not JSON is a 400 problem; JSON that is not an object is a 422
 // problem.
-func (h *Handler) readObject(w http.ResponseWriter, r *http.Request) (map[string]json.RawMessage, int, *problem) {
+func (h *Server) readObject(w http.ResponseWriter, r *http.Request) (map[string]json.RawMessage, int, *problem) {
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
 		p := badRequest("unsupported_media_type", fmt.Sprintf("The request body must be sent with Content-Type application/json, not %q.", r.Header.Get("Content-Type")), "")
 		return nil, http.StatusBadRequest, &p

@@ -18,8 +18,12 @@
 //	srv.Authorize(req)
 //	resp, err := srv.Client().Do(req)
 //
-// NewHandler gives the same fake as a plain http.Handler (used by
-// `byokctl serve`), optionally persisted to a JSON file with WithDataFile.
+// New gives the same fake without a listener, to serve yourself as an
+// http.Handler (as `byokctl serve` does), optionally persisted to a JSON
+// file with WithDataFile. Either way the Server's methods drive it: Seed
+// and AddKey add keys; IDs, Key, Keys and Len read them; SetState and
+// SetValidation change them; RespondNext, FailNext and SetFaults queue
+// errors and faults; Requests and ClearRequests read the request log.
 //
 // # Behaviour worth knowing
 //
@@ -34,8 +38,8 @@
 //     (id, metadata, provider, state, validation, api_version, kind at the top
 //     level; roles, application_id, security_group inside key) or a property
 //     the schema does not know. The kinds and which properties are required
-//     or read-only are read from the embedded spec (package openapi), not
-//     written out here; 400 for a body that is not JSON or larger
+//     or read-only are the spec's, written into rules.gen.go at generate
+//     time (make generate), not by hand; 400 for a body that is not JSON or larger
 //     than the body limit; 409 when a key with the same key_arn (AWS) or
 //     key_id (Azure, GCP) exists; 402 when byok.max_keys.per_org is reached
 //     (or when a data file left no sequence number for a new key).

@@ -16,10 +16,10 @@ import (
 
 // Example starts a fake BYOK server and talks to it with a plain net/http
 // client. In a test, byoktest.NewServer(t) does the same in one line and
-// closes the server when the test ends; here the Handler is served with
+// closes the server when the test ends; here the Server made by New is served with
 // net/http/httptest.
 func Example() {
-	h, err := byoktest.NewHandler()
+	h, err := byoktest.New()
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -54,10 +54,10 @@ func Example() {
 	// 1
 }
 
-// ExampleHandler_Seed lists seeded keys with the generated client of
+// ExampleServer_Seed lists seeded keys with the generated client of
 // package api, ten to a page by default.
-func ExampleHandler_Seed() {
-	h, err := byoktest.NewHandler()
+func ExampleServer_Seed() {
+	h, err := byoktest.New()
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -79,10 +79,10 @@ func ExampleHandler_Seed() {
 	// Output: 10 25 true
 }
 
-// ExampleHandler_FailNext makes the next create lose its answer after the
+// ExampleServer_FailNext makes the next create lose its answer after the
 // key was made: the client sees a dropped connection, the key exists.
-func ExampleHandler_FailNext() {
-	h, err := byoktest.NewHandler()
+func ExampleServer_FailNext() {
+	h, err := byoktest.New()
 	if err != nil {
 		log.Fatal(err)
 	}

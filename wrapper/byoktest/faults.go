@@ -190,7 +190,7 @@ func splitmix(x uint64) uint64 {
 // SetFaults replaces the random fault configuration and restarts its
 // sequence (the next eligible request is the first). Faults{} turns random
 // faults off; FailNext and RespondNext entries are kept.
-func (h *Handler) SetFaults(f Faults) error {
+func (h *Server) SetFaults(f Faults) error {
 	if err := f.check(); err != nil {
 		return err
 	}
@@ -202,7 +202,7 @@ func (h *Handler) SetFaults(f Faults) error {
 
 // FailNext makes the next n requests for one of ops (any operation when ops
 // is empty) fail with mode, before any random fault.
-func (h *Handler) FailNext(n int, mode FaultMode, ops ...Operation) error {
+func (h *Server) FailNext(n int, mode FaultMode, ops ...Operation) error {
 	if n < 1 {
 		return fmt.Errorf("byoktest: FailNext: n must be at least 1, got %d", n)
 	}
@@ -220,7 +220,7 @@ func (h *Handler) FailNext(n int, mode FaultMode, ops ...Operation) error {
 // headers (Retry-After on 429, WWW-Authenticate on 401) and without applying
 // it. Unlike a fault it carries no FaultHeader: the contract validator
 // checks it. Calls queue up, one answer each.
-func (h *Handler) RespondNext(op Operation, status int) error {
+func (h *Server) RespondNext(op Operation, status int) error {
 	if !slices.Contains(documentedErrors(op), status) {
 		return fmt.Errorf("byoktest: RespondNext: %s does not document status %d (it documents %v)", op, status, documentedErrors(op))
 	}
@@ -260,7 +260,7 @@ const htmlPage = `<!DOCTYPE html>
 
 // before breaks the exchange for the modes that act before the request is
 // handled. It reports whether the exchange is over.
-func (h *Handler) before(w http.ResponseWriter, r *http.Request, mode FaultMode, rt rate, onAbort func()) bool {
+func (h *Server) before(w http.ResponseWriter, r *http.Request, mode FaultMode, rt rate, onAbort func()) bool {
 	if mode == "" || mode == FaultDropResponse || mode == FaultTruncated {
 		return false
 	}

@@ -253,7 +253,7 @@ func TestFaultsConfigErrors(t *testing.T) {
 		"delay too long": {Delay: time.Minute},
 		"negative burst": {Burst: -1},
 	} {
-		_, err := byoktest.NewHandler(byoktest.WithFaults(f))
+		_, err := byoktest.New(byoktest.WithFaults(f))
 		assert.Errorf(t, err, "%s", name)
 	}
 }

@@ -26,7 +26,7 @@ func FuzzDataFile(f *testing.F) {
 			t.Fatal(err)
 		}
 		opts := []Option{WithDataFile(path), WithSeed(1), WithClock(fuzzEpoch), WithBaseURL("http://127.0.0.1:8080"), WithRequestLog(0)}
-		h, err := NewHandler(opts...)
+		h, err := New(opts...)
 		if err != nil {
 			if !strings.Contains(err.Error(), path) {
 				t.Errorf("the error does not name the file: %v", err)
@@ -60,7 +60,7 @@ func FuzzDataFile(f *testing.F) {
 		if err := h.Close(); err != nil {
 			t.Fatal(err)
 		}
-		again, err := NewHandler(opts...)
+		again, err := New(opts...)
 		if err != nil {
 			t.Fatalf("the saved file does not load: %v", err)
 		}
@@ -72,7 +72,7 @@ func FuzzDataFile(f *testing.F) {
 }
 
 // authorized returns a request to h with accepted credentials.
-func authorized(h *Handler, method, target, body string) *http.Request {
+func authorized(h *Server, method, target, body string) *http.Request {
 	req, _ := http.NewRequest(method, "http://127.0.0.1:8080"+target, strings.NewReader(body))
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
@@ -84,7 +84,7 @@ func authorized(h *Handler, method, target, body string) *http.Request {
 // listEverything lists every key of h two at a time, following
 // metadata.next, and returns the ids in the order listed. It reads at most
 // n/2+2 pages.
-func listEverything(t *testing.T, h *Handler, n int) []string {
+func listEverything(t *testing.T, h *Server, n int) []string {
 	t.Helper()
 	out := []string{}
 	target := "/byok/v1/keys?page_size=2"

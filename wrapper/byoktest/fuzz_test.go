@@ -26,9 +26,9 @@ func fuzzEpoch() time.Time { return time.Date(2024, 3, 20, 15, 30, 0, 0, time.UT
 
 // fuzzHandler returns a fresh fake with three seeded keys (one per cloud),
 // the same in every call.
-func fuzzHandler(tb testing.TB) (*Handler, []string) {
+func fuzzHandler(tb testing.TB) (*Server, []string) {
 	tb.Helper()
-	h, err := NewHandler(WithSeed(1), WithClock(fuzzEpoch), WithBaseURL("http://127.0.0.1:8080"), WithRequestLog(0))
+	h, err := New(WithSeed(1), WithClock(fuzzEpoch), WithBaseURL("http://127.0.0.1:8080"), WithRequestLog(0))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -36,7 +36,7 @@ func fuzzHandler(tb testing.TB) (*Handler, []string) {
 }
 
 // serveRecorded serves req in memory.
-func serveRecorded(h *Handler, req *http.Request) *httptest.ResponseRecorder {
+func serveRecorded(h *Server, req *http.Request) *httptest.ResponseRecorder {
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
 	return rec

@@ -6,117 +6,36 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"sync/atomic"
 	"time"
 
 	"github.com/byokctl/byok/api"
 )
 
-// Handler is the fake BYOK API as a plain http.Handler, for `byokctl serve`
-// and for tests that run their own server. Its methods are safe for
-// concurrent use. Server embeds a Handler, so every method here is also a
-// method of Server.
-type Handler struct {
-	cfg        config
-	store      *store
-	ids        *idgen
-	org        string
-	awsAccount string
-	limiter    *limiter
-	faults     *faultState
-	log        *requestLog
-	instance   string
-	outer      http.Handler
-	base       atomic.Pointer[string] // set once by NewServer
-
-	data  *dataFiles // nil without WithDataFile
-	rules *bodyRules // the spec's rules for request bodies
-
-	reqSeq atomic.Uint64
-}
-
-// NewHandler returns the fake as an http.Handler. With WithDataFile it takes
-// the file's lock (a second handler on the same file fails, naming it),
-// removes the temporary files a killed run left, checks that the file can
-// be saved, and loads the keys from it if it exists; a file that is not a
-// valid data file is an error that says what is wrong. Close releases the
-// lock.
-func NewHandler(opts ...Option) (*Handler, error) {
-	cfg := defaultConfig()
-	for _, opt := range opts {
-		if err := opt(&cfg); err != nil {
-			return nil, err
-		}
-	}
-	cfg.credentials()
-	rules, err := specRules()
-	if err != nil {
-		return nil, err
-	}
-	h := &Handler{
-		rules:   rules,
-		cfg:     cfg,
-		store:   newStore(),
-		ids:     newIDGen(cfg.seed, cfg.seeded),
-		limiter: &limiter{limit: cfg.rateLimit, window: cfg.rateWindow},
-		faults:  newFaultState(cfg.faults),
-		log:     newRequestLog(cfg.logSize),
-	}
-	h.org = h.ids.uuid()
-	h.awsAccount = h.ids.digits(12)
-	h.instance = h.ids.digits(6)
-	if cfg.baseURL != "" {
-		h.base.Store(&cfg.baseURL)
-	}
-	if cfg.dataFile != "" {
-		if err := h.openData(); err != nil {
-			return nil, err
-		}
-	}
-	var outer http.Handler = http.HandlerFunc(h.serve)
-	for i := len(cfg.middleware) - 1; i >= 0; i-- {
-		outer = cfg.middleware[i](outer)
-	}
-	h.outer = outer
-	return h, nil
-}
-
 // ServeHTTP serves one request of the API (through the middleware given
 // with WithMiddleware).
-func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.outer.ServeHTTP(w, r) }
-
-// Close releases the data file's lock, if there is one (the keys are saved
-// after every change); a change after Close is then refused, as one whose
-// save failed, since another server may hold the file. It is safe to call
-// more than once.
-func (h *Handler) Close() error {
-	if h.data == nil {
-		return nil
-	}
-	return h.data.release()
-}
+func (h *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.outer.ServeHTTP(w, r) }
 
 // APIKey returns the API key accepted with HTTP Basic authentication, or ""
 // when HTTP Basic authentication is off (WithToken without
 // WithCredentials).
-func (h *Handler) APIKey() string { return h.cfg.apiKey }
+func (h *Server) APIKey() string { return h.cfg.apiKey }
 
 // APISecret returns the API secret accepted with HTTP Basic authentication,
 // or "" when HTTP Basic authentication is off.
-func (h *Handler) APISecret() string { return h.cfg.apiSecret }
+func (h *Server) APISecret() string { return h.cfg.apiSecret }
 
 // Token returns the bearer token accepted, or "" when Bearer authentication
 // is off.
-func (h *Handler) Token() string { return h.cfg.token }
+func (h *Server) Token() string { return h.cfg.token }
 
 // Organization returns the organisation id that the keys' resource names
 // (CRNs) carry.
-func (h *Handler) Organization() string { return h.org }
+func (h *Server) Organization() string { return h.org }
 
 // Authorize sets accepted credentials on r: HTTP Basic authentication with
 // the API key and secret, or the bearer token when HTTP Basic
 // authentication is off.
-func (h *Handler) Authorize(r *http.Request) {
+func (h *Server) Authorize(r *http.Request) {
 	if h.cfg.apiKey == "" {
 		r.Header.Set("Authorization", "Bearer "+h.cfg.token)
 		return
@@ -125,7 +44,7 @@ func (h *Handler) Authorize(r *http.Request) {
 }
 
 // baseFor returns the base URL for links in the answer to r.
-func (h *Handler) baseFor(r *http.Request) string {
+func (h *Server) baseFor(r *http.Request) string {
 	if b := h.base.Load(); b != nil {
 		return *b
 	}
@@ -150,7 +69,7 @@ func (h *Handler) baseFor(r *http.Request) string {
 // roles, application_id or security_group (else filled). AddKey ignores the
 // quota. With a data file that cannot be saved, nothing is added and the
 // error says why.
-func (h *Handler) AddKey(k api.Key) (api.Key, error) {
+func (h *Server) AddKey(k api.Key) (api.Key, error) {
 	now := h.cfg.clock()
 	kind, mat, err := material(k.Key)
 	if err != nil {
@@ -220,14 +139,14 @@ func (h *Handler) AddKey(k api.Key) (api.Key, error) {
 }
 
 // classify marks r INVALID-to-be when WithInvalidKeys matches its material.
-func (h *Handler) classify(r *record) {
+func (h *Server) classify(r *record) {
 	if h.cfg.invalidMatch != nil && h.cfg.invalidMatch(r.material) {
 		r.invalidMessage = h.cfg.invalidMessage
 	}
 }
 
 // freshIDLocked returns a key id not in use. The caller holds store.mu.
-func (h *Handler) freshIDLocked() string {
+func (h *Server) freshIDLocked() string {
 	for {
 		id := h.ids.keyID()
 		if _, taken := h.store.byID[id]; !taken {
@@ -238,7 +157,7 @@ func (h *Handler) freshIDLocked() string {
 
 // snapshot renders r for a caller of the Go API: it shares no memory with
 // the store.
-func (h *Handler) snapshot(r *record, now time.Time) api.Key {
+func (h *Server) snapshot(r *record, now time.Time) api.Key {
 	k := h.render(r, h.baseFor(nil), now)
 	k.Key = cloneDetails(k.Key)
 	if k.DisplayName != nil {
@@ -256,7 +175,7 @@ func (h *Handler) snapshot(r *record, now time.Time) api.Key {
 // numbers are used up, it adds none and returns nil. It takes one lock for
 // all n keys and no JSON round trip per key, so that benchmarks can seed
 // 100,000 keys (see BenchmarkSeed).
-func (h *Handler) Seed(n int) []string {
+func (h *Server) Seed(n int) []string {
 	if n <= 0 {
 		return nil
 	}
@@ -321,7 +240,7 @@ func (h *Handler) Seed(n int) []string {
 
 // SetState sets the state of key id (AVAILABLE, IN_USE or any other value:
 // the list is extensible). An IN_USE key cannot be deleted.
-func (h *Handler) SetState(id, state string) error {
+func (h *Server) SetState(id, state string) error {
 	if state == "" {
 		return errors.New("byoktest: SetState: state must not be empty")
 	}
@@ -335,7 +254,7 @@ func (h *Handler) SetState(id, state string) error {
 // SetValidation fixes the validation of key id at phase (INITIALIZING, VALID,
 // INVALID or any other value) with message (may be empty), since now; the
 // configured progression no longer applies to it.
-func (h *Handler) SetValidation(id, phase, message string) error {
+func (h *Server) SetValidation(id, phase, message string) error {
 	if phase == "" {
 		return errors.New("byoktest: SetValidation: phase must not be empty")
 	}
@@ -348,7 +267,7 @@ func (h *Handler) SetValidation(id, phase, message string) error {
 
 // change applies f to key id and saves it; when the save fails the key is
 // left as it was.
-func (h *Handler) change(id string, f func(*record, time.Time)) error {
+func (h *Server) change(id string, f func(*record, time.Time)) error {
 	now := h.cfg.clock()
 	h.store.mu.Lock()
 	defer h.store.mu.Unlock()
@@ -364,7 +283,7 @@ func (h *Handler) change(id string, f func(*record, time.Time)) error {
 
 // Keys returns every key, in creation order, as a GET would show it now
 // (without counting as a read).
-func (h *Handler) Keys() []api.Key {
+func (h *Server) Keys() []api.Key {
 	now := h.cfg.clock()
 	h.store.mu.RLock()
 	recs := h.store.live()
@@ -377,7 +296,7 @@ func (h *Handler) Keys() []api.Key {
 }
 
 // IDs returns the ids of every key, in creation order.
-func (h *Handler) IDs() []string {
+func (h *Server) IDs() []string {
 	h.store.mu.RLock()
 	defer h.store.mu.RUnlock()
 	ids := make([]string, 0, len(h.store.byID))
@@ -391,7 +310,7 @@ func (h *Handler) IDs() []string {
 
 // Key returns key id as a GET would show it now (without counting as a
 // read), and whether it exists.
-func (h *Handler) Key(id string) (api.Key, bool) {
+func (h *Server) Key(id string) (api.Key, bool) {
 	now := h.cfg.clock()
 	h.store.mu.RLock()
 	r, ok := h.store.byID[id]
@@ -407,7 +326,7 @@ func (h *Handler) Key(id string) (api.Key, bool) {
 }
 
 // Len returns the number of keys.
-func (h *Handler) Len() int {
+func (h *Server) Len() int {
 	h.store.mu.RLock()
 	defer h.store.mu.RUnlock()
 	return len(h.store.byID)

@@ -7,7 +7,7 @@ import (
 )
 
 // create serves POST /byok/v1/keys.
-func (h *Handler) create(w http.ResponseWriter, r *http.Request, now time.Time) {
+func (h *Server) create(w http.ResponseWriter, r *http.Request, now time.Time) {
 	obj, status, p := h.readObject(w, r)
 	if p != nil {
 		fail(w, status, *p)
@@ -59,7 +59,7 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request, now time.Time) 
 // get serves GET /byok/v1/keys/{id}. Each GET counts as a read of the key
 // for the validation progression; the reads up to its completion are saved,
 // so that a restart goes on where it stopped.
-func (h *Handler) get(w http.ResponseWriter, r *http.Request, id string, now time.Time) {
+func (h *Server) get(w http.ResponseWriter, r *http.Request, id string, now time.Time) {
 	h.store.mu.Lock()
 	rec, ok := h.store.byID[id]
 	if !ok {
@@ -92,7 +92,7 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request, id string, now tim
 }
 
 // update serves PATCH /byok/v1/keys/{id}: only display_name changes.
-func (h *Handler) update(w http.ResponseWriter, r *http.Request, id string, now time.Time) {
+func (h *Server) update(w http.ResponseWriter, r *http.Request, id string, now time.Time) {
 	if !h.exists(id) {
 		fail(w, http.StatusNotFound, notFound(id))
 		return
@@ -131,7 +131,7 @@ func (h *Handler) update(w http.ResponseWriter, r *http.Request, id string, now 
 }
 
 // delete serves DELETE /byok/v1/keys/{id}: 409 for a key IN_USE.
-func (h *Handler) delete(w http.ResponseWriter, r *http.Request, id string) {
+func (h *Server) delete(w http.ResponseWriter, r *http.Request, id string) {
 	h.store.mu.Lock()
 	rec, ok := h.store.byID[id]
 	if !ok {
@@ -157,7 +157,7 @@ func (h *Handler) delete(w http.ResponseWriter, r *http.Request, id string) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-func (h *Handler) exists(id string) bool {
+func (h *Server) exists(id string) bool {
 	h.store.mu.RLock()
 	defer h.store.mu.RUnlock()
 	_, ok := h.store.byID[id]

@@ -100,7 +100,7 @@ func status(srv *byoktest.Server, method, path, body string) (int, error) {
 }
 
 // serveOnce runs one authorised request through h in memory.
-func serveOnce(t *testing.T, h *byoktest.Handler, method, target, body string) *httptest.ResponseRecorder {
+func serveOnce(t *testing.T, h *byoktest.Server, method, target, body string) *httptest.ResponseRecorder {
 	t.Helper()
 	req := httptest.NewRequestWithContext(t.Context(), method, target, strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
@@ -111,7 +111,7 @@ func serveOnce(t *testing.T, h *byoktest.Handler, method, target, body string) *
 }
 
 // serveOnceB runs one authorised GET through h in memory for a benchmark.
-func serveOnceB(h *byoktest.Handler, target string) []byte {
+func serveOnceB(h *byoktest.Server, target string) []byte {
 	req := httptest.NewRequest(http.MethodGet, target, nil)
 	h.Authorize(req)
 	rec := httptest.NewRecorder()

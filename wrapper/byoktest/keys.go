@@ -64,7 +64,7 @@ func material(d api.KeyDetails) (kind, mat string, err error) {
 
 // fillDetails returns d with the read-only fields the server fills (roles,
 // application_id, security_group) set where they are missing.
-func (h *Handler) fillDetails(d api.KeyDetails, id string) (api.KeyDetails, error) {
+func (h *Server) fillDetails(d api.KeyDetails, id string) (api.KeyDetails, error) {
 	var (
 		out api.KeyDetails
 		v   any
@@ -136,7 +136,7 @@ func keyURL(base, id string) string { return base + itemPrefix + id }
 func wireTime(t time.Time) time.Time { return t.UTC().Truncate(time.Second) }
 
 // render turns a record into the API's Key as seen at now.
-func (h *Handler) render(r *record, base string, now time.Time) api.Key {
+func (h *Server) render(r *record, base string, now time.Time) api.Key {
 	apiVersion, kind := api.KeyApiVersionByokv1, api.KeyKindKey
 	id, provider, state := r.id, r.providerName(), r.state
 	self := keyURL(base, r.id)

@@ -82,7 +82,7 @@ func (f filters) matcher(v Validation, now time.Time) func(*record) bool {
 }
 
 // list serves GET /byok/v1/keys.
-func (h *Handler) list(w http.ResponseWriter, r *http.Request, now time.Time) {
+func (h *Server) list(w http.ResponseWriter, r *http.Request, now time.Time) {
 	q := r.URL.Query()
 	size := DefaultPageSize
 	if q.Has("page_size") {
@@ -143,13 +143,13 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request, now time.Time) {
 // token makes the page token that resumes a listing after sequence number
 // seq: the number and a check value tied to this server's organisation, in
 // URL-safe base64.
-func (h *Handler) token(seq uint64) string {
+func (h *Server) token(seq uint64) string {
 	s := strconv.FormatUint(seq, 36)
 	return base64.RawURLEncoding.EncodeToString([]byte("v1." + s + "." + h.tokenCheck(s)))
 }
 
 // readToken returns the sequence number a token made by token holds.
-func (h *Handler) readToken(tok string) (uint64, bool) {
+func (h *Server) readToken(tok string) (uint64, bool) {
 	if len(tok) > 255 {
 		return 0, false
 	}
@@ -168,7 +168,7 @@ func (h *Handler) readToken(tok string) (uint64, bool) {
 	return seq, err == nil && h.token(seq) == tok
 }
 
-func (h *Handler) tokenCheck(s string) string {
+func (h *Server) tokenCheck(s string) string {
 	f := fnv.New32a()
 	_, _ = f.Write([]byte(h.org + "/" + s))
 	return strconv.FormatUint(uint64(f.Sum32()), 36)

@@ -27,7 +27,7 @@ const DefaultBodyLimit = 1 << 20
 // WithRequestLog says otherwise.
 const DefaultRequestLogSize = 10000
 
-// Option configures a Server or a Handler.
+// Option configures a Server.
 type Option func(*config) error
 
 type config struct {
@@ -209,8 +209,8 @@ func WithClock(now func() time.Time) Option {
 // WithDataFile keeps the keys in the JSON file at path: they are loaded from
 // it when it exists and written to it after every change, atomically (a
 // temporary file in the same directory renamed over it). A change whose
-// save fails is not made (an HTTP request gets 500). One handler at a time
-// uses a file: NewHandler takes an exclusive lock on .<name>.lock beside it
+// save fails is not made (an HTTP request gets 500). One server at a time
+// uses a file: New takes an exclusive lock on .<name>.lock beside it
 // (flock, where the system has it) until Close.
 func WithDataFile(path string) Option {
 	return func(c *config) error {
@@ -247,9 +247,9 @@ func WithMiddleware(mw func(http.Handler) http.Handler) Option {
 }
 
 // WithBaseURL sets the absolute URL (scheme and host, no path) that
-// metadata.self, Location and the paging links start with. NewServer uses the
-// server's own URL; a Handler without it uses the scheme and Host of each
-// request.
+// metadata.self, Location and the paging links start with. Without it,
+// NewServer uses the server's own URL, and a Server made by New the scheme
+// and Host of each request.
 func WithBaseURL(base string) Option {
 	return func(c *config) error {
 		u, err := url.Parse(base)

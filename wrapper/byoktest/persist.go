@@ -59,7 +59,7 @@ const maxSeq = 1 << 62
 // errLocked says that another server holds the data file's lock.
 var errLocked = errors.New("locked")
 
-// dataFiles is the data file of a Handler: its path and its lock.
+// dataFiles is the data file of a Server: its path and its lock.
 type dataFiles struct {
 	path string
 	mu   sync.Mutex
@@ -78,7 +78,7 @@ func tempPrefix(path string) string { return "." + filepath.Base(path) + ".tmp-"
 // openData takes the data file's lock, removes the temporary files a killed
 // run left, checks that a save can be made and loads the keys. On error
 // the lock is released.
-func (h *Handler) openData() (err error) {
+func (h *Server) openData() (err error) {
 	path := h.cfg.dataFile
 	lock, err := lockFile(lockPath(path))
 	switch {
@@ -141,7 +141,7 @@ func (d *dataFiles) release() error {
 // commitLocked saves a change just made to the store. When the save fails,
 // undo reverts the change and the error is returned, so that the store and
 // the file never disagree. The caller holds store.mu's write lock.
-func (h *Handler) commitLocked(undo func()) error {
+func (h *Server) commitLocked(undo func()) error {
 	if err := h.saveLocked(nil); err != nil {
 		undo()
 		h.store.version++
@@ -154,7 +154,7 @@ func (h *Handler) commitLocked(undo func()) error {
 // atomically: into a temporary file in the same directory, synced, then
 // renamed over the data file. The caller holds store.mu's write lock, so no
 // change and no read comes between a change and its save.
-func (h *Handler) saveLocked(skip *record) error {
+func (h *Server) saveLocked(skip *record) error {
 	if h.data == nil {
 		return nil
 	}
@@ -186,13 +186,13 @@ func (h *Handler) saveLocked(skip *record) error {
 }
 
 // write saves data as the data file while the lock is held: a closed
-// handler, which another server may have followed on the file, writes
+// server, which another one may have followed on the file, writes
 // nothing.
 func (d *dataFiles) write(data []byte) error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.lock == nil {
-		return fmt.Errorf("byoktest: the data file %s is not saved: the handler is closed", d.path)
+		return fmt.Errorf("byoktest: the data file %s is not saved: the server is closed", d.path)
 	}
 	return writeAtomic(d.path, data)
 }
@@ -238,7 +238,7 @@ func syncDir(dir string) {
 // load reads the data file, if it exists, into the empty store, and checks
 // what it reads: keys in creation order with distinct positive seq values
 // below maxSeq, next_seq (when set) past them, distinct ids and materials.
-func (h *Handler) load() error {
+func (h *Server) load() error {
 	path := h.cfg.dataFile
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -280,7 +280,7 @@ func (h *Handler) load() error {
 
 // storedRecord checks one key of the data file, which follows the key with
 // seq last, and returns it as a record. The caller holds store.mu.
-func (h *Handler) storedRecord(k storedKey, last uint64) (*record, error) {
+func (h *Server) storedRecord(k storedKey, last uint64) (*record, error) {
 	kind, mat, err := material(k.Key)
 	switch {
 	case err != nil:

@@ -16,9 +16,9 @@ import (
 )
 
 // newHandler returns a handler with opts, closed when the test ends.
-func newHandler(t *testing.T, opts ...byoktest.Option) (*byoktest.Handler, error) {
+func newHandler(t *testing.T, opts ...byoktest.Option) (*byoktest.Server, error) {
 	t.Helper()
-	h, err := byoktest.NewHandler(opts...)
+	h, err := byoktest.New(opts...)
 	if err == nil {
 		t.Cleanup(func() { assert.NoError(t, h.Close()) })
 	}
@@ -29,9 +29,9 @@ func newHandler(t *testing.T, opts ...byoktest.Option) (*byoktest.Handler, error
 // use refuses to start, naming the file, and starts once the first closed.
 func TestDataFileHasOneServer(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "keys.json")
-	first, err := byoktest.NewHandler(byoktest.WithDataFile(path))
+	first, err := byoktest.New(byoktest.WithDataFile(path))
 	require.NoError(t, err)
-	_, err = byoktest.NewHandler(byoktest.WithDataFile(path))
+	_, err = byoktest.New(byoktest.WithDataFile(path))
 	require.Error(t, err, "a second server on the same file")
 	assert.Contains(t, err.Error(), path)
 	assert.Contains(t, err.Error(), "in use by another server")
@@ -46,7 +46,7 @@ func TestDataFileHasOneServer(t *testing.T) {
 // its changes fail.
 func TestClosedHandlerWritesNoDataFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "keys.json")
-	first, err := byoktest.NewHandler(byoktest.WithDataFile(path))
+	first, err := byoktest.New(byoktest.WithDataFile(path))
 	require.NoError(t, err)
 	require.NoError(t, first.Close())
 	second, err := newHandler(t, byoktest.WithDataFile(path))

@@ -7,7 +7,7 @@ import (
 )
 
 // serve is the fake's handler, inside the middleware of WithMiddleware.
-func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
+func (h *Server) serve(w http.ResponseWriter, r *http.Request) {
 	now := h.cfg.clock()
 	seq := h.reqSeq.Add(1)
 	rid := "byoktest-" + h.instance + "-" + strconv.FormatUint(seq, 10)
@@ -80,7 +80,7 @@ func (h *Handler) serve(w http.ResponseWriter, r *http.Request) {
 }
 
 // respond answers a status queued by RespondNext.
-func (h *Handler) respond(w http.ResponseWriter, op Operation, status int) {
+func (h *Server) respond(w http.ResponseWriter, op Operation, status int) {
 	switch status {
 	case http.StatusUnauthorized:
 		h.unauthorized(w, true)
@@ -92,7 +92,7 @@ func (h *Handler) respond(w http.ResponseWriter, op Operation, status int) {
 }
 
 // dispatch runs the operation.
-func (h *Handler) dispatch(w http.ResponseWriter, r *http.Request, op Operation, id string, now time.Time) {
+func (h *Server) dispatch(w http.ResponseWriter, r *http.Request, op Operation, id string, now time.Time) {
 	switch op {
 	case OpList:
 		h.list(w, r, now)

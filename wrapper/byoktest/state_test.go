@@ -311,19 +311,19 @@ func TestOptionErrors(t *testing.T) {
 		"relative base":     byoktest.WithBaseURL("/byok"),
 		"base with a path":  byoktest.WithBaseURL("http://127.0.0.1:1/api"),
 	} {
-		_, err := byoktest.NewHandler(opt)
+		_, err := byoktest.New(opt)
 		assert.Errorf(t, err, "%s", name)
 	}
 }
 
 func TestHandlerLinksFollowTheRequestOrTheBaseURL(t *testing.T) {
-	h, err := byoktest.NewHandler()
+	h, err := byoktest.New()
 	require.NoError(t, err)
 	rec := serveOnce(t, h, http.MethodPost, "http://byok.example:8080/byok/v1/keys", awsBody)
 	require.Equal(t, http.StatusCreated, rec.Code, rec.Body.String())
 	assert.True(t, strings.HasPrefix(rec.Header().Get("Location"), "http://byok.example:8080/byok/v1/keys/cck-"))
 
-	h, err = byoktest.NewHandler(byoktest.WithBaseURL("https://api.confluent.test/"))
+	h, err = byoktest.New(byoktest.WithBaseURL("https://api.confluent.test/"))
 	require.NoError(t, err)
 	rec = serveOnce(t, h, http.MethodPost, "http://127.0.0.1/byok/v1/keys", awsBody)
 	require.Equal(t, http.StatusCreated, rec.Code, rec.Body.String())

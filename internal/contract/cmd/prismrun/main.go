@@ -173,14 +173,14 @@ func run(ctx context.Context, out io.Writer, cfg config) (err error) {
 
 // fake is a byoktest server on a free loopback port.
 type fake struct {
-	handler *byoktest.Handler
+	handler *byoktest.Server
 	url     string
 }
 
 // startFake serves byoktest, checked by v, with links naming base (the
 // front door, so that a client following them stays behind Prism).
 func startFake(base string, v *contract.Validator, r contract.Reporter) (*fake, func() error, error) {
-	h, err := byoktest.NewHandler(
+	h, err := byoktest.New(
 		byoktest.WithBaseURL(base),
 		byoktest.WithMiddleware(func(next http.Handler) http.Handler { return v.Middleware(r, next) }),
 	)
