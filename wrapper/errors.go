@@ -8,10 +8,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/byokctl/byok/api"
+	"github.com/byokctl/byok/internal/termtext"
 )
 
 // Sentinel errors. An *APIError matches the sentinel of its status with
@@ -86,9 +86,12 @@ const maxExcerpt = 512
 // One thing is taken out: the credential of the request, which a server or
 // a proxy may echo back. Wherever the Authorization value sent, its token or
 // base64 part, or (for an API key) "key:secret" or the secret appear in the
-// body excerpt, an error detail or a header value, they read "[redacted]".
-// A part shorter than 8 characters is not redacted on its own, so as not to
-// mangle the server's words; the whole Authorization value always is.
+// body excerpt, an error detail or a header value, they read "[redacted]":
+// also in base64, escaped, percent-encoded, or with a control, bidi or
+// invisible character in their middle that would vanish once the text is
+// cleaned for a terminal. A part shorter than 8 characters is not redacted
+// on its own, so as not to mangle the server's words; the whole
+// Authorization value always is.
 type APIError struct {
 	// StatusCode is the HTTP status, such as 404.
 	StatusCode int
@@ -192,18 +195,9 @@ func (e *APIError) Error() string {
 	return b.String()
 }
 
-// printable returns s in one line of valid UTF-8: control characters
-// (line breaks included) become spaces, runs of spaces one space, and
-// invalid UTF-8 the replacement character.
-func printable(s string) string {
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return ' '
-		}
-		return r
-	}, s)
-	return strings.Join(strings.Fields(s), " ")
-}
+// printable returns the server's text s safe for a terminal and one line
+// long (termtext.Clean, which the CLI uses as well).
+func printable(s string) string { return termtext.Clean(s) }
 
 // Is reports whether target is the sentinel of e's status.
 func (e *APIError) Is(target error) bool {

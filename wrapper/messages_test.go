@@ -7,27 +7,28 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
+	"github.com/byokctl/byok/internal/termtext"
 	"github.com/byokctl/byok/internal/testkit"
 	"github.com/byokctl/byok/wrapper"
 )
 
 // hostile is server text meant to break a log line or drive a terminal: line
-// breaks, an escape sequence, a NUL, a tab and a byte that is not UTF-8.
-const hostile = "Access denied.\r\nFAKE LOG LINE level=ERROR\x1b[2J\x1b]0;title\x07 \x00tab\there \xff end"
+// breaks, an escape sequence, a NUL, a tab, a right-to-left override and a
+// byte that is not UTF-8.
+const hostile = "Access denied.\r\nFAKE LOG LINE level=ERROR\x1b[2J\x1b]0;title\x07 \x00tab\there \u202eexe.txt\u202c \xff end"
 
 // assertPrintableLine fails unless msg is one line of valid UTF-8 without
-// control characters.
+// a character a terminal acts on (controls, bidirectional controls).
 func assertPrintableLine(t *testing.T, what, msg string) {
 	t.Helper()
 	if !utf8.ValidString(msg) {
 		t.Errorf("%s is not valid UTF-8: %q", what, msg)
 	}
 	for _, r := range msg {
-		if unicode.IsControl(r) {
-			t.Errorf("%s holds the control character %U: %q", what, r, msg)
+		if termtext.Unsafe(r) {
+			t.Errorf("%s holds the unsafe character %U: %q", what, r, msg)
 			return
 		}
 	}
@@ -40,7 +41,7 @@ func TestValidationErrorMessageIsPrintable(t *testing.T) {
 	e := &wrapper.ValidationError{KeyID: "cck-1", Message: hostile}
 	msg := e.Error()
 	assertPrintableLine(t, "ValidationError.Error()", msg)
-	want := "byok: key cck-1 failed validation: Access denied. FAKE LOG LINE level=ERROR [2J ]0;title tab here \uFFFD end"
+	want := "byok: key cck-1 failed validation: Access denied. FAKE LOG LINE level=ERROR[2J]0;title tab here exe.txt \uFFFD end"
 	if msg != want {
 		t.Errorf("Error() = %q,\nwant %q", msg, want)
 	}

@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -341,5 +343,122 @@ func TestDebugLogOfMalformedAnswerRedacted(t *testing.T) {
 	assertRedacted(t, "debug log", log.String(), received)
 	if !strings.Contains(log.String(), "byok: request failed") || !strings.Contains(log.String(), "[redacted]") {
 		t.Errorf("the log lacks the failed request:\n%s", log.String())
+	}
+}
+
+// TestCredentialRedactedInAnyForm: a credential echoed in a display name, a
+// response header and an error detail is redacted in every form a reader
+// could take for it once the text is cleaned for a terminal (issue 18 item
+// 6): with a control, bidirectional or invisible character in its middle,
+// spelled with JSON escapes, percent-encoded in either case, and in base64
+// (of the secret alone, of "key:secret", of the token; both alphabets,
+// padded or not). The text around it is kept as sent; a body without the
+// credential is kept byte for byte.
+func TestCredentialRedactedInAnyForm(t *testing.T) {
+	const key, secret, token = echoKey, echoSecret, echoToken
+	b64 := func(s string) []string {
+		return []string{base64.StdEncoding.EncodeToString([]byte(s)), base64.RawStdEncoding.EncodeToString([]byte(s)),
+			base64.URLEncoding.EncodeToString([]byte(s)), base64.RawURLEncoding.EncodeToString([]byte(s))}
+	}
+	percent := func(s string, upper bool) string {
+		var b strings.Builder
+		for i := range len(s) {
+			format := "%%%02x"
+			if upper {
+				format = "%%%02X"
+			}
+			fmt.Fprintf(&b, format, s[i])
+		}
+		return b.String()
+	}
+	forms := func(v string) []string {
+		mid := len(v) / 2
+		// As literal JSON text: a string's content.
+		lit := func(s string) string { j, _ := json.Marshal(s); return string(j[1 : len(j)-1]) }
+		out := []string{lit(v), strings.ReplaceAll(lit(v), "/", `\/`)}
+		for _, m := range []string{"\x01", "\x1b", "\x7f", "\u009b", "\u202e", "\u2066", "\u200f", "\u200b", "\u00ad", "\ufeff", "\n"} {
+			out = append(out, lit(v[:mid]+m+v[mid:]), lit(v[:mid])+m+lit(v[mid:])) // escaped by JSON, or sent raw
+		}
+		var every strings.Builder
+		for _, r := range v {
+			fmt.Fprintf(&every, `\u%04x`, r)
+		}
+		out = append(out, every.String(), lit(v[:mid])+`\u001b[0m`+lit(v[mid:]), lit(v[:mid])+`\u001b]0;title\u0007`+lit(v[mid:]),
+			lit(v[:mid])+"\u009b1m"+lit(v[mid:]))
+		for _, b := range b64(v) {
+			out = append(out, lit(b))
+		}
+		lower := func(s string) string {
+			return regexp.MustCompile(`%[0-9A-F]{2}`).ReplaceAllStringFunc(s, strings.ToLower)
+		}
+		return append(out, url.QueryEscape(v), lower(url.QueryEscape(v)), url.PathEscape(v),
+			lower(url.PathEscape(v)), percent(v, true), percent(v, false))
+	}
+	cases := []struct {
+		name   string
+		option wrapper.Option
+		values []string
+	}{
+		{"basic", wrapper.WithAPIKey(key, secret), []string{secret, key + ":" + secret}},
+		{"bearer", wrapper.WithBearerToken(token), []string{token}},
+	}
+	for _, c := range cases {
+		var all []string
+		for _, v := range c.values {
+			all = append(all, forms(v)...)
+		}
+		for _, form := range all {
+			// A JSON string may not hold a raw control character below
+			// U+0020: such a form is tried as text only.
+			jsonOK := !strings.ContainsFunc(form, func(r rune) bool { return r < 0x20 })
+			headerOK := !strings.ContainsFunc(form, func(r rune) bool { return r < 0x20 || r == 0x7f || r > 0x7e }) && !strings.Contains(form, `\`)
+			srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				fault(w, "a server that echoes the credential")
+				if headerOK {
+					w.Header().Set("X-Echo", "was "+form+" end")
+				}
+				if r.URL.Path == "/byok/v1/keys/cck-text" || !jsonOK {
+					w.Header().Set("Content-Type", "text/plain")
+					w.WriteHeader(http.StatusBadRequest)
+					_, _ = io.WriteString(w, "was "+form+" end")
+					return
+				}
+				writeJSON(w, http.StatusOK, []byte(`{"id":"cck-1","display_name":"was `+form+` end","key":{"kind":"AwsKey","key_arn":"a"},"provider":"AWS","state":"AVAILABLE"}`))
+			}))
+			client, err := wrapper.New(c.option, wrapper.WithEndpoint(srv.URL), wrapper.WithoutRetries())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if jsonOK {
+				k, resp, err := client.GetKey(t.Context(), "cck-1")
+				if err != nil {
+					t.Fatalf("%s %q: %v", c.name, form, err)
+				}
+				if k.DisplayName != "was [redacted] end" || !json.Valid(k.Raw) || (headerOK && resp.Header.Get("X-Echo") != "was [redacted] end") {
+					t.Errorf("%s %q: display name %q, header %q; want the credential redacted, the rest kept", c.name, form, k.DisplayName, resp.Header.Get("X-Echo"))
+				}
+			}
+			_, _, err = client.GetKey(t.Context(), "cck-text")
+			var apiErr *wrapper.APIError
+			if !errors.As(err, &apiErr) || apiErr.Body != "was [redacted] end" || (headerOK && apiErr.Header.Get("X-Echo") != "was [redacted] end") {
+				t.Errorf("%s %q: %v, body %q; want the credential redacted, the rest kept", c.name, form, err, apiErr.Body)
+			}
+		}
+	}
+
+	// Text without the credential is kept byte for byte, escapes, controls
+	// and pieces of the credential included.
+	body := `{"id":"cck-1","display_name":"\u0041\u202e\u001b[2J %41%2f ` + secret[:len(secret)-1] + ` \/ ` + base64.StdEncoding.EncodeToString([]byte(secret[1:])) + `","key":{"kind":"AwsKey","key_arn":"a"}}`
+	srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		fault(w, "no credential, but escapes")
+		writeJSON(w, http.StatusOK, []byte(body))
+	}))
+	client, err := wrapper.New(wrapper.WithAPIKey(key, secret), wrapper.WithEndpoint(srv.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, _, err := client.GetKey(t.Context(), "cck-1")
+	if err != nil || string(k.Raw) != body {
+		t.Errorf("a key without the credential: %v, Raw %s; want it as sent", err, k.Raw)
 	}
 }

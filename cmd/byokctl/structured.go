@@ -7,10 +7,11 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/byokctl/byok/internal/termtext"
 )
 
 // -o json and -o yaml print the server's data as it is, never cleaned, and
@@ -43,12 +44,9 @@ func encodeJSON(v any, indent string) ([]byte, error) {
 	return escapeUnsafe(buf.Bytes()), nil
 }
 
-// unsafeRune reports whether a terminal would act on r rather than show it.
-// The line and paragraph separators count as well: a reader takes them for
-// line breaks.
-func unsafeRune(r rune) bool {
-	return unicode.IsControl(r) || isBidiControl(r) || r == '\u2028' || r == '\u2029'
-}
+// unsafeRune reports whether a terminal would act on r rather than show it
+// (termtext.Unsafe).
+func unsafeRune(r rune) bool { return termtext.Unsafe(r) }
 
 // escapeUnsafe replaces each unsafe character other than the line breaks
 // and tabs of JSON's own layout by its \uXXXX escape.

@@ -17,27 +17,6 @@ import (
 	"github.com/byokctl/byok/wrapper/byoktest"
 )
 
-func TestClean(t *testing.T) {
-	for in, want := range map[string]string{
-		"plain text":                             "plain text",
-		"\x1b]0;pwned\x07\x1b[2Jafter":           "]0;pwned[2Jafter",
-		"csi\u009b31mred":                        "csi31mred",
-		"del\x7fete":                             "delete",
-		"bidi \u202egnp.exe\u202c \u2066x\u2069": "bidi gnp.exe x",
-		"marks\u200e\u200f\u061c":                "marks",
-		"two\tcolumns\nand\r\nlines":             "two columns and lines",
-		"  padded  ":                             "padded",
-		"nel\u0085line\u2028sep":                 "nel line sep",
-		"bad \xff utf-8":                         "bad \ufffd utf-8",
-		"emoji 👩‍💻 and accents é":                "emoji 👩‍💻 and accents é",
-		"":                                       "",
-	} {
-		if got := clean(in); got != want {
-			t.Errorf("clean(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 // hostile is text with every kind of character a terminal acts on: an OSC
 // title, a screen clear, a one-character CSI, DEL, bidi overrides.
 const hostile = "\x1b]0;pwned\x07\x1b[2J\u009b31m\x7f\u202eevil\u202c\r\n"

@@ -34,7 +34,10 @@ func secretForms() []string {
 		base64.StdEncoding.EncodeToString([]byte(leakKey + ":" + leakSecret)),
 		base64.StdEncoding.EncodeToString([]byte(leakSecret)),
 		base64.StdEncoding.EncodeToString([]byte(leakToken)),
+		base64.RawURLEncoding.EncodeToString([]byte(leakSecret)),
+		base64.RawURLEncoding.EncodeToString([]byte(leakToken)),
 		url.QueryEscape(leakSecret), url.PathEscape(leakSecret),
+		strings.NewReplacer("%2B", "%2b", "%2F", "%2f", "%3D", "%3d").Replace(url.QueryEscape(leakSecret)), // lower-case percent-encoding
 		url.QueryEscape(leakToken),
 	}
 }
