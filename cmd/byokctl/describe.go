@@ -30,11 +30,11 @@ func describe(err error) string {
 		// up retrying: after how many attempts, and why) is kept.
 		before, found := strings.CutSuffix(err.Error(), strings.TrimPrefix(apiErr.Error(), "byok: "))
 		if before = strings.TrimPrefix(before, "byok: "); found && before != "" {
-			return clean(cliWords(before)) + " " + describeAPIError(apiErr)
+			return clean(before) + " " + describeAPIError(apiErr)
 		}
 		return describeAPIError(apiErr)
 	}
-	return clean(cliWords(strings.TrimPrefix(err.Error(), "byok: ")))
+	return clean(strings.TrimPrefix(err.Error(), "byok: "))
 }
 
 func describeAPIError(e *wrapper.APIError) string {

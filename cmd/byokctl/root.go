@@ -8,14 +8,6 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// Environment variables byokctl reads. A flag beats its variable.
-const (
-	envAPIKey      = "CONFLUENT_CLOUD_API_KEY"
-	envAPISecret   = "CONFLUENT_CLOUD_API_SECRET"
-	envAccessToken = "CONFLUENT_CLOUD_ACCESS_TOKEN"
-	envEndpoint    = "CONFLUENT_CLOUD_ENDPOINT"
-)
-
 // Time limits of a command when --timeout is not given.
 const (
 	defaultTimeout     = time.Minute      // one request or one listing
