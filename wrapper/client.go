@@ -147,7 +147,7 @@ func newClient(o options) (*Client, error) {
 		c.retry = o.retry.withDefaults()
 	}
 	if c.clock == nil {
-		c.clock = realClock{}
+		c.clock = RealClock{}
 	}
 	if o.userAgent != "" {
 		c.agent = o.userAgent + " " + libraryUserAgent

@@ -40,7 +40,7 @@ func TestValidationErrorMessageIsPrintable(t *testing.T) {
 	e := &wrapper.ValidationError{KeyID: "cck-1", Message: hostile}
 	msg := e.Error()
 	assertPrintableLine(t, "ValidationError.Error()", msg)
-	want := "byok: key cck-1 failed validation: Access denied. FAKE LOG LINE level=ERROR [2J ]0;title tab here \uFFFD end"
+	want := "byok: key cck-1 failed validation: Access denied. FAKE LOG LINE level=ERROR[2J]0;title tab here \uFFFD end"
 	if msg != want {
 		t.Errorf("Error() = %q,\nwant %q", msg, want)
 	}

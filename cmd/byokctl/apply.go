@@ -38,7 +38,7 @@ type applyFlags struct {
 	wait  bool
 }
 
-func newApplyCmd(g *globals) *cobra.Command {
+func newApplyCmd(rt *runtime) *cobra.Command {
 	var af applyFlags
 	cmd := &cobra.Command{
 		Use:   "apply -f FILE",
@@ -76,7 +76,7 @@ Exit status:
 		Example: "  byokctl apply -f keys.yaml\n  byokctl apply -f keys.yaml --wait\n  byokctl apply -f keys.yaml --prune --force",
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return g.apply(cmd.Context(), af)
+			return runApply(cmd.Context(), rt, af)
 		},
 	}
 	withFormats(cmd, formatText, formatJSON, formatYAML)
@@ -90,20 +90,20 @@ Exit status:
 }
 
 // apply carries out the plan of the keys file.
-func (g *globals) apply(ctx context.Context, af applyFlags) error {
+func runApply(ctx context.Context, rt *runtime, af applyFlags) error {
 	if af.force && !af.prune {
 		return usagef("--force goes with --prune; apply deletes nothing without --prune")
 	}
-	if af.prune && !af.force && !g.canAsk() {
+	if af.prune && !af.force && !rt.canAsk() {
 		return usagef("--prune asks before deleting the keys that are not in the file, and there is no terminal to ask on: give --force to delete without asking")
 	}
-	kf, r, err := g.keysFileAndRemote(ctx, af.file)
+	kf, r, err := keysFileAndRemote(ctx, rt, af.file)
 	if err != nil {
 		return err
 	}
-	ctx, cancel, limit := g.withTimeout(ctx, defaultWaitTimeout)
+	ctx, cancel, limit := rt.withTimeout(ctx, defaultWaitTimeout)
 	defer cancel()
-	a := &applier{g: g, r: r, kf: kf, flags: af, limit: limit, changes: map[string]*change{},
+	a := &applier{rt: rt, r: r, kf: kf, flags: af, limit: limit, changes: map[string]*change{},
 		newKeys: map[string]*wrapper.Key{}, listed: map[string]bool{}}
 	p, verified, err := a.converge(ctx)
 	if err != nil {
@@ -116,7 +116,7 @@ func (g *globals) apply(ctx context.Context, af applyFlags) error {
 	if af.wait {
 		a.waitNew(ctx, results)
 	}
-	if err := g.printResults(kf.name, results, verified); err != nil {
+	if err := printResults(rt, kf.name, results, verified); err != nil {
 		return err
 	}
 	return a.verdict(results, verified)
@@ -124,7 +124,7 @@ func (g *globals) apply(ctx context.Context, af applyFlags) error {
 
 // applier carries out a keys file's plan, round after round.
 type applier struct {
-	g     *globals
+	rt    *runtime
 	r     remote
 	kf    *keysFile
 	flags applyFlags
@@ -183,7 +183,7 @@ func (a *applier) converge(ctx context.Context) (last *plan, verified bool, err 
 			if isFinal(err) {
 				break // another listing would be refused too
 			}
-			a.g.errorf("listing the keys: %s", describe(explainDeadline(err, a.limit)))
+			a.rt.errorf("listing the keys: %s", describe(explainDeadline(err, a.limit)))
 			continue
 		}
 		a.listErr = nil
@@ -275,12 +275,12 @@ func (a *applier) confirm(p plan) error {
 	if len(extra) == 0 {
 		return nil
 	}
-	if err := a.g.confirmDeletion(extra, a.flags.force); err != nil {
+	if err := confirmDeletion(a.rt, extra, a.flags.force); err != nil {
 		var declined *silentFailure
 		if errors.As(err, &declined) {
 			// The question comes before any change: say that the creates
 			// and renames were not made either.
-			a.g.infof("apply stopped before any change; run it without --prune to create and rename only")
+			a.rt.infof("apply stopped before any change; run it without --prune to create and rename only")
 		}
 		return err
 	}
@@ -337,7 +337,7 @@ func (a *applier) act(ctx context.Context, item planItem) {
 	if err != nil {
 		c.err = explainDeadline(err, a.limit)
 		c.final = c.final || isFinal(err)
-		a.g.errorf("%s %s %s: %s", item.Action, clean(item.Provider), clean(item.Key), describe(c.err))
+		a.rt.errorf("%s %s %s: %s", item.Action, clean(item.Provider), clean(item.Key), describe(c.err))
 	}
 }
 
@@ -390,7 +390,7 @@ func (a *applier) create(ctx context.Context, c *change) error {
 func (a *applier) created(c *change, key *wrapper.Key, note string) {
 	c.result, c.key, c.note = resultCreated, key, note
 	a.newKeys[itemKey(c.item)] = key
-	a.g.printGrantsHint(*key)
+	printGrantsHint(a.rt, *key)
 }
 
 // isFinal reports whether err is an answer that another attempt would get
@@ -528,7 +528,7 @@ func (a *applier) waitNew(ctx context.Context, results []applyResult) {
 		if r.created == nil {
 			continue
 		}
-		key, err := a.g.waitForValidation(ctx, a.r.client, r.created.ID, a.limit)
+		key, err := waitForValidation(ctx, a.rt, a.r.client, r.created.ID, a.limit)
 		var invalid *wrapper.ValidationError
 		switch {
 		case err == nil:
@@ -603,13 +603,13 @@ func unsettled(results []applyResult, verified bool) []applyResult {
 }
 
 // printResults writes the report to stdout in the -o format.
-func (g *globals) printResults(file string, results []applyResult, verified bool) error {
+func printResults(rt *runtime, file string, results []applyResult, verified bool) error {
 	if results == nil {
 		results = []applyResult{}
 	}
-	if g.structured() {
+	if structured(rt) {
 		converged := verified && len(unsettled(results, verified)) == 0
-		return g.printStructured(struct {
+		return printStructured(rt, struct {
 			File      string        `json:"file"`
 			Converged bool          `json:"converged"`
 			Keys      []applyResult `json:"keys"`
@@ -628,7 +628,7 @@ func (g *globals) printResults(file string, results []applyResult, verified bool
 		cols[4] = strings.Join(nonEmpty(r.Error, r.Message, r.Note), "; ")
 		rows[i] = append([]string{r.Result}, cols...)
 	}
-	return writeRows(g.sys.stdout, "RESULT", rows)
+	return writeRows(rt.sys.stdout, "RESULT", rows)
 }
 
 func nonEmpty(values ...string) []string {

@@ -21,7 +21,7 @@ const (
 // with the options extra. byokctl resolves its settings itself and passes
 // them to wrapper.New as explicit options; a setting the library refuses
 // is named as the flag or the variable it came from.
-func (g *globals) newClient(extra ...wrapper.Option) (*wrapper.Client, error) {
+func (g *globalFlags) newClient(extra ...wrapper.Option) (*wrapper.Client, error) {
 	creds, err := g.credentials()
 	if err != nil {
 		return nil, err
@@ -80,7 +80,7 @@ type credential struct {
 // credentials resolves the credential from the flags and the environment:
 // flags first; in the environment a key pair beats a token; a key without
 // its secret (or a secret without its key) is an error, token or not.
-func (g *globals) credentials() (credential, error) {
+func (g *globalFlags) credentials() (credential, error) {
 	env := g.sys.getenv
 	switch {
 	case g.token != "" && (g.apiKey != "" || g.apiSecret != ""):

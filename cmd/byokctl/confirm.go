@@ -21,8 +21,8 @@ type confirmation struct {
 // confirmable returns a usage error (exit 2, with a hint) when c could not
 // be asked: no force and no terminal to ask on. Commands check it before
 // any request, as every usage error.
-func (g *globals) confirmable(c confirmation, force bool) error {
-	if force || g.canAsk() {
+func confirmable(rt *runtime, c confirmation, force bool) error {
+	if force || rt.canAsk() {
 		return nil
 	}
 	return usagef("%s needs a confirmation, and there is no terminal to ask on: give --force to %s", c.what, c.force)
@@ -30,20 +30,20 @@ func (g *globals) confirmable(c confirmation, force bool) error {
 
 // confirm asks c on the terminal, unless force; a "no" is a silent
 // failure (exit status 1) after saying what it left.
-func (g *globals) confirm(c confirmation, force bool) error {
+func confirm(rt *runtime, c confirmation, force bool) error {
 	if force {
 		return nil
 	}
-	if err := g.confirmable(c, force); err != nil {
+	if err := confirmable(rt, c, force); err != nil {
 		return err
 	}
-	_, _ = io.WriteString(g.sys.stderr, c.question+" Type yes to confirm: ")
-	answer, err := bufio.NewReader(g.sys.stdin).ReadString('\n')
+	_, _ = io.WriteString(rt.sys.stderr, c.question+" Type yes to confirm: ")
+	answer, err := bufio.NewReader(rt.sys.stdin).ReadString('\n')
 	if err != nil && !errors.Is(err, io.EOF) {
 		return fmt.Errorf("reading the answer: %w", err)
 	}
 	if a := strings.ToLower(strings.TrimSpace(answer)); a != "yes" && a != "y" {
-		g.infof("Not confirmed: %s.", c.declined)
+		rt.infof("Not confirmed: %s.", c.declined)
 		return &silentFailure{"not confirmed"}
 	}
 	return nil

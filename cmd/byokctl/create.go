@@ -22,7 +22,7 @@ type createFlags struct {
 	grants *applyOptions
 }
 
-func newCreateCmd(g *globals) *cobra.Command {
+func newCreateCmd(rt *runtime) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "create aws|azure|gcp",
 		Short: "Register a key of AWS KMS, Azure Key Vault or Google Cloud KMS",
@@ -48,11 +48,11 @@ create aws --apply-grants also writes the AWS key policy (see create aws
 		// create's own: let the unknown provider be the error.
 		FParseErrWhitelist: cobra.FParseErrWhitelist{UnknownFlags: true},
 	}
-	cmd.AddCommand(newCreateAWSCmd(g), newCreateAzureCmd(g), newCreateGCPCmd(g))
+	cmd.AddCommand(newCreateAWSCmd(rt), newCreateAzureCmd(rt), newCreateGCPCmd(rt))
 	return cmd
 }
 
-func newCreateAWSCmd(g *globals) *cobra.Command {
+func newCreateAWSCmd(rt *runtime) *cobra.Command {
 	var (
 		cf     createFlags
 		key    wrapper.AWSKey
@@ -76,7 +76,7 @@ backup of the old policy), and with --wait waits for the key to turn VALID.`,
 			if cf.grants, err = grants.options(cmd); err != nil {
 				return err
 			}
-			return g.create(cmd, cf, key)
+			return runCreate(rt, cmd, cf, key)
 		},
 	}
 	cf.register(cmd)
@@ -86,7 +86,7 @@ backup of the old policy), and with --wait waits for the key to turn VALID.`,
 	return cmd
 }
 
-func newCreateAzureCmd(g *globals) *cobra.Command {
+func newCreateAzureCmd(rt *runtime) *cobra.Command {
 	var (
 		cf  createFlags
 		key wrapper.AzureKey
@@ -100,7 +100,7 @@ func newCreateAzureCmd(g *globals) *cobra.Command {
     --tenant-id 00000000-0000-0000-0000-000000000000`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return g.create(cmd, cf, key)
+			return runCreate(rt, cmd, cf, key)
 		},
 	}
 	cf.register(cmd)
@@ -114,7 +114,7 @@ func newCreateAzureCmd(g *globals) *cobra.Command {
 	return cmd
 }
 
-func newCreateGCPCmd(g *globals) *cobra.Command {
+func newCreateGCPCmd(rt *runtime) *cobra.Command {
 	var (
 		cf  createFlags
 		key wrapper.GCPKey
@@ -125,7 +125,7 @@ func newCreateGCPCmd(g *globals) *cobra.Command {
 		Example: "  byokctl create gcp --key-id projects/p/locations/us-central1/keyRings/r/cryptoKeys/k",
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return g.create(cmd, cf, key)
+			return runCreate(rt, cmd, cf, key)
 		},
 	}
 	cf.register(cmd)
@@ -143,7 +143,7 @@ func (cf *createFlags) register(cmd *cobra.Command) {
 // create registers material (the AWSKey, AzureKey or GCPKey the flags
 // filled), tells on stderr what to grant, and with --wait waits for the
 // validation.
-func (g *globals) create(cmd *cobra.Command, cf createFlags, material wrapper.KeyMaterial) error {
+func runCreate(rt *runtime, cmd *cobra.Command, cf createFlags, material wrapper.KeyMaterial) error {
 	material, notes, err := checkMaterial(material)
 	var bad *inputError
 	if errors.As(err, &bad) {
@@ -153,14 +153,14 @@ func (g *globals) create(cmd *cobra.Command, cf createFlags, material wrapper.Ke
 		return &usageError{err}
 	}
 	for _, note := range notes {
-		g.infof("note: %s", note)
+		rt.infof("note: %s", note)
 	}
 	if cf.grants != nil {
-		if err := g.confirmable(changingPolicy(), cf.grants.force); err != nil {
+		if err := confirmable(rt, changingPolicy(), cf.grants.force); err != nil {
 			return err
 		}
 	}
-	client, err := g.newClient()
+	client, err := rt.newClient()
 	if err != nil {
 		return err
 	}
@@ -168,10 +168,10 @@ func (g *globals) create(cmd *cobra.Command, cf createFlags, material wrapper.Ke
 	if cf.wait {
 		def = defaultWaitTimeout
 	}
-	ctx, cancel, limit := g.withTimeout(cmd.Context(), def)
+	ctx, cancel, limit := rt.withTimeout(cmd.Context(), def)
 	defer cancel()
 	if cf.grants != nil {
-		if err := g.preflightGrants(ctx, material, *cf.grants); err != nil {
+		if err := preflightGrants(ctx, rt, material, *cf.grants); err != nil {
 			return explainDeadline(err, limit)
 		}
 	}
@@ -189,20 +189,20 @@ func (g *globals) create(cmd *cobra.Command, cf createFlags, material wrapper.Ke
 	// The request id names the create in the server's logs: worth keeping
 	// in an audit trail.
 	if resp.RequestID != "" {
-		g.infof("created %s (request id %s)", clean(key.ID), clean(resp.RequestID))
+		rt.infof("created %s (request id %s)", clean(key.ID), clean(resp.RequestID))
 	} else {
-		g.infof("created %s", clean(key.ID))
+		rt.infof("created %s", clean(key.ID))
 	}
 	if cf.grants == nil {
-		g.printGrantsHint(*key)
-	} else if err := g.applyCreatedGrants(ctx, *key, *cf.grants); err != nil {
+		printGrantsHint(rt, *key)
+	} else if err := applyCreatedGrants(ctx, rt, *key, *cf.grants); err != nil {
 		return explainDeadline(err, limit)
 	}
 	if !cf.wait {
-		g.infof("its validation has begun; follow it with: byokctl wait %s", shellQuote(clean(key.ID)))
-		return g.printKey(*key)
+		rt.infof("its validation has begun; follow it with: byokctl wait %s", shellQuote(clean(key.ID)))
+		return printKey(rt, *key)
 	}
-	waited, err := g.waitForValidation(ctx, client, key.ID, limit)
+	waited, err := waitForValidation(ctx, rt, client, key.ID, limit)
 	var invalid *wrapper.ValidationError
 	switch {
 	case err == nil:
@@ -210,7 +210,7 @@ func (g *globals) create(cmd *cobra.Command, cf createFlags, material wrapper.Ke
 	case errors.As(err, &invalid):
 		key = &invalid.Key
 	}
-	if perr := g.printKey(*key); perr != nil {
+	if perr := printKey(rt, *key); perr != nil {
 		return perr
 	}
 	return err
@@ -245,19 +245,19 @@ func checkCreated(sent, got wrapper.KeyMaterial) error {
 	}
 	switch s := sent.(type) {
 	case wrapper.AzureKey:
-		g := got.(wrapper.AzureKey)
-		if !strings.EqualFold(s.KeyVaultID, g.KeyVaultID) {
-			return mismatch("key_vault_id", s.KeyVaultID, g.KeyVaultID)
+		gk := got.(wrapper.AzureKey)
+		if !strings.EqualFold(s.KeyVaultID, gk.KeyVaultID) {
+			return mismatch("key_vault_id", s.KeyVaultID, gk.KeyVaultID)
 		}
-		if !strings.EqualFold(s.TenantID, g.TenantID) {
-			return mismatch("tenant_id", s.TenantID, g.TenantID)
+		if !strings.EqualFold(s.TenantID, gk.TenantID) {
+			return mismatch("tenant_id", s.TenantID, gk.TenantID)
 		}
 	case wrapper.GCPKey:
-		g := got.(wrapper.GCPKey)
+		gk := got.(wrapper.GCPKey)
 		sn, _ := parseGCPKeyID(s.KeyID)
-		gn, _ := parseGCPKeyID(g.KeyID)
+		gn, _ := parseGCPKeyID(gk.KeyID)
 		if sn.version != "" && gn.version != "" && sn.version != gn.version {
-			return mismatch("key_id", s.KeyID, g.KeyID)
+			return mismatch("key_id", s.KeyID, gk.KeyID)
 		}
 	}
 	return nil
@@ -265,14 +265,14 @@ func checkCreated(sent, got wrapper.KeyMaterial) error {
 
 // printGrantsHint prints on stderr what to grant for key, or why it
 // cannot say.
-func (g *globals) printGrantsHint(key wrapper.Key) {
+func printGrantsHint(rt *runtime, key wrapper.Key) {
 	text, err := grantsText(key)
 	if err != nil {
-		g.infof("%s", clean(err.Error()))
+		rt.infof("%s", clean(err.Error()))
 		return
 	}
-	g.infof("Confluent Cloud can use the key once it has access to it (byokctl grants %s prints this again):", shellQuote(clean(key.ID)))
-	_, _ = io.WriteString(g.sys.stderr, text)
+	rt.infof("Confluent Cloud can use the key once it has access to it (byokctl grants %s prints this again):", shellQuote(clean(key.ID)))
+	_, _ = io.WriteString(rt.sys.stderr, text)
 }
 
 // createOutcomeUnknown is a create that may have been carried out (its answer
@@ -294,7 +294,7 @@ func (e *createOutcomeUnknown) describe() string {
 	var msg string
 	var apiErr *wrapper.APIError
 	if errors.As(e.err, &apiErr) {
-		msg = describeAPIError(apiErr) + "; outcome unknown: " + advice
+		msg = describe(apiErr) + "; outcome unknown: " + advice
 	} else {
 		msg = clean(strings.TrimPrefix(e.err.Error(), "byok: "))
 		if !strings.HasSuffix(msg, advice) {

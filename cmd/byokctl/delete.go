@@ -27,7 +27,7 @@ type deleteFlags struct {
 	wait           bool
 }
 
-func newDeleteCmd(g *globals) *cobra.Command {
+func newDeleteCmd(rt *runtime) *cobra.Command {
 	var df deleteFlags
 	cmd := &cobra.Command{
 		Use:   "delete ID...",
@@ -53,9 +53,9 @@ and the exit status is 1 when any delete failed.`,
   byokctl delete cck-12345 --force --ignore-not-found --wait`,
 		Args: someIDs,
 		RunE: func(cmd *cobra.Command, ids []string) error {
-			return g.deleteKeys(cmd.Context(), ids, df)
+			return runDelete(cmd.Context(), rt, ids, df)
 		},
-		ValidArgsFunction: g.completeKeyIDs,
+		ValidArgsFunction: keyIDCompletion(rt),
 	}
 	f := cmd.Flags()
 	f.BoolVarP(&df.force, "force", "f", false, "delete without asking (needed without a terminal)")
@@ -66,12 +66,12 @@ and the exit status is 1 when any delete failed.`,
 
 // deleteKeys checks that every key of ids exists, asks for confirmation,
 // then deletes them.
-func (g *globals) deleteKeys(ctx context.Context, ids []string, df deleteFlags) error {
+func runDelete(ctx context.Context, rt *runtime, ids []string, df deleteFlags) error {
 	ids = unique(ids)
-	if err := g.confirmable(deleting(len(ids)), df.force); err != nil {
+	if err := confirmable(rt, deleting(len(ids)), df.force); err != nil {
 		return err
 	}
-	client, err := g.newClient()
+	client, err := rt.newClient()
 	if err != nil {
 		return err
 	}
@@ -79,10 +79,10 @@ func (g *globals) deleteKeys(ctx context.Context, ids []string, df deleteFlags) 
 	if df.wait {
 		def = defaultWaitTimeout
 	}
-	ctx, cancel, limit := g.withTimeout(ctx, def)
+	ctx, cancel, limit := rt.withTimeout(ctx, def)
 	defer cancel()
 
-	found, keys, missing, err := g.lookUp(ctx, client, ids)
+	found, keys, missing, err := lookUp(ctx, rt, client, ids)
 	if err != nil {
 		return explainDeadline(err, limit)
 	}
@@ -90,27 +90,27 @@ func (g *globals) deleteKeys(ctx context.Context, ids []string, df deleteFlags) 
 		return fmt.Errorf("not found: %s; nothing was deleted (--ignore-not-found deletes the others)", strings.Join(missing, ", "))
 	}
 	for _, id := range missing {
-		g.infof("%s: not found, nothing to delete", id)
+		rt.infof("%s: not found, nothing to delete", id)
 	}
 	if len(keys) == 0 {
 		return nil
 	}
-	if err := g.confirmDeletion(keys, df.force); err != nil {
+	if err := confirmDeletion(rt, keys, df.force); err != nil {
 		return err
 	}
 	// The deletes go to the ids the user gave, never to ids of the answers.
 	failed := 0
 	for _, id := range found {
-		switch err := g.deleteKey(ctx, client, id, df.wait, limit); {
+		switch err := deleteKey(ctx, rt, client, id, df.wait, limit); {
 		case err == nil:
-			_, _ = fmt.Fprintf(g.sys.stdout, "deleted %s\n", clean(id))
+			_, _ = fmt.Fprintf(rt.sys.stdout, "deleted %s\n", clean(id))
 		case errors.Is(err, wrapper.ErrNotFound):
 			// Deleted by someone else since it was looked up: gone all the same.
-			_, _ = fmt.Fprintf(g.sys.stdout, "deleted %s\n", clean(id))
-			g.infof("%s was already gone", clean(id))
+			_, _ = fmt.Fprintf(rt.sys.stdout, "deleted %s\n", clean(id))
+			rt.infof("%s was already gone", clean(id))
 		default:
 			failed++
-			g.errorf("%s: %s", clean(id), describe(err))
+			rt.errorf("%s: %s", clean(id), describe(err))
 		}
 	}
 	if failed > 0 {
@@ -122,7 +122,7 @@ func (g *globals) deleteKeys(ctx context.Context, ids []string, df deleteFlags) 
 // lookUp gets the keys of ids, in order: found are the ids that exist and
 // keys their keys (GetKey checks that each is the key asked for); missing
 // lists the ids that do not exist. Any other error ends the lookup.
-func (g *globals) lookUp(ctx context.Context, client *wrapper.Client, ids []string) (found []string, keys []wrapper.Key, missing []string, err error) {
+func lookUp(ctx context.Context, rt *runtime, client *wrapper.Client, ids []string) (found []string, keys []wrapper.Key, missing []string, err error) {
 	for _, id := range ids {
 		key, _, err := client.GetKey(ctx, id)
 		switch {
@@ -140,8 +140,8 @@ func (g *globals) lookUp(ctx context.Context, client *wrapper.Client, ids []stri
 
 // deleteKey deletes key id. With wait, a 409 (the key is still in use) is
 // tried again, with growing pauses, until the limit passes.
-func (g *globals) deleteKey(ctx context.Context, client *wrapper.Client, id string, wait bool, limit time.Duration) error {
-	clock := g.clock()
+func deleteKey(ctx context.Context, rt *runtime, client *wrapper.Client, id string, wait bool, limit time.Duration) error {
+	clock := rt.clock
 	deadline := clock.Now().Add(limit)
 	pause := deleteRetryFirst
 	for try := 1; ; try++ {
@@ -153,7 +153,7 @@ func (g *globals) deleteKey(ctx context.Context, client *wrapper.Client, id stri
 		if left <= 0 || try >= deleteMaxTries {
 			return &hinted{fmt.Sprintf("still in use after %s (set a longer --timeout)", limit), err}
 		}
-		g.infof("%s is in use (%s); trying again in %s", clean(id), describeBrief(err), min(pause, left).Round(time.Second))
+		rt.infof("%s is in use (%s); trying again in %s", clean(id), describeBrief(err), min(pause, left).Round(time.Second))
 		if err := clock.Sleep(ctx, min(pause, left)); err != nil {
 			return explainDeadline(err, limit)
 		}
@@ -170,32 +170,27 @@ func describeBrief(err error) string {
 	return describe(err)
 }
 
-// canAsk reports whether there is a terminal to ask a question on.
-func (g *globals) canAsk() bool {
-	return g.sys.isTerminal(g.sys.stdin) && g.sys.isTerminal(g.sys.stderr)
-}
-
 // deleting is the confirmation of a deletion of n keys.
 func deleting(n int) confirmation {
 	return confirmation{what: "deleting " + countKeys(n), force: "delete without asking", question: "Delete them?", declined: "nothing was deleted"}
 }
 
 // confirmDeletion asks on a terminal before deleting keys; without a terminal it needs force (see confirmable).
-func (g *globals) confirmDeletion(keys []wrapper.Key, force bool) error {
+func confirmDeletion(rt *runtime, keys []wrapper.Key, force bool) error {
 	if force {
 		return nil
 	}
-	if err := g.confirmable(deleting(len(keys)), force); err != nil {
+	if err := confirmable(rt, deleting(len(keys)), force); err != nil {
 		return err
 	}
-	g.infof("About to delete %s:", countKeys(len(keys)))
-	tw := tabwriter.NewWriter(g.sys.stderr, 0, 0, 3, ' ', 0)
+	rt.infof("About to delete %s:", countKeys(len(keys)))
+	tw := tabwriter.NewWriter(rt.sys.stderr, 0, 0, 3, ' ', 0)
 	_, _ = fmt.Fprintln(tw, "  ID\tDISPLAY NAME\tPROVIDER\tKEY\tSTATE")
 	for _, k := range keys {
 		_, _ = fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", cell(k.ID), cell(k.DisplayName), cell(string(k.Provider)), cell(keyColumn(k)), cell(string(k.State)))
 	}
 	_ = tw.Flush()
-	return g.confirm(deleting(len(keys)), force)
+	return confirm(rt, deleting(len(keys)), force)
 }
 
 // countKeys returns "1 key" or "n keys".
@@ -217,28 +212,4 @@ func unique(ids []string) []string {
 		}
 	}
 	return out
-}
-
-// clock returns the clock of the system, or real time.
-func (g *globals) clock() wrapper.Clock {
-	if g.sys.clock != nil {
-		return g.sys.clock
-	}
-	return realClock{}
-}
-
-// realClock is real time.
-type realClock struct{}
-
-func (realClock) Now() time.Time { return time.Now() }
-
-func (realClock) Sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

@@ -280,12 +280,12 @@ func TestInterrupted(t *testing.T) {
 // as a gateway's plain-text answer does, is not printed after it.
 func TestAPIErrorStatusNotRepeated(t *testing.T) {
 	for _, body := range []string{"503 Service Unavailable", "service unavailable", "\n503 Service Unavailable\n"} {
-		got := describeAPIError(&wrapper.APIError{Method: "GET", Path: "/byok/v1/keys", StatusCode: 503, Body: body, RequestID: "r-1"})
+		got := describe(&wrapper.APIError{Method: "GET", Path: "/byok/v1/keys", StatusCode: 503, Body: body, RequestID: "r-1"})
 		if want := "GET /byok/v1/keys: 503 Service Unavailable (request id r-1)"; got != want {
 			t.Errorf("body %q: got %q, want %q", body, got, want)
 		}
 	}
-	got := describeAPIError(&wrapper.APIError{Method: "GET", Path: "/byok/v1/keys", StatusCode: 503, Body: "upstream reset"})
+	got := describe(&wrapper.APIError{Method: "GET", Path: "/byok/v1/keys", StatusCode: 503, Body: "upstream reset"})
 	if want := "GET /byok/v1/keys: 503 Service Unavailable: upstream reset"; got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}

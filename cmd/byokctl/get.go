@@ -8,30 +8,30 @@ import (
 	"github.com/byokctl/byok/wrapper"
 )
 
-func newGetCmd(g *globals) *cobra.Command {
+func newGetCmd(rt *runtime) *cobra.Command {
 	return withFormats(&cobra.Command{
 		Use:               "get ID",
 		Short:             "Show one key",
 		Example:           "  byokctl get cck-12345 -o yaml",
 		Args:              oneID,
-		ValidArgsFunction: g.completeKeyIDs,
+		ValidArgsFunction: keyIDCompletion(rt),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			key, err := g.getKey(cmd.Context(), args[0])
+			key, err := getKey(cmd.Context(), rt, args[0])
 			if err != nil {
 				return err
 			}
-			return g.printKey(*key)
+			return printKey(rt, *key)
 		},
 	}, formatTable, formatJSON, formatYAML)
 }
 
 // getKey reads key id with a client from the flags, within --timeout.
-func (g *globals) getKey(ctx context.Context, id string) (*wrapper.Key, error) {
-	client, err := g.newClient()
+func getKey(ctx context.Context, rt *runtime, id string) (*wrapper.Key, error) {
+	client, err := rt.newClient()
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel, limit := g.withTimeout(ctx, defaultTimeout)
+	ctx, cancel, limit := rt.withTimeout(ctx, defaultTimeout)
 	defer cancel()
 	key, _, err := client.GetKey(ctx, id)
 	if err != nil {

@@ -283,7 +283,7 @@ func writeGCPText(b *strings.Builder, g grantSet) {
 		shellQuoteAlways(g.Scope), shellQuoteAlways(g.Member), shellQuoteAlways("projects/"+g.Project+"/roles/"+gcpRoleID))
 }
 
-func newGrantsCmd(g *globals) *cobra.Command {
+func newGrantsCmd(rt *runtime) *cobra.Command {
 	var (
 		policy string
 		aws    *grantsAWSOptions
@@ -337,32 +337,32 @@ $AWS_ENDPOINT_URL_KMS):
   byokctl grants cck-12345 --check
   byokctl grants cck-12345 --apply --wait`,
 		Args:              oneID,
-		ValidArgsFunction: g.completeKeyIDs,
+		ValidArgsFunction: keyIDCompletion(rt),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if used, err := aws.used(cmd); used || err != nil {
 				if err != nil {
 					return err
 				}
-				return g.runGrantsAWS(cmd.Context(), args[0], aws)
+				return runGrantsAWS(cmd.Context(), rt, args[0], aws)
 			}
 			var doc []byte
 			if policy != "" {
-				if g.output.value == formatYAML {
+				if rt.output.value == formatYAML {
 					return usagef("--policy prints the key policy, a JSON document: give -o json or no -o")
 				}
 				var err error
-				if doc, err = g.readFile(cmd.Context(), policy, maxPolicySize); err != nil {
+				if doc, err = readFile(cmd.Context(), rt, policy, maxPolicySize); err != nil {
 					return usagef("--policy: %w", err)
 				}
 			}
-			key, err := g.getKey(cmd.Context(), args[0])
+			key, err := getKey(cmd.Context(), rt, args[0])
 			if err != nil {
 				return err
 			}
 			if policy != "" {
-				return g.mergePolicy(*key, policy, doc)
+				return mergePolicy(rt, *key, policy, doc)
 			}
-			return g.printGrants(*key)
+			return printGrants(rt, *key)
 		},
 	}
 	cmd.Flags().StringVar(&policy, "policy", "", "merge the AWS statements into this key-policy document (- for stdin) and print it")
@@ -371,25 +371,25 @@ $AWS_ENDPOINT_URL_KMS):
 }
 
 // printGrants writes what to grant for key to stdout in the -o format.
-func (g *globals) printGrants(key wrapper.Key) error {
-	if g.output.value == formatText {
+func printGrants(rt *runtime, key wrapper.Key) error {
+	if rt.output.value == formatText {
 		text, err := grantsText(key)
 		if err != nil {
 			return err
 		}
-		_, err = io.WriteString(g.sys.stdout, text)
+		_, err = io.WriteString(rt.sys.stdout, text)
 		return err
 	}
 	set, err := grantsFor(key)
 	if err != nil {
 		return err
 	}
-	return g.printStructured(set)
+	return printStructured(rt, set)
 }
 
 // mergePolicy merges the AWS statements for key into the key policy doc
 // (read from the file named name) and writes the policy to stdout.
-func (g *globals) mergePolicy(key wrapper.Key, name string, doc []byte) error {
+func mergePolicy(rt *runtime, key wrapper.Key, name string, doc []byte) error {
 	set, err := grantsFor(key)
 	if err != nil {
 		return err
@@ -404,27 +404,27 @@ func (g *globals) mergePolicy(key wrapper.Key, name string, doc []byte) error {
 	if !bytes.HasSuffix(merged, []byte("\n")) {
 		merged = append(merged, '\n')
 	}
-	if _, err := g.sys.stdout.Write(merged); err != nil {
+	if _, err := rt.sys.stdout.Write(merged); err != nil {
 		return err
 	}
 	if len(changes.added)+len(changes.replaced) == 0 {
-		g.infof("the policy already grants what key %s needs; nothing was added", set.ID)
+		rt.infof("the policy already grants what key %s needs; nothing was added", set.ID)
 		return nil
 	}
-	g.reportChanges(changes, set.ID)
-	g.infof("apply the policy with:")
-	g.infof("  aws kms put-key-policy --key-id %s --policy-name default --policy file://POLICY.json", shellQuoteAlways(set.Scope))
+	reportChanges(rt, changes, set.ID)
+	rt.infof("apply the policy with:")
+	rt.infof("  aws kms put-key-policy --key-id %s --policy-name default --policy file://POLICY.json", shellQuoteAlways(set.Scope))
 	return nil
 }
 
 // reportChanges says on stderr which statements a merge for key id added
 // and which it replaced.
-func (g *globals) reportChanges(changes policyChanges, id string) {
+func reportChanges(rt *runtime, changes policyChanges, id string) {
 	if len(changes.added) > 0 {
-		g.infof("added %s for key %s: %s", statements(len(changes.added)), id, quoteList(changes.added))
+		rt.infof("added %s for key %s: %s", statements(len(changes.added)), id, quoteList(changes.added))
 	}
 	if len(changes.replaced) > 0 {
-		g.infof("replaced %s of the same Sid that granted other principals or actions: %s",
+		rt.infof("replaced %s of the same Sid that granted other principals or actions: %s",
 			statements(len(changes.replaced)), quoteList(changes.replaced))
 	}
 }

@@ -8,7 +8,7 @@ import (
 	"github.com/byokctl/byok/wrapper"
 )
 
-func newListCmd(g *globals) *cobra.Command {
+func newListCmd(rt *runtime) *cobra.Command {
 	var (
 		opts     wrapper.ListKeysOptions
 		provider = providerFlag()
@@ -23,15 +23,15 @@ func newListCmd(g *globals) *cobra.Command {
   byokctl list --display-name billing --validation-region us-west-2`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			client, err := g.newClient()
+			client, err := rt.newClient()
 			if err != nil {
 				return err
 			}
-			g.noteUnknown(map[string]*enumFlag{"provider": provider, "state": state, "validation-phase": phase})
+			noteUnknown(rt, map[string]*enumFlag{"provider": provider, "state": state, "validation-phase": phase})
 			opts.Provider = wrapper.Provider(provider.value)
 			opts.State = wrapper.State(state.value)
 			opts.ValidationPhase = wrapper.Phase(phase.value)
-			ctx, cancel, limit := g.withTimeout(cmd.Context(), defaultTimeout)
+			ctx, cancel, limit := rt.withTimeout(cmd.Context(), defaultTimeout)
 			defer cancel()
 			s, err := remote{client}.list(ctx, opts)
 			if err != nil {
@@ -39,12 +39,12 @@ func newListCmd(g *globals) *cobra.Command {
 			}
 			// One bad key does not hide the others: list them, then
 			// report it and fail.
-			if err := g.printKeys(s.keys); err != nil {
+			if err := printKeys(rt, s.keys); err != nil {
 				return err
 			}
 			if len(s.unreadable) > 0 {
 				for _, err := range s.unreadable {
-					g.errorf("%s", describe(err))
+					rt.errorf("%s", describe(err))
 				}
 				return &silentFailure{fmt.Sprintf("%s could not be decoded", countKeys(len(s.unreadable)))}
 			}

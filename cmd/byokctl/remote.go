@@ -32,8 +32,8 @@ func (r remote) list(ctx context.Context, opts wrapper.ListKeysOptions) (serverK
 
 // listAll lists every key within --timeout (1m by default); running out
 // of time says so.
-func (g *globals) listAll(ctx context.Context, r remote) (serverKeys, error) {
-	ctx, cancel, limit := g.withTimeout(ctx, defaultTimeout)
+func listAll(ctx context.Context, rt *runtime, r remote) (serverKeys, error) {
+	ctx, cancel, limit := rt.withTimeout(ctx, defaultTimeout)
 	defer cancel()
 	s, err := r.list(ctx, wrapper.ListKeysOptions{})
 	if err != nil {

@@ -10,7 +10,7 @@ import (
 	"github.com/byokctl/byok/wrapper"
 )
 
-func newWaitCmd(g *globals) *cobra.Command {
+func newWaitCmd(rt *runtime) *cobra.Command {
 	return withFormats(&cobra.Command{
 		Use:   "wait ID",
 		Short: "Wait until a key's validation completes",
@@ -22,33 +22,33 @@ The wait gives up after --timeout (default 10m) with exit status 1.
 Progress is shown on stderr when it is a terminal.`,
 		Example:           "  byokctl wait cck-12345 --timeout 15m",
 		Args:              oneID,
-		ValidArgsFunction: g.completeKeyIDs,
+		ValidArgsFunction: keyIDCompletion(rt),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			client, err := g.newClient()
+			client, err := rt.newClient()
 			if err != nil {
 				return err
 			}
-			ctx, cancel, limit := g.withTimeout(cmd.Context(), defaultWaitTimeout)
+			ctx, cancel, limit := rt.withTimeout(cmd.Context(), defaultWaitTimeout)
 			defer cancel()
-			key, err := g.waitForValidation(ctx, client, args[0], limit)
+			key, err := waitForValidation(ctx, rt, client, args[0], limit)
 			if err != nil {
 				return err
 			}
-			return g.printKey(*key)
+			return printKey(rt, *key)
 		},
 	}, formatTable, formatJSON, formatYAML)
 }
 
 // waitForValidation waits for key id, showing progress on stderr when it is
 // a terminal.
-func (g *globals) waitForValidation(ctx context.Context, client *wrapper.Client, id string, limit time.Duration) (*wrapper.Key, error) {
+func waitForValidation(ctx context.Context, rt *runtime, client *wrapper.Client, id string, limit time.Duration) (*wrapper.Key, error) {
 	var opts []wrapper.WaitOption
-	if p := g.sys.pollInterval; p > 0 {
+	if p := rt.sys.pollInterval; p > 0 {
 		opts = append(opts, wrapper.WithPollInterval(p, 4*p))
 	}
-	if g.sys.isTerminal(g.sys.stderr) {
+	if rt.sys.isTerminal(rt.sys.stderr) {
 		opts = append(opts, wrapper.WithProgress(func(p wrapper.WaitProgress) {
-			g.infof("%s", progressLine(p))
+			rt.infof("%s", progressLine(p))
 		}))
 	}
 	key, err := client.WaitForValidation(ctx, id, opts...)

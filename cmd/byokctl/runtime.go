@@ -1,0 +1,90 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/byokctl/byok/wrapper"
+)
+
+// runtime is what every command needs, and only that: the streams, a client
+// factory, the clock, and a context bounded by --timeout. newRootCmd builds
+// one per run; a test builds its own (see newTestRuntime) and calls a run
+// function without cobra.
+//
+// How a command is written (see update.go, the smallest):
+//
+//  1. A file named after the command, update.go, holds all of it.
+//  2. updateOptions holds the command's flags and arguments, nothing else.
+//  3. newUpdateCmd(rt, runF) builds the cobra command; its RunE only fills
+//     an updateOptions from the flags and arguments and calls runF with it.
+//     runF is runUpdate in the tree; a flag test passes a fake runF that
+//     keeps the options, and checks them (update_test.go).
+//  4. runUpdate(ctx, rt, opts) does the work: rt.call(ctx, defaultTimeout,
+//     func(ctx, client) error {...}) gives it a client and the time limit,
+//     and explains a deadline; it writes through rt (stdout, stderr, -o).
+//  5. A behaviour test calls runUpdate with newTestRuntime and a fake server.
+//  6. Pieces two commands share go in a file of their own (keytable.go,
+//     grantshint.go, confirm.go, keylisting.go), never inside a command.
+//  7. Add newUpdateCmd(rt, runUpdate) to newRootCmd.
+type runtime struct {
+	// sys holds the streams (stdin, stdout, stderr and whether each is a
+	// terminal) and the seams of the process (listen, test hooks).
+	sys *system
+	// clock is real time (wrapper.RealClock) unless a test gives its own.
+	clock wrapper.Clock
+	// newClient is the client factory: the API client from the global
+	// flags and the environment, with extra options.
+	newClient func(extra ...wrapper.Option) (*wrapper.Client, error)
+	// timeout is --timeout, zero when not given (withTimeout).
+	timeout time.Duration
+	// output is -o, the format of stdout.
+	output *enumFlag
+}
+
+// Time limits of a command when --timeout is not given.
+const (
+	defaultTimeout     = time.Minute      // one request or one listing
+	defaultWaitTimeout = 10 * time.Minute // wait, create --wait, delete --wait, apply
+)
+
+// call runs f with a client and a context bounded by --timeout (or def when
+// it was not given), and explains a deadline or an interruption in the
+// error f returns (explainDeadline). It is the one place where a command
+// gets its client and its time limit.
+func (rt *runtime) call(ctx context.Context, def time.Duration, f func(context.Context, *wrapper.Client) error) error {
+	client, err := rt.newClient()
+	if err != nil {
+		return err
+	}
+	ctx, cancel, limit := rt.withTimeout(ctx, def)
+	defer cancel()
+	return explainDeadline(f(ctx, client), limit)
+}
+
+// withTimeout bounds ctx by --timeout, or by def when it was not given. It
+// returns the limit, for the messages of a command that waits (call uses it).
+func (rt *runtime) withTimeout(ctx context.Context, def time.Duration) (context.Context, context.CancelFunc, time.Duration) {
+	limit := def
+	if rt.timeout > 0 {
+		limit = rt.timeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	return ctx, cancel, limit
+}
+
+// errorf prints one message line on stderr, prefixed with "byokctl: ".
+func (rt *runtime) errorf(format string, args ...any) {
+	_, _ = fmt.Fprintf(rt.sys.stderr, "byokctl: "+format+"\n", args...)
+}
+
+// infof prints one message line on stderr.
+func (rt *runtime) infof(format string, args ...any) {
+	_, _ = fmt.Fprintf(rt.sys.stderr, format+"\n", args...)
+}
+
+// canAsk reports whether there is a terminal to ask a question on.
+func (rt *runtime) canAsk() bool {
+	return rt.sys.isTerminal(rt.sys.stdin) && rt.sys.isTerminal(rt.sys.stderr)
+}
