@@ -528,7 +528,8 @@ func (a *applier) waitNew(ctx context.Context, results []applyResult) {
 		if r.created == nil {
 			continue
 		}
-		key, err := waitForValidation(ctx, a.rt, a.r.client, r.created.ID, a.limit)
+		key, err := waitForValidation(ctx, a.rt, a.r.client, r.created.ID)
+		err = explainDeadline(err, a.limit)
 		var invalid *wrapper.ValidationError
 		switch {
 		case err == nil:

@@ -202,7 +202,8 @@ func runCreate(rt *runtime, cmd *cobra.Command, cf createFlags, material wrapper
 		rt.infof("its validation has begun; follow it with: byokctl wait %s", shellQuote(clean(key.ID)))
 		return printKey(rt, *key)
 	}
-	waited, err := waitForValidation(ctx, rt, client, key.ID, limit)
+	waited, err := waitForValidation(ctx, rt, client, key.ID)
+	err = explainDeadline(err, limit)
 	var invalid *wrapper.ValidationError
 	switch {
 	case err == nil:

@@ -291,7 +291,8 @@ func runGrantsApply(ctx context.Context, rt *runtime, id string, o applyOptions)
 	if !o.wait {
 		return nil
 	}
-	waited, err := waitForValidation(ctx, rt, client, key.ID, limit)
+	waited, err := waitForValidation(ctx, rt, client, key.ID)
+	err = explainDeadline(err, limit)
 	if err != nil {
 		return err
 	}

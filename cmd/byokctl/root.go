@@ -90,12 +90,12 @@ func newRootCmd(sys *system) *cobra.Command {
 	_ = root.RegisterFlagCompletionFunc("output", fixedCompletion(rt.output.allowed...))
 
 	root.AddCommand(
-		newListCmd(rt),
-		newGetCmd(rt),
+		newListCmd(rt, runList),
+		newGetCmd(rt, runGet),
 		newCreateCmd(rt),
-		newUpdateCmd(rt),
+		newUpdateCmd(rt, runUpdate),
 		newDeleteCmd(rt),
-		newWaitCmd(rt),
+		newWaitCmd(rt, runWait),
 		newGrantsCmd(rt),
 		newDiffCmd(rt),
 		newCheckCmd(rt),

@@ -1,6 +1,16 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spf13/cobra"
+
 	"github.com/byokctl/byok/wrapper"
 )
 
@@ -14,4 +24,111 @@ func newTestRuntime(sys *system, output *enumFlag) *runtime {
 		rt.clock = wrapper.RealClock{}
 	}
 	return rt
+}
+
+// parseFlags builds a command with build, giving it a fake runF that keeps
+// the options it is called with, and runs it with args: it checks what
+// flag parsing puts into the options, and nothing else runs.
+func parseFlags[O any](t *testing.T, build func(*runtime, func(context.Context, *runtime, O) error) *cobra.Command, args ...string) (O, error) {
+	t.Helper()
+	var (
+		got    O
+		called bool
+	)
+	rt := newTestRuntime(&system{stdout: io.Discard, stderr: io.Discard, getenv: func(string) string { return "" }, isTerminal: func(any) bool { return false }},
+		newEnumFlag(formatTable, formatTable, formatJSON, formatYAML))
+	cmd := build(rt, func(_ context.Context, _ *runtime, o O) error {
+		got, called = o, true
+		return nil
+	})
+	cmd.SetArgs(args)
+	cmd.SetOut(io.Discard)
+	cmd.SetErr(io.Discard)
+	err := cmd.Execute()
+	if err == nil && !called {
+		t.Fatalf("%s %q: runF was not called", cmd.Name(), args)
+	}
+	return got, err
+}
+
+// TestUpdateFlags: update's flags and argument reach updateOptions; an empty
+// name never reaches the run function.
+func TestUpdateFlags(t *testing.T) {
+	o, err := parseFlags(t, newUpdateCmd, "cck-1", "--display-name", "billing")
+	if err != nil || o != (updateOptions{id: "cck-1", name: "billing"}) {
+		t.Errorf("got %+v, %v", o, err)
+	}
+	if _, err := parseFlags(t, newUpdateCmd, "cck-1", "--display-name", " "); !isUsage(err) {
+		t.Errorf("an empty name: %v, want a usage error", err)
+	}
+}
+
+// TestGetAndWaitFlags: the id argument reaches the options.
+func TestGetAndWaitFlags(t *testing.T) {
+	if o, err := parseFlags(t, newGetCmd, "cck-1"); err != nil || o.id != "cck-1" {
+		t.Errorf("get: %+v, %v", o, err)
+	}
+	if o, err := parseFlags(t, newWaitCmd, "cck-2"); err != nil || o.id != "cck-2" {
+		t.Errorf("wait: %+v, %v", o, err)
+	}
+}
+
+// TestListFlags: every filter flag reaches listOptions, the documented
+// enumeration values in the API's case.
+func TestListFlags(t *testing.T) {
+	o, err := parseFlags(t, newListCmd, "--provider", "aws", "--state", "in_use", "--validation-phase", "invalid",
+		"--display-name", "billing", "--validation-region", "us-west-2", "--key", "1234", "--page-size", "5")
+	want := wrapper.ListKeysOptions{Provider: wrapper.ProviderAWS, State: wrapper.StateInUse, ValidationPhase: wrapper.PhaseInvalid,
+		DisplayName: "billing", ValidationRegion: "us-west-2", Key: "1234", PageSize: 5}
+	if err != nil || o.filter != want {
+		t.Errorf("got %+v, %v;\nwant %+v", o.filter, err, want)
+	}
+}
+
+// TestRunFunctionsWithoutCobra calls run functions directly, with a runtime
+// of the test's own and the fake server.
+func TestRunFunctionsWithoutCobra(t *testing.T) {
+	f := newFixture(t)
+	ids := f.srv.Seed(2)
+	var stdout, stderr bytes.Buffer
+	rt := newTestRuntime(f.system(f.env, &stdout, &stderr), newEnumFlag(formatJSON, formatJSON))
+	if err := runUpdate(t.Context(), rt, updateOptions{id: ids[0], name: "renamed"}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stdout.String(), `"display_name": "renamed"`) {
+		t.Errorf("update printed %s", stdout.String())
+	}
+	stdout.Reset()
+	if err := runList(t.Context(), rt, listOptions{filter: wrapper.ListKeysOptions{DisplayName: "renamed"}}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stdout.String(), ids[0]) || strings.Contains(stdout.String(), ids[1]) {
+		t.Errorf("list printed %s", stdout.String())
+	}
+	stdout.Reset()
+	if err := runGet(t.Context(), rt, getOptions{id: ids[1]}); err != nil || !strings.Contains(stdout.String(), ids[1]) {
+		t.Errorf("get: %v, %s", err, stdout.String())
+	}
+	err := runGet(t.Context(), rt, getOptions{id: "cck-missing"})
+	if !errors.Is(err, wrapper.ErrNotFound) {
+		t.Errorf("get of a missing key: %v", err)
+	}
+	if stderr.Len() != 0 {
+		t.Errorf("stderr %q", stderr.String())
+	}
+}
+
+// TestCallExplainsTheDeadline: rt.call gives the function a context bounded
+// by --timeout and names the limit when it passes.
+func TestCallExplainsTheDeadline(t *testing.T) {
+	f := newFixture(t)
+	rt := newTestRuntime(f.system(f.env, io.Discard, io.Discard), newEnumFlag(formatTable, formatTable))
+	rt.timeout = time.Millisecond
+	err := rt.call(t.Context(), time.Hour, func(ctx context.Context, _ *wrapper.Client) error {
+		<-ctx.Done()
+		return ctx.Err()
+	})
+	if !errors.Is(err, context.DeadlineExceeded) || describe(err) != "gave up after 1ms (set a longer --timeout): "+context.DeadlineExceeded.Error() {
+		t.Errorf("got %v", err)
+	}
 }
