@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"text/tabwriter"
+
+	"github.com/byokctl/byok/wrapper"
 )
 
 // confirmation is a question byokctl asks on a terminal before a change
@@ -47,4 +50,27 @@ func confirm(rt *runtime, c confirmation, force bool) error {
 		return &silentFailure{"not confirmed"}
 	}
 	return nil
+}
+
+// deleting is the confirmation of a deletion of n keys.
+func deleting(n int) confirmation {
+	return confirmation{what: "deleting " + countKeys(n), force: "delete without asking", question: "Delete them?", declined: "nothing was deleted"}
+}
+
+// confirmDeletion asks on a terminal before deleting keys; without a terminal it needs force (see confirmable).
+func confirmDeletion(rt *runtime, keys []wrapper.Key, force bool) error {
+	if force {
+		return nil
+	}
+	if err := confirmable(rt, deleting(len(keys)), force); err != nil {
+		return err
+	}
+	rt.infof("About to delete %s:", countKeys(len(keys)))
+	tw := tabwriter.NewWriter(rt.sys.stderr, 0, 0, 3, ' ', 0)
+	_, _ = fmt.Fprintln(tw, "  ID\tDISPLAY NAME\tPROVIDER\tKEY\tSTATE")
+	for _, k := range keys {
+		_, _ = fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", cell(k.ID), cell(k.DisplayName), cell(string(k.Provider)), cell(keyColumn(k)), cell(string(k.State)))
+	}
+	_ = tw.Flush()
+	return confirm(rt, deleting(len(keys)), force)
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -168,48 +167,4 @@ func describeBrief(err error) string {
 		return clean(apiErr.Errors[0].String())
 	}
 	return describe(err)
-}
-
-// deleting is the confirmation of a deletion of n keys.
-func deleting(n int) confirmation {
-	return confirmation{what: "deleting " + countKeys(n), force: "delete without asking", question: "Delete them?", declined: "nothing was deleted"}
-}
-
-// confirmDeletion asks on a terminal before deleting keys; without a terminal it needs force (see confirmable).
-func confirmDeletion(rt *runtime, keys []wrapper.Key, force bool) error {
-	if force {
-		return nil
-	}
-	if err := confirmable(rt, deleting(len(keys)), force); err != nil {
-		return err
-	}
-	rt.infof("About to delete %s:", countKeys(len(keys)))
-	tw := tabwriter.NewWriter(rt.sys.stderr, 0, 0, 3, ' ', 0)
-	_, _ = fmt.Fprintln(tw, "  ID\tDISPLAY NAME\tPROVIDER\tKEY\tSTATE")
-	for _, k := range keys {
-		_, _ = fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", cell(k.ID), cell(k.DisplayName), cell(string(k.Provider)), cell(keyColumn(k)), cell(string(k.State)))
-	}
-	_ = tw.Flush()
-	return confirm(rt, deleting(len(keys)), force)
-}
-
-// countKeys returns "1 key" or "n keys".
-func countKeys(n int) string {
-	if n == 1 {
-		return "1 key"
-	}
-	return fmt.Sprintf("%d keys", n)
-}
-
-// unique returns ids without repeats, in their first order.
-func unique(ids []string) []string {
-	seen := make(map[string]bool, len(ids))
-	out := ids[:0:0]
-	for _, id := range ids {
-		if !seen[id] {
-			seen[id] = true
-			out = append(out, id)
-		}
-	}
-	return out
 }

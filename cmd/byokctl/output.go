@@ -6,11 +6,8 @@ import (
 	"slices"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/spf13/cobra"
-
-	"github.com/byokctl/byok/wrapper"
 )
 
 // formatsAnnotation is the annotation of a command that lists the -o
@@ -49,31 +46,6 @@ func checkFormat(rt *runtime, cmd *cobra.Command) error {
 	return nil
 }
 
-// tableHeader names the columns of -o table.
-const tableHeader = "ID\tDISPLAY NAME\tPROVIDER\tKEY\tSTATE\tPHASE\tREGION\tCREATED"
-
-// printKeys writes keys to stdout in the -o format. JSON and YAML write one
-// array (empty when there are no keys), in the API's field names.
-func printKeys(rt *runtime, keys []wrapper.Key) error {
-	if keys == nil {
-		keys = []wrapper.Key{}
-	}
-	if structured(rt) {
-		return printStructured(rt, keys)
-	}
-	return writeTable(rt.sys.stdout, keys, false)
-}
-
-// printKey writes one key to stdout in the -o format: one JSON or YAML
-// object, or a one-row table that also names the principals to grant access
-// to (see byokctl grants).
-func printKey(rt *runtime, key wrapper.Key) error {
-	if structured(rt) {
-		return printStructured(rt, key)
-	}
-	return writeTable(rt.sys.stdout, []wrapper.Key{key}, true)
-}
-
 // structured reports whether -o asks for JSON or YAML.
 func structured(rt *runtime) bool {
 	return rt.output.value == formatJSON || rt.output.value == formatYAML
@@ -85,33 +57,6 @@ func printStructured(rt *runtime, v any) error {
 		return writeYAML(rt.sys.stdout, v)
 	}
 	return writeJSON(rt.sys.stdout, v)
-}
-
-// writeTable writes keys as a table, every cell cleaned; with principals,
-// a last column lists the principals of each key.
-func writeTable(w io.Writer, keys []wrapper.Key, principals bool) error {
-	header := tableHeader
-	if principals {
-		header += "\tPRINCIPALS"
-	}
-	rows := make([][]string, 0, len(keys))
-	for _, k := range keys {
-		row := []string{
-			k.ID,
-			k.DisplayName,
-			string(k.Provider),
-			keyColumn(k),
-			string(k.State),
-			string(k.Validation.Phase),
-			k.Validation.Region,
-			timestamp(k.Metadata.CreatedAt),
-		}
-		if principals {
-			row = append(row, strings.Join(keyPrincipals(k.Material), ","))
-		}
-		rows = append(rows, row)
-	}
-	return writeCells(w, 3, header, rows)
 }
 
 // writeCells writes header (its columns separated by tabs) and rows in
@@ -127,22 +72,6 @@ func writeCells(w io.Writer, gap int, header string, rows [][]string) error {
 		_, _ = fmt.Fprintln(tw, strings.Join(row, "\t"))
 	}
 	return tw.Flush()
-}
-
-func timestamp(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format(time.RFC3339)
-}
-
-// keyColumn returns what the KEY column shows: the key's ARN or key id, or
-// for a kind without either the kind's name.
-func keyColumn(k wrapper.Key) string {
-	if id := k.Identifier(); id != "" || k.Material == nil {
-		return id
-	}
-	return k.Material.MaterialKind()
 }
 
 // cell makes s safe for one table cell: cleaned (no tabs or line breaks,
