@@ -38,7 +38,9 @@ type applyFlags struct {
 	wait  bool
 }
 
-func newApplyCmd(rt *runtime) *cobra.Command {
+// newApplyCmd builds byokctl apply: it parses the flags into applyFlags (its
+// options) and calls runF with them (runApply, or a test's fake).
+func newApplyCmd(rt *runtime, runF func(context.Context, *runtime, applyFlags) error) *cobra.Command {
 	var af applyFlags
 	cmd := &cobra.Command{
 		Use:   "apply -f FILE",
@@ -76,7 +78,7 @@ Exit status:
 		Example: "  byokctl apply -f keys.yaml\n  byokctl apply -f keys.yaml --wait\n  byokctl apply -f keys.yaml --prune --force",
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runApply(cmd.Context(), rt, af)
+			return runF(cmd.Context(), rt, af)
 		},
 	}
 	withFormats(cmd, formatText, formatJSON, formatYAML)

@@ -19,7 +19,9 @@ type checkOptions struct {
 	initializingFor time.Duration
 }
 
-func newCheckCmd(rt *runtime) *cobra.Command {
+// newCheckCmd builds byokctl check: it parses the flags into checkOptions
+// and calls runF with them (runCheck, or a test's fake).
+func newCheckCmd(rt *runtime, runF func(context.Context, *runtime, checkOptions) error) *cobra.Command {
 	var o checkOptions
 	cmd := &cobra.Command{
 		Use:   "check [-f FILE]",
@@ -54,7 +56,7 @@ Exit status:
   byokctl check -f keys.yaml --initializing-for 30m -o json`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runCheck(cmd.Context(), rt, o)
+			return runF(cmd.Context(), rt, o)
 		},
 	}
 	withFormats(cmd, formatText, formatJSON, formatYAML)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"reflect"
@@ -12,8 +13,10 @@ import (
 	"github.com/byokctl/byok/wrapper"
 )
 
-// createFlags are the flags every create subcommand has.
-type createFlags struct {
+// createOptions are the flags of a create subcommand: the key material its
+// provider's flags filled, and the flags every create subcommand has.
+type createOptions struct {
+	material    wrapper.KeyMaterial
 	displayName string
 	wait        bool
 	// grants, for create aws --apply-grants, says how to apply the key
@@ -21,7 +24,10 @@ type createFlags struct {
 	grants *applyOptions
 }
 
-func newCreateCmd(rt *runtime) *cobra.Command {
+// newCreateCmd builds byokctl create and its provider subcommands: each
+// parses its flags into createOptions and calls runF with them (runCreate,
+// or a test's fake).
+func newCreateCmd(rt *runtime, runF func(context.Context, *runtime, createOptions) error) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "create aws|azure|gcp",
 		Short: "Register a key of AWS KMS, Azure Key Vault or Google Cloud KMS",
@@ -47,13 +53,13 @@ create aws --apply-grants also writes the AWS key policy (see create aws
 		// create's own: let the unknown provider be the error.
 		FParseErrWhitelist: cobra.FParseErrWhitelist{UnknownFlags: true},
 	}
-	cmd.AddCommand(newCreateAWSCmd(rt), newCreateAzureCmd(rt), newCreateGCPCmd(rt))
+	cmd.AddCommand(newCreateAWSCmd(rt, runF), newCreateAzureCmd(rt, runF), newCreateGCPCmd(rt, runF))
 	return cmd
 }
 
-func newCreateAWSCmd(rt *runtime) *cobra.Command {
+func newCreateAWSCmd(rt *runtime, runF func(context.Context, *runtime, createOptions) error) *cobra.Command {
 	var (
-		cf     createFlags
+		cf     createOptions
 		key    wrapper.AWSKey
 		grants *createGrantsOptions
 	)
@@ -75,7 +81,8 @@ backup of the old policy), and with --wait waits for the key to turn VALID.`,
 			if cf.grants, err = grants.options(cmd); err != nil {
 				return err
 			}
-			return runCreate(rt, cmd, cf, key)
+			cf.material = key
+			return runF(cmd.Context(), rt, cf)
 		},
 	}
 	cf.register(cmd)
@@ -85,9 +92,9 @@ backup of the old policy), and with --wait waits for the key to turn VALID.`,
 	return cmd
 }
 
-func newCreateAzureCmd(rt *runtime) *cobra.Command {
+func newCreateAzureCmd(rt *runtime, runF func(context.Context, *runtime, createOptions) error) *cobra.Command {
 	var (
-		cf  createFlags
+		cf  createOptions
 		key wrapper.AzureKey
 	)
 	cmd := &cobra.Command{
@@ -99,7 +106,8 @@ func newCreateAzureCmd(rt *runtime) *cobra.Command {
     --tenant-id 00000000-0000-0000-0000-000000000000`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runCreate(rt, cmd, cf, key)
+			cf.material = key
+			return runF(cmd.Context(), rt, cf)
 		},
 	}
 	cf.register(cmd)
@@ -113,9 +121,9 @@ func newCreateAzureCmd(rt *runtime) *cobra.Command {
 	return cmd
 }
 
-func newCreateGCPCmd(rt *runtime) *cobra.Command {
+func newCreateGCPCmd(rt *runtime, runF func(context.Context, *runtime, createOptions) error) *cobra.Command {
 	var (
-		cf  createFlags
+		cf  createOptions
 		key wrapper.GCPKey
 	)
 	cmd := &cobra.Command{
@@ -124,7 +132,8 @@ func newCreateGCPCmd(rt *runtime) *cobra.Command {
 		Example: "  byokctl create gcp --key-id projects/p/locations/us-central1/keyRings/r/cryptoKeys/k",
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runCreate(rt, cmd, cf, key)
+			cf.material = key
+			return runF(cmd.Context(), rt, cf)
 		},
 	}
 	cf.register(cmd)
@@ -133,17 +142,17 @@ func newCreateGCPCmd(rt *runtime) *cobra.Command {
 	return cmd
 }
 
-func (cf *createFlags) register(cmd *cobra.Command) {
+func (cf *createOptions) register(cmd *cobra.Command) {
 	withFormats(cmd, formatTable, formatJSON, formatYAML)
 	cmd.Flags().StringVar(&cf.displayName, "display-name", "", "human-readable name of the key")
 	cmd.Flags().BoolVar(&cf.wait, "wait", false, "wait for the validation to complete (see byokctl wait)")
 }
 
-// create registers material (the AWSKey, AzureKey or GCPKey the flags
+// runCreate registers cf.material (the AWSKey, AzureKey or GCPKey the flags
 // filled), tells on stderr what to grant, and with --wait waits for the
 // validation.
-func runCreate(rt *runtime, cmd *cobra.Command, cf createFlags, material wrapper.KeyMaterial) error {
-	material, notes, err := checkMaterial(material)
+func runCreate(ctx context.Context, rt *runtime, cf createOptions) error {
+	material, notes, err := checkMaterial(cf.material)
 	var bad *inputError
 	if errors.As(err, &bad) {
 		return usagef("%s %s", bad.flag(), bad.Msg)
@@ -167,7 +176,7 @@ func runCreate(rt *runtime, cmd *cobra.Command, cf createFlags, material wrapper
 	if cf.wait {
 		def = defaultWaitTimeout
 	}
-	ctx, cancel, limit := rt.withTimeout(cmd.Context(), def)
+	ctx, cancel, limit := rt.withTimeout(ctx, def)
 	defer cancel()
 	if cf.grants != nil {
 		if err := preflightGrants(ctx, rt, material, *cf.grants); err != nil {

@@ -19,15 +19,18 @@ const (
 	deleteMaxTries   = 1000             // a bound on the requests, whatever the clock
 )
 
-// deleteFlags are the flags of delete.
-type deleteFlags struct {
+// deleteOptions are the flags and arguments of byokctl delete.
+type deleteOptions struct {
+	ids            []string
 	force          bool
 	ignoreNotFound bool
 	wait           bool
 }
 
-func newDeleteCmd(rt *runtime) *cobra.Command {
-	var df deleteFlags
+// newDeleteCmd builds byokctl delete: it parses the flags and arguments into
+// deleteOptions and calls runF with them (runDelete, or a test's fake).
+func newDeleteCmd(rt *runtime, runF func(context.Context, *runtime, deleteOptions) error) *cobra.Command {
+	var o deleteOptions
 	cmd := &cobra.Command{
 		Use:   "delete ID...",
 		Short: "Delete keys",
@@ -52,40 +55,41 @@ and the exit status is 1 when any delete failed.`,
   byokctl delete cck-12345 --force --ignore-not-found --wait`,
 		Args: someIDs,
 		RunE: func(cmd *cobra.Command, ids []string) error {
-			return runDelete(cmd.Context(), rt, ids, df)
+			o.ids = ids
+			return runF(cmd.Context(), rt, o)
 		},
 		ValidArgsFunction: keyIDCompletion(rt),
 	}
 	f := cmd.Flags()
-	f.BoolVarP(&df.force, "force", "f", false, "delete without asking (needed without a terminal)")
-	f.BoolVar(&df.ignoreNotFound, "ignore-not-found", false, "treat a key that does not exist as deleted")
-	f.BoolVar(&df.wait, "wait", false, "while a key is in use (409), try again until --timeout")
+	f.BoolVarP(&o.force, "force", "f", false, "delete without asking (needed without a terminal)")
+	f.BoolVar(&o.ignoreNotFound, "ignore-not-found", false, "treat a key that does not exist as deleted")
+	f.BoolVar(&o.wait, "wait", false, "while a key is in use (409), try again until --timeout")
 	return cmd
 }
 
-// deleteKeys checks that every key of ids exists, asks for confirmation,
+// runDelete checks that every key of o.ids exists, asks for confirmation,
 // then deletes them.
-func runDelete(ctx context.Context, rt *runtime, ids []string, df deleteFlags) error {
-	ids = unique(ids)
-	if err := confirmable(rt, deleting(len(ids)), df.force); err != nil {
-		return err
-	}
-	client, err := rt.newClient()
-	if err != nil {
+func runDelete(ctx context.Context, rt *runtime, o deleteOptions) error {
+	ids := unique(o.ids)
+	if err := confirmable(rt, deleting(len(ids)), o.force); err != nil {
 		return err
 	}
 	def := defaultTimeout
-	if df.wait {
+	if o.wait {
 		def = defaultWaitTimeout
 	}
-	ctx, cancel, limit := rt.withTimeout(ctx, def)
-	defer cancel()
+	return rt.call(ctx, def, func(ctx context.Context, client *wrapper.Client) error {
+		return deleteFound(ctx, rt, client, ids, o, rt.limit(def))
+	})
+}
 
+// deleteFound deletes the keys of ids that exist, within limit.
+func deleteFound(ctx context.Context, rt *runtime, client *wrapper.Client, ids []string, o deleteOptions, limit time.Duration) error {
 	found, keys, missing, err := lookUp(ctx, rt, client, ids)
 	if err != nil {
-		return explainDeadline(err, limit)
+		return err
 	}
-	if len(missing) > 0 && !df.ignoreNotFound {
+	if len(missing) > 0 && !o.ignoreNotFound {
 		return fmt.Errorf("not found: %s; nothing was deleted (--ignore-not-found deletes the others)", strings.Join(missing, ", "))
 	}
 	for _, id := range missing {
@@ -94,13 +98,13 @@ func runDelete(ctx context.Context, rt *runtime, ids []string, df deleteFlags) e
 	if len(keys) == 0 {
 		return nil
 	}
-	if err := confirmDeletion(rt, keys, df.force); err != nil {
+	if err := confirmDeletion(rt, keys, o.force); err != nil {
 		return err
 	}
 	// The deletes go to the ids the user gave, never to ids of the answers.
 	failed := 0
 	for _, id := range found {
-		switch err := deleteKey(ctx, rt, client, id, df.wait, limit); {
+		switch err := deleteKey(ctx, rt, client, id, o.wait, limit); {
 		case err == nil:
 			_, _ = fmt.Fprintf(rt.sys.stdout, "deleted %s\n", clean(id))
 		case errors.Is(err, wrapper.ErrNotFound):

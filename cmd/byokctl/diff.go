@@ -34,8 +34,15 @@ without display_name leaves the server's display name alone. The file is
 checked whole, with the checks of create, before any request is sent; it is
 read within --timeout and up to 4 MiB.`
 
-func newDiffCmd(rt *runtime) *cobra.Command {
-	var file string
+// diffOptions are the flags of byokctl diff.
+type diffOptions struct {
+	file string // -f, the keys file
+}
+
+// newDiffCmd builds byokctl diff: it parses the flags into diffOptions and
+// calls runF with them (runDiff, or a test's fake).
+func newDiffCmd(rt *runtime, runF func(context.Context, *runtime, diffOptions) error) *cobra.Command {
+	var o diffOptions
 	cmd := &cobra.Command{
 		Use:   "diff -f FILE",
 		Short: "Compare a keys file with the keys on the server",
@@ -67,18 +74,18 @@ Exit status, for CI (byokctl diff -f keys.yaml fails a pipeline on drift):
 		Example: "  byokctl diff -f keys.yaml\n  byokctl diff -f keys.json -o json",
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runDiff(cmd.Context(), rt, file)
+			return runF(cmd.Context(), rt, o)
 		},
 	}
 	withFormats(cmd, formatText, formatJSON, formatYAML)
-	cmd.Flags().StringVarP(&file, "file", "f", "", "the keys file, YAML or JSON (required)")
+	cmd.Flags().StringVarP(&o.file, "file", "f", "", "the keys file, YAML or JSON (required)")
 	_ = cmd.MarkFlagRequired("file")
 	return cmd
 }
 
-// diff prints the plan of keys file file.
-func runDiff(ctx context.Context, rt *runtime, file string) error {
-	kf, r, err := keysFileAndRemote(ctx, rt, file)
+// runDiff prints the plan of the keys file o.file.
+func runDiff(ctx context.Context, rt *runtime, o diffOptions) error {
+	kf, r, err := keysFileAndRemote(ctx, rt, o.file)
 	if err != nil {
 		return err
 	}

@@ -23,7 +23,9 @@ type exporterOptions struct {
 	interval time.Duration
 }
 
-func newExporterCmd(rt *runtime) *cobra.Command {
+// newExporterCmd builds byokctl exporter: it parses the flags into
+// exporterOptions and calls runF with them (runExporter, or a test's fake).
+func newExporterCmd(rt *runtime, runF func(context.Context, *runtime, exporterOptions) error) *cobra.Command {
 	var o exporterOptions
 	cmd := &cobra.Command{
 		Use:   "exporter",
@@ -51,7 +53,7 @@ Alerting rules for them ship in deploy/prometheus/byok-alerts.yaml.`,
   byokctl exporter --listen 0.0.0.0:9464 --interval 5m`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runExporter(cmd.Context(), rt, o)
+			return runF(cmd.Context(), rt, o)
 		},
 	}
 	f := cmd.Flags()

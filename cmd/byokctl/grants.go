@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -283,11 +284,20 @@ func writeGCPText(b *strings.Builder, g grantSet) {
 		shellQuoteAlways(g.Scope), shellQuoteAlways(g.Member), shellQuoteAlways("projects/"+g.Project+"/roles/"+gcpRoleID))
 }
 
-func newGrantsCmd(rt *runtime) *cobra.Command {
-	var (
-		policy string
-		aws    *grantsAWSOptions
-	)
+// grantsOptions are the flags and arguments of byokctl grants.
+type grantsOptions struct {
+	id     string
+	policy string // --policy, the key-policy document to merge into
+	// aws are the flags that read or write the live AWS key policy; live
+	// says whether one of them was given.
+	aws  *grantsAWSOptions
+	live bool
+}
+
+// newGrantsCmd builds byokctl grants: it parses the flags and arguments into
+// grantsOptions and calls runF with them (runGrants, or a test's fake).
+func newGrantsCmd(rt *runtime, runF func(context.Context, *runtime, grantsOptions) error) *cobra.Command {
+	var o grantsOptions
 	cmd := &cobra.Command{
 		Use:   "grants ID [--policy FILE | --check | --apply]",
 		Short: "Print what to grant Confluent Cloud in AWS KMS, Azure Key Vault or Google Cloud KMS",
@@ -339,35 +349,43 @@ $AWS_ENDPOINT_URL_KMS):
 		Args:              oneID,
 		ValidArgsFunction: keyIDCompletion(rt),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if used, err := aws.used(cmd); used || err != nil {
-				if err != nil {
-					return err
-				}
-				return runGrantsAWS(cmd.Context(), rt, args[0], aws)
-			}
-			var doc []byte
-			if policy != "" {
-				if rt.output.value == formatYAML {
-					return usagef("--policy prints the key policy, a JSON document: give -o json or no -o")
-				}
-				var err error
-				if doc, err = readFile(cmd.Context(), rt, policy, maxPolicySize); err != nil {
-					return usagef("--policy: %w", err)
-				}
-			}
-			key, err := getKey(cmd.Context(), rt, args[0])
+			used, err := o.aws.used(cmd)
 			if err != nil {
 				return err
 			}
-			if policy != "" {
-				return mergePolicy(rt, *key, policy, doc)
-			}
-			return printGrants(rt, *key)
+			o.id, o.live = args[0], used
+			return runF(cmd.Context(), rt, o)
 		},
 	}
-	cmd.Flags().StringVar(&policy, "policy", "", "merge the AWS statements into this key-policy document (- for stdin) and print it")
-	aws = addGrantsAWSFlags(cmd)
+	cmd.Flags().StringVar(&o.policy, "policy", "", "merge the AWS statements into this key-policy document (- for stdin) and print it")
+	o.aws = addGrantsAWSFlags(cmd)
 	return withFormats(cmd, formatText, formatJSON, formatYAML)
+}
+
+// runGrants prints what to grant for key o.id, merges it into o.policy, or
+// checks or applies the live AWS key policy.
+func runGrants(ctx context.Context, rt *runtime, o grantsOptions) error {
+	if o.live {
+		return runGrantsAWS(ctx, rt, o.id, o.aws)
+	}
+	var doc []byte
+	if o.policy != "" {
+		if rt.output.value == formatYAML {
+			return usagef("--policy prints the key policy, a JSON document: give -o json or no -o")
+		}
+		var err error
+		if doc, err = readFile(ctx, rt, o.policy, maxPolicySize); err != nil {
+			return usagef("--policy: %w", err)
+		}
+	}
+	key, err := getKey(ctx, rt, o.id)
+	if err != nil {
+		return err
+	}
+	if o.policy != "" {
+		return mergePolicy(rt, *key, o.policy, doc)
+	}
+	return printGrants(rt, *key)
 }
 
 // printGrants writes what to grant for key to stdout in the -o format.

@@ -66,12 +66,18 @@ func (rt *runtime) call(ctx context.Context, def time.Duration, f func(context.C
 // withTimeout bounds ctx by --timeout, or by def when it was not given. It
 // returns the limit, for the messages of a command that waits (call uses it).
 func (rt *runtime) withTimeout(ctx context.Context, def time.Duration) (context.Context, context.CancelFunc, time.Duration) {
-	limit := def
-	if rt.timeout > 0 {
-		limit = rt.timeout
-	}
+	limit := rt.limit(def)
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	return ctx, cancel, limit
+}
+
+// limit is the time limit of a command: --timeout, or def when it was not
+// given.
+func (rt *runtime) limit(def time.Duration) time.Duration {
+	if rt.timeout > 0 {
+		return rt.timeout
+	}
+	return def
 }
 
 // errorf prints one message line on stderr, prefixed with "byokctl: ".

@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"io"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -131,4 +133,71 @@ func TestCallExplainsTheDeadline(t *testing.T) {
 	if !errors.Is(err, context.DeadlineExceeded) || describe(err) != "gave up after 1ms (set a longer --timeout): "+context.DeadlineExceeded.Error() {
 		t.Errorf("got %v", err)
 	}
+}
+
+// TestCommandFlags: each command's flags and arguments reach its options,
+// with a fake runF: nothing is sent, no client is made.
+func TestCommandFlags(t *testing.T) {
+	t.Run("delete", func(t *testing.T) {
+		o, err := parseFlags(t, newDeleteCmd, "cck-1", "cck-2", "-f", "--ignore-not-found", "--wait")
+		if err != nil || !slices.Equal(o.ids, []string{"cck-1", "cck-2"}) || !o.force || !o.ignoreNotFound || !o.wait {
+			t.Errorf("got %+v, %v", o, err)
+		}
+	})
+	t.Run("create", func(t *testing.T) {
+		o, err := parseFlags(t, newCreateCmd, "aws", "--key-arn", exampleARN, "--display-name", "billing", "--wait")
+		if err != nil || !reflect.DeepEqual(o.material, wrapper.AWSKey{KeyARN: exampleARN}) || o.displayName != "billing" || !o.wait || o.grants != nil {
+			t.Errorf("aws: got %+v, %v", o, err)
+		}
+		o, err = parseFlags(t, newCreateCmd, "azure", "--key-id", "https://v.vault.azure.net/keys/k", "--key-vault-id", "/subscriptions/s/vaults/v", "--tenant-id", "t")
+		if err != nil || o.material != (wrapper.AzureKey{KeyID: "https://v.vault.azure.net/keys/k", KeyVaultID: "/subscriptions/s/vaults/v", TenantID: "t"}) {
+			t.Errorf("azure: got %+v, %v", o, err)
+		}
+		o, err = parseFlags(t, newCreateCmd, "gcp", "--key-id", "projects/p/locations/l/keyRings/r/cryptoKeys/k")
+		if err != nil || o.material != (wrapper.GCPKey{KeyID: "projects/p/locations/l/keyRings/r/cryptoKeys/k"}) {
+			t.Errorf("gcp: got %+v, %v", o, err)
+		}
+	})
+	t.Run("diff", func(t *testing.T) {
+		if o, err := parseFlags(t, newDiffCmd, "-f", "keys.yaml"); err != nil || o.file != "keys.yaml" {
+			t.Errorf("got %+v, %v", o, err)
+		}
+	})
+	t.Run("apply", func(t *testing.T) {
+		o, err := parseFlags(t, newApplyCmd, "-f", "keys.yaml", "--prune", "--force", "--wait")
+		if err != nil || o != (applyFlags{file: "keys.yaml", prune: true, force: true, wait: true}) {
+			t.Errorf("got %+v, %v", o, err)
+		}
+	})
+	t.Run("check", func(t *testing.T) {
+		o, err := parseFlags(t, newCheckCmd, "-f", "keys.yaml", "--initializing-for", "30m")
+		if err != nil || o.file != "keys.yaml" || o.initializingFor != 30*time.Minute {
+			t.Errorf("got %+v, %v", o, err)
+		}
+	})
+	t.Run("exporter", func(t *testing.T) {
+		o, err := parseFlags(t, newExporterCmd, "--listen", "127.0.0.1:0", "--interval", "5m")
+		if err != nil || o != (exporterOptions{listen: "127.0.0.1:0", interval: 5 * time.Minute}) {
+			t.Errorf("got %+v, %v", o, err)
+		}
+	})
+	t.Run("grants", func(t *testing.T) {
+		o, err := parseFlags(t, newGrantsCmd, "cck-1", "--policy", "policy.json")
+		if err != nil || o.id != "cck-1" || o.policy != "policy.json" || o.live {
+			t.Errorf("got %+v, %v", o, err)
+		}
+		if o, err = parseFlags(t, newGrantsCmd, "cck-1", "--check"); err != nil || !o.live {
+			t.Errorf("--check: got %+v, %v", o, err)
+		}
+	})
+	t.Run("serve", func(t *testing.T) {
+		global := &globalFlags{apiKey: "K", apiSecret: "S"}
+		serve := func(rt *runtime, runF func(context.Context, *runtime, serveFlags) error) *cobra.Command {
+			return newServeCmd(rt, global, runF)
+		}
+		o, err := parseFlags(t, serve, "--addr", "127.0.0.1:0", "--seed", "3", "--fault-rate", "0.5")
+		if err != nil || o.addr != "127.0.0.1:0" || o.seed != 3 || o.faultRate != 0.5 || o.global != global {
+			t.Errorf("got %+v, %v", o, err)
+		}
+	})
 }

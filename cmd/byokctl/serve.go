@@ -54,7 +54,10 @@ type serveFlags struct {
 	revokeEndpoint bool
 }
 
-func newServeCmd(rt *runtime, global *globalFlags) *cobra.Command {
+// newServeCmd builds byokctl serve: it parses the flags into serveFlags (its
+// options; global gives the credentials the fake accepts) and calls runF
+// with them (runServe, or a test's fake).
+func newServeCmd(rt *runtime, global *globalFlags, runF func(context.Context, *runtime, serveFlags) error) *cobra.Command {
 	sf := serveFlags{global: global}
 	cmd := &cobra.Command{
 		Use:   "serve",
@@ -84,7 +87,7 @@ turns key cck-12345 INVALID with "Access to key denied.".`,
   byokctl serve --addr 127.0.0.1:9090 --data keys.json --fault-rate 0.1`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runServe(cmd.Context(), rt, sf)
+			return runF(cmd.Context(), rt, sf)
 		},
 	}
 	f := cmd.Flags()
