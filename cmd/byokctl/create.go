@@ -168,19 +168,21 @@ func runCreate(ctx context.Context, rt *runtime, cf createOptions) error {
 			return err
 		}
 	}
-	client, err := rt.newClient()
-	if err != nil {
-		return err
-	}
 	def := defaultTimeout
 	if cf.wait {
 		def = defaultWaitTimeout
 	}
-	ctx, cancel, limit := rt.withTimeout(ctx, def)
-	defer cancel()
+	return rt.call(ctx, def, func(ctx context.Context, client *wrapper.Client) error {
+		return createKey(ctx, rt, client, cf, material)
+	})
+}
+
+// createKey is runCreate once the input is checked: the create, the grants
+// and the wait, with a client and within the time limit.
+func createKey(ctx context.Context, rt *runtime, client *wrapper.Client, cf createOptions, material wrapper.KeyMaterial) error {
 	if cf.grants != nil {
 		if err := preflightGrants(ctx, rt, material, *cf.grants); err != nil {
-			return explainDeadline(err, limit)
+			return err
 		}
 	}
 	key, resp, err := client.CreateKey(ctx, wrapper.CreateKeyRequest{DisplayName: cf.displayName, Key: material})
@@ -188,7 +190,7 @@ func runCreate(ctx context.Context, rt *runtime, cf createOptions) error {
 		err = &createOutcomeUnknown{err: err, ref: wrapper.Key{Material: material}.Identifier()}
 	}
 	if err != nil {
-		return explainDeadline(err, limit)
+		return err
 	}
 	if err := checkCreated(material, key.Material); err != nil {
 		return fmt.Errorf("the server answered the create with key %s, whose %w: it may have registered other key material; "+
@@ -204,14 +206,13 @@ func runCreate(ctx context.Context, rt *runtime, cf createOptions) error {
 	if cf.grants == nil {
 		printGrantsHint(rt, *key)
 	} else if err := applyCreatedGrants(ctx, rt, *key, *cf.grants); err != nil {
-		return explainDeadline(err, limit)
+		return err
 	}
 	if !cf.wait {
 		rt.infof("its validation has begun; follow it with: byokctl wait %s", shellQuote(clean(key.ID)))
 		return printKey(rt, *key)
 	}
 	waited, err := waitForValidation(ctx, rt, client, key.ID)
-	err = explainDeadline(err, limit)
 	var invalid *wrapper.ValidationError
 	switch {
 	case err == nil:

@@ -271,33 +271,28 @@ func writeBackup(rt *runtime, name, id, policy string) (string, error) {
 // runGrantsApply is grants ID --apply: the apply, then with wait the wait
 // for the key's validation.
 func runGrantsApply(ctx context.Context, rt *runtime, id string, o applyOptions) error {
-	client, err := rt.newClient()
-	if err != nil {
-		return err
-	}
 	def := defaultTimeout
 	if o.wait {
 		def = defaultWaitTimeout
 	}
-	ctx, cancel, limit := rt.withTimeout(ctx, def)
-	defer cancel()
-	key, _, err := client.GetKey(ctx, id)
-	if err != nil {
-		return explainDeadline(err, limit)
-	}
-	if err := applyGrants(ctx, rt, *key, o, "--apply"); err != nil {
-		return explainDeadline(err, limit)
-	}
-	if !o.wait {
+	return rt.call(ctx, def, func(ctx context.Context, client *wrapper.Client) error {
+		key, _, err := client.GetKey(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := applyGrants(ctx, rt, *key, o, "--apply"); err != nil {
+			return err
+		}
+		if !o.wait {
+			return nil
+		}
+		waited, err := waitForValidation(ctx, rt, client, key.ID)
+		if err != nil {
+			return err
+		}
+		rt.infof("key %s: %s", clean(waited.ID), clean(string(waited.Validation.Phase)))
 		return nil
-	}
-	waited, err := waitForValidation(ctx, rt, client, key.ID)
-	err = explainDeadline(err, limit)
-	if err != nil {
-		return err
-	}
-	rt.infof("key %s: %s", clean(waited.ID), clean(string(waited.Validation.Phase)))
-	return nil
+	})
 }
 
 // grantsAWSOptions are the flags of grants --check and --apply.
