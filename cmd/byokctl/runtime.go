@@ -13,21 +13,25 @@ import (
 // one per run; a test builds its own (see newTestRuntime) and calls a run
 // function without cobra.
 //
-// How a command is written (see update.go, the smallest):
+// How a command is written (update.go is the smallest example):
 //
-//  1. A file named after the command, update.go, holds all of it.
+//  1. One file named after the command (update.go) holds all of it.
 //  2. updateOptions holds the command's flags and arguments, nothing else.
-//  3. newUpdateCmd(rt, runF) builds the cobra command; its RunE only fills
-//     an updateOptions from the flags and arguments and calls runF with it.
-//     runF is runUpdate in the tree; a flag test passes a fake runF that
-//     keeps the options, and checks them (update_test.go).
-//  4. runUpdate(ctx, rt, opts) does the work: rt.call(ctx, defaultTimeout,
-//     func(ctx, client) error {...}) gives it a client and the time limit,
-//     and explains a deadline; it writes through rt (stdout, stderr, -o).
-//  5. A behaviour test calls runUpdate with newTestRuntime and a fake server.
-//  6. Pieces two commands share go in a file of their own (keytable.go,
-//     grantshint.go, confirm.go, keylisting.go), never inside a command.
-//  7. Add newUpdateCmd(rt, runUpdate) to newRootCmd.
+//  3. newUpdateCmd(rt, runF) builds the cobra command. Its RunE only fills
+//     an updateOptions from the flags and arguments and calls
+//     runF(cmd.Context(), rt, opts); usage checks of the flags go there too.
+//  4. runUpdate(ctx, rt, opts) does the work. rt.call(ctx, defaultTimeout,
+//     func(ctx, client) error {...}) hands it a client and a context bounded
+//     by --timeout, and explains a deadline; output goes through rt (stdout,
+//     stderr, -o: printKey, rt.infof).
+//  5. Flag test: parseFlags(t, newUpdateCmd, args...) runs the command with
+//     a fake runF and returns the options (TestCommandFlags). Behaviour
+//     test: call runUpdate with newTestRuntime and the fake server
+//     (TestRunFunctionsWithoutCobra); transcripts go through run as before.
+//  6. What two commands share lives in a file of its own (keytable.go,
+//     grantshint.go, grantset.go, confirm.go, keylisting.go), never inside
+//     another command's file.
+//  7. Register it in newRootCmd: newUpdateCmd(rt, runUpdate).
 type runtime struct {
 	// sys holds the streams (stdin, stdout, stderr and whether each is a
 	// terminal) and the seams of the process (listen, test hooks).
