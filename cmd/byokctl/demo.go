@@ -16,7 +16,14 @@ import (
 // validates a key on its second read, so the waits last a moment.
 const demoPollInterval = 200 * time.Millisecond
 
-func newDemoCmd(rt *runtime, global *globalFlags) *cobra.Command {
+// demoOptions are what byokctl demo takes from the command line.
+type demoOptions struct {
+	debug bool // --debug: the steps run with it too
+}
+
+// newDemoCmd builds byokctl demo: it reads --debug into demoOptions and
+// calls runF with them (runDemo, or a test's fake).
+func newDemoCmd(rt *runtime, global *globalFlags, runF func(context.Context, *runtime, demoOptions) error) *cobra.Command {
 	return &cobra.Command{
 		Use:   "demo",
 		Short: "Walk through the whole flow against an embedded fake server (offline)",
@@ -27,7 +34,7 @@ one, show it as YAML, delete one and list again. Each step is printed as the byo
 runs, followed by that command's output. Nothing leaves this machine.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runDemo(cmd.Context(), rt, global.debug)
+			return runF(cmd.Context(), rt, demoOptions{debug: global.debug})
 		},
 	}
 }
@@ -61,7 +68,7 @@ type demoRun struct {
 	debug bool // --debug: the steps run with it too
 }
 
-func runDemo(ctx context.Context, rt *runtime, debug bool) error {
+func runDemo(ctx context.Context, rt *runtime, o demoOptions) error {
 	// The fake uses its built-in test credentials: the user's (flags or
 	// environment) are neither used nor printed.
 	fake, err := byoktest.New(append(baseFakeOptions(), rt.sys.fakeOptions...)...)
@@ -93,7 +100,7 @@ func runDemo(ctx context.Context, rt *runtime, debug bool) error {
 	if child.pollInterval == 0 {
 		child.pollInterval = demoPollInterval
 	}
-	d := &demoRun{rt: rt, child: &child, fake: fake, debug: debug}
+	d := &demoRun{rt: rt, child: &child, fake: fake, debug: o.debug}
 
 	d.say("A fake BYOK API is running on %s for the length of this demo;", url)
 	d.say("nothing leaves this machine. Every step is a byokctl command run with:")

@@ -109,11 +109,13 @@ func runGrantsCheck(ctx context.Context, rt *runtime, key wrapper.Key, o kmsOpti
 	if err != nil {
 		return err
 	}
-	ctx, cancel, limit := rt.withTimeout(ctx, defaultTimeout)
-	defer cancel()
-	c, err := checkKeyPolicy(ctx, set, kmsConfig(rt, o))
+	var c policyCheck
+	err = rt.within(ctx, defaultTimeout, func(ctx context.Context) (err error) {
+		c, err = checkKeyPolicy(ctx, set, kmsConfig(rt, o))
+		return err
+	})
 	if err != nil {
-		return explainDeadline(err, limit)
+		return err
 	}
 	if structured(rt) {
 		err = printStructured(rt, c)

@@ -9,11 +9,10 @@ import (
 // listAll lists every key within --timeout (1m by default); running out
 // of time says so.
 func listAll(ctx context.Context, rt *runtime, r remote) (serverKeys, error) {
-	ctx, cancel, limit := rt.withTimeout(ctx, defaultTimeout)
-	defer cancel()
-	s, err := r.list(ctx, wrapper.ListKeysOptions{})
-	if err != nil {
-		return serverKeys{}, explainDeadline(err, limit)
-	}
-	return s, nil
+	var s serverKeys
+	err := rt.within(ctx, defaultTimeout, func(ctx context.Context) (err error) {
+		s, err = r.list(ctx, wrapper.ListKeysOptions{})
+		return err
+	})
+	return s, err
 }

@@ -102,7 +102,7 @@ func newRootCmd(sys *system) *cobra.Command {
 		newExporterCmd(rt, runExporter),
 		newApplyCmd(rt, runApply),
 		newServeCmd(rt, flags, runServe),
-		newDemoCmd(rt, flags),
+		newDemoCmd(rt, flags, runDemo),
 		newVersionCmd(rt),
 	)
 	completionCmd(root)

@@ -62,9 +62,16 @@ func (rt *runtime) call(ctx context.Context, def time.Duration, f func(context.C
 	if err != nil {
 		return err
 	}
+	return rt.within(ctx, def, func(ctx context.Context) error { return f(ctx, client) })
+}
+
+// within runs f with a context bounded by --timeout (or def), and explains a
+// deadline or an interruption in the error f returns: call without the
+// client, for a command that has one already or needs none (the KMS).
+func (rt *runtime) within(ctx context.Context, def time.Duration, f func(context.Context) error) error {
 	ctx, cancel, limit := rt.withTimeout(ctx, def)
 	defer cancel()
-	return explainDeadline(f(ctx, client), limit)
+	return explainDeadline(f(ctx), limit)
 }
 
 // withTimeout bounds ctx by --timeout, or by def when it was not given. It

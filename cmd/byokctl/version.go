@@ -25,8 +25,13 @@ func newVersionCmd(rt *runtime) *cobra.Command {
 		Short: "Print byokctl's version",
 		Args:  noArgs,
 		RunE: func(*cobra.Command, []string) error {
-			_, err := fmt.Fprintf(rt.sys.stdout, "byokctl %s (%s %s/%s)\n", buildVersion(), goruntime.Version(), goruntime.GOOS, goruntime.GOARCH)
-			return err
+			return runVersion(rt)
 		},
 	}
+}
+
+// runVersion prints byokctl's version and the Go it was built with.
+func runVersion(rt *runtime) error {
+	_, err := fmt.Fprintf(rt.sys.stdout, "byokctl %s (%s %s/%s)\n", buildVersion(), goruntime.Version(), goruntime.GOOS, goruntime.GOARCH)
+	return err
 }
