@@ -15,12 +15,12 @@ import (
 	"github.com/byokctl/byok/api"
 )
 
-// Environment variables read by NewFromEnv.
+// Environment variables read by NewFromEnv (its doc comment names them).
 const (
-	EnvAPIKey      = "CONFLUENT_CLOUD_API_KEY"
-	EnvAPISecret   = "CONFLUENT_CLOUD_API_SECRET"
-	EnvAccessToken = "CONFLUENT_CLOUD_ACCESS_TOKEN"
-	EnvEndpoint    = "CONFLUENT_CLOUD_ENDPOINT"
+	envAPIKey      = "CONFLUENT_CLOUD_API_KEY"
+	envAPISecret   = "CONFLUENT_CLOUD_API_SECRET"
+	envAccessToken = "CONFLUENT_CLOUD_ACCESS_TOKEN"
+	envEndpoint    = "CONFLUENT_CLOUD_ENDPOINT"
 )
 
 // libraryUserAgent is the User-Agent the library sends, after the product
@@ -57,7 +57,7 @@ func New(opts ...Option) (*Client, error) {
 }
 
 // NewFromEnv returns a Client configured from the environment (read with
-// os.Getenv, or the function given with WithGetenv):
+// os.Getenv):
 //
 //   - CONFLUENT_CLOUD_API_KEY and CONFLUENT_CLOUD_API_SECRET, an API key and
 //     its secret; or CONFLUENT_CLOUD_ACCESS_TOKEN, a bearer token. When both
@@ -74,27 +74,24 @@ func NewFromEnv(opts ...Option) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	getenv := o.getenv
-	if getenv == nil {
-		getenv = os.Getenv
-	}
+	getenv := os.Getenv
 	if o.auth == nil {
-		key, secret, token := getenv(EnvAPIKey), getenv(EnvAPISecret), getenv(EnvAccessToken)
+		key, secret, token := getenv(envAPIKey), getenv(envAPISecret), getenv(envAccessToken)
 		var (
 			opt    Option
 			source string
 		)
 		switch {
 		case key != "" && secret != "":
-			opt, source = WithAPIKey(key, secret), "API key from "+EnvAPIKey+" and "+EnvAPISecret
+			opt, source = WithAPIKey(key, secret), "API key from "+envAPIKey+" and "+envAPISecret
 		case key != "":
-			return nil, fmt.Errorf("byok: an API key (%s) needs its secret (%s)", EnvAPIKey, EnvAPISecret)
+			return nil, fmt.Errorf("byok: an API key (%s) needs its secret (%s)", envAPIKey, envAPISecret)
 		case secret != "":
-			return nil, fmt.Errorf("byok: an API secret (%s) needs its key (%s)", EnvAPISecret, EnvAPIKey)
+			return nil, fmt.Errorf("byok: an API secret (%s) needs its key (%s)", envAPISecret, envAPIKey)
 		case token != "":
-			opt, source = WithBearerToken(token), "bearer token from "+EnvAccessToken
+			opt, source = WithBearerToken(token), "bearer token from "+envAccessToken
 		default:
-			return nil, fmt.Errorf("byok: no credentials: set an API key and secret (%s and %s) or a bearer token (%s)", EnvAPIKey, EnvAPISecret, EnvAccessToken)
+			return nil, fmt.Errorf("byok: no credentials: set an API key and secret (%s and %s) or a bearer token (%s)", envAPIKey, envAPISecret, envAccessToken)
 		}
 		if err := opt(&o); err != nil {
 			return nil, fmt.Errorf("byok: from the environment: %w", err)
@@ -102,7 +99,7 @@ func NewFromEnv(opts ...Option) (*Client, error) {
 		o.authSource = source
 	}
 	if !o.endpointSet {
-		if ep := getenv(EnvEndpoint); ep != "" {
+		if ep := getenv(envEndpoint); ep != "" {
 			o.endpoint, o.endpointSet, o.endpointFromEnv = ep, true, true
 		}
 	}
@@ -131,12 +128,12 @@ func newClient(o options) (*Client, error) {
 	if o.endpointSet {
 		raw = o.endpoint
 	}
-	endpoint, err := parseEndpoint(raw, o.insecureHTTP)
+	endpoint, refused := parseEndpoint(raw, o.insecureHTTP)
 	switch {
-	case err != nil && o.endpointFromEnv:
-		return nil, fmt.Errorf("byok: %s: %w", EnvEndpoint, err)
-	case err != nil:
-		return nil, fmt.Errorf("byok: %w", err)
+	case refused != nil && o.endpointFromEnv:
+		return nil, fmt.Errorf("byok: %s: %s", envEndpoint, strings.TrimPrefix(refused.Error(), refused.Option+": "))
+	case refused != nil:
+		return nil, fmt.Errorf("byok: %w", refused)
 	}
 	c := &Client{
 		endpoint: endpoint,
@@ -150,7 +147,7 @@ func newClient(o options) (*Client, error) {
 		c.retry = o.retry.withDefaults()
 	}
 	if c.clock == nil {
-		c.clock = realClock{}
+		c.clock = RealClock{}
 	}
 	if o.userAgent != "" {
 		c.agent = o.userAgent + " " + libraryUserAgent
@@ -169,9 +166,6 @@ func newClient(o options) (*Client, error) {
 	}
 	return c, nil
 }
-
-// Endpoint returns the API endpoint the Client talks to.
-func (c *Client) Endpoint() string { return c.endpoint }
 
 // editRequest sets the headers every request carries. The generated client
 // calls it once per attempt, so a token source is asked again on a retry.

@@ -74,12 +74,12 @@ func TestEndpointChecks(t *testing.T) {
 			t.Errorf("%s: got %v, want an error containing %q", tc.endpoint, err, tc.wantErr)
 		case err != nil && strings.Contains(err.Error(), testSecret):
 			t.Errorf("%s: the error shows the secret: %v", tc.endpoint, err)
-		case err == nil && c.Endpoint() != strings.TrimSuffix(tc.endpoint, "/"):
-			t.Errorf("Endpoint() = %q", c.Endpoint())
+		case err == nil && wrapper.EndpointOf(c) != strings.TrimSuffix(tc.endpoint, "/"):
+			t.Errorf("Endpoint() = %q", wrapper.EndpointOf(c))
 		}
 	}
 	c, err := wrapper.New(wrapper.WithBearerToken("t"))
-	if err != nil || c.Endpoint() != wrapper.DefaultEndpoint {
+	if err != nil || wrapper.EndpointOf(c) != wrapper.DefaultEndpoint {
 		t.Errorf("default endpoint: %v %v", c, err)
 	}
 }
@@ -128,10 +128,10 @@ func TestNewFromEnv(t *testing.T) {
 		{name: "bad endpoint", key: "K", secret: "s", ep: "http://example.com", wantErr: "not loopback"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			t.Setenv(wrapper.EnvAPIKey, tc.key)
-			t.Setenv(wrapper.EnvAPISecret, tc.secret)
-			t.Setenv(wrapper.EnvAccessToken, tc.token)
-			t.Setenv(wrapper.EnvEndpoint, tc.ep)
+			t.Setenv("CONFLUENT_CLOUD_API_KEY", tc.key)
+			t.Setenv("CONFLUENT_CLOUD_API_SECRET", tc.secret)
+			t.Setenv("CONFLUENT_CLOUD_ACCESS_TOKEN", tc.token)
+			t.Setenv("CONFLUENT_CLOUD_ENDPOINT", tc.ep)
 			c, err := wrapper.NewFromEnv(tc.opts...)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) || strings.Contains(err.Error(), testSecret) {
@@ -284,13 +284,16 @@ func TestSecretsNeverLeak(t *testing.T) {
 	assertNoSecret(t, "log", buf.String())
 }
 
-// TestNewFromEnvGetenvAndDebugLog: WithGetenv replaces os.Getenv, and the
-// debug log says which kind of credential is used, never its value.
-func TestNewFromEnvGetenvAndDebugLog(t *testing.T) {
-	env := map[string]string{wrapper.EnvAccessToken: "tok-" + testSecret, wrapper.EnvEndpoint: "http://127.0.0.1:1"}
+// TestNewFromEnvDebugLog: the debug log says which kind of credential
+// NewFromEnv used, never its value.
+func TestNewFromEnvDebugLog(t *testing.T) {
+	t.Setenv("CONFLUENT_CLOUD_API_KEY", "")
+	t.Setenv("CONFLUENT_CLOUD_API_SECRET", "")
+	t.Setenv("CONFLUENT_CLOUD_ACCESS_TOKEN", "tok-"+testSecret)
+	t.Setenv("CONFLUENT_CLOUD_ENDPOINT", "http://127.0.0.1:1")
 	var log strings.Builder
 	logger := slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	if _, err := wrapper.NewFromEnv(wrapper.WithGetenv(func(name string) string { return env[name] }), wrapper.WithLogger(logger)); err != nil {
+	if _, err := wrapper.NewFromEnv(wrapper.WithLogger(logger)); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(log.String(), "bearer token from CONFLUENT_CLOUD_ACCESS_TOKEN") || strings.Contains(log.String(), testSecret) {

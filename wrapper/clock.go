@@ -19,12 +19,15 @@ type Clock interface {
 	Sleep(ctx context.Context, d time.Duration) error
 }
 
-// realClock is the Clock of real time.
-type realClock struct{}
+// RealClock is the Clock of real time, the default. A Clock that adds to
+// real time (one that logs or counts its waits) calls it.
+type RealClock struct{}
 
-func (realClock) Now() time.Time { return time.Now() }
+// Now returns time.Now().
+func (RealClock) Now() time.Time { return time.Now() }
 
-func (realClock) Sleep(ctx context.Context, d time.Duration) error {
+// Sleep waits for d on a timer, or until ctx is done.
+func (RealClock) Sleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return ctx.Err()
 	}

@@ -1,6 +1,7 @@
 package wrapper_test
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -64,22 +65,51 @@ func TestEndpointErrorsHideWhatMayBeSecret(t *testing.T) {
 // TestEndpointErrorFromEnvironment: an endpoint from CONFLUENT_CLOUD_ENDPOINT
 // is refused under the variable's name, without showing the token in it.
 func TestEndpointErrorFromEnvironment(t *testing.T) {
-	t.Setenv(wrapper.EnvAPIKey, testKey)
-	t.Setenv(wrapper.EnvAPISecret, testSecret)
+	t.Setenv("CONFLUENT_CLOUD_API_KEY", testKey)
+	t.Setenv("CONFLUENT_CLOUD_API_SECRET", testSecret)
 	for _, ep := range []string{
 		"https://api.confluent.cloud/?token=" + pastedToken,
 		"https://api.confluent.cloud:" + pastedToken,
 		pastedToken,
 	} {
-		t.Setenv(wrapper.EnvEndpoint, ep)
+		t.Setenv("CONFLUENT_CLOUD_ENDPOINT", ep)
 		_, err := wrapper.NewFromEnv()
 		switch {
 		case err == nil:
 			t.Errorf("%s: accepted", ep)
 		case strings.Contains(err.Error(), pastedToken[:12]) || strings.Contains(err.Error(), testSecret):
 			t.Errorf("%s: the error shows the token: %v", ep, err)
-		case !strings.Contains(err.Error(), wrapper.EnvEndpoint):
-			t.Errorf("%s: %v; want it to name %s", ep, err, wrapper.EnvEndpoint)
+		case !strings.Contains(err.Error(), "CONFLUENT_CLOUD_ENDPOINT"):
+			t.Errorf("%s: %v; want it to name %s", ep, err, "CONFLUENT_CLOUD_ENDPOINT")
+		}
+	}
+}
+
+// TestOptionErrorNamesTheOption: a refused value is an *OptionError that
+// names the option and, where another option would make New accept it,
+// that option; so a program can name its own setting instead.
+func TestOptionErrorNamesTheOption(t *testing.T) {
+	for _, tc := range []struct {
+		opts            []wrapper.Option
+		option, instead string
+	}{
+		{[]wrapper.Option{wrapper.WithAPIKey("a:b", "s")}, "WithAPIKey", ""},
+		{[]wrapper.Option{wrapper.WithBearerToken("a\nb")}, "WithBearerToken", ""},
+		{[]wrapper.Option{wrapper.WithBearerToken("t"), wrapper.WithEndpoint("http://api.example.com")}, "WithEndpoint", "WithInsecureHTTP"},
+		{[]wrapper.Option{wrapper.WithBearerToken("t"), wrapper.WithEndpoint("https://k:s@api.example.com")}, "WithEndpoint", "WithAPIKey"},
+		{[]wrapper.Option{wrapper.WithBearerToken("t"), wrapper.WithEndpoint("api.example.com")}, "WithEndpoint", ""},
+	} {
+		_, err := wrapper.New(tc.opts...)
+		var refused *wrapper.OptionError
+		if !errors.As(err, &refused) {
+			t.Errorf("%s: %v is not an *OptionError", tc.option, err)
+			continue
+		}
+		if refused.Option != tc.option || refused.Instead != tc.instead || strings.Contains(refused.Reason, "With") {
+			t.Errorf("%s: got %+v", tc.option, *refused)
+		}
+		if !strings.HasPrefix(err.Error(), "byok: "+tc.option+": "+refused.Reason) {
+			t.Errorf("%s: message %q", tc.option, err)
 		}
 	}
 }

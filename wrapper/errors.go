@@ -150,8 +150,13 @@ func (d ErrorDetail) String() string {
 	return s
 }
 
-// Error returns one line: method, path, status, the first error detail,
-// "(+N more)" when there are others, and the request id.
+// Error returns one line that keeps everything the server said: method,
+// path, status, every error detail (a title that only repeats the status
+// text is left out), or the body when there is no detail and it says more
+// than the status (its first 120 bytes); the Retry-After wait and the request id. The server's
+// words are made printable: its line breaks and control characters (a
+// terminal's escape sequences) must not reach a log or a terminal as such.
+// It is the one rendering of an API error: byokctl prints it too.
 func (e *APIError) Error() string {
 	var b strings.Builder
 	b.WriteString("byok: ")
@@ -165,27 +170,24 @@ func (e *APIError) Error() string {
 		b.WriteByte(' ')
 		b.WriteString(text)
 	}
-	// The server's words are made printable: its line breaks and control
-	// characters (a terminal's escape sequences) must not reach the
-	// reader's log or terminal as such.
-	first := ""
-	if len(e.Errors) > 0 {
-		first = printable(e.Errors[0].String())
-	} else if e.Body != "" {
-		first = oneLine(printable(e.Body), 120)
+	details := make([]string, 0, len(e.Errors))
+	for _, d := range e.Errors {
+		if strings.EqualFold(d.Title, text) && d.Detail != "" {
+			d.Title = "" // "404 Not Found: Not Found: ..." says it twice
+		}
+		if s := printable(d.String()); s != "" && !repeatsStatus(s, e.StatusCode) {
+			details = append(details, s)
+		}
 	}
-	// A title or a body that repeats the status text says nothing new.
-	if text != "" && (strings.EqualFold(first, text) || strings.EqualFold(first, strconv.Itoa(e.StatusCode)+" "+text)) {
-		first = ""
-	} else if len(first) > len(text)+2 && text != "" && strings.EqualFold(first[:len(text)+2], text+": ") {
-		first = first[len(text)+2:]
+	if body := printable(e.Body); len(details) == 0 && body != "" && !repeatsStatus(body, e.StatusCode) {
+		details = append(details, shorten(body, 120)) // an HTML page of a proxy, say
 	}
-	if first != "" {
+	if len(details) > 0 {
 		b.WriteString(": ")
-		b.WriteString(first)
+		b.WriteString(strings.Join(details, "; "))
 	}
-	if len(e.Errors) > 1 {
-		fmt.Fprintf(&b, " (+%d more)", len(e.Errors)-1)
+	if e.RetryAfter > 0 {
+		b.WriteString(" (retry after " + e.RetryAfter.String() + ")")
 	}
 	if id := printable(e.RequestID); id != "" {
 		b.WriteString(" (request id ")
@@ -193,6 +195,13 @@ func (e *APIError) Error() string {
 		b.WriteByte(')')
 	}
 	return b.String()
+}
+
+// repeatsStatus reports whether s is only the status line of code, with or
+// without the number: "503 Service Unavailable" or "Service Unavailable".
+func repeatsStatus(s string, code int) bool {
+	text := http.StatusText(code)
+	return text != "" && (strings.EqualFold(s, text) || strings.EqualFold(s, strconv.Itoa(code)+" "+text))
 }
 
 // printable returns the server's text s safe for a terminal and one line
@@ -205,17 +214,16 @@ func (e *APIError) Is(target error) bool {
 	return s != nil && s == target
 }
 
-// oneLine squeezes s into one line of at most n bytes.
-func oneLine(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > n {
-		// Cut at a character boundary, so that the line stays valid UTF-8.
-		for n > 0 && !utf8.RuneStart(s[n]) {
-			n--
-		}
-		s = s[:n] + "…"
+// shorten cuts s to at most n bytes, at a character boundary, marking the
+// cut with "…".
+func shorten(s string, n int) string {
+	if len(s) <= n {
+		return s
 	}
-	return s
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }
 
 // excerpt returns at most maxExcerpt bytes of body, cut at a character

@@ -141,7 +141,7 @@ func TestAPIErrorMessage(t *testing.T) {
 		writeJSON(w, http.StatusUnprocessableEntity, testdata(t, "failure-422.json"))
 	}))
 	_, _, err := newClient(t, srv, testkit.NewClock()).UpdateKey(context.Background(), "cck-1", wrapper.UpdateKeyRequest{DisplayName: "x"})
-	want := "byok: PATCH /byok/v1/keys/cck-1: 422 Unprocessable Entity: Validation Failed: key.key_arn is not a valid AWS KMS key ARN. (at /key/key_arn) (+2 more) (request id req-422)"
+	want := "byok: PATCH /byok/v1/keys/cck-1: 422 Unprocessable Entity: Validation Failed: key.key_arn is not a valid AWS KMS key ARN. (at /key/key_arn); Validation Failed: display_name must be at most 64 characters. (at /display_name); Validation Failed: key.kind is required. (at /key/kind) (request id req-422)"
 	if err == nil || err.Error() != want {
 		t.Errorf("Error() =\n %v\nwant\n %s", err, want)
 	}

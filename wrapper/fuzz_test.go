@@ -350,8 +350,12 @@ func FuzzFailureDecode(f *testing.F) {
 		if !strings.HasPrefix(msg, prefix) || strings.ContainsAny(msg, "\r\n") || !utf8.ValidString(msg) {
 			t.Fatalf("the message is not one line starting with %q:\n%q", prefix, msg)
 		}
-		if len(e.Errors) > 1 && !strings.Contains(msg, fmt.Sprintf("(+%d more)", len(e.Errors)-1)) {
-			t.Fatalf("the message hides that there are %d details: %q", len(e.Errors), msg)
+		// Every detail is said, in the words the server used.
+		for i, d := range e.Errors {
+			said := printable(d.Detail)
+			if said != "" && !repeatsStatus(said, status) && !strings.Contains(msg, said) {
+				t.Fatalf("the message hides detail %d (%q): %q", i, d.Detail, msg)
+			}
 		}
 	})
 }

@@ -38,8 +38,8 @@ func TestPlainHTTPOnlyForCertainLoopback(t *testing.T) {
 		switch {
 		case tc.ok && err != nil:
 			t.Errorf("%s: %v; want it accepted as loopback", tc.endpoint, err)
-		case tc.ok && c.Endpoint() != tc.want:
-			t.Errorf("%s: Endpoint() = %q, want %q", tc.endpoint, c.Endpoint(), tc.want)
+		case tc.ok && wrapper.EndpointOf(c) != tc.want:
+			t.Errorf("%s: Endpoint() = %q, want %q", tc.endpoint, wrapper.EndpointOf(c), tc.want)
 		case !tc.ok && (err == nil || !strings.Contains(err.Error(), "not loopback")):
 			t.Errorf("%s: got %v; want it refused as not loopback", tc.endpoint, err)
 		}

@@ -20,6 +20,38 @@ const DefaultEndpoint = "https://api.confluent.cloud"
 // given a bad value makes New fail with an error that names the option.
 type Option func(*options) error
 
+// OptionError is a value that an Option, or New for the endpoint, refused.
+// A program that sets the options from its own configuration (flags, a
+// file) switches on Option and Instead to name its own setting instead of
+// the Go option.
+type OptionError struct {
+	// Option is the option whose value was refused: "WithAPIKey",
+	// "WithBearerToken", "WithEndpoint", ...
+	Option string
+	// Reason says what is wrong with the value, naming no option.
+	Reason string
+	// Instead is the option that would make New accept the value, when
+	// there is one: "WithInsecureHTTP" for plain http to a host that is not
+	// loopback, "WithAPIKey" for credentials written into the endpoint.
+	Instead string
+}
+
+func (e *OptionError) Error() string {
+	msg := e.Option + ": " + e.Reason
+	switch e.Instead {
+	case "WithInsecureHTTP":
+		msg += ", or WithInsecureHTTP to send credentials unencrypted"
+	case "WithAPIKey":
+		msg += "; pass them with WithAPIKey or WithBearerToken"
+	}
+	return msg
+}
+
+// refuse returns the OptionError of option with a formatted reason.
+func refuse(option, format string, args ...any) *OptionError {
+	return &OptionError{Option: option, Reason: fmt.Sprintf(format, args...)}
+}
+
 // options holds what the Option functions set.
 type options struct {
 	endpoint    string
@@ -30,7 +62,6 @@ type options struct {
 	auth            *auth
 	authCount       int
 	authSource      string // the kind of credential, for the debug log
-	getenv          func(string) string
 	httpClient      *http.Client
 	retry           RetryPolicy
 	retrySet        bool
@@ -46,11 +77,11 @@ func WithAPIKey(key, secret string) Option {
 	return func(o *options) error {
 		switch {
 		case strings.TrimSpace(key) == "":
-			return errors.New("WithAPIKey: the API key is empty")
+			return refuse("WithAPIKey", "the API key is empty")
 		case secret == "":
-			return errors.New("WithAPIKey: the API secret is empty")
+			return refuse("WithAPIKey", "the API secret is empty")
 		case strings.ContainsAny(key, ":\r\n"):
-			return errors.New("WithAPIKey: the API key contains ':' or a line break; expected a key such as ABCDEFGH12345678")
+			return refuse("WithAPIKey", "the API key contains ':' or a line break; expected a key such as ABCDEFGH12345678")
 		}
 		o.auth = fixedAuth("Basic " + base64.StdEncoding.EncodeToString([]byte(key+":"+secret)))
 		o.authCount++
@@ -65,10 +96,10 @@ func WithAPIKey(key, secret string) Option {
 func WithBearerToken(token string) Option {
 	return func(o *options) error {
 		if strings.TrimSpace(token) == "" {
-			return errors.New("WithBearerToken: the token is empty")
+			return refuse("WithBearerToken", "the token is empty")
 		}
 		if hasControl(token) {
-			return errors.New("WithBearerToken: the token contains a line break or another control character")
+			return refuse("WithBearerToken", "the token contains a line break or another control character")
 		}
 		o.auth = fixedAuth("Bearer " + token)
 		o.authCount++
@@ -83,24 +114,11 @@ func WithBearerToken(token string) Option {
 func WithTokenSource(source func(context.Context) (string, error)) Option {
 	return func(o *options) error {
 		if source == nil {
-			return errors.New("WithTokenSource: the token source is nil")
+			return refuse("WithTokenSource", "the token source is nil")
 		}
 		o.auth = &auth{source: source}
 		o.authCount++
 		o.authSource = "bearer tokens (WithTokenSource)"
-		return nil
-	}
-}
-
-// WithGetenv makes NewFromEnv read the environment variables with getenv
-// instead of os.Getenv: for a program that keeps its configuration
-// elsewhere, or a test. New ignores it.
-func WithGetenv(getenv func(string) string) Option {
-	return func(o *options) error {
-		if getenv == nil {
-			return errors.New("WithGetenv: the function is nil")
-		}
-		o.getenv = getenv
 		return nil
 	}
 }
@@ -140,7 +158,7 @@ func WithInsecureHTTP() Option {
 func WithHTTPClient(client *http.Client) Option {
 	return func(o *options) error {
 		if client == nil {
-			return errors.New("WithHTTPClient: the client is nil")
+			return refuse("WithHTTPClient", "the client is nil")
 		}
 		o.httpClient = client
 		return nil
@@ -153,7 +171,7 @@ func WithHTTPClient(client *http.Client) Option {
 func WithRetryPolicy(policy RetryPolicy) Option {
 	return func(o *options) error {
 		if policy.MaxAttempts < 0 || policy.BaseDelay < 0 || policy.MaxDelay < 0 || policy.MaxServerDelay < 0 {
-			return fmt.Errorf("WithRetryPolicy: negative value in %+v; expected zero (the default) or more", policy)
+			return refuse("WithRetryPolicy", "negative value in %+v; expected zero (the default) or more", policy)
 		}
 		o.retry = policy
 		o.retrySet = true
@@ -175,7 +193,7 @@ func WithoutRetries() Option {
 func WithUserAgent(product string) Option {
 	return func(o *options) error {
 		if strings.TrimSpace(product) == "" || hasControl(product) {
-			return fmt.Errorf("WithUserAgent: %q is not a usable User-Agent; expected a product such as \"byokctl/1.2.0\"", product)
+			return refuse("WithUserAgent", "%q is not a usable User-Agent; expected a product such as \"byokctl/1.2.0\"", product)
 		}
 		o.userAgent = product
 		return nil
@@ -190,7 +208,7 @@ func WithUserAgent(product string) Option {
 func WithLogger(logger *slog.Logger) Option {
 	return func(o *options) error {
 		if logger == nil {
-			return errors.New("WithLogger: the logger is nil")
+			return refuse("WithLogger", "the logger is nil")
 		}
 		o.logger = logger
 		return nil
@@ -202,7 +220,7 @@ func WithLogger(logger *slog.Logger) Option {
 func WithClock(clock Clock) Option {
 	return func(o *options) error {
 		if clock == nil {
-			return errors.New("WithClock: the clock is nil")
+			return refuse("WithClock", "the clock is nil")
 		}
 		o.clock = clock
 		return nil
@@ -213,7 +231,7 @@ func WithClock(clock Clock) Option {
 // URL's user info, query or fragment, where a token pasted by mistake would
 // sit, nor an opaque part or a part the URL parser quotes (a port): they say
 // what is wrong and show at most the scheme, host and path.
-func parseEndpoint(raw string, insecureHTTP bool) (string, error) {
+func parseEndpoint(raw string, insecureHTTP bool) (string, *OptionError) {
 	const expected = "expected a URL such as https://api.confluent.cloud"
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -224,25 +242,25 @@ func parseEndpoint(raw string, insecureHTTP bool) (string, error) {
 		if errors.As(err, &uerr) {
 			reason = uerr.Err.Error()
 		}
-		return "", fmt.Errorf("endpoint is not a URL (%s); %s", withoutQuoted(reason), expected)
+		return "", endpointRefused("not a URL (%s); %s", withoutQuoted(reason), expected)
 	}
 	switch {
 	case u.User != nil:
-		return "", errors.New("endpoint: credentials in the URL are refused; pass them with WithAPIKey or WithBearerToken")
+		return "", &OptionError{Option: "WithEndpoint", Reason: "credentials in the URL are refused", Instead: "WithAPIKey"}
 	case u.RawQuery != "" || u.ForceQuery:
-		return "", fmt.Errorf("endpoint has a query (\"?...\"), which is not shown here; %s, without a query", expected)
+		return "", endpointRefused("the URL has a query (\"?...\"), which is not shown here; %s, without a query", expected)
 	case u.Fragment != "" || strings.Contains(raw, "#"):
-		return "", fmt.Errorf("endpoint has a fragment (\"#...\"), which is not shown here; %s, without a fragment", expected)
+		return "", endpointRefused("the URL has a fragment (\"#...\"), which is not shown here; %s, without a fragment", expected)
 	case u.Scheme == "":
 		// Without a scheme, the whole text is taken as a path: it may be a
 		// secret given in the wrong place, so it is not shown.
-		return "", fmt.Errorf("endpoint has no scheme; %s", expected)
+		return "", endpointRefused("the URL has no scheme; %s", expected)
 	case u.Scheme != "https" && u.Scheme != "http":
-		return "", fmt.Errorf("endpoint: scheme %q is not supported; %s", u.Scheme, expected)
+		return "", endpointRefused("scheme %q is not supported; %s", u.Scheme, expected)
 	case u.Host == "":
-		return "", fmt.Errorf("endpoint has no host after %s://; %s", u.Scheme, expected)
+		return "", endpointRefused("the URL has no host after %s://; %s", u.Scheme, expected)
 	case u.Scheme == "http" && !insecureHTTP && !isLoopback(u.Hostname()):
-		return "", fmt.Errorf("endpoint %q uses plain http on a host that is not loopback; use https, or WithInsecureHTTP to send credentials unencrypted", u.Scheme+"://"+u.Host+u.EscapedPath())
+		return "", &OptionError{Option: "WithEndpoint", Reason: fmt.Sprintf("%q uses plain http on a host that is not loopback; use https", u.Scheme+"://"+u.Host+u.EscapedPath()), Instead: "WithInsecureHTTP"}
 	}
 	if strings.EqualFold(u.Hostname(), "localhost") {
 		// The transport keeps only "localhost" in lower case away from a
@@ -250,6 +268,11 @@ func parseEndpoint(raw string, insecureHTTP bool) (string, error) {
 		u.Host = "localhost" + strings.TrimPrefix(u.Host, u.Hostname())
 	}
 	return strings.TrimSuffix(u.String(), "/"), nil
+}
+
+// endpointRefused is the OptionError of WithEndpoint with a formatted reason.
+func endpointRefused(format string, args ...any) *OptionError {
+	return &OptionError{Option: "WithEndpoint", Reason: fmt.Sprintf(format, args...)}
 }
 
 // withoutQuoted replaces every quoted part of s (as strconv.Quote writes it)

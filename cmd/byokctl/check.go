@@ -19,7 +19,9 @@ type checkOptions struct {
 	initializingFor time.Duration
 }
 
-func newCheckCmd(g *globals) *cobra.Command {
+// newCheckCmd builds byokctl check: it parses the flags into checkOptions
+// and calls runF with them (runCheck, or a test's fake).
+func newCheckCmd(rt *runtime, runF func(context.Context, *runtime, checkOptions) error) *cobra.Command {
 	var o checkOptions
 	cmd := &cobra.Command{
 		Use:   "check [-f FILE]",
@@ -54,7 +56,7 @@ Exit status:
   byokctl check -f keys.yaml --initializing-for 30m -o json`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return g.runCheck(cmd.Context(), o)
+			return runF(cmd.Context(), rt, o)
 		},
 	}
 	withFormats(cmd, formatText, formatJSON, formatYAML)
@@ -71,35 +73,35 @@ Exit status:
 }
 
 // runCheck lists the keys, judges their health and prints it.
-func (g *globals) runCheck(ctx context.Context, o checkOptions) error {
+func runCheck(ctx context.Context, rt *runtime, o checkOptions) error {
 	var kf *keysFile
 	var r remote
 	var err error
 	if o.file != "" {
-		kf, r, err = g.keysFileAndRemote(ctx, o.file)
+		kf, r, err = keysFileAndRemote(ctx, rt, o.file)
 	} else {
-		r.client, err = g.newClient()
+		r.client, err = rt.newClient()
 	}
 	if err != nil {
 		return err
 	}
-	server, err := g.listAll(ctx, r)
+	server, err := listAll(ctx, rt, r)
 	if err != nil {
 		return err
 	}
-	in := health.Input{Keys: server.keys, Undecodable: server.unreadable, Now: g.clock().Now(), InitializingFor: o.initializingFor}
+	in := health.Input{Keys: server.keys, Undecodable: server.unreadable, Now: rt.clock.Now(), InitializingFor: o.initializingFor}
 	if kf != nil {
 		in.File, in.Entries = kf.name, healthEntries(makePlan(kf, server))
 	}
 	results := health.Evaluate(in)
 	bad := health.CountUnhealthy(results)
-	if err := g.printHealth(results, in.File); err != nil {
+	if err := printHealth(rt, results, in.File); err != nil {
 		return err
 	}
 	if bad > 0 {
 		return &statusError{fmt.Sprintf("%d of %s unhealthy", bad, countKeys(len(results))), exitUnhealthy}
 	}
-	g.infof("%s, all healthy", countKeys(len(results)))
+	rt.infof("%s, all healthy", countKeys(len(results)))
 	return nil
 }
 
@@ -129,9 +131,9 @@ func healthEntries(p plan) []health.Entry {
 
 // printHealth writes the results to stdout in the -o format: every key for
 // JSON and YAML, the problems for text; file is the keys file, "" for none.
-func (g *globals) printHealth(results []health.Result, file string) error {
-	if g.structured() {
-		return g.printStructured(struct {
+func printHealth(rt *runtime, results []health.Result, file string) error {
+	if structured(rt) {
+		return printStructured(rt, struct {
 			Healthy bool            `json:"healthy"`
 			Keys    []health.Result `json:"keys"`
 		}{health.CountUnhealthy(results) == 0, results})
@@ -150,7 +152,7 @@ func (g *globals) printHealth(results []health.Result, file string) error {
 		}
 		b.WriteString("\n")
 	}
-	_, err := fmt.Fprint(g.sys.stdout, b.String())
+	_, err := fmt.Fprint(rt.sys.stdout, b.String())
 	return err
 }
 

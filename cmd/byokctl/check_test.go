@@ -194,8 +194,8 @@ func TestRunCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	var stdout, stderr bytes.Buffer
-	g := &globals{sys: f.system(f.env, &stdout, &stderr), output: newEnumFlag(formatText, formatText, formatJSON)}
-	err := g.runCheck(t.Context(), checkOptions{initializingFor: time.Hour})
+	rt := newTestRuntime(f.system(f.env, &stdout, &stderr), newEnumFlag(formatText, formatText, formatJSON))
+	err := runCheck(t.Context(), rt, checkOptions{initializingFor: time.Hour})
 	if exitCode(err) != exitUnhealthy || !strings.Contains(stdout.String(), b) {
 		t.Errorf("got %v (exit status %d), stdout %q", err, exitCode(err), stdout.String())
 	}

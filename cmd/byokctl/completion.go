@@ -17,20 +17,28 @@ const (
 	completionMax     = wrapper.MaxPageSize
 )
 
-// completeKeyIDs completes key ids from the first page of the key list,
+// keyIDCompletion completes key ids from the first page of the key list,
 // each with its display name as the description. A command that takes one
 // id gets none after the first; a command that takes several gets none of
 // those already given. On any error nothing is offered.
-func (g *globals) completeKeyIDs(cmd *cobra.Command, args []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
+func keyIDCompletion(rt *runtime) cobra.CompletionFunc {
+	return func(cmd *cobra.Command, args []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		return completeKeyIDs(cmd.Context(), rt, cmd.Name() == "delete", args)
+	}
+}
+
+// completeKeyIDs returns the completions of keyIDCompletion; several says
+// whether the command takes several ids.
+func completeKeyIDs(ctx context.Context, rt *runtime, several bool, args []string) ([]cobra.Completion, cobra.ShellCompDirective) {
 	const none = cobra.ShellCompDirectiveNoFileComp
-	if len(args) > 0 && cmd.Name() != "delete" {
+	if len(args) > 0 && !several {
 		return nil, none
 	}
-	client, err := g.newClient()
+	client, err := rt.newClient()
 	if err != nil {
 		return nil, none
 	}
-	ctx, cancel := context.WithTimeout(cmd.Context(), completionTimeout)
+	ctx, cancel := context.WithTimeout(ctx, completionTimeout)
 	defer cancel()
 	page, _, err := client.ListKeys(ctx, wrapper.ListKeysOptions{PageSize: completionMax})
 	if err != nil {

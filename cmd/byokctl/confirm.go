@@ -6,6 +6,9 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"text/tabwriter"
+
+	"github.com/byokctl/byok/wrapper"
 )
 
 // confirmation is a question byokctl asks on a terminal before a change
@@ -21,8 +24,8 @@ type confirmation struct {
 // confirmable returns a usage error (exit 2, with a hint) when c could not
 // be asked: no force and no terminal to ask on. Commands check it before
 // any request, as every usage error.
-func (g *globals) confirmable(c confirmation, force bool) error {
-	if force || g.canAsk() {
+func confirmable(rt *runtime, c confirmation, force bool) error {
+	if force || rt.canAsk() {
 		return nil
 	}
 	return usagef("%s needs a confirmation, and there is no terminal to ask on: give --force to %s", c.what, c.force)
@@ -30,21 +33,44 @@ func (g *globals) confirmable(c confirmation, force bool) error {
 
 // confirm asks c on the terminal, unless force; a "no" is a silent
 // failure (exit status 1) after saying what it left.
-func (g *globals) confirm(c confirmation, force bool) error {
+func confirm(rt *runtime, c confirmation, force bool) error {
 	if force {
 		return nil
 	}
-	if err := g.confirmable(c, force); err != nil {
+	if err := confirmable(rt, c, force); err != nil {
 		return err
 	}
-	_, _ = io.WriteString(g.sys.stderr, c.question+" Type yes to confirm: ")
-	answer, err := bufio.NewReader(g.sys.stdin).ReadString('\n')
+	_, _ = io.WriteString(rt.sys.stderr, c.question+" Type yes to confirm: ")
+	answer, err := bufio.NewReader(rt.sys.stdin).ReadString('\n')
 	if err != nil && !errors.Is(err, io.EOF) {
 		return fmt.Errorf("reading the answer: %w", err)
 	}
 	if a := strings.ToLower(strings.TrimSpace(answer)); a != "yes" && a != "y" {
-		g.infof("Not confirmed: %s.", c.declined)
+		rt.infof("Not confirmed: %s.", c.declined)
 		return &silentFailure{"not confirmed"}
 	}
 	return nil
+}
+
+// deleting is the confirmation of a deletion of n keys.
+func deleting(n int) confirmation {
+	return confirmation{what: "deleting " + countKeys(n), force: "delete without asking", question: "Delete them?", declined: "nothing was deleted"}
+}
+
+// confirmDeletion asks on a terminal before deleting keys; without a terminal it needs force (see confirmable).
+func confirmDeletion(rt *runtime, keys []wrapper.Key, force bool) error {
+	if force {
+		return nil
+	}
+	if err := confirmable(rt, deleting(len(keys)), force); err != nil {
+		return err
+	}
+	rt.infof("About to delete %s:", countKeys(len(keys)))
+	tw := tabwriter.NewWriter(rt.sys.stderr, 0, 0, 3, ' ', 0)
+	_, _ = fmt.Fprintln(tw, "  ID\tDISPLAY NAME\tPROVIDER\tKEY\tSTATE")
+	for _, k := range keys {
+		_, _ = fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", cell(k.ID), cell(k.DisplayName), cell(string(k.Provider)), cell(keyColumn(k)), cell(string(k.State)))
+	}
+	_ = tw.Flush()
+	return confirm(rt, deleting(len(keys)), force)
 }

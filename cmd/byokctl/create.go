@@ -1,9 +1,9 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
-	"io"
 	"reflect"
 	"slices"
 	"strings"
@@ -13,8 +13,10 @@ import (
 	"github.com/byokctl/byok/wrapper"
 )
 
-// createFlags are the flags every create subcommand has.
-type createFlags struct {
+// createOptions are the flags of a create subcommand: the key material its
+// provider's flags filled, and the flags every create subcommand has.
+type createOptions struct {
+	material    wrapper.KeyMaterial
 	displayName string
 	wait        bool
 	// grants, for create aws --apply-grants, says how to apply the key
@@ -22,7 +24,10 @@ type createFlags struct {
 	grants *applyOptions
 }
 
-func newCreateCmd(g *globals) *cobra.Command {
+// newCreateCmd builds byokctl create and its provider subcommands: each
+// parses its flags into createOptions and calls runF with them (runCreate,
+// or a test's fake).
+func newCreateCmd(rt *runtime, runF func(context.Context, *runtime, createOptions) error) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "create aws|azure|gcp",
 		Short: "Register a key of AWS KMS, Azure Key Vault or Google Cloud KMS",
@@ -48,13 +53,13 @@ create aws --apply-grants also writes the AWS key policy (see create aws
 		// create's own: let the unknown provider be the error.
 		FParseErrWhitelist: cobra.FParseErrWhitelist{UnknownFlags: true},
 	}
-	cmd.AddCommand(newCreateAWSCmd(g), newCreateAzureCmd(g), newCreateGCPCmd(g))
+	cmd.AddCommand(newCreateAWSCmd(rt, runF), newCreateAzureCmd(rt, runF), newCreateGCPCmd(rt, runF))
 	return cmd
 }
 
-func newCreateAWSCmd(g *globals) *cobra.Command {
+func newCreateAWSCmd(rt *runtime, runF func(context.Context, *runtime, createOptions) error) *cobra.Command {
 	var (
-		cf     createFlags
+		cf     createOptions
 		key    wrapper.AWSKey
 		grants *createGrantsOptions
 	)
@@ -76,7 +81,8 @@ backup of the old policy), and with --wait waits for the key to turn VALID.`,
 			if cf.grants, err = grants.options(cmd); err != nil {
 				return err
 			}
-			return g.create(cmd, cf, key)
+			cf.material = key
+			return runF(cmd.Context(), rt, cf)
 		},
 	}
 	cf.register(cmd)
@@ -86,9 +92,9 @@ backup of the old policy), and with --wait waits for the key to turn VALID.`,
 	return cmd
 }
 
-func newCreateAzureCmd(g *globals) *cobra.Command {
+func newCreateAzureCmd(rt *runtime, runF func(context.Context, *runtime, createOptions) error) *cobra.Command {
 	var (
-		cf  createFlags
+		cf  createOptions
 		key wrapper.AzureKey
 	)
 	cmd := &cobra.Command{
@@ -100,7 +106,8 @@ func newCreateAzureCmd(g *globals) *cobra.Command {
     --tenant-id 00000000-0000-0000-0000-000000000000`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return g.create(cmd, cf, key)
+			cf.material = key
+			return runF(cmd.Context(), rt, cf)
 		},
 	}
 	cf.register(cmd)
@@ -114,9 +121,9 @@ func newCreateAzureCmd(g *globals) *cobra.Command {
 	return cmd
 }
 
-func newCreateGCPCmd(g *globals) *cobra.Command {
+func newCreateGCPCmd(rt *runtime, runF func(context.Context, *runtime, createOptions) error) *cobra.Command {
 	var (
-		cf  createFlags
+		cf  createOptions
 		key wrapper.GCPKey
 	)
 	cmd := &cobra.Command{
@@ -125,7 +132,8 @@ func newCreateGCPCmd(g *globals) *cobra.Command {
 		Example: "  byokctl create gcp --key-id projects/p/locations/us-central1/keyRings/r/cryptoKeys/k",
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return g.create(cmd, cf, key)
+			cf.material = key
+			return runF(cmd.Context(), rt, cf)
 		},
 	}
 	cf.register(cmd)
@@ -134,17 +142,17 @@ func newCreateGCPCmd(g *globals) *cobra.Command {
 	return cmd
 }
 
-func (cf *createFlags) register(cmd *cobra.Command) {
+func (cf *createOptions) register(cmd *cobra.Command) {
 	withFormats(cmd, formatTable, formatJSON, formatYAML)
 	cmd.Flags().StringVar(&cf.displayName, "display-name", "", "human-readable name of the key")
 	cmd.Flags().BoolVar(&cf.wait, "wait", false, "wait for the validation to complete (see byokctl wait)")
 }
 
-// create registers material (the AWSKey, AzureKey or GCPKey the flags
+// runCreate registers cf.material (the AWSKey, AzureKey or GCPKey the flags
 // filled), tells on stderr what to grant, and with --wait waits for the
 // validation.
-func (g *globals) create(cmd *cobra.Command, cf createFlags, material wrapper.KeyMaterial) error {
-	material, notes, err := checkMaterial(material)
+func runCreate(ctx context.Context, rt *runtime, cf createOptions) error {
+	material, notes, err := checkMaterial(cf.material)
 	var bad *inputError
 	if errors.As(err, &bad) {
 		return usagef("%s %s", bad.flag(), bad.Msg)
@@ -153,26 +161,28 @@ func (g *globals) create(cmd *cobra.Command, cf createFlags, material wrapper.Ke
 		return &usageError{err}
 	}
 	for _, note := range notes {
-		g.infof("note: %s", note)
+		rt.infof("note: %s", note)
 	}
 	if cf.grants != nil {
-		if err := g.confirmable(changingPolicy(), cf.grants.force); err != nil {
+		if err := confirmable(rt, changingPolicy(), cf.grants.force); err != nil {
 			return err
 		}
-	}
-	client, err := g.newClient()
-	if err != nil {
-		return err
 	}
 	def := defaultTimeout
 	if cf.wait {
 		def = defaultWaitTimeout
 	}
-	ctx, cancel, limit := g.withTimeout(cmd.Context(), def)
-	defer cancel()
+	return rt.call(ctx, def, func(ctx context.Context, client *wrapper.Client) error {
+		return createKey(ctx, rt, client, cf, material)
+	})
+}
+
+// createKey is runCreate once the input is checked: the create, the grants
+// and the wait, with a client and within the time limit.
+func createKey(ctx context.Context, rt *runtime, client *wrapper.Client, cf createOptions, material wrapper.KeyMaterial) error {
 	if cf.grants != nil {
-		if err := g.preflightGrants(ctx, material, *cf.grants); err != nil {
-			return explainDeadline(err, limit)
+		if err := preflightGrants(ctx, rt, material, *cf.grants); err != nil {
+			return err
 		}
 	}
 	key, resp, err := client.CreateKey(ctx, wrapper.CreateKeyRequest{DisplayName: cf.displayName, Key: material})
@@ -180,7 +190,7 @@ func (g *globals) create(cmd *cobra.Command, cf createFlags, material wrapper.Ke
 		err = &createOutcomeUnknown{err: err, ref: wrapper.Key{Material: material}.Identifier()}
 	}
 	if err != nil {
-		return explainDeadline(err, limit)
+		return err
 	}
 	if err := checkCreated(material, key.Material); err != nil {
 		return fmt.Errorf("the server answered the create with key %s, whose %w: it may have registered other key material; "+
@@ -189,20 +199,20 @@ func (g *globals) create(cmd *cobra.Command, cf createFlags, material wrapper.Ke
 	// The request id names the create in the server's logs: worth keeping
 	// in an audit trail.
 	if resp.RequestID != "" {
-		g.infof("created %s (request id %s)", clean(key.ID), clean(resp.RequestID))
+		rt.infof("created %s (request id %s)", clean(key.ID), clean(resp.RequestID))
 	} else {
-		g.infof("created %s", clean(key.ID))
+		rt.infof("created %s", clean(key.ID))
 	}
 	if cf.grants == nil {
-		g.printGrantsHint(*key)
-	} else if err := g.applyCreatedGrants(ctx, *key, *cf.grants); err != nil {
-		return explainDeadline(err, limit)
+		printGrantsHint(rt, *key)
+	} else if err := applyCreatedGrants(ctx, rt, *key, *cf.grants); err != nil {
+		return err
 	}
 	if !cf.wait {
-		g.infof("its validation has begun; follow it with: byokctl wait %s", shellQuote(clean(key.ID)))
-		return g.printKey(*key)
+		rt.infof("its validation has begun; follow it with: byokctl wait %s", shellQuote(clean(key.ID)))
+		return printKey(rt, *key)
 	}
-	waited, err := g.waitForValidation(ctx, client, key.ID, limit)
+	waited, err := waitForValidation(ctx, rt, client, key.ID)
 	var invalid *wrapper.ValidationError
 	switch {
 	case err == nil:
@@ -210,7 +220,7 @@ func (g *globals) create(cmd *cobra.Command, cf createFlags, material wrapper.Ke
 	case errors.As(err, &invalid):
 		key = &invalid.Key
 	}
-	if perr := g.printKey(*key); perr != nil {
+	if perr := printKey(rt, *key); perr != nil {
 		return perr
 	}
 	return err
@@ -245,34 +255,22 @@ func checkCreated(sent, got wrapper.KeyMaterial) error {
 	}
 	switch s := sent.(type) {
 	case wrapper.AzureKey:
-		g := got.(wrapper.AzureKey)
-		if !strings.EqualFold(s.KeyVaultID, g.KeyVaultID) {
-			return mismatch("key_vault_id", s.KeyVaultID, g.KeyVaultID)
+		gk := got.(wrapper.AzureKey)
+		if !strings.EqualFold(s.KeyVaultID, gk.KeyVaultID) {
+			return mismatch("key_vault_id", s.KeyVaultID, gk.KeyVaultID)
 		}
-		if !strings.EqualFold(s.TenantID, g.TenantID) {
-			return mismatch("tenant_id", s.TenantID, g.TenantID)
+		if !strings.EqualFold(s.TenantID, gk.TenantID) {
+			return mismatch("tenant_id", s.TenantID, gk.TenantID)
 		}
 	case wrapper.GCPKey:
-		g := got.(wrapper.GCPKey)
+		gk := got.(wrapper.GCPKey)
 		sn, _ := parseGCPKeyID(s.KeyID)
-		gn, _ := parseGCPKeyID(g.KeyID)
+		gn, _ := parseGCPKeyID(gk.KeyID)
 		if sn.version != "" && gn.version != "" && sn.version != gn.version {
-			return mismatch("key_id", s.KeyID, g.KeyID)
+			return mismatch("key_id", s.KeyID, gk.KeyID)
 		}
 	}
 	return nil
-}
-
-// printGrantsHint prints on stderr what to grant for key, or why it
-// cannot say.
-func (g *globals) printGrantsHint(key wrapper.Key) {
-	text, err := grantsText(key)
-	if err != nil {
-		g.infof("%s", clean(err.Error()))
-		return
-	}
-	g.infof("Confluent Cloud can use the key once it has access to it (byokctl grants %s prints this again):", shellQuote(clean(key.ID)))
-	_, _ = io.WriteString(g.sys.stderr, text)
 }
 
 // createOutcomeUnknown is a create that may have been carried out (its answer
@@ -294,7 +292,7 @@ func (e *createOutcomeUnknown) describe() string {
 	var msg string
 	var apiErr *wrapper.APIError
 	if errors.As(e.err, &apiErr) {
-		msg = describeAPIError(apiErr) + "; outcome unknown: " + advice
+		msg = describe(apiErr) + "; outcome unknown: " + advice
 	} else {
 		msg = clean(strings.TrimPrefix(e.err.Error(), "byok: "))
 		if !strings.HasSuffix(msg, advice) {

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -20,15 +19,18 @@ const (
 	deleteMaxTries   = 1000             // a bound on the requests, whatever the clock
 )
 
-// deleteFlags are the flags of delete.
-type deleteFlags struct {
+// deleteOptions are the flags and arguments of byokctl delete.
+type deleteOptions struct {
+	ids            []string
 	force          bool
 	ignoreNotFound bool
 	wait           bool
 }
 
-func newDeleteCmd(g *globals) *cobra.Command {
-	var df deleteFlags
+// newDeleteCmd builds byokctl delete: it parses the flags and arguments into
+// deleteOptions and calls runF with them (runDelete, or a test's fake).
+func newDeleteCmd(rt *runtime, runF func(context.Context, *runtime, deleteOptions) error) *cobra.Command {
+	var o deleteOptions
 	cmd := &cobra.Command{
 		Use:   "delete ID...",
 		Short: "Delete keys",
@@ -53,64 +55,65 @@ and the exit status is 1 when any delete failed.`,
   byokctl delete cck-12345 --force --ignore-not-found --wait`,
 		Args: someIDs,
 		RunE: func(cmd *cobra.Command, ids []string) error {
-			return g.deleteKeys(cmd.Context(), ids, df)
+			o.ids = ids
+			return runF(cmd.Context(), rt, o)
 		},
-		ValidArgsFunction: g.completeKeyIDs,
+		ValidArgsFunction: keyIDCompletion(rt),
 	}
 	f := cmd.Flags()
-	f.BoolVarP(&df.force, "force", "f", false, "delete without asking (needed without a terminal)")
-	f.BoolVar(&df.ignoreNotFound, "ignore-not-found", false, "treat a key that does not exist as deleted")
-	f.BoolVar(&df.wait, "wait", false, "while a key is in use (409), try again until --timeout")
+	f.BoolVarP(&o.force, "force", "f", false, "delete without asking (needed without a terminal)")
+	f.BoolVar(&o.ignoreNotFound, "ignore-not-found", false, "treat a key that does not exist as deleted")
+	f.BoolVar(&o.wait, "wait", false, "while a key is in use (409), try again until --timeout")
 	return cmd
 }
 
-// deleteKeys checks that every key of ids exists, asks for confirmation,
+// runDelete checks that every key of o.ids exists, asks for confirmation,
 // then deletes them.
-func (g *globals) deleteKeys(ctx context.Context, ids []string, df deleteFlags) error {
-	ids = unique(ids)
-	if err := g.confirmable(deleting(len(ids)), df.force); err != nil {
-		return err
-	}
-	client, err := g.newClient()
-	if err != nil {
+func runDelete(ctx context.Context, rt *runtime, o deleteOptions) error {
+	ids := unique(o.ids)
+	if err := confirmable(rt, deleting(len(ids)), o.force); err != nil {
 		return err
 	}
 	def := defaultTimeout
-	if df.wait {
+	if o.wait {
 		def = defaultWaitTimeout
 	}
-	ctx, cancel, limit := g.withTimeout(ctx, def)
-	defer cancel()
+	return rt.call(ctx, def, func(ctx context.Context, client *wrapper.Client) error {
+		return deleteFound(ctx, rt, client, ids, o, rt.limit(def))
+	})
+}
 
-	found, keys, missing, err := g.lookUp(ctx, client, ids)
+// deleteFound deletes the keys of ids that exist, within limit.
+func deleteFound(ctx context.Context, rt *runtime, client *wrapper.Client, ids []string, o deleteOptions, limit time.Duration) error {
+	found, keys, missing, err := lookUp(ctx, rt, client, ids)
 	if err != nil {
-		return explainDeadline(err, limit)
+		return err
 	}
-	if len(missing) > 0 && !df.ignoreNotFound {
+	if len(missing) > 0 && !o.ignoreNotFound {
 		return fmt.Errorf("not found: %s; nothing was deleted (--ignore-not-found deletes the others)", strings.Join(missing, ", "))
 	}
 	for _, id := range missing {
-		g.infof("%s: not found, nothing to delete", id)
+		rt.infof("%s: not found, nothing to delete", id)
 	}
 	if len(keys) == 0 {
 		return nil
 	}
-	if err := g.confirmDeletion(keys, df.force); err != nil {
+	if err := confirmDeletion(rt, keys, o.force); err != nil {
 		return err
 	}
 	// The deletes go to the ids the user gave, never to ids of the answers.
 	failed := 0
 	for _, id := range found {
-		switch err := g.deleteKey(ctx, client, id, df.wait, limit); {
+		switch err := deleteKey(ctx, rt, client, id, o.wait, limit); {
 		case err == nil:
-			_, _ = fmt.Fprintf(g.sys.stdout, "deleted %s\n", clean(id))
+			_, _ = fmt.Fprintf(rt.sys.stdout, "deleted %s\n", clean(id))
 		case errors.Is(err, wrapper.ErrNotFound):
 			// Deleted by someone else since it was looked up: gone all the same.
-			_, _ = fmt.Fprintf(g.sys.stdout, "deleted %s\n", clean(id))
-			g.infof("%s was already gone", clean(id))
+			_, _ = fmt.Fprintf(rt.sys.stdout, "deleted %s\n", clean(id))
+			rt.infof("%s was already gone", clean(id))
 		default:
 			failed++
-			g.errorf("%s: %s", clean(id), describe(err))
+			rt.errorf("%s: %s", clean(id), describe(err))
 		}
 	}
 	if failed > 0 {
@@ -122,7 +125,7 @@ func (g *globals) deleteKeys(ctx context.Context, ids []string, df deleteFlags) 
 // lookUp gets the keys of ids, in order: found are the ids that exist and
 // keys their keys (GetKey checks that each is the key asked for); missing
 // lists the ids that do not exist. Any other error ends the lookup.
-func (g *globals) lookUp(ctx context.Context, client *wrapper.Client, ids []string) (found []string, keys []wrapper.Key, missing []string, err error) {
+func lookUp(ctx context.Context, rt *runtime, client *wrapper.Client, ids []string) (found []string, keys []wrapper.Key, missing []string, err error) {
 	for _, id := range ids {
 		key, _, err := client.GetKey(ctx, id)
 		switch {
@@ -140,8 +143,8 @@ func (g *globals) lookUp(ctx context.Context, client *wrapper.Client, ids []stri
 
 // deleteKey deletes key id. With wait, a 409 (the key is still in use) is
 // tried again, with growing pauses, until the limit passes.
-func (g *globals) deleteKey(ctx context.Context, client *wrapper.Client, id string, wait bool, limit time.Duration) error {
-	clock := g.clock()
+func deleteKey(ctx context.Context, rt *runtime, client *wrapper.Client, id string, wait bool, limit time.Duration) error {
+	clock := rt.clock
 	deadline := clock.Now().Add(limit)
 	pause := deleteRetryFirst
 	for try := 1; ; try++ {
@@ -153,7 +156,7 @@ func (g *globals) deleteKey(ctx context.Context, client *wrapper.Client, id stri
 		if left <= 0 || try >= deleteMaxTries {
 			return &hinted{fmt.Sprintf("still in use after %s (set a longer --timeout)", limit), err}
 		}
-		g.infof("%s is in use (%s); trying again in %s", clean(id), describeBrief(err), min(pause, left).Round(time.Second))
+		rt.infof("%s is in use (%s); trying again in %s", clean(id), describeBrief(err), min(pause, left).Round(time.Second))
 		if err := clock.Sleep(ctx, min(pause, left)); err != nil {
 			return explainDeadline(err, limit)
 		}
@@ -168,77 +171,4 @@ func describeBrief(err error) string {
 		return clean(apiErr.Errors[0].String())
 	}
 	return describe(err)
-}
-
-// canAsk reports whether there is a terminal to ask a question on.
-func (g *globals) canAsk() bool {
-	return g.sys.isTerminal(g.sys.stdin) && g.sys.isTerminal(g.sys.stderr)
-}
-
-// deleting is the confirmation of a deletion of n keys.
-func deleting(n int) confirmation {
-	return confirmation{what: "deleting " + countKeys(n), force: "delete without asking", question: "Delete them?", declined: "nothing was deleted"}
-}
-
-// confirmDeletion asks on a terminal before deleting keys; without a terminal it needs force (see confirmable).
-func (g *globals) confirmDeletion(keys []wrapper.Key, force bool) error {
-	if force {
-		return nil
-	}
-	if err := g.confirmable(deleting(len(keys)), force); err != nil {
-		return err
-	}
-	g.infof("About to delete %s:", countKeys(len(keys)))
-	tw := tabwriter.NewWriter(g.sys.stderr, 0, 0, 3, ' ', 0)
-	_, _ = fmt.Fprintln(tw, "  ID\tDISPLAY NAME\tPROVIDER\tKEY\tSTATE")
-	for _, k := range keys {
-		_, _ = fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", cell(k.ID), cell(k.DisplayName), cell(string(k.Provider)), cell(keyColumn(k)), cell(string(k.State)))
-	}
-	_ = tw.Flush()
-	return g.confirm(deleting(len(keys)), force)
-}
-
-// countKeys returns "1 key" or "n keys".
-func countKeys(n int) string {
-	if n == 1 {
-		return "1 key"
-	}
-	return fmt.Sprintf("%d keys", n)
-}
-
-// unique returns ids without repeats, in their first order.
-func unique(ids []string) []string {
-	seen := make(map[string]bool, len(ids))
-	out := ids[:0:0]
-	for _, id := range ids {
-		if !seen[id] {
-			seen[id] = true
-			out = append(out, id)
-		}
-	}
-	return out
-}
-
-// clock returns the clock of the system, or real time.
-func (g *globals) clock() wrapper.Clock {
-	if g.sys.clock != nil {
-		return g.sys.clock
-	}
-	return realClock{}
-}
-
-// realClock is real time.
-type realClock struct{}
-
-func (realClock) Now() time.Time { return time.Now() }
-
-func (realClock) Sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

@@ -16,7 +16,14 @@ import (
 // validates a key on its second read, so the waits last a moment.
 const demoPollInterval = 200 * time.Millisecond
 
-func newDemoCmd(g *globals) *cobra.Command {
+// demoOptions are what byokctl demo takes from the command line.
+type demoOptions struct {
+	debug bool // --debug: the steps run with it too
+}
+
+// newDemoCmd builds byokctl demo: it reads --debug into demoOptions and
+// calls runF with them (runDemo, or a test's fake).
+func newDemoCmd(rt *runtime, global *globalFlags, runF func(context.Context, *runtime, demoOptions) error) *cobra.Command {
 	return &cobra.Command{
 		Use:   "demo",
 		Short: "Walk through the whole flow against an embedded fake server (offline)",
@@ -27,7 +34,7 @@ one, show it as YAML, delete one and list again. Each step is printed as the byo
 runs, followed by that command's output. Nothing leaves this machine.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return g.demo(cmd.Context())
+			return runF(cmd.Context(), rt, demoOptions{debug: global.debug})
 		},
 	}
 }
@@ -55,19 +62,20 @@ func demoKeys() []demoKey {
 
 // demoRun runs the steps of a demo against one fake server.
 type demoRun struct {
-	g     *globals
+	rt    *runtime
 	child *system // the system the steps run in: the fake's environment
 	fake  *byoktest.Server
+	debug bool // --debug: the steps run with it too
 }
 
-func (g *globals) demo(ctx context.Context) error {
+func runDemo(ctx context.Context, rt *runtime, o demoOptions) error {
 	// The fake uses its built-in test credentials: the user's (flags or
 	// environment) are neither used nor printed.
-	fake, err := byoktest.New(append(g.baseFakeOptions(), g.sys.fakeOptions...)...)
+	fake, err := byoktest.New(append(baseFakeOptions(), rt.sys.fakeOptions...)...)
 	if err != nil {
 		return fmt.Errorf("starting the fake server: %w", err)
 	}
-	ln, err := g.sys.listen(ctx, "127.0.0.1:0")
+	ln, err := rt.sys.listen(ctx, "127.0.0.1:0")
 	if err != nil {
 		_ = fake.Close()
 		return fmt.Errorf("listening on loopback: %w", err)
@@ -80,19 +88,19 @@ func (g *globals) demo(ctx context.Context) error {
 		defer cancel()
 		_ = srv.Shutdown(shutdownCtx)
 		if err := <-served; !errors.Is(err, http.ErrServerClosed) {
-			g.errorf("the demo's fake server stopped: %v", err)
+			rt.errorf("the demo's fake server stopped: %v", err)
 		}
 		_ = fake.Close()
 	}()
 
 	url := "http://" + displayAddr(ln.Addr())
 	env := map[string]string{envEndpoint: url, envAPIKey: fake.APIKey(), envAPISecret: fake.APISecret()}
-	child := *g.sys
+	child := *rt.sys
 	child.getenv = func(name string) string { return env[name] }
 	if child.pollInterval == 0 {
 		child.pollInterval = demoPollInterval
 	}
-	d := &demoRun{g: g, child: &child, fake: fake}
+	d := &demoRun{rt: rt, child: &child, fake: fake, debug: o.debug}
 
 	d.say("A fake BYOK API is running on %s for the length of this demo;", url)
 	d.say("nothing leaves this machine. Every step is a byokctl command run with:")
@@ -165,7 +173,7 @@ func (g *globals) demo(ctx context.Context) error {
 
 // say prints one line of narration on stdout.
 func (d *demoRun) say(format string, args ...any) {
-	_, _ = fmt.Fprintf(d.g.sys.stdout, format+"\n", args...)
+	_, _ = fmt.Fprintf(d.rt.sys.stdout, format+"\n", args...)
 }
 
 // section prints a heading, one comment line per element of lines.
@@ -179,7 +187,7 @@ func (d *demoRun) section(lines ...string) {
 // step prints args as a command line and runs it in-process against the
 // fake. An exit status other than want ends the demo.
 func (d *demoRun) step(ctx context.Context, want int, args ...string) error {
-	if d.g.debug {
+	if d.debug {
 		args = append(args, "--debug")
 	}
 	d.say("")

@@ -4,12 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
-	"strconv"
 	"strings"
 	"time"
-
-	"github.com/byokctl/byok/wrapper"
 )
 
 // describe returns err as one line for stderr, cleaned (see clean). An API
@@ -24,56 +20,10 @@ func describe(err error) string {
 	if errors.As(err, &unknown) {
 		return unknown.describe()
 	}
-	var apiErr *wrapper.APIError
-	if errors.As(err, &apiErr) {
-		// What the library says in front of the answer (a call that gave
-		// up retrying: after how many attempts, and why) is kept.
-		before, found := strings.CutSuffix(err.Error(), strings.TrimPrefix(apiErr.Error(), "byok: "))
-		if before = strings.TrimPrefix(before, "byok: "); found && before != "" {
-			return clean(cliWords(before)) + " " + describeAPIError(apiErr)
-		}
-		return describeAPIError(apiErr)
-	}
-	return clean(cliWords(strings.TrimPrefix(err.Error(), "byok: ")))
-}
-
-func describeAPIError(e *wrapper.APIError) string {
-	var b strings.Builder
-	b.WriteString(e.Method + " " + e.Path + ": " + strconv.Itoa(e.StatusCode))
-	if text := http.StatusText(e.StatusCode); text != "" {
-		b.WriteString(" " + text)
-	}
-	details := make([]string, 0, len(e.Errors))
-	for _, d := range e.Errors {
-		if strings.EqualFold(d.Title, http.StatusText(e.StatusCode)) && d.Detail != "" {
-			d.Title = "" // "404 Not Found: Not Found: ..." says it twice
-		}
-		if s := d.String(); s != "" {
-			details = append(details, s)
-		}
-	}
-	// A body that only repeats the status ("503 Service Unavailable") says
-	// nothing new.
-	if body := strings.TrimSpace(e.Body); len(details) == 0 && body != "" && !repeatsStatus(body, e.StatusCode) {
-		details = append(details, e.Body)
-	}
-	if len(details) > 0 {
-		b.WriteString(": " + strings.Join(details, "; "))
-	}
-	if e.RetryAfter > 0 {
-		b.WriteString(" (retry after " + e.RetryAfter.String() + ")")
-	}
-	if e.RequestID != "" {
-		b.WriteString(" (request id " + e.RequestID + ")")
-	}
-	return clean(b.String())
-}
-
-// repeatsStatus reports whether s is only the status line of code, with or
-// without the number: "503 Service Unavailable" or "Service Unavailable".
-func repeatsStatus(s string, code int) bool {
-	text := http.StatusText(code)
-	return text != "" && (strings.EqualFold(s, text) || strings.EqualFold(s, strconv.Itoa(code)+" "+text))
+	// An API error renders itself (wrapper.APIError.Error): what the
+	// library says in front of it (a call that gave up retrying: after how
+	// many attempts, and why) is kept.
+	return clean(strings.TrimPrefix(err.Error(), "byok: "))
 }
 
 // explainDeadline turns a context error into a message that says what to

@@ -34,8 +34,15 @@ without display_name leaves the server's display name alone. The file is
 checked whole, with the checks of create, before any request is sent; it is
 read within --timeout and up to 4 MiB.`
 
-func newDiffCmd(g *globals) *cobra.Command {
-	var file string
+// diffOptions are the flags of byokctl diff.
+type diffOptions struct {
+	file string // -f, the keys file
+}
+
+// newDiffCmd builds byokctl diff: it parses the flags into diffOptions and
+// calls runF with them (runDiff, or a test's fake).
+func newDiffCmd(rt *runtime, runF func(context.Context, *runtime, diffOptions) error) *cobra.Command {
+	var o diffOptions
 	cmd := &cobra.Command{
 		Use:   "diff -f FILE",
 		Short: "Compare a keys file with the keys on the server",
@@ -67,48 +74,48 @@ Exit status, for CI (byokctl diff -f keys.yaml fails a pipeline on drift):
 		Example: "  byokctl diff -f keys.yaml\n  byokctl diff -f keys.json -o json",
 		Args:    noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return g.diff(cmd.Context(), file)
+			return runF(cmd.Context(), rt, o)
 		},
 	}
 	withFormats(cmd, formatText, formatJSON, formatYAML)
-	cmd.Flags().StringVarP(&file, "file", "f", "", "the keys file, YAML or JSON (required)")
+	cmd.Flags().StringVarP(&o.file, "file", "f", "", "the keys file, YAML or JSON (required)")
 	_ = cmd.MarkFlagRequired("file")
 	return cmd
 }
 
-// diff prints the plan of keys file file.
-func (g *globals) diff(ctx context.Context, file string) error {
-	kf, r, err := g.keysFileAndRemote(ctx, file)
+// runDiff prints the plan of the keys file o.file.
+func runDiff(ctx context.Context, rt *runtime, o diffOptions) error {
+	kf, r, err := keysFileAndRemote(ctx, rt, o.file)
 	if err != nil {
 		return err
 	}
-	server, err := g.listAll(ctx, r)
+	server, err := listAll(ctx, rt, r)
 	if err != nil {
 		return err
 	}
 	p := makePlan(kf, server)
 	drift := p.drift()
-	if err := g.printPlan(p, len(drift) == 0); err != nil {
+	if err := printPlan(rt, p, len(drift) == 0); err != nil {
 		return err
 	}
 	if len(drift) > 0 {
 		return &statusError{"changes pending: " + describeCounts(drift), exitDrift}
 	}
-	g.infof("in sync: the %d keys of %s", len(kf.entries), kf.name)
+	rt.infof("in sync: the %d keys of %s", len(kf.entries), kf.name)
 	return nil
 }
 
 // keysFileAndRemote reads the keys file, prints its notes on stderr, and
 // makes the client: what diff and apply do before any request.
-func (g *globals) keysFileAndRemote(ctx context.Context, file string) (*keysFile, remote, error) {
-	kf, err := g.readKeysFile(ctx, file)
+func keysFileAndRemote(ctx context.Context, rt *runtime, file string) (*keysFile, remote, error) {
+	kf, err := readKeysFile(ctx, rt, file)
 	if err != nil {
 		return nil, remote{}, err
 	}
 	for _, note := range kf.notes {
-		g.infof("%s", clean(note))
+		rt.infof("%s", clean(note))
 	}
-	client, err := g.newClient()
+	client, err := rt.newClient()
 	if err != nil {
 		return nil, remote{}, err
 	}
@@ -116,9 +123,9 @@ func (g *globals) keysFileAndRemote(ctx context.Context, file string) (*keysFile
 }
 
 // printPlan writes the plan to stdout in the -o format.
-func (g *globals) printPlan(p plan, inSync bool) error {
-	if g.structured() {
-		return g.printStructured(struct {
+func printPlan(rt *runtime, p plan, inSync bool) error {
+	if structured(rt) {
+		return printStructured(rt, struct {
 			File   string     `json:"file"`
 			InSync bool       `json:"in_sync"`
 			Keys   []planItem `json:"keys"`
@@ -128,7 +135,7 @@ func (g *globals) printPlan(p plan, inSync bool) error {
 	for i, item := range p.Items {
 		rows[i] = append([]string{item.Action}, item.columns()...)
 	}
-	return writeRows(g.sys.stdout, "ACTION", rows)
+	return writeRows(rt.sys.stdout, "ACTION", rows)
 }
 
 // columns returns the item as the columns after the first of a text plan

@@ -67,10 +67,10 @@ func (e *enumFlag) Type() string { return strings.Join(e.allowed, "|") }
 
 // noteUnknown prints a note on stderr for each open flag of flags whose
 // value is not one byokctl knows: it is passed to the server as it is.
-func (g *globals) noteUnknown(flags map[string]*enumFlag) {
+func noteUnknown(rt *runtime, flags map[string]*enumFlag) {
 	for _, name := range slices.Sorted(maps.Keys(flags)) {
 		if e := flags[name]; !e.known() {
-			g.infof("note: --%s %s is not a value this byokctl knows (%s); it is passed to the server as it is",
+			rt.infof("note: --%s %s is not a value this byokctl knows (%s); it is passed to the server as it is",
 				name, shellQuote(e.value), strings.Join(e.allowed, ", "))
 		}
 	}

@@ -158,6 +158,15 @@ func TestCredentials(t *testing.T) {
 			map[string]string{envAPIKey: testAPIKey, envAPISecret: testAPISecret},
 			[]string{"--endpoint", "http://" + testAPIKey + ":" + testAPISecret + "@127.0.0.1:8080"}, exitUsage,
 			"credentials in the URL are refused"},
+		{"an endpoint from the environment is named as its variable",
+			map[string]string{envEndpoint: "http://api.example.com", envAPIKey: testAPIKey, envAPISecret: testAPISecret}, nil, exitUsage,
+			`byokctl: CONFLUENT_CLOUD_ENDPOINT: "http://api.example.com" uses plain http on a host that is not loopback; use https, or --insecure-http to send credentials unencrypted` + "\n"},
+		{"a key from the environment that cannot be a key",
+			map[string]string{envEndpoint: url, envAPIKey: "a:b", envAPISecret: testAPISecret}, nil, exitUsage,
+			"byokctl: CONFLUENT_CLOUD_API_KEY/CONFLUENT_CLOUD_API_SECRET: the API key contains ':' or a line break"},
+		{"a token flag with a line break",
+			map[string]string{envEndpoint: url}, []string{"--token", "a\nb"}, exitUsage,
+			"byokctl: --token: the token contains a line break or another control character\n"},
 		{"plain http to another host",
 			map[string]string{envAPIKey: testAPIKey, envAPISecret: testAPISecret},
 			[]string{"--endpoint", "http://api.example.com"}, exitUsage, "plain http on a host that is not loopback"},
@@ -271,12 +280,12 @@ func TestInterrupted(t *testing.T) {
 // as a gateway's plain-text answer does, is not printed after it.
 func TestAPIErrorStatusNotRepeated(t *testing.T) {
 	for _, body := range []string{"503 Service Unavailable", "service unavailable", "\n503 Service Unavailable\n"} {
-		got := describeAPIError(&wrapper.APIError{Method: "GET", Path: "/byok/v1/keys", StatusCode: 503, Body: body, RequestID: "r-1"})
+		got := describe(&wrapper.APIError{Method: "GET", Path: "/byok/v1/keys", StatusCode: 503, Body: body, RequestID: "r-1"})
 		if want := "GET /byok/v1/keys: 503 Service Unavailable (request id r-1)"; got != want {
 			t.Errorf("body %q: got %q, want %q", body, got, want)
 		}
 	}
-	got := describeAPIError(&wrapper.APIError{Method: "GET", Path: "/byok/v1/keys", StatusCode: 503, Body: "upstream reset"})
+	got := describe(&wrapper.APIError{Method: "GET", Path: "/byok/v1/keys", StatusCode: 503, Body: "upstream reset"})
 	if want := "GET /byok/v1/keys: 503 Service Unavailable: upstream reset"; got != want {
 		t.Errorf("got %q, want %q", got, want)
 	}

@@ -23,7 +23,9 @@ type exporterOptions struct {
 	interval time.Duration
 }
 
-func newExporterCmd(g *globals) *cobra.Command {
+// newExporterCmd builds byokctl exporter: it parses the flags into
+// exporterOptions and calls runF with them (runExporter, or a test's fake).
+func newExporterCmd(rt *runtime, runF func(context.Context, *runtime, exporterOptions) error) *cobra.Command {
 	var o exporterOptions
 	cmd := &cobra.Command{
 		Use:   "exporter",
@@ -51,7 +53,7 @@ Alerting rules for them ship in deploy/prometheus/byok-alerts.yaml.`,
   byokctl exporter --listen 0.0.0.0:9464 --interval 5m`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return g.runExporter(cmd.Context(), o)
+			return runF(cmd.Context(), rt, o)
 		},
 	}
 	f := cmd.Flags()
@@ -68,12 +70,12 @@ Alerting rules for them ship in deploy/prometheus/byok-alerts.yaml.`,
 
 // runExporter listens, polls the API on its interval and serves the
 // metrics until ctx ends.
-func (g *globals) runExporter(ctx context.Context, o exporterOptions) error {
+func runExporter(ctx context.Context, rt *runtime, o exporterOptions) error {
 	var logMu sync.Mutex // the poller and the server log from two goroutines
 	logf := func(format string, args ...any) {
 		logMu.Lock()
 		defer logMu.Unlock()
-		g.infof(format, args...)
+		rt.infof(format, args...)
 	}
 	var client *wrapper.Client // set below: the exporter counts its requests
 	failing := false           // the last poll failed (only the poller uses it)
@@ -101,16 +103,16 @@ func (g *globals) runExporter(ctx context.Context, o exporterOptions) error {
 			logf("byokctl: a poll failed; the keys of the last successful poll are served: %s", describe(err))
 		},
 	}
-	if g.timeout > 0 {
-		opts.Timeout = g.timeout
+	if rt.timeout > 0 {
+		opts.Timeout = rt.timeout
 	}
 	e := exporter.New(opts)
 	var err error
-	client, err = g.newClient(wrapper.WithHTTPClient(&http.Client{Transport: e.Transport(exporterTransport()), Timeout: defaultTimeout}))
+	client, err = rt.newClient(wrapper.WithHTTPClient(&http.Client{Transport: e.Transport(exporterTransport()), Timeout: defaultTimeout}))
 	if err != nil {
 		return err
 	}
-	ln, err := g.sys.listen(ctx, o.listen)
+	ln, err := rt.sys.listen(ctx, o.listen)
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", o.listen, err)
 	}

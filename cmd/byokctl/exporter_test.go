@@ -38,12 +38,12 @@ func startExporter(t *testing.T, f *fixture, env map[string]string, o exporterOp
 		}
 		return &readyListener{Listener: ln, ready: func() { addrs <- ln.Addr() }}, nil
 	}
-	g := &globals{sys: sys, output: newEnumFlag(formatTable, formatTable)}
+	rt := newTestRuntime(sys, newEnumFlag(formatTable, formatTable))
 	o.listen = "127.0.0.1:0"
 	ctx, cancel := context.WithCancel(t.Context())
 	t.Cleanup(cancel)
 	done := make(chan error, 1)
-	go func() { done <- g.runExporter(ctx, o) }()
+	go func() { done <- runExporter(ctx, rt, o) }()
 	e := &exporting{stderr: stderr}
 	e.stop = func() error {
 		cancel()

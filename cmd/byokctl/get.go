@@ -8,34 +8,41 @@ import (
 	"github.com/byokctl/byok/wrapper"
 )
 
-func newGetCmd(g *globals) *cobra.Command {
+// getOptions are the flags and arguments of byokctl get.
+type getOptions struct {
+	id string
+}
+
+// newGetCmd builds byokctl get: it parses the arguments into getOptions and
+// calls runF with them (runGet, or a test's fake).
+func newGetCmd(rt *runtime, runF func(context.Context, *runtime, getOptions) error) *cobra.Command {
 	return withFormats(&cobra.Command{
 		Use:               "get ID",
 		Short:             "Show one key",
 		Example:           "  byokctl get cck-12345 -o yaml",
 		Args:              oneID,
-		ValidArgsFunction: g.completeKeyIDs,
+		ValidArgsFunction: keyIDCompletion(rt),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			key, err := g.getKey(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			return g.printKey(*key)
+			return runF(cmd.Context(), rt, getOptions{id: args[0]})
 		},
 	}, formatTable, formatJSON, formatYAML)
 }
 
-// getKey reads key id with a client from the flags, within --timeout.
-func (g *globals) getKey(ctx context.Context, id string) (*wrapper.Key, error) {
-	client, err := g.newClient()
+// runGet prints key o.id.
+func runGet(ctx context.Context, rt *runtime, o getOptions) error {
+	key, err := getKey(ctx, rt, o.id)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	ctx, cancel, limit := g.withTimeout(ctx, defaultTimeout)
-	defer cancel()
-	key, _, err := client.GetKey(ctx, id)
-	if err != nil {
-		return nil, explainDeadline(err, limit)
-	}
-	return key, nil
+	return printKey(rt, *key)
+}
+
+// getKey reads key id, within --timeout.
+func getKey(ctx context.Context, rt *runtime, id string) (*wrapper.Key, error) {
+	var key *wrapper.Key
+	err := rt.call(ctx, defaultTimeout, func(ctx context.Context, client *wrapper.Client) (err error) {
+		key, _, err = client.GetKey(ctx, id)
+		return err
+	})
+	return key, err
 }

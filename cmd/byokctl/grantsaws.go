@@ -30,8 +30,8 @@ func (o *kmsOptions) register(cmd *cobra.Command) {
 }
 
 // kmsConfig returns the kmspolicy configuration of o.
-func (g *globals) kmsConfig(o kmsOptions) kmspolicy.Config {
-	return kmspolicy.Config{Profile: o.profile, Region: o.region, Endpoint: o.endpoint, Backoff: g.sys.kmsBackoff}
+func kmsConfig(rt *runtime, o kmsOptions) kmspolicy.Config {
+	return kmspolicy.Config{Profile: o.profile, Region: o.region, Endpoint: o.endpoint, Backoff: rt.sys.kmsBackoff}
 }
 
 // applyOptions are the flags of grants --apply and create aws
@@ -104,27 +104,29 @@ func newKMSClient(ctx context.Context, arn string, kc kmspolicy.Config) (*kmspol
 }
 
 // runGrantsCheck is grants ID --check.
-func (g *globals) runGrantsCheck(ctx context.Context, key wrapper.Key, o kmsOptions) error {
+func runGrantsCheck(ctx context.Context, rt *runtime, key wrapper.Key, o kmsOptions) error {
 	set, err := awsGrantSet(key, "--check")
 	if err != nil {
 		return err
 	}
-	ctx, cancel, limit := g.withTimeout(ctx, defaultTimeout)
-	defer cancel()
-	c, err := checkKeyPolicy(ctx, set, g.kmsConfig(o))
+	var c policyCheck
+	err = rt.within(ctx, defaultTimeout, func(ctx context.Context) (err error) {
+		c, err = checkKeyPolicy(ctx, set, kmsConfig(rt, o))
+		return err
+	})
 	if err != nil {
-		return explainDeadline(err, limit)
+		return err
 	}
-	if g.structured() {
-		err = g.printStructured(c)
+	if structured(rt) {
+		err = printStructured(rt, c)
 	} else {
-		err = writePolicyCheck(g.sys.stdout, c)
+		err = writePolicyCheck(rt.sys.stdout, c)
 	}
 	if err != nil {
 		return err
 	}
 	for _, w := range c.Warnings {
-		g.infof("warning: %s", clean(w))
+		rt.infof("warning: %s", clean(w))
 	}
 	if !c.Granted {
 		return &statusError{fmt.Sprintf("the key policy of %s misses grants key %s needs; byokctl grants %s --apply adds them",
@@ -157,12 +159,12 @@ func changingPolicy() confirmation {
 // applyGrants merges the statements key needs into its live policy and
 // writes it, after showing the change and asking (see applyOptions). A
 // policy that grants them already is left as it is.
-func (g *globals) applyGrants(ctx context.Context, key wrapper.Key, o applyOptions, flag string) error {
+func applyGrants(ctx context.Context, rt *runtime, key wrapper.Key, o applyOptions, flag string) error {
 	set, err := awsGrantSet(key, flag)
 	if err != nil {
 		return err
 	}
-	client, err := newKMSClient(ctx, set.Scope, g.kmsConfig(o.kms))
+	client, err := newKMSClient(ctx, set.Scope, kmsConfig(rt, o.kms))
 	if err != nil {
 		return err
 	}
@@ -175,7 +177,7 @@ func (g *globals) applyGrants(ctx context.Context, key wrapper.Key, o applyOptio
 		return fmt.Errorf("the policy of %s: %w; nothing was changed", set.Scope, err)
 	}
 	if len(changes.added)+len(changes.replaced) == 0 {
-		g.infof("the policy of %s already grants what key %s needs; nothing was changed", set.Scope, set.ID)
+		rt.infof("the policy of %s already grants what key %s needs; nothing was changed", set.Scope, set.ID)
 		return nil
 	}
 	if err := checkNotWeakened([]byte(old), merged, set); err != nil {
@@ -186,22 +188,22 @@ func (g *globals) applyGrants(ctx context.Context, key wrapper.Key, o applyOptio
 	}
 	// The diff goes with the question, on stderr: stdout keeps the data
 	// (the key of create --apply-grants).
-	if _, err := io.WriteString(g.sys.stderr, cleanDiff(unifiedDiff("policy of "+set.Scope, "merged policy", old, string(merged)))); err != nil {
+	if _, err := io.WriteString(rt.sys.stderr, cleanDiff(unifiedDiff("policy of "+set.Scope, "merged policy", old, string(merged)))); err != nil {
 		return err
 	}
-	if err := g.confirm(changingPolicy(), o.force); err != nil {
+	if err := confirm(rt, changingPolicy(), o.force); err != nil {
 		return err
 	}
-	backup, err := g.writeBackup(o.backup, set.ID, old)
+	backup, err := writeBackup(rt, o.backup, set.ID, old)
 	if err != nil {
 		return fmt.Errorf("backing up the policy of %s: %w; the policy was not changed", set.Scope, err)
 	}
-	g.infof("backed up the policy of %s to %s", set.Scope, backup)
+	rt.infof("backed up the policy of %s to %s", set.Scope, backup)
 	if err := client.PutPolicy(ctx, old, string(merged)); err != nil {
 		return fmt.Errorf("%w (the backup %s is the policy as it was)", err, backup)
 	}
-	g.infof("updated the policy of %s:", set.Scope)
-	g.reportChanges(changes, set.ID)
+	rt.infof("updated the policy of %s:", set.Scope)
+	reportChanges(rt, changes, set.ID)
 	return nil
 }
 
@@ -247,9 +249,9 @@ func checkNotWeakened(old, merged []byte, set grantSet) error {
 
 // writeBackup writes policy to a new file, name or one named after key
 // id and the time, and returns its name. It never overwrites a file.
-func (g *globals) writeBackup(name, id, policy string) (string, error) {
+func writeBackup(rt *runtime, name, id, policy string) (string, error) {
 	if name == "" {
-		name = fmt.Sprintf("%s-key-policy-%s.json", id, g.clock().Now().UTC().Format("20060102T150405Z"))
+		name = fmt.Sprintf("%s-key-policy-%s.json", id, rt.clock.Now().UTC().Format("20060102T150405Z"))
 	}
 	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
@@ -270,33 +272,29 @@ func (g *globals) writeBackup(name, id, policy string) (string, error) {
 
 // runGrantsApply is grants ID --apply: the apply, then with wait the wait
 // for the key's validation.
-func (g *globals) runGrantsApply(ctx context.Context, id string, o applyOptions) error {
-	client, err := g.newClient()
-	if err != nil {
-		return err
-	}
+func runGrantsApply(ctx context.Context, rt *runtime, id string, o applyOptions) error {
 	def := defaultTimeout
 	if o.wait {
 		def = defaultWaitTimeout
 	}
-	ctx, cancel, limit := g.withTimeout(ctx, def)
-	defer cancel()
-	key, _, err := client.GetKey(ctx, id)
-	if err != nil {
-		return explainDeadline(err, limit)
-	}
-	if err := g.applyGrants(ctx, *key, o, "--apply"); err != nil {
-		return explainDeadline(err, limit)
-	}
-	if !o.wait {
+	return rt.call(ctx, def, func(ctx context.Context, client *wrapper.Client) error {
+		key, _, err := client.GetKey(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := applyGrants(ctx, rt, *key, o, "--apply"); err != nil {
+			return err
+		}
+		if !o.wait {
+			return nil
+		}
+		waited, err := waitForValidation(ctx, rt, client, key.ID)
+		if err != nil {
+			return err
+		}
+		rt.infof("key %s: %s", clean(waited.ID), clean(string(waited.Validation.Phase)))
 		return nil
-	}
-	waited, err := g.waitForValidation(ctx, client, key.ID, limit)
-	if err != nil {
-		return err
-	}
-	g.infof("key %s: %s", clean(waited.ID), clean(string(waited.Validation.Phase)))
-	return nil
+	})
 }
 
 // grantsAWSOptions are the flags of grants --check and --apply.
@@ -342,21 +340,21 @@ func (o *grantsAWSOptions) used(cmd *cobra.Command) (bool, error) {
 }
 
 // runGrantsAWS is grants ID --check or --apply.
-func (g *globals) runGrantsAWS(ctx context.Context, id string, o *grantsAWSOptions) error {
+func runGrantsAWS(ctx context.Context, rt *runtime, id string, o *grantsAWSOptions) error {
 	if o.check {
-		key, err := g.getKey(ctx, id)
+		key, err := getKey(ctx, rt, id)
 		if err != nil {
 			return err
 		}
-		return g.runGrantsCheck(ctx, *key, o.kms)
+		return runGrantsCheck(ctx, rt, *key, o.kms)
 	}
-	if g.output.value != formatText {
+	if rt.output.value != formatText {
 		return usagef("--apply prints the change as a diff: give no -o")
 	}
-	if err := g.confirmable(changingPolicy(), o.force); err != nil {
+	if err := confirmable(rt, changingPolicy(), o.force); err != nil {
 		return err
 	}
-	return g.runGrantsApply(ctx, id, o.applyOptions)
+	return runGrantsApply(ctx, rt, id, o.applyOptions)
 }
 
 // createGrantsOptions are the flags of create aws --apply-grants.
@@ -390,12 +388,12 @@ func (o *createGrantsOptions) options(cmd *cobra.Command) (*applyOptions, error)
 // preflightGrants reads the policy of the AWS key material before create
 // --apply-grants registers it: a key whose policy cannot be read (no such
 // key, no permission, an alias ARN, another region) is not registered.
-func (g *globals) preflightGrants(ctx context.Context, material wrapper.KeyMaterial, o applyOptions) error {
+func preflightGrants(ctx context.Context, rt *runtime, material wrapper.KeyMaterial, o applyOptions) error {
 	aws, ok := material.(wrapper.AWSKey)
 	if !ok {
 		return usagef("--apply-grants is for AWS keys")
 	}
-	client, err := newKMSClient(ctx, aws.KeyARN, g.kmsConfig(o.kms))
+	client, err := newKMSClient(ctx, aws.KeyARN, kmsConfig(rt, o.kms))
 	if err != nil {
 		return err
 	}
@@ -408,18 +406,18 @@ func (g *globals) preflightGrants(ctx context.Context, material wrapper.KeyMater
 // applyCreatedGrants is the apply of create aws --apply-grants, for the
 // key just registered. When it fails, the key is printed all the same:
 // it is registered.
-func (g *globals) applyCreatedGrants(ctx context.Context, key wrapper.Key, o applyOptions) error {
-	err := g.applyGrants(ctx, key, o, "--apply-grants")
+func applyCreatedGrants(ctx context.Context, rt *runtime, key wrapper.Key, o applyOptions) error {
+	err := applyGrants(ctx, rt, key, o, "--apply-grants")
 	if err == nil {
 		return nil
 	}
-	if perr := g.printKey(key); perr != nil {
+	if perr := printKey(rt, key); perr != nil {
 		return perr
 	}
 	id := clean(key.ID)
 	var declined *silentFailure
 	if errors.As(err, &declined) {
-		g.infof("key %s is registered; byokctl grants %s --apply applies its policy later", id, shellQuote(id))
+		rt.infof("key %s is registered; byokctl grants %s --apply applies its policy later", id, shellQuote(id))
 		return err
 	}
 	return fmt.Errorf("key %s is registered, but %w; then run byokctl grants %s --apply", id, err, shellQuote(id))

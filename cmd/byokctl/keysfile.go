@@ -84,8 +84,8 @@ var entryFields = map[wrapper.Provider][]string{
 // readKeysFile reads and checks the keys file at path, within
 // maxKeysFileSize and --timeout. Every mistake is a usage error naming the
 // file, the line and the field.
-func (g *globals) readKeysFile(ctx context.Context, path string) (*keysFile, error) {
-	data, err := g.readFile(ctx, path, maxKeysFileSize)
+func readKeysFile(ctx context.Context, rt *runtime, path string) (*keysFile, error) {
+	data, err := readFile(ctx, rt, path, maxKeysFileSize)
 	if err != nil {
 		return nil, usagef("reading the keys file: %w", err)
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -8,9 +9,19 @@ import (
 	"github.com/byokctl/byok/wrapper"
 )
 
-func newListCmd(g *globals) *cobra.Command {
+// listOptions are the flags of byokctl list.
+type listOptions struct {
+	filter wrapper.ListKeysOptions
+	// unknown are the enumeration flags, to warn about a value byokctl
+	// does not know (it is sent as given).
+	unknown map[string]*enumFlag
+}
+
+// newListCmd builds byokctl list: it parses the flags into listOptions and
+// calls runF with them (runList, or a test's fake).
+func newListCmd(rt *runtime, runF func(context.Context, *runtime, listOptions) error) *cobra.Command {
 	var (
-		opts     wrapper.ListKeysOptions
+		o        listOptions
 		provider = providerFlag()
 		state    = stateFlag()
 		phase    = phaseFlag()
@@ -23,53 +34,57 @@ func newListCmd(g *globals) *cobra.Command {
   byokctl list --display-name billing --validation-region us-west-2`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			client, err := g.newClient()
-			if err != nil {
-				return err
-			}
-			g.noteUnknown(map[string]*enumFlag{"provider": provider, "state": state, "validation-phase": phase})
-			opts.Provider = wrapper.Provider(provider.value)
-			opts.State = wrapper.State(state.value)
-			opts.ValidationPhase = wrapper.Phase(phase.value)
-			ctx, cancel, limit := g.withTimeout(cmd.Context(), defaultTimeout)
-			defer cancel()
-			s, err := remote{client}.list(ctx, opts)
-			if err != nil {
-				return explainDeadline(err, limit)
-			}
-			// One bad key does not hide the others: list them, then
-			// report it and fail.
-			if err := g.printKeys(s.keys); err != nil {
-				return err
-			}
-			if len(s.unreadable) > 0 {
-				for _, err := range s.unreadable {
-					g.errorf("%s", describe(err))
-				}
-				return &silentFailure{fmt.Sprintf("%s could not be decoded", countKeys(len(s.unreadable)))}
-			}
-			return nil
+			o.filter.Provider = wrapper.Provider(provider.value)
+			o.filter.State = wrapper.State(state.value)
+			o.filter.ValidationPhase = wrapper.Phase(phase.value)
+			o.unknown = map[string]*enumFlag{"provider": provider, "state": state, "validation-phase": phase}
+			return runF(cmd.Context(), rt, o)
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&opts.DisplayName, "display-name", "", "keep keys whose display name contains this text")
+	f.StringVar(&o.filter.DisplayName, "display-name", "", "keep keys whose display name contains this text")
 	f.Var(provider, "provider", "keep keys of this cloud provider")
 	f.Var(state, "state", "keep keys in this state")
 	f.Var(phase, "validation-phase", "keep keys in this validation phase")
-	f.StringVar(&opts.ValidationRegion, "validation-region", "", "keep keys validated in this cloud region, such as us-west-2")
-	f.StringVar(&opts.Key, "key", "", "keep keys whose ARN or key id contains this text")
-	f.IntVar(&opts.PageSize, "page-size", 0, "keys per request, 1 to 100 (default 100)")
+	f.StringVar(&o.filter.ValidationRegion, "validation-region", "", "keep keys validated in this cloud region, such as us-west-2")
+	f.StringVar(&o.filter.Key, "key", "", "keep keys whose ARN or key id contains this text")
+	f.IntVar(&o.filter.PageSize, "page-size", 0, "keys per request, 1 to 100 (default 100)")
 	_ = cmd.RegisterFlagCompletionFunc("provider", fixedCompletion(provider.allowed...))
 	_ = cmd.RegisterFlagCompletionFunc("state", fixedCompletion(state.allowed...))
 	_ = cmd.RegisterFlagCompletionFunc("validation-phase", fixedCompletion(phase.allowed...))
 	withFormats(cmd, formatTable, formatJSON, formatYAML)
 	cmd.PreRunE = func(cmd *cobra.Command, _ []string) error {
-		if cmd.Flags().Changed("page-size") && (opts.PageSize < 1 || opts.PageSize > wrapper.MaxPageSize) {
-			return usagef("--page-size is %d; expected 1 to %d", opts.PageSize, wrapper.MaxPageSize)
+		if cmd.Flags().Changed("page-size") && (o.filter.PageSize < 1 || o.filter.PageSize > wrapper.MaxPageSize) {
+			return usagef("--page-size is %d; expected 1 to %d", o.filter.PageSize, wrapper.MaxPageSize)
 		}
 		return nil
 	}
 	return cmd
+}
+
+// runList prints every key the filter keeps, all pages. One key that cannot
+// be decoded does not hide the others: they are printed, then it is
+// reported and the command fails.
+func runList(ctx context.Context, rt *runtime, o listOptions) error {
+	var s serverKeys
+	err := rt.call(ctx, defaultTimeout, func(ctx context.Context, client *wrapper.Client) (err error) {
+		noteUnknown(rt, o.unknown)
+		s, err = remote{client}.list(ctx, o.filter)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if err := printKeys(rt, s.keys); err != nil {
+		return err
+	}
+	if len(s.unreadable) > 0 {
+		for _, err := range s.unreadable {
+			rt.errorf("%s", describe(err))
+		}
+		return &silentFailure{fmt.Sprintf("%s could not be decoded", countKeys(len(s.unreadable)))}
+	}
+	return nil
 }
 
 // providerFlag, stateFlag and phaseFlag take the values of the API's

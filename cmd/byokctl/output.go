@@ -6,11 +6,8 @@ import (
 	"slices"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/spf13/cobra"
-
-	"github.com/byokctl/byok/wrapper"
 )
 
 // formatsAnnotation is the annotation of a command that lists the -o
@@ -27,91 +24,39 @@ func withFormats(cmd *cobra.Command, formats ...string) *cobra.Command {
 	return cmd
 }
 
-// checkOutput refuses an -o the command does not honour (a command without
+// checkFormat refuses an -o the command does not honour (a command without
 // structured output honours none), and sets the command's default format
 // when -o was not given: -o is never silently ignored.
-func (g *globals) checkOutput(cmd *cobra.Command) error {
+func checkFormat(rt *runtime, cmd *cobra.Command) error {
 	given := cmd.Flags().Changed("output")
 	list := cmd.Annotations[formatsAnnotation]
 	if list == "" {
 		if given {
-			return usagef("%s has no output formats; -o %s is not for it", cmd.CommandPath(), g.output.value)
+			return usagef("%s has no output formats; -o %s is not for it", cmd.CommandPath(), rt.output.value)
 		}
 		return nil
 	}
 	formats := strings.Split(list, ",")
 	switch {
 	case !given:
-		g.output.value = formats[0]
-	case !slices.Contains(formats, g.output.value):
-		return usagef("-o %s: %s prints %s", g.output.value, cmd.CommandPath(), strings.Join(formats, ", "))
+		rt.output.value = formats[0]
+	case !slices.Contains(formats, rt.output.value):
+		return usagef("-o %s: %s prints %s", rt.output.value, cmd.CommandPath(), strings.Join(formats, ", "))
 	}
 	return nil
 }
 
-// tableHeader names the columns of -o table.
-const tableHeader = "ID\tDISPLAY NAME\tPROVIDER\tKEY\tSTATE\tPHASE\tREGION\tCREATED"
-
-// printKeys writes keys to stdout in the -o format. JSON and YAML write one
-// array (empty when there are no keys), in the API's field names.
-func (g *globals) printKeys(keys []wrapper.Key) error {
-	if keys == nil {
-		keys = []wrapper.Key{}
-	}
-	if g.structured() {
-		return g.printStructured(keys)
-	}
-	return writeTable(g.sys.stdout, keys, false)
-}
-
-// printKey writes one key to stdout in the -o format: one JSON or YAML
-// object, or a one-row table that also names the principals to grant access
-// to (see byokctl grants).
-func (g *globals) printKey(key wrapper.Key) error {
-	if g.structured() {
-		return g.printStructured(key)
-	}
-	return writeTable(g.sys.stdout, []wrapper.Key{key}, true)
-}
-
 // structured reports whether -o asks for JSON or YAML.
-func (g *globals) structured() bool {
-	return g.output.value == formatJSON || g.output.value == formatYAML
+func structured(rt *runtime) bool {
+	return rt.output.value == formatJSON || rt.output.value == formatYAML
 }
 
 // printStructured writes v to stdout as YAML for -o yaml, else as JSON.
-func (g *globals) printStructured(v any) error {
-	if g.output.value == formatYAML {
-		return writeYAML(g.sys.stdout, v)
+func printStructured(rt *runtime, v any) error {
+	if rt.output.value == formatYAML {
+		return writeYAML(rt.sys.stdout, v)
 	}
-	return writeJSON(g.sys.stdout, v)
-}
-
-// writeTable writes keys as a table, every cell cleaned; with principals,
-// a last column lists the principals of each key.
-func writeTable(w io.Writer, keys []wrapper.Key, principals bool) error {
-	header := tableHeader
-	if principals {
-		header += "\tPRINCIPALS"
-	}
-	rows := make([][]string, 0, len(keys))
-	for _, k := range keys {
-		row := []string{
-			k.ID,
-			k.DisplayName,
-			string(k.Provider),
-			keyColumn(k),
-			string(k.State),
-			string(k.Validation.Phase),
-			k.Validation.Region,
-			timestamp(k.Metadata.CreatedAt),
-		}
-		if principals {
-			row = append(row, strings.Join(keyPrincipals(k.Material), ","))
-		}
-		rows = append(rows, row)
-	}
-	return writeCells(w, 3, header, rows)
+	return writeJSON(rt.sys.stdout, v)
 }
 
 // writeCells writes header (its columns separated by tabs) and rows in
@@ -127,22 +72,6 @@ func writeCells(w io.Writer, gap int, header string, rows [][]string) error {
 		_, _ = fmt.Fprintln(tw, strings.Join(row, "\t"))
 	}
 	return tw.Flush()
-}
-
-func timestamp(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format(time.RFC3339)
-}
-
-// keyColumn returns what the KEY column shows: the key's ARN or key id, or
-// for a kind without either the kind's name.
-func keyColumn(k wrapper.Key) string {
-	if id := k.Identifier(); id != "" || k.Material == nil {
-		return id
-	}
-	return k.Material.MaterialKind()
 }
 
 // cell makes s safe for one table cell: cleaned (no tabs or line breaks,

@@ -21,11 +21,11 @@ const maxKeysFileSize = 4 << 20
 // readFile reads the file name, or stdin for "-", up to limit bytes, and
 // gives up when ctx ends or --timeout (default 1m) passes. A larger file is
 // an error naming the cap.
-func (g *globals) readFile(ctx context.Context, name string, limit int64) ([]byte, error) {
-	ctx, cancel, timeout := g.withTimeout(ctx, defaultTimeout)
+func readFile(ctx context.Context, rt *runtime, name string, limit int64) ([]byte, error) {
+	ctx, cancel, timeout := rt.withTimeout(ctx, defaultTimeout)
 	defer cancel()
 	read := make(chan readResult, 1)
-	go func() { read <- g.readAll(ctx, name, limit) }()
+	go func() { read <- readAll(ctx, rt, name, limit) }()
 	select {
 	case r := <-read:
 		if r.err != nil && ctx.Err() != nil {
@@ -47,8 +47,8 @@ type readResult struct {
 
 // readAll reads name (stdin for "-") up to limit bytes. It closes the file
 // when ctx ends, which ends a read waiting on a pipe.
-func (g *globals) readAll(ctx context.Context, name string, limit int64) readResult {
-	r := g.sys.stdin
+func readAll(ctx context.Context, rt *runtime, name string, limit int64) readResult {
+	r := rt.sys.stdin
 	if name != "-" {
 		f, err := os.Open(name)
 		if err != nil {

@@ -30,18 +30,6 @@ func (r remote) list(ctx context.Context, opts wrapper.ListKeysOptions) (serverK
 	return s, nil
 }
 
-// listAll lists every key within --timeout (1m by default); running out
-// of time says so.
-func (g *globals) listAll(ctx context.Context, r remote) (serverKeys, error) {
-	ctx, cancel, limit := g.withTimeout(ctx, defaultTimeout)
-	defer cancel()
-	s, err := r.list(ctx, wrapper.ListKeysOptions{})
-	if err != nil {
-		return serverKeys{}, explainDeadline(err, limit)
-	}
-	return s, nil
-}
-
 // find returns the keys on the server that ref matches: the listing
 // filtered by provider and identifier, then matched exactly.
 func (r remote) find(ctx context.Context, ref keyRef) ([]wrapper.Key, error) {

@@ -1,40 +1,23 @@
 package main
 
 import (
-	"context"
-	"fmt"
-	"time"
-
 	"github.com/spf13/cobra"
+
+	"github.com/byokctl/byok/wrapper"
 )
 
-// Environment variables byokctl reads. A flag beats its variable.
-const (
-	envAPIKey      = "CONFLUENT_CLOUD_API_KEY"
-	envAPISecret   = "CONFLUENT_CLOUD_API_SECRET"
-	envAccessToken = "CONFLUENT_CLOUD_ACCESS_TOKEN"
-	envEndpoint    = "CONFLUENT_CLOUD_ENDPOINT"
-)
-
-// Time limits of a command when --timeout is not given.
-const (
-	defaultTimeout     = time.Minute      // one request or one listing
-	defaultWaitTimeout = 10 * time.Minute // wait, create --wait, delete --wait, apply
-)
-
-// globals holds the flags every command accepts.
-type globals struct {
+// globalFlags holds the flags every command accepts that say how to reach
+// the API; client.go turns them into a client.
+type globalFlags struct {
 	sys *system
 
 	apiKey    string
 	apiSecret string
 	token     string
 	endpoint  string
-	timeout   time.Duration
 	debug     bool
 	// insecureHTTP allows a plain http:// endpoint that is not loopback.
 	insecureHTTP bool
-	output       *enumFlag
 }
 
 // Output formats of -o. A command honours the formats withFormats gave it.
@@ -69,7 +52,12 @@ Only data goes to stdout; messages and progress go to stderr. Exit status:
 // newRootCmd builds the whole command tree. It keeps no state outside the
 // tree, so every call (every test) gets fresh flags.
 func newRootCmd(sys *system) *cobra.Command {
-	g := &globals{sys: sys, output: newEnumFlag(formatTable, formatTable, formatText, formatJSON, formatYAML)}
+	flags := &globalFlags{sys: sys}
+	rt := &runtime{sys: sys, clock: sys.clock, newClient: flags.newClient,
+		output: newEnumFlag(formatTable, formatTable, formatText, formatJSON, formatYAML)}
+	if rt.clock == nil {
+		rt.clock = wrapper.RealClock{}
+	}
 	root := &cobra.Command{
 		Use:           "byokctl",
 		Short:         "Manage Confluent Cloud BYOK keys",
@@ -77,10 +65,10 @@ func newRootCmd(sys *system) *cobra.Command {
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
-			if cmd.Flags().Changed("timeout") && g.timeout <= 0 {
-				return usagef("--timeout is %s; expected a positive duration such as 30s or 10m", g.timeout)
+			if cmd.Flags().Changed("timeout") && rt.timeout <= 0 {
+				return usagef("--timeout is %s; expected a positive duration such as 30s or 10m", rt.timeout)
 			}
-			return g.checkOutput(cmd)
+			return checkFormat(rt, cmd)
 		},
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return flagValueError(err) })
@@ -90,32 +78,32 @@ func newRootCmd(sys *system) *cobra.Command {
 	root.SetErr(sys.stderr)
 
 	pf := root.PersistentFlags()
-	pf.StringVar(&g.apiKey, "api-key", "", "Cloud API key (default $"+envAPIKey+")")
-	pf.StringVar(&g.apiSecret, "api-secret", "", "Cloud API secret (default $"+envAPISecret+")")
-	pf.StringVar(&g.token, "token", "", "bearer access token instead of an API key (default $"+envAccessToken+")")
-	pf.StringVar(&g.endpoint, "endpoint", "", "API base URL (default $"+envEndpoint+", else https://api.confluent.cloud)")
-	pf.DurationVar(&g.timeout, "timeout", 0, "give up after this long (default 1m; 10m for wait, create --wait, delete --wait and apply)")
-	pf.BoolVar(&g.insecureHTTP, "insecure-http", false, "allow a plain http:// --endpoint that is not loopback (credentials travel unencrypted)")
-	pf.BoolVar(&g.debug, "debug", false, "log every request and response to stderr (credentials redacted)")
-	pf.VarP(g.output, "output", "o", "output format (default table; text for grants, diff, apply and check)")
+	pf.StringVar(&flags.apiKey, "api-key", "", "Cloud API key (default $"+envAPIKey+")")
+	pf.StringVar(&flags.apiSecret, "api-secret", "", "Cloud API secret (default $"+envAPISecret+")")
+	pf.StringVar(&flags.token, "token", "", "bearer access token instead of an API key (default $"+envAccessToken+")")
+	pf.StringVar(&flags.endpoint, "endpoint", "", "API base URL (default $"+envEndpoint+", else https://api.confluent.cloud)")
+	pf.DurationVar(&rt.timeout, "timeout", 0, "give up after this long (default 1m; 10m for wait, create --wait, delete --wait and apply)")
+	pf.BoolVar(&flags.insecureHTTP, "insecure-http", false, "allow a plain http:// --endpoint that is not loopback (credentials travel unencrypted)")
+	pf.BoolVar(&flags.debug, "debug", false, "log every request and response to stderr (credentials redacted)")
+	pf.VarP(rt.output, "output", "o", "output format (default table; text for grants, diff, apply and check)")
 	pf.Lookup("output").DefValue = "" // the usage says it: the default depends on the command
-	_ = root.RegisterFlagCompletionFunc("output", fixedCompletion(g.output.allowed...))
+	_ = root.RegisterFlagCompletionFunc("output", fixedCompletion(rt.output.allowed...))
 
 	root.AddCommand(
-		newListCmd(g),
-		newGetCmd(g),
-		newCreateCmd(g),
-		newUpdateCmd(g),
-		newDeleteCmd(g),
-		newWaitCmd(g),
-		newGrantsCmd(g),
-		newDiffCmd(g),
-		newCheckCmd(g),
-		newExporterCmd(g),
-		newApplyCmd(g),
-		newServeCmd(g),
-		newDemoCmd(g),
-		newVersionCmd(g),
+		newListCmd(rt, runList),
+		newGetCmd(rt, runGet),
+		newCreateCmd(rt, runCreate),
+		newUpdateCmd(rt, runUpdate),
+		newDeleteCmd(rt, runDelete),
+		newWaitCmd(rt, runWait),
+		newGrantsCmd(rt, runGrants),
+		newDiffCmd(rt, runDiff),
+		newCheckCmd(rt, runCheck),
+		newExporterCmd(rt, runExporter),
+		newApplyCmd(rt, runApply),
+		newServeCmd(rt, flags, runServe),
+		newDemoCmd(rt, flags, runDemo),
+		newVersionCmd(rt),
 	)
 	completionCmd(root)
 	markFailures(root)
@@ -160,29 +148,9 @@ func markFailures(cmd *cobra.Command) {
 	}
 }
 
-// withTimeout bounds ctx by --timeout, or by def when it was not given.
-func (g *globals) withTimeout(ctx context.Context, def time.Duration) (context.Context, context.CancelFunc, time.Duration) {
-	limit := def
-	if g.timeout > 0 {
-		limit = g.timeout
-	}
-	ctx, cancel := context.WithTimeout(ctx, limit)
-	return ctx, cancel, limit
-}
-
 // fixedCompletion completes a flag value from a fixed list.
 func fixedCompletion(values ...string) cobra.CompletionFunc {
 	return func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
 		return values, cobra.ShellCompDirectiveNoFileComp
 	}
-}
-
-// errorf prints one message line on stderr, prefixed with "byokctl: ".
-func (g *globals) errorf(format string, args ...any) {
-	_, _ = fmt.Fprintf(g.sys.stderr, "byokctl: "+format+"\n", args...)
-}
-
-// infof prints one message line on stderr.
-func (g *globals) infof(format string, args ...any) {
-	_, _ = fmt.Fprintf(g.sys.stderr, format+"\n", args...)
 }

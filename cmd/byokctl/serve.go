@@ -42,6 +42,9 @@ func (l serveLimits) httpServer(h http.Handler) *http.Server {
 // serveFlags are the flags of byokctl serve (with the global --api-key,
 // --api-secret and --token, which set the credentials the fake accepts).
 type serveFlags struct {
+	// global holds the credentials the fake accepts: --api-key and
+	// --api-secret, or --token.
+	global    *globalFlags
 	addr      string
 	data      string
 	baseURL   string
@@ -51,8 +54,11 @@ type serveFlags struct {
 	revokeEndpoint bool
 }
 
-func newServeCmd(g *globals) *cobra.Command {
-	var sf serveFlags
+// newServeCmd builds byokctl serve: it parses the flags into serveFlags (its
+// options; global gives the credentials the fake accepts) and calls runF
+// with them (runServe, or a test's fake).
+func newServeCmd(rt *runtime, global *globalFlags, runF func(context.Context, *runtime, serveFlags) error) *cobra.Command {
+	sf := serveFlags{global: global}
 	cmd := &cobra.Command{
 		Use:   "serve",
 		Short: "Run a fake BYOK API on this machine, for trying byokctl and for tests",
@@ -81,7 +87,7 @@ turns key cck-12345 INVALID with "Access to key denied.".`,
   byokctl serve --addr 127.0.0.1:9090 --data keys.json --fault-rate 0.1`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return g.serve(cmd.Context(), sf)
+			return runF(cmd.Context(), rt, sf)
 		},
 	}
 	f := cmd.Flags()
@@ -97,7 +103,7 @@ turns key cck-12345 INVALID with "Access to key denied.".`,
 			return usagef("--seed is %d; expected a number of keys, 0 or more", sf.seed)
 		case sf.faultRate < 0 || sf.faultRate > 1:
 			return usagef("--fault-rate is %v; expected a fraction from 0 to 1", sf.faultRate)
-		case (g.apiKey == "") != (g.apiSecret == ""):
+		case (sf.global.apiKey == "") != (sf.global.apiSecret == ""):
 			return usagef("give --api-key and --api-secret together")
 		case sf.baseURL != "" && !isBaseURL(sf.baseURL):
 			return usagef("--base-url is %q; expected a scheme and a host, such as http://127.0.0.1:8080", sf.baseURL)
@@ -118,7 +124,7 @@ func isBaseURL(s string) bool {
 // baseFakeOptions are the options of the fake server of serve and demo: a
 // key validates on its second read, and fails when its ARN or key id says
 // "invalid" or "denied".
-func (g *globals) baseFakeOptions() []byoktest.Option {
+func baseFakeOptions() []byoktest.Option {
 	return []byoktest.Option{
 		byoktest.WithValidation(byoktest.Validation{Reads: 2}),
 		byoktest.WithInvalidKeys(func(material string) bool {
@@ -130,13 +136,13 @@ func (g *globals) baseFakeOptions() []byoktest.Option {
 
 // serveFakeOptions returns the options of the fake server from the serve
 // flags; base is the URL links start with.
-func (g *globals) serveFakeOptions(sf serveFlags, base string) []byoktest.Option {
-	opts := append(g.baseFakeOptions(), byoktest.WithBaseURL(base))
-	if g.apiKey != "" {
-		opts = append(opts, byoktest.WithCredentials(g.apiKey, g.apiSecret))
+func serveFakeOptions(rt *runtime, sf serveFlags, base string) []byoktest.Option {
+	opts := append(baseFakeOptions(), byoktest.WithBaseURL(base))
+	if sf.global.apiKey != "" {
+		opts = append(opts, byoktest.WithCredentials(sf.global.apiKey, sf.global.apiSecret))
 	}
-	if g.token != "" {
-		opts = append(opts, byoktest.WithToken(g.token))
+	if sf.global.token != "" {
+		opts = append(opts, byoktest.WithToken(sf.global.token))
 	}
 	if sf.data != "" {
 		opts = append(opts, byoktest.WithDataFile(sf.data))
@@ -144,20 +150,20 @@ func (g *globals) serveFakeOptions(sf serveFlags, base string) []byoktest.Option
 	if sf.faultRate > 0 {
 		opts = append(opts, byoktest.WithFaults(byoktest.Faults{Seed: time.Now().UnixNano(), Rate: sf.faultRate}))
 	}
-	return append(opts, g.sys.fakeOptions...)
+	return append(opts, rt.sys.fakeOptions...)
 }
 
 // serve listens first, so that an address in use stops it before the data
 // file is touched; then the fake takes the data file (its lock, a trial
 // save, the keys).
-func (g *globals) serve(ctx context.Context, sf serveFlags) error {
+func runServe(ctx context.Context, rt *runtime, sf serveFlags) error {
 	var logMu sync.Mutex // handlers log from many goroutines
 	logf := func(format string, args ...any) {
 		logMu.Lock()
 		defer logMu.Unlock()
-		g.infof(format, args...)
+		rt.infof(format, args...)
 	}
-	ln, err := g.sys.listen(ctx, sf.addr)
+	ln, err := rt.sys.listen(ctx, sf.addr)
 	if err != nil {
 		return fmt.Errorf("listening on %s: %w", sf.addr, err)
 	}
@@ -165,7 +171,7 @@ func (g *globals) serve(ctx context.Context, sf serveFlags) error {
 	listenURL := "http://" + displayAddr(ln.Addr())
 	base := cmp.Or(strings.TrimSuffix(sf.baseURL, "/"), listenURL)
 	var inflight sync.WaitGroup // requests being answered and logged
-	opts := append(g.serveFakeOptions(sf, base), byoktest.WithMiddleware(accessLog(logf, &inflight)))
+	opts := append(serveFakeOptions(rt, sf, base), byoktest.WithMiddleware(accessLog(logf, &inflight)))
 	fake, err := byoktest.New(opts...)
 	if err != nil {
 		return fmt.Errorf("starting the fake server: %w", err)
@@ -184,7 +190,7 @@ func (g *globals) serve(ctx context.Context, sf serveFlags) error {
 			return err
 		}
 	}
-	g.serveBanner(logf, sf, fake, ln.Addr(), listenURL, base, seeded)
+	serveBanner(rt, logf, sf, fake, ln.Addr(), listenURL, base, seeded)
 
 	err = runServer(ctx, defaultServeLimits.httpServer(handler), ln, shutdownGrace, logf)
 	// Shutdown does not wait for the handlers of connections the fake took
@@ -205,7 +211,7 @@ func (g *globals) serve(ctx context.Context, sf serveFlags) error {
 
 // serveBanner says where the fake listens, what it keeps, which faults it
 // injects and which credentials it accepts.
-func (g *globals) serveBanner(logf func(string, ...any), sf serveFlags, fake *byoktest.Server, addr net.Addr, listenURL, base string, seeded int) {
+func serveBanner(rt *runtime, logf func(string, ...any), sf serveFlags, fake *byoktest.Server, addr net.Addr, listenURL, base string, seeded int) {
 	logf("fake BYOK API listening on %s (Ctrl-C to stop)", listenURL)
 	if !isLoopbackAddr(addr) {
 		logf("warning: %s is not a loopback address; anyone who can reach it can use the fake", addr)
@@ -226,17 +232,17 @@ func (g *globals) serveBanner(logf func(string, ...any), sf serveFlags, fake *by
 	logf("%d keys; point byokctl at it with:", fake.Len())
 	logf("  export %s=%s", envEndpoint, listenURL)
 	switch {
-	case g.apiKey == "" && g.token == "":
+	case sf.global.apiKey == "" && sf.global.token == "":
 		// The fixed, public built-in credentials: printing them is the
 		// point.
 		logf("  export %s=%s", envAPIKey, fake.APIKey())
 		logf("  export %s=%s", envAPISecret, fake.APISecret())
 		logf("or a bearer token: export %s=%s", envAccessToken, fake.Token())
 		logf("(the built-in test credentials; start serve with --api-key and --api-secret or --token to accept only yours)")
-	case g.apiKey != "":
+	case sf.global.apiKey != "":
 		logf("  export %s=%s", envAPIKey, fake.APIKey())
 		logf("  export %s=<the secret given with --api-secret>", envAPISecret)
-		if g.token != "" {
+		if sf.global.token != "" {
 			logf("or a bearer token: export %s=<the token given with --token>", envAccessToken)
 		}
 	default:

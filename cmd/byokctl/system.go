@@ -29,7 +29,8 @@ type system struct {
 
 	// Test seams; zero in a real run.
 
-	// clock replaces real time in the client's retry back-off and polling.
+	// clock replaces real time (wrapper.RealClock) in the client's retry
+	// back-off and polling, and in byokctl's own waits.
 	clock wrapper.Clock
 	// pollInterval, when positive, is the first interval of wait's polling.
 	pollInterval time.Duration
@@ -50,6 +51,7 @@ func osSystem() *system {
 		getenv:     os.Getenv,
 		listen:     listenTCP,
 		isTerminal: isCharDevice,
+		clock:      wrapper.RealClock{},
 	}
 }
 

@@ -2,7 +2,7 @@ package main
 
 import (
 	"regexp"
-	"runtime"
+	goruntime "runtime"
 	"strings"
 	"testing"
 
@@ -81,7 +81,7 @@ func TestVersion(t *testing.T) {
 	f := newFixture(t)
 	r := f.run("version")
 	expect(t, r, exitOK)
-	want := regexp.MustCompile(`^byokctl \S+ \(` + regexp.QuoteMeta(runtime.Version()+" "+runtime.GOOS+"/"+runtime.GOARCH) + `\)\n$`)
+	want := regexp.MustCompile(`^byokctl \S+ \(` + regexp.QuoteMeta(goruntime.Version()+" "+goruntime.GOOS+"/"+goruntime.GOARCH) + `\)\n$`)
 	if !want.MatchString(r.stdout) || r.stderr != "" {
 		t.Errorf("stdout %q stderr %q, want stdout matching %s", r.stdout, r.stderr, want)
 	}

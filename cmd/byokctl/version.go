@@ -2,7 +2,7 @@ package main
 
 import (
 	"fmt"
-	"runtime"
+	goruntime "runtime"
 	"runtime/debug"
 
 	"github.com/spf13/cobra"
@@ -19,14 +19,19 @@ func buildVersion() string {
 	return bi.Main.Version
 }
 
-func newVersionCmd(g *globals) *cobra.Command {
+func newVersionCmd(rt *runtime) *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Print byokctl's version",
 		Args:  noArgs,
 		RunE: func(*cobra.Command, []string) error {
-			_, err := fmt.Fprintf(g.sys.stdout, "byokctl %s (%s %s/%s)\n", buildVersion(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
-			return err
+			return runVersion(rt)
 		},
 	}
+}
+
+// runVersion prints byokctl's version and the Go it was built with.
+func runVersion(rt *runtime) error {
+	_, err := fmt.Fprintf(rt.sys.stdout, "byokctl %s (%s %s/%s)\n", buildVersion(), goruntime.Version(), goruntime.GOOS, goruntime.GOARCH)
+	return err
 }

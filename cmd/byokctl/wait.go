@@ -10,7 +10,14 @@ import (
 	"github.com/byokctl/byok/wrapper"
 )
 
-func newWaitCmd(g *globals) *cobra.Command {
+// waitOptions are the flags and arguments of byokctl wait.
+type waitOptions struct {
+	id string
+}
+
+// newWaitCmd builds byokctl wait: it parses the arguments into waitOptions
+// and calls runF with them (runWait, or a test's fake).
+func newWaitCmd(rt *runtime, runF func(context.Context, *runtime, waitOptions) error) *cobra.Command {
 	return withFormats(&cobra.Command{
 		Use:   "wait ID",
 		Short: "Wait until a key's validation completes",
@@ -22,40 +29,39 @@ The wait gives up after --timeout (default 10m) with exit status 1.
 Progress is shown on stderr when it is a terminal.`,
 		Example:           "  byokctl wait cck-12345 --timeout 15m",
 		Args:              oneID,
-		ValidArgsFunction: g.completeKeyIDs,
+		ValidArgsFunction: keyIDCompletion(rt),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			client, err := g.newClient()
-			if err != nil {
-				return err
-			}
-			ctx, cancel, limit := g.withTimeout(cmd.Context(), defaultWaitTimeout)
-			defer cancel()
-			key, err := g.waitForValidation(ctx, client, args[0], limit)
-			if err != nil {
-				return err
-			}
-			return g.printKey(*key)
+			return runF(cmd.Context(), rt, waitOptions{id: args[0]})
 		},
 	}, formatTable, formatJSON, formatYAML)
 }
 
+// runWait waits for the validation of key o.id and prints the valid key.
+func runWait(ctx context.Context, rt *runtime, o waitOptions) error {
+	var key *wrapper.Key
+	err := rt.call(ctx, defaultWaitTimeout, func(ctx context.Context, client *wrapper.Client) (err error) {
+		key, err = waitForValidation(ctx, rt, client, o.id)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return printKey(rt, *key)
+}
+
 // waitForValidation waits for key id, showing progress on stderr when it is
-// a terminal.
-func (g *globals) waitForValidation(ctx context.Context, client *wrapper.Client, id string, limit time.Duration) (*wrapper.Key, error) {
+// a terminal. A deadline is explained by the caller (rt.call).
+func waitForValidation(ctx context.Context, rt *runtime, client *wrapper.Client, id string) (*wrapper.Key, error) {
 	var opts []wrapper.WaitOption
-	if p := g.sys.pollInterval; p > 0 {
+	if p := rt.sys.pollInterval; p > 0 {
 		opts = append(opts, wrapper.WithPollInterval(p, 4*p))
 	}
-	if g.sys.isTerminal(g.sys.stderr) {
+	if rt.sys.isTerminal(rt.sys.stderr) {
 		opts = append(opts, wrapper.WithProgress(func(p wrapper.WaitProgress) {
-			g.infof("%s", progressLine(p))
+			rt.infof("%s", progressLine(p))
 		}))
 	}
-	key, err := client.WaitForValidation(ctx, id, opts...)
-	if err != nil {
-		return nil, explainDeadline(err, limit)
-	}
-	return key, nil
+	return client.WaitForValidation(ctx, id, opts...)
 }
 
 // progressLine describes one check of a wait, the server's words cleaned.
