@@ -26,6 +26,20 @@ func describe(err error) string {
 	return clean(strings.TrimPrefix(err.Error(), "byok: "))
 }
 
+// describeLines returns err as the lines for stderr: one per mistake of a
+// keys file (fileErrors), else the one line of describe.
+func describeLines(err error) []string {
+	var mistakes fileErrors
+	if !errors.As(err, &mistakes) {
+		return []string{describe(err)}
+	}
+	lines := mistakes.lines()
+	for i := range lines {
+		lines[i] = clean(lines[i])
+	}
+	return lines
+}
+
 // explainDeadline turns a context error into a message that says what to
 // do: a command that ran out of time names its time limit and the flag that
 // sets it; an interrupted command says so.
