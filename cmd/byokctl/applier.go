@@ -73,7 +73,12 @@ func (a *applier) converge(ctx context.Context) (last *plan, verified bool, err 
 			if isFinal(err) {
 				break // another listing would be refused too
 			}
-			a.rt.errorf("listing the keys: %s", describe(explainDeadline(err, a.limit)))
+			msg := "listing the keys: " + describe(explainDeadline(err, a.limit))
+			if round <= maxRounds && ctx.Err() == nil {
+				a.rt.infof("retrying in the next round: %s", msg)
+			} else {
+				a.rt.errorf("%s", msg)
+			}
 			continue
 		}
 		a.listErr = nil
@@ -101,7 +106,7 @@ func (a *applier) converge(ctx context.Context) (last *plan, verified bool, err 
 			if ctx.Err() != nil {
 				break
 			}
-			a.act(ctx, item)
+			a.act(ctx, item, round < maxRounds)
 		}
 	}
 	a.stopped = ctx.Err()
@@ -203,8 +208,11 @@ func (a *applier) todo(p plan) []planItem {
 	return todo
 }
 
-// act makes the change of item.
-func (a *applier) act(ctx context.Context, item planItem) {
+// act makes the change of item. A failure that a later round retries
+// (retry: this is not the last round, and another attempt may succeed) is
+// said in one "retrying" line; any other failure in an error line. The
+// report says how each ended.
+func (a *applier) act(ctx context.Context, item planItem, retry bool) {
 	c := &change{item: item}
 	a.changes[itemKey(item)] = c
 	var err error
@@ -227,7 +235,12 @@ func (a *applier) act(ctx context.Context, item planItem) {
 	if err != nil {
 		c.err = explainDeadline(err, a.limit)
 		c.final = c.final || isFinal(err)
-		a.rt.errorf("%s %s %s: %s", item.Action, clean(item.Provider), clean(item.Key), describe(c.err))
+		what := fmt.Sprintf("%s %s %s", item.Action, clean(item.Provider), clean(item.Key))
+		if retry && !c.final && ctx.Err() == nil {
+			a.rt.infof("retrying in the next round: %s: %s", what, describe(c.err))
+		} else {
+			a.rt.errorf("%s: %s", what, describe(c.err))
+		}
 	}
 }
 
