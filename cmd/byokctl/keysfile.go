@@ -340,7 +340,7 @@ func parseEntry(file string, n *yaml.Node) (keyEntry, string, error) {
 		fail("", err.Error())
 		return keyEntry{}, "", bad.err()
 	}
-	return keyEntry{line: n.Line, material: checked, displayName: value("display_name")}, strings.Join(notes, "; "), nil
+	return keyEntry{line: n.Line, material: checked, displayName: value("display_name")}, joinNotes(notes...), nil
 }
 
 // twice reports field k given a second time, after first.
