@@ -47,6 +47,10 @@ type change struct {
 	err    error    // why the last attempt failed
 	// final: another attempt would fail the same way (a 4xx answer).
 	final bool
+	// untrusted: the server answered a create with other key material
+	// than was sent (checkCreated). The entry failed, whatever a later
+	// listing shows, and is never created again.
+	untrusted bool
 	note  string
 	key   *wrapper.Key // a created key
 }
@@ -263,8 +267,7 @@ func followed(err error, format string, args ...any) error {
 func (a *applier) create(ctx context.Context, c *change) error {
 	key, err := a.r.create(ctx, *c.item.entry)
 	if err == nil {
-		a.created(c, key, "")
-		return nil
+		return a.created(c, key, "")
 	}
 	lost := errors.Is(err, wrapper.ErrOutcomeUnknown)
 	if !lost && !errors.Is(err, wrapper.ErrConflict) {
@@ -275,8 +278,7 @@ func (a *applier) create(ctx context.Context, c *change) error {
 	case findErr != nil:
 		return followed(err, "listing the keys to find out whether it was created failed too: %s", describe(findErr))
 	case len(found) == 1 && lost:
-		a.created(c, &found[0], "answer lost; found on the server by listing")
-		return nil
+		return a.created(c, &found[0], "answer lost; found on the server by listing")
 	case len(found) == 1:
 		c.note = "the server already had it (409)"
 		return nil
@@ -289,11 +291,18 @@ func (a *applier) create(ctx context.Context, c *change) error {
 }
 
 // created records a new key and prints on stderr what to grant it (as
-// create does).
-func (a *applier) created(c *change, key *wrapper.Key, note string) {
+// create does), once checkCreated found it to hold the material of the
+// entry. A key with other material is an error, final and untrusted: no
+// grants are printed for it, and the entry is not created again.
+func (a *applier) created(c *change, key *wrapper.Key, note string) error {
+	if err := checkCreated(c.item.entry.material, *key); err != nil {
+		c.final, c.untrusted = true, true
+		return err
+	}
 	c.result, c.key, c.note = resultCreated, key, note
 	a.newKeys[itemKey(c.item)] = key
 	printGrantsHint(a.rt, *key)
+	return nil
 }
 
 // isFinal reports whether err is an answer that another attempt would get

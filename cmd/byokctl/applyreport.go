@@ -75,6 +75,8 @@ func (a *applier) result(item planItem, c *change, verified bool) applyResult {
 		r.created = c.key
 	}
 	switch {
+	case c != nil && c.untrusted:
+		r.Result, r.Error = resultFailed, actCreate+": "+describe(c.err)
 	case c != nil && c.result != "":
 		r.Result = c.result
 	case c != nil && c.err != nil && (item.Action == actCreate || item.Action == actRename || item.Action == actExtra):
