@@ -51,8 +51,8 @@ type change struct {
 	// than was sent (checkCreated). The entry failed, whatever a later
 	// listing shows, and is never created again.
 	untrusted bool
-	note  string
-	key   *wrapper.Key // a created key
+	note      string
+	key       *wrapper.Key // a created key
 }
 
 // itemKey names the key an item is about across rounds: its entry in the
