@@ -348,7 +348,7 @@ func runGrantsAWS(ctx context.Context, rt *runtime, id string, o *grantsAWSOptio
 		}
 		return runGrantsCheck(ctx, rt, *key, o.kms)
 	}
-	if rt.output.value != formatText {
+	if rt.output.value != formatHuman {
 		return usagef("--apply prints the change as a diff: give no -o")
 	}
 	if err := confirmable(rt, changingPolicy(), o.force); err != nil {

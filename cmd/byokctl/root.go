@@ -1,6 +1,8 @@
 package main
 
 import (
+	"strings"
+
 	"github.com/spf13/cobra"
 
 	"github.com/byokctl/byok/wrapper"
@@ -21,12 +23,16 @@ type globalFlags struct {
 }
 
 // Output formats of -o. A command honours the formats withFormats gave it.
+// formatHuman is the format for people, a table or text as the command
+// prints it; -o accepts it under each of humanNames.
 const (
-	formatTable = "table"
-	formatText  = "text"
+	formatHuman = "human"
 	formatJSON  = "json"
 	formatYAML  = "yaml"
 )
+
+// humanNames are the names of formatHuman for -o, the usual first.
+func humanNames() []string { return []string{"table", "text"} }
 
 const rootLong = `byokctl manages the customer managed keys (Bring Your Own Key) that protect
 the data at rest of dedicated Confluent Cloud clusters on AWS, Azure and GCP.
@@ -54,7 +60,7 @@ Only data goes to stdout; messages and progress go to stderr. Exit status:
 func newRootCmd(sys *system) *cobra.Command {
 	flags := &globalFlags{sys: sys}
 	rt := &runtime{sys: sys, clock: sys.clock, newClient: flags.newClient,
-		output: newEnumFlag(formatTable, formatTable, formatText, formatJSON, formatYAML)}
+		output: outputFlag()}
 	if rt.clock == nil {
 		rt.clock = wrapper.RealClock{}
 	}
@@ -85,9 +91,9 @@ func newRootCmd(sys *system) *cobra.Command {
 	pf.DurationVar(&rt.timeout, "timeout", 0, "give up after this long (default 1m; 10m for wait, create --wait, delete --wait and apply)")
 	pf.BoolVar(&flags.insecureHTTP, "insecure-http", false, "allow a plain http:// --endpoint that is not loopback (credentials travel unencrypted)")
 	pf.BoolVar(&flags.debug, "debug", false, "log every request and response to stderr (credentials redacted)")
-	pf.VarP(rt.output, "output", "o", "output format (default table; text for grants, diff, apply and check)")
-	pf.Lookup("output").DefValue = "" // the usage says it: the default depends on the command
-	_ = root.RegisterFlagCompletionFunc("output", fixedCompletion(rt.output.allowed...))
+	pf.VarP(rt.output, "output", "o", "output format: "+strings.Join(humanNames(), " or ")+" (one format for people, the default), json or yaml")
+	pf.Lookup("output").DefValue = "" // the usage says it
+	_ = root.RegisterFlagCompletionFunc("output", formatCompletion)
 
 	root.AddCommand(
 		newListCmd(rt, runList),

@@ -38,7 +38,7 @@ func parseFlags[O any](t *testing.T, build func(*runtime, func(context.Context, 
 		called bool
 	)
 	rt := newTestRuntime(&system{stdout: io.Discard, stderr: io.Discard, getenv: func(string) string { return "" }, isTerminal: func(any) bool { return false }},
-		newEnumFlag(formatTable, formatTable, formatJSON, formatYAML))
+		newEnumFlag(formatHuman, formatHuman, formatJSON, formatYAML))
 	cmd := build(rt, func(_ context.Context, _ *runtime, o O) error {
 		got, called = o, true
 		return nil
@@ -124,7 +124,7 @@ func TestRunFunctionsWithoutCobra(t *testing.T) {
 // by --timeout and names the limit when it passes.
 func TestCallExplainsTheDeadline(t *testing.T) {
 	f := newFixture(t)
-	rt := newTestRuntime(f.system(f.env, io.Discard, io.Discard), newEnumFlag(formatTable, formatTable))
+	rt := newTestRuntime(f.system(f.env, io.Discard, io.Discard), newEnumFlag(formatHuman, formatHuman))
 	rt.timeout = time.Millisecond
 	err := rt.call(t.Context(), time.Hour, func(ctx context.Context, _ *wrapper.Client) error {
 		<-ctx.Done()
