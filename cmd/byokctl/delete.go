@@ -43,7 +43,8 @@ run twice.
 
 On a terminal, the keys are listed and byokctl asks before deleting them.
 Without a terminal (a script, CI), --force is needed; --force also skips the
-question on a terminal.
+question on a terminal. --force has no one-letter form: -f is --file, in every
+command that reads a file.
 
 A key still in use by a cluster cannot be deleted (409 Conflict); with
 --wait, byokctl tries again until it can or --timeout (default 10m with
@@ -61,7 +62,7 @@ and the exit status is 1 when any delete failed.`,
 		ValidArgsFunction: keyIDCompletion(rt),
 	}
 	f := cmd.Flags()
-	f.BoolVarP(&o.force, "force", "f", false, "delete without asking (needed without a terminal)")
+	f.BoolVar(&o.force, "force", false, "delete without asking (needed without a terminal)")
 	f.BoolVar(&o.ignoreNotFound, "ignore-not-found", false, "treat a key that does not exist as deleted")
 	f.BoolVar(&o.wait, "wait", false, "while a key is in use (409), try again until --timeout")
 	return cmd

@@ -139,7 +139,7 @@ func TestCallExplainsTheDeadline(t *testing.T) {
 // with a fake runF: nothing is sent, no client is made.
 func TestCommandFlags(t *testing.T) {
 	t.Run("delete", func(t *testing.T) {
-		o, err := parseFlags(t, newDeleteCmd, "cck-1", "cck-2", "-f", "--ignore-not-found", "--wait")
+		o, err := parseFlags(t, newDeleteCmd, "cck-1", "cck-2", "--force", "--ignore-not-found", "--wait")
 		if err != nil || !slices.Equal(o.ids, []string{"cck-1", "cck-2"}) || !o.force || !o.ignoreNotFound || !o.wait {
 			t.Errorf("got %+v, %v", o, err)
 		}

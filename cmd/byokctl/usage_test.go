@@ -171,3 +171,24 @@ func TestHumanFormatNames(t *testing.T) {
 		}
 	}
 }
+
+// TestShortFlagF: -f is --file in every command that has it, and nothing
+// else: a slip of one letter never means --force.
+func TestShortFlagF(t *testing.T) {
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		if fl := c.Flags().ShorthandLookup("f"); fl != nil && fl.Name != "file" {
+			t.Errorf("%s: -f is --%s, want --file only", c.CommandPath(), fl.Name)
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(newRootCmd(&system{}))
+	f := newFixture(t)
+	r := f.run("delete", "cck-1", "-f")
+	expect(t, r, exitUsage)
+	if !strings.Contains(r.stderr, "unknown shorthand flag: 'f' in -f") {
+		t.Errorf("delete -f: %s", r.stderr)
+	}
+}
