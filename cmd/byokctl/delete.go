@@ -41,7 +41,9 @@ is deleted, the missing ones are named and the exit status is 1. With
 --ignore-not-found a missing key counts as deleted, for cleanup scripts that
 run twice.
 
-On a terminal, the keys are listed and byokctl asks before deleting them.
+On a terminal, the keys are listed and byokctl asks before deleting them:
+only "yes" deletes; any other answer deletes nothing and the exit status is
+1. Ctrl-C (exit status 130), SIGTERM (143) and --timeout end the question.
 Without a terminal (a script, CI), --force is needed; --force also skips the
 question on a terminal. --force has no one-letter form: -f is --file, in every
 command that reads a file.
@@ -99,7 +101,7 @@ func deleteFound(ctx context.Context, rt *runtime, client *wrapper.Client, ids [
 	if len(keys) == 0 {
 		return nil
 	}
-	if err := confirmDeletion(rt, keys, o.force); err != nil {
+	if err := confirmDeletion(ctx, rt, keys, o.force); err != nil {
 		return err
 	}
 	// The deletes go to the ids the user gave, never to ids of the answers.

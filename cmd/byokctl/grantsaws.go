@@ -191,7 +191,7 @@ func applyGrants(ctx context.Context, rt *runtime, key wrapper.Key, o applyOptio
 	if _, err := io.WriteString(rt.sys.stderr, cleanDiff(unifiedDiff("policy of "+set.Scope, "merged policy", old, string(merged)))); err != nil {
 		return err
 	}
-	if err := confirm(rt, changingPolicy(), o.force); err != nil {
+	if err := confirm(ctx, rt, changingPolicy(), o.force); err != nil {
 		return err
 	}
 	backup, err := writeBackup(rt, o.backup, set.ID, old)

@@ -51,7 +51,8 @@ which kind of credential was used (never its value).
 Prefer the environment for secrets: a flag ends up in the shell history.
 
 Only data goes to stdout; messages and progress go to stderr. Exit status:
-0 success, 1 the API refused or an operation failed, 2 a usage error,
+0 success, 1 the API refused, an operation failed or a question (delete,
+apply --prune, grants --apply) was answered other than yes, 2 a usage error,
 3 changes pending (diff only), 4 a key unhealthy (check) or a grant missing
 (grants --check), 130 and 143 stopped by SIGINT (Ctrl-C) or SIGTERM.`
 
