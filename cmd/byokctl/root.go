@@ -96,6 +96,7 @@ func newRootCmd(sys *system) *cobra.Command {
 	pf.Lookup("output").DefValue = "" // the usage says it
 	_ = root.RegisterFlagCompletionFunc("output", formatCompletion)
 
+	serve := newServeCmd(rt, runServe)
 	root.AddCommand(
 		newListCmd(rt, runList),
 		newGetCmd(rt, runGet),
@@ -108,10 +109,11 @@ func newRootCmd(sys *system) *cobra.Command {
 		newCheckCmd(rt, runCheck),
 		newExporterCmd(rt, runExporter),
 		newApplyCmd(rt, runApply),
-		newServeCmd(rt, flags, runServe),
+		serve,
 		newDemoCmd(rt, flags, runDemo),
 		newVersionCmd(rt),
 	)
+	refuseGlobalFlags(serve, pf) // it has its own credential flags, and needs no other
 	completionCmd(root)
 	markFailures(root)
 	return root

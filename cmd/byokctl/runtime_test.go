@@ -191,12 +191,8 @@ func TestCommandFlags(t *testing.T) {
 		}
 	})
 	t.Run("serve", func(t *testing.T) {
-		global := &globalFlags{apiKey: "K", apiSecret: "S"}
-		serve := func(rt *runtime, runF func(context.Context, *runtime, serveFlags) error) *cobra.Command {
-			return newServeCmd(rt, global, runF)
-		}
-		o, err := parseFlags(t, serve, "--addr", "127.0.0.1:0", "--seed", "3", "--fault-rate", "0.5")
-		if err != nil || o.addr != "127.0.0.1:0" || o.seed != 3 || o.faultRate != 0.5 || o.global != global {
+		o, err := parseFlags(t, newServeCmd, "--addr", "127.0.0.1:0", "--seed", "3", "--fault-rate", "0.5", "--api-key", "K", "--api-secret", "S")
+		if err != nil || o.addr != "127.0.0.1:0" || o.seed != 3 || o.faultRate != 0.5 || o.apiKey != "K" || o.apiSecret != "S" {
 			t.Errorf("got %+v, %v", o, err)
 		}
 	})
