@@ -29,7 +29,7 @@ func newGrantsCmd(rt *runtime, runF func(context.Context, *runtime, grantsOption
 	var o grantsOptions
 	cmd := &cobra.Command{
 		Use:   "grants ID [--policy FILE | --check | --apply]",
-		Short: "Print what to grant Confluent Cloud in AWS KMS, Azure Key Vault or Google Cloud KMS",
+		Short: "Print the grants Confluent Cloud needs in the key's KMS",
 		Long: `Confluent Cloud can use a registered key only once its principals have access
 to it in the cloud. grants prints what to grant, from the key as the server
 returned it:

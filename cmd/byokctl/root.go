@@ -71,6 +71,9 @@ func newRootCmd(sys *system) *cobra.Command {
 		Long:          rootLong,
 		SilenceErrors: true,
 		SilenceUsage:  true,
+		// report suggests a command on its own line (suggestion).
+		DisableSuggestions:         true,
+		SuggestionsMinimumDistance: 2,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			if cmd.Flags().Changed("timeout") && rt.timeout <= 0 {
 				return usagef("--timeout is %s; expected a positive duration such as 30s or 10m", rt.timeout)
@@ -116,6 +119,7 @@ func newRootCmd(sys *system) *cobra.Command {
 	refuseGlobalFlags(serve, pf) // it has its own credential flags, and needs no other
 	completionCmd(root)
 	markFailures(root)
+	wrapHelp(root)
 	return root
 }
 

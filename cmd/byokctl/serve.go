@@ -63,7 +63,7 @@ func newServeCmd(rt *runtime, runF func(context.Context, *runtime, serveFlags) e
 	var sf serveFlags
 	cmd := &cobra.Command{
 		Use:   "serve",
-		Short: "Run a fake BYOK API on this machine, for trying byokctl and for tests",
+		Short: "Run a fake BYOK API on this machine, to try byokctl and for tests",
 		Long: `Run the fake BYOK API of package wrapper/byoktest until interrupted (Ctrl-C,
 SIGINT or SIGTERM), then shut down cleanly.
 
