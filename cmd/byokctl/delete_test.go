@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -230,7 +231,15 @@ func TestConfirmationEndsWithContext(t *testing.T) {
 			t.Errorf("%s: exit status %d, stderr\n%s\nwant %d and the end\n%s", signalName(tc.sig), code, stderr, tc.code, want)
 		}
 	}
-	code, stderr := ask(t.Context(), nil, "delete", ids[0], "--timeout", "200ms")
+	// apply --prune asks the same question, before any change.
+	keys := filepath.Join(t.TempDir(), "keys.yaml")
+	writeFile(t, keys, "keys: []\n")
+	ctx, cancel := context.WithCancelCause(t.Context())
+	code, stderr := ask(ctx, func() { cancel(&interruption{syscall.SIGINT}) }, "apply", "-f", keys, "--prune")
+	if code != 130 || !strings.Contains(stderr, "Type yes to confirm: \nbyokctl: interrupted by SIGINT") {
+		t.Errorf("apply --prune: exit status %d, stderr\n%s\nwant 130, interrupted at the question", code, stderr)
+	}
+	code, stderr = ask(t.Context(), nil, "delete", ids[0], "--timeout", "200ms")
 	want := "Delete them? Type yes to confirm: \nbyokctl: gave up after 200ms (set a longer --timeout): no answer; nothing was deleted: context deadline exceeded\n"
 	if code != exitFailure || !strings.HasSuffix(stderr, want) {
 		t.Errorf("--timeout: exit status %d, stderr\n%s\nwant %d and the end\n%s", code, stderr, exitFailure, want)
