@@ -26,7 +26,8 @@ func printKeys(rt *runtime, keys []wrapper.Key) error {
 
 // printKey writes one key to stdout in the -o format: one JSON or YAML
 // object, or a one-row table that also names the principals to grant access
-// to (see byokctl grants).
+// to (see byokctl grants), and when its validation phase began and what it
+// says (an INVALID key's reason).
 func printKey(rt *runtime, key wrapper.Key) error {
 	if structured(rt) {
 		return printStructured(rt, key)
@@ -34,12 +35,13 @@ func printKey(rt *runtime, key wrapper.Key) error {
 	return writeTable(rt.sys.stdout, []wrapper.Key{key}, true)
 }
 
-// writeTable writes keys as a table, every cell cleaned; with principals,
-// a last column lists the principals of each key.
+// writeTable writes keys as a table, every cell cleaned; with principals
+// (the one-key table), last columns list the principals of each key, when
+// its validation phase began and the validation's message.
 func writeTable(w io.Writer, keys []wrapper.Key, principals bool) error {
 	header := tableHeader
 	if principals {
-		header += "\tPRINCIPALS"
+		header += "\tPRINCIPALS\tSINCE\tMESSAGE"
 	}
 	rows := make([][]string, 0, len(keys))
 	for _, k := range keys {
@@ -54,7 +56,7 @@ func writeTable(w io.Writer, keys []wrapper.Key, principals bool) error {
 			timestamp(k.Metadata.CreatedAt),
 		}
 		if principals {
-			row = append(row, strings.Join(keyPrincipals(k.Material), ","))
+			row = append(row, strings.Join(keyPrincipals(k.Material), ","), timestamp(k.Validation.Since), k.Validation.Message)
 		}
 		rows = append(rows, row)
 	}

@@ -40,6 +40,10 @@ func checkFormat(rt *runtime, cmd *cobra.Command) error {
 	switch {
 	case !given:
 		rt.output.value = formats[0]
+	case rt.output.value == formatHuman && slices.Contains(formats, formatTable):
+		rt.output.value = formatTable
+	case rt.output.value == formatHuman && slices.Contains(formats, formatText):
+		rt.output.value = formatText
 	case !slices.Contains(formats, rt.output.value):
 		return usagef("-o %s: %s prints %s", rt.output.value, cmd.CommandPath(), strings.Join(formats, ", "))
 	}

@@ -26,6 +26,9 @@ const (
 	formatText  = "text"
 	formatJSON  = "json"
 	formatYAML  = "yaml"
+	// formatHuman is the name confluent byok gives its table: the table, or
+	// the text of a command that prints text.
+	formatHuman = "human"
 )
 
 const rootLong = `byokctl manages the customer managed keys (Bring Your Own Key) that protect
@@ -54,7 +57,7 @@ Only data goes to stdout; messages and progress go to stderr. Exit status:
 func newRootCmd(sys *system) *cobra.Command {
 	flags := &globalFlags{sys: sys}
 	rt := &runtime{sys: sys, clock: sys.clock, newClient: flags.newClient,
-		output: newEnumFlag(formatTable, formatTable, formatText, formatJSON, formatYAML)}
+		output: newEnumFlag(formatTable, formatTable, formatText, formatJSON, formatYAML, formatHuman)}
 	if rt.clock == nil {
 		rt.clock = wrapper.RealClock{}
 	}
@@ -85,13 +88,14 @@ func newRootCmd(sys *system) *cobra.Command {
 	pf.DurationVar(&rt.timeout, "timeout", 0, "give up after this long (default 1m; 10m for wait, create --wait, delete --wait and apply)")
 	pf.BoolVar(&flags.insecureHTTP, "insecure-http", false, "allow a plain http:// --endpoint that is not loopback (credentials travel unencrypted)")
 	pf.BoolVar(&flags.debug, "debug", false, "log every request and response to stderr (credentials redacted)")
-	pf.VarP(rt.output, "output", "o", "output format (default table; text for grants, diff, apply and check)")
+	pf.VarP(rt.output, "output", "o", "output format (default table; text for grants, diff, apply and check; human is either)")
 	pf.Lookup("output").DefValue = "" // the usage says it: the default depends on the command
 	_ = root.RegisterFlagCompletionFunc("output", fixedCompletion(rt.output.allowed...))
 
 	root.AddCommand(
 		newListCmd(rt, runList),
 		newGetCmd(rt, runGet),
+		newDescribeCmd(rt, runDescribe),
 		newCreateCmd(rt, runCreate),
 		newUpdateCmd(rt, runUpdate),
 		newDeleteCmd(rt, runDelete),
@@ -104,6 +108,7 @@ func newRootCmd(sys *system) *cobra.Command {
 		newServeCmd(rt, flags, runServe),
 		newDemoCmd(rt, flags, runDemo),
 		newVersionCmd(rt),
+		newByokCmd(),
 	)
 	completionCmd(root)
 	markFailures(root)

@@ -35,7 +35,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"get", ""}, "key ID number 1 is empty; IDs look like cck-12345", "byokctl get"},
 		{[]string{"delete", "cck-1", " "}, "key ID number 2 is empty; IDs look like cck-12345", "byokctl delete"},
 		{[]string{"wait"}, "missing the key ID (for example: byokctl wait cck-12345)", "byokctl wait"},
-		{[]string{"get", "cck-1", "-o", "csv"}, `invalid argument "csv" for "-o, --output" flag: accepted values are table, text, json, yaml (in any case)`, "byokctl get"},
+		{[]string{"get", "cck-1", "-o", "csv"}, `invalid argument "csv" for "-o, --output" flag: accepted values are table, text, json, yaml, human (in any case)`, "byokctl get"},
 		{[]string{"version", "now"}, `byokctl version takes no arguments, got "now"`, "byokctl version"},
 		{[]string{"completion", "tcsh"}, `unknown shell "tcsh": expected bash, zsh, fish or powershell`, "byokctl completion"},
 		{[]string{"completion"}, "missing the shell: byokctl completion bash|zsh|fish|powershell", "byokctl completion"},
