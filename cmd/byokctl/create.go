@@ -126,7 +126,11 @@ func checkAzureFlags(cmd *cobra.Command, m wrapper.KeyMaterial) error {
 		if _, gcp := m.(wrapper.GCPKey); gcp {
 			form = "a Cloud KMS key id"
 		}
-		return usagef("%s is for an Azure key; KEY is %s", strings.Join(given, " and "), form)
+		verb := "is"
+		if len(given) > 1 {
+			verb = "are"
+		}
+		return usagef("%s %s for an Azure key; KEY is %s", strings.Join(given, " and "), verb, form)
 	}
 	return nil
 }
