@@ -35,7 +35,7 @@ func newCreateCmd(rt *runtime, runF func(context.Context, *runtime, createOption
 		azure wrapper.AzureKey // --key-vault-id and --tenant-id of an Azure KEY
 	)
 	cmd := &cobra.Command{
-		Use:   "create KEY | create aws|azure|gcp",
+		Use:   "create KEY",
 		Short: "Register a key of AWS KMS, Azure Key Vault or Google Cloud KMS",
 		Long: `Register a customer managed key. The server answers with the key in the
 INITIALIZING validation phase and, on stderr, byokctl says what to grant the

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"strings"
+
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
@@ -16,7 +18,11 @@ func aliasFlags(cmd *cobra.Command, aliases map[string]string) {
 	f := cmd.Flags()
 	for alias, name := range aliases {
 		if fl := f.Lookup(name); fl != nil {
-			fl.Usage += " (also --" + alias + ")"
+			if own, ok := strings.CutSuffix(fl.Usage, ")"); ok {
+				fl.Usage = own + "; also --" + alias + ")"
+			} else {
+				fl.Usage += " (also --" + alias + ")"
+			}
 		}
 	}
 	f.SetNormalizeFunc(func(_ *pflag.FlagSet, name string) pflag.NormalizedName {
