@@ -251,3 +251,26 @@ func TestConfluentForms(t *testing.T) {
 		t.Errorf("byokctl --help lists the hidden byok command:\n%s", help)
 	}
 }
+
+// TestDescribeFlags: describe's argument reaches describeOptions; and
+// runDescribe runs without cobra, the table on stdout, the grants on
+// stderr.
+func TestDescribeFlags(t *testing.T) {
+	o, err := parseFlags(t, newDescribeCmd, "cck-1")
+	if err != nil || o != (describeOptions{id: "cck-1"}) {
+		t.Errorf("got %+v, %v", o, err)
+	}
+	if _, err := parseFlags(t, newDescribeCmd, "cck-1", "cck-2"); !isUsage(err) {
+		t.Errorf("two ids: %v, want a usage error", err)
+	}
+	f := newFixture(t)
+	id := f.srv.Seed(1)[0]
+	var stdout, stderr strings.Builder
+	rt := newTestRuntime(f.system(f.env, &stdout, &stderr), newEnumFlag(formatTable, formatTable))
+	if err := runDescribe(t.Context(), rt, describeOptions{id: id}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(stdout.String(), "ID ") || !strings.Contains(stdout.String(), id) || !strings.Contains(stderr.String(), "byokctl grants "+id) {
+		t.Errorf("stdout:\n%s\nstderr:\n%s", stdout.String(), stderr.String())
+	}
+}

@@ -85,10 +85,7 @@ create aws --apply-grants also writes the AWS key policy (see create aws
 		},
 	}
 	cf.register(cmd)
-	f := cmd.Flags()
-	f.StringVar(&azure.KeyVaultID, "key-vault-id", "", "resource id of the Key Vault of an Azure KEY")
-	f.StringVar(&azure.TenantID, "tenant-id", "", "tenant id (a UUID) of the Key Vault of an Azure KEY")
-	aliasFlags(cmd, azureFlagAliases())
+	addAzureVaultFlags(cmd, &azure, " of an Azure KEY")
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		if c == cmd {
 			return createFlagError(cmd, err)
@@ -99,10 +96,14 @@ create aws --apply-grants also writes the AWS key policy (see create aws
 	return cmd
 }
 
-// azureFlagAliases are the names confluent byok create gives the Azure
-// flags.
-func azureFlagAliases() map[string]string {
-	return map[string]string{"key-vault": "key-vault-id", "tenant": "tenant-id"}
+// addAzureVaultFlags adds to cmd --key-vault-id and --tenant-id, into key,
+// under the names confluent byok create gives them too (--key-vault,
+// --tenant); what ends their help.
+func addAzureVaultFlags(cmd *cobra.Command, key *wrapper.AzureKey, what string) {
+	f := cmd.Flags()
+	f.StringVar(&key.KeyVaultID, "key-vault-id", "", "resource id of the Key Vault"+what)
+	f.StringVar(&key.TenantID, "tenant-id", "", "tenant id (a UUID) of the Key Vault"+what)
+	aliasFlags(cmd, map[string]string{"key-vault": "key-vault-id", "tenant": "tenant-id"})
 }
 
 // checkAzureFlags checks that --key-vault-id and --tenant-id of create KEY
@@ -223,14 +224,11 @@ func newCreateAzureCmd(rt *runtime, runF func(context.Context, *runtime, createO
 		},
 	}
 	cf.register(cmd)
-	f := cmd.Flags()
-	f.StringVar(&key.KeyID, "key-id", "", "key identifier URL without version (required)")
-	f.StringVar(&key.KeyVaultID, "key-vault-id", "", "resource id of the Key Vault (required)")
-	f.StringVar(&key.TenantID, "tenant-id", "", "tenant id (a UUID) of the Key Vault (required)")
+	cmd.Flags().StringVar(&key.KeyID, "key-id", "", "key identifier URL without version (required)")
+	addAzureVaultFlags(cmd, &key, " (required)")
 	for _, name := range []string{"key-id", "key-vault-id", "tenant-id"} {
 		_ = cmd.MarkFlagRequired(name)
 	}
-	aliasFlags(cmd, azureFlagAliases())
 	return cmd
 }
 
