@@ -193,6 +193,7 @@ func TestCreateKeyFormErrors(t *testing.T) {
 		{[]string{"create", exampleARN, exampleGCPKey}, "byokctl create takes one key, got 2 arguments: " + exampleARN + " " + exampleGCPKey},
 		{[]string{"create", "--key-arn", exampleARN}, "--key-arn is a flag of byokctl create aws: name the provider first (byokctl create aws --key-arn ...), or give the key alone (byokctl create KEY)"},
 		{[]string{"create", exampleARN, "--bogus"}, "unknown flag: --bogus"},
+		{[]string{"create", "--key-id", exampleGCPKey}, "--key-id is a flag of byokctl create azure|gcp: name the provider first (byokctl create azure --key-id ...), or give the key alone (byokctl create KEY)"},
 		{[]string{"create", exampleAzureKey, "--key-vault", exampleAzureVault, "--tenant", "t"}, `--tenant-id "t" is not a tenant id; expected a UUID such as 00000000-0000-0000-0000-000000000000`},
 	} {
 		f.srv.ClearRequests()

@@ -161,13 +161,17 @@ func createFlagError(cmd *cobra.Command, err error) error {
 		}
 	}
 	name := unknown.GetSpecifiedName()
+	var providers []string
 	for _, sub := range cmd.Commands() {
 		if sub.Flags().Lookup(name) != nil && unknown.GetSpecifiedShortnames() == "" {
-			return usagef("--%s is a flag of byokctl create %s: name the provider first (byokctl create %s --%s ...), or give the key alone (byokctl create KEY)",
-				name, sub.Name(), sub.Name(), name)
+			providers = append(providers, sub.Name())
 		}
 	}
-	return flagValueError(err)
+	if len(providers) == 0 {
+		return flagValueError(err)
+	}
+	return usagef("--%s is a flag of byokctl create %s: name the provider first (byokctl create %s --%s ...), or give the key alone (byokctl create KEY)",
+		name, strings.Join(providers, "|"), providers[0], name)
 }
 
 func newCreateAWSCmd(rt *runtime, runF func(context.Context, *runtime, createOptions) error) *cobra.Command {
