@@ -135,7 +135,7 @@ func TestListConfluentFilters(t *testing.T) {
 			t.Errorf("list %s %s sent %q; %s sends %q", c.alias, c.value, got, c.name, want)
 		}
 	}
-	help := f.run("list", "--help").stdout
+	help := strings.Join(strings.Fields(f.run("list", "--help").stdout), " ") // as wrapped at any width
 	for _, want := range []string{"cloud provider (also --cloud)", "(also --region)", "validation phase (also --phase)"} {
 		if !strings.Contains(help, want) {
 			t.Errorf("list --help does not say %q:\n%s", want, help)
@@ -267,7 +267,7 @@ func TestDescribeFlags(t *testing.T) {
 	f := newFixture(t)
 	id := f.srv.Seed(1)[0]
 	var stdout, stderr strings.Builder
-	rt := newTestRuntime(f.system(f.env, &stdout, &stderr), newEnumFlag(formatTable, formatTable))
+	rt := newTestRuntime(f.system(f.env, &stdout, &stderr), newEnumFlag(formatHuman, formatHuman))
 	if err := runDescribe(t.Context(), rt, describeOptions{id: id}); err != nil {
 		t.Fatal(err)
 	}

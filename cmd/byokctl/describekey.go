@@ -30,7 +30,7 @@ for scripts.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runF(cmd.Context(), rt, describeOptions{id: args[0]})
 		},
-	}, formatTable, formatJSON, formatYAML)
+	}, formatHuman, formatJSON, formatYAML)
 }
 
 // runDescribe prints key o.id and, in the table format, what to grant for

@@ -58,7 +58,7 @@ The filters also take the names of confluent byok list: --cloud is
 	_ = cmd.RegisterFlagCompletionFunc("state", fixedCompletion(state.allowed...))
 	_ = cmd.RegisterFlagCompletionFunc("validation-phase", fixedCompletion(phase.allowed...))
 	aliasFlags(cmd, map[string]string{"cloud": "provider", "region": "validation-region", "phase": "validation-phase"})
-	withFormats(cmd, formatTable, formatJSON, formatYAML)
+	withFormats(cmd, formatHuman, formatJSON, formatYAML)
 	cmd.PreRunE = func(cmd *cobra.Command, _ []string) error {
 		if cmd.Flags().Changed("page-size") && (o.filter.PageSize < 1 || o.filter.PageSize > wrapper.MaxPageSize) {
 			return usagef("--page-size is %d; expected 1 to %d", o.filter.PageSize, wrapper.MaxPageSize)
