@@ -25,7 +25,7 @@ PRISM_SUITES  ?= ./wrapper/... ./cmd/...
 PRISM_RUN     ?= ^TestPrism
 PRISM_MIN     ?= 40
 
-.PHONY: all check generate drift lint test shells localkms demo bench contract spectral prism fuzz breaking breaking-latest rules e2e clean
+.PHONY: all check generate drift lint test shells localkms prometheus-tools demo bench contract spectral prism fuzz breaking breaking-latest rules e2e clean
 
 all: check
 
@@ -224,15 +224,26 @@ e2e: $(PROMETHEUS)
 	$(GO) build -o $(OUT)/e2e/byokctl ./cmd/byokctl
 	BYOK_BYOKCTL_BIN=$(OUT)/e2e/byokctl BYOK_PROMETHEUS_BIN=$(PROMETHEUS) $(GO) test -count=1 -v -run '^TestAlertsWithPrometheus$$' ./cmd/byokctl/internal/e2e
 
-# The Prometheus tools, pinned, built from source into bin/ (one go install
-# each: a package's main is named after its directory, renamed here to carry
-# the version, as golangci-lint is).
-$(PROMTOOL):
-	@mkdir -p $(BIN)
-	GOBIN=$(BIN) $(GO) install github.com/prometheus/prometheus/cmd/promtool@$(PROMETHEUS_VERSION)
-	mv $(BIN)/promtool $@
-
-$(PROMETHEUS):
-	@mkdir -p $(BIN)
-	GOBIN=$(BIN) $(GO) install github.com/prometheus/prometheus/cmd/prometheus@$(PROMETHEUS_VERSION)
-	mv $(BIN)/prometheus $@
+# The Prometheus tools, pinned, built from source into bin/ by one go install
+# (so their shared dependencies compile once), renamed to carry the version
+# as golangci-lint is. Cheap to build on a cold machine: the tag
+# remove_all_sd leaves out Prometheus' service-discovery plugins but file
+# and http (plugins/ in its module; make e2e scrapes a static_configs
+# target), CGO_ENABLED=0 and -trimpath, no race detector. Immutable: go
+# install checks the module against the checksum database and its
+# dependencies against its go.sum, and the recipe first checks the module's
+# hash against PROMETHEUS_SUM (go mod download -json prints it), which holds
+# even where the checksum database is turned off.
+PROMETHEUS_MODULE := github.com/prometheus/prometheus
+PROMETHEUS_SUM    := h1:f1GRFerhTMKQma+awCoC9T820ecWeGSdF+xAlMHzZzM=
+PROMETHEUS_GOBIN  := $(BIN)/.prometheus-$(PROMETHEUS_VERSION)
+prometheus-tools: $(PROMTOOL) $(PROMETHEUS)
+$(PROMTOOL) $(PROMETHEUS) &:
+	@mkdir -p $(PROMETHEUS_GOBIN)
+	@sum=$$($(GO) mod download -json $(PROMETHEUS_MODULE)@$(PROMETHEUS_VERSION) | sed -n 's/^[[:space:]]*"Sum": "\(.*\)",*$$/\1/p'); \
+	test "$$sum" = "$(PROMETHEUS_SUM)" || { echo "$(PROMETHEUS_MODULE)@$(PROMETHEUS_VERSION) has hash '$$sum', the Makefile pins $(PROMETHEUS_SUM)" >&2; exit 1; }
+	GOBIN=$(PROMETHEUS_GOBIN) CGO_ENABLED=0 $(GO) install -trimpath -tags remove_all_sd \
+		$(PROMETHEUS_MODULE)/cmd/promtool@$(PROMETHEUS_VERSION) $(PROMETHEUS_MODULE)/cmd/prometheus@$(PROMETHEUS_VERSION)
+	mv $(PROMETHEUS_GOBIN)/promtool $(PROMTOOL)
+	mv $(PROMETHEUS_GOBIN)/prometheus $(PROMETHEUS)
+	rmdir $(PROMETHEUS_GOBIN)
