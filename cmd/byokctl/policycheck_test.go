@@ -1,11 +1,11 @@
 package main
 
 import (
-	"github.com/byokctl/byok/api"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/byokctl/byok/api"
 	"github.com/byokctl/byok/cmd/byokctl/internal/kmspolicy"
 	"github.com/byokctl/byok/wrapper"
 )

@@ -3,7 +3,6 @@ package exporter
 import (
 	"context"
 	"errors"
-	"github.com/byokctl/byok/api"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/byokctl/byok/api"
 	"github.com/byokctl/byok/wrapper"
 )
 

@@ -2,11 +2,11 @@ package health
 
 import (
 	"errors"
-	"github.com/byokctl/byok/api"
 	"slices"
 	"testing"
 	"time"
 
+	"github.com/byokctl/byok/api"
 	"github.com/byokctl/byok/wrapper"
 )
 
