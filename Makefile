@@ -234,17 +234,20 @@ e2e: $(PROMETHEUS)
 # install checks the module against the checksum database and its
 # dependencies against its go.sum, and the recipe first checks the module's
 # hash against PROMETHEUS_SUM (go mod download -json prints it), which holds
-# even where the checksum database is turned off.
+# even where the checksum database is turned off. The build holds a lock in
+# bin/, so that a second make (.ci/run builds the tools while make check
+# runs) waits for it rather than building them again.
 PROMETHEUS_MODULE := github.com/prometheus/prometheus
 PROMETHEUS_SUM    := h1:f1GRFerhTMKQma+awCoC9T820ecWeGSdF+xAlMHzZzM=
 PROMETHEUS_GOBIN  := $(BIN)/.prometheus-$(PROMETHEUS_VERSION)
 prometheus-tools: $(PROMTOOL) $(PROMETHEUS)
 $(PROMTOOL) $(PROMETHEUS) &:
-	@mkdir -p $(PROMETHEUS_GOBIN)
-	@sum=$$($(GO) mod download -json $(PROMETHEUS_MODULE)@$(PROMETHEUS_VERSION) | sed -n 's/^[[:space:]]*"Sum": "\(.*\)",*$$/\1/p'); \
-	test "$$sum" = "$(PROMETHEUS_SUM)" || { echo "$(PROMETHEUS_MODULE)@$(PROMETHEUS_VERSION) has hash '$$sum', the Makefile pins $(PROMETHEUS_SUM)" >&2; exit 1; }
+	@mkdir -p $(BIN)
+	@exec 9>$(BIN)/.prometheus-$(PROMETHEUS_VERSION).lock; flock 9; \
+	if [ -x $(PROMTOOL) ] && [ -x $(PROMETHEUS) ]; then echo "prometheus-tools: built meanwhile by another make"; exit 0; fi; \
+	sum=$$($(GO) mod download -json $(PROMETHEUS_MODULE)@$(PROMETHEUS_VERSION) | sed -n 's/^[[:space:]]*"Sum": "\(.*\)",*$$/\1/p'); \
+	test "$$sum" = "$(PROMETHEUS_SUM)" || { echo "$(PROMETHEUS_MODULE)@$(PROMETHEUS_VERSION) has hash '$$sum', the Makefile pins $(PROMETHEUS_SUM)" >&2; exit 1; }; \
+	set -x; rm -rf $(PROMETHEUS_GOBIN); \
 	GOBIN=$(PROMETHEUS_GOBIN) CGO_ENABLED=0 $(GO) install -trimpath -tags remove_all_sd \
-		$(PROMETHEUS_MODULE)/cmd/promtool@$(PROMETHEUS_VERSION) $(PROMETHEUS_MODULE)/cmd/prometheus@$(PROMETHEUS_VERSION)
-	mv $(PROMETHEUS_GOBIN)/promtool $(PROMTOOL)
-	mv $(PROMETHEUS_GOBIN)/prometheus $(PROMETHEUS)
-	rmdir $(PROMETHEUS_GOBIN)
+		$(PROMETHEUS_MODULE)/cmd/promtool@$(PROMETHEUS_VERSION) $(PROMETHEUS_MODULE)/cmd/prometheus@$(PROMETHEUS_VERSION) && \
+	mv $(PROMETHEUS_GOBIN)/promtool $(PROMTOOL) && mv $(PROMETHEUS_GOBIN)/prometheus $(PROMETHEUS) && rmdir $(PROMETHEUS_GOBIN)
