@@ -55,7 +55,8 @@ Only data goes to stdout; messages and progress go to stderr. Exit status:
 0 success, 1 the API refused, an operation failed or a question (delete,
 apply --prune, grants --apply) was answered other than yes, 2 a usage error,
 3 changes pending (diff only), 4 a key unhealthy (check) or a grant missing
-(grants --check), 130 and 143 stopped by SIGINT (Ctrl-C) or SIGTERM.`
+(grants --check), 130 and 143 stopped by SIGINT (Ctrl-C) or SIGTERM (serve
+and exporter exit 0 once shut down cleanly: a signal is their normal stop).`
 
 // newRootCmd builds the whole command tree. It keeps no state outside the
 // tree, so every call (every test) gets fresh flags.
