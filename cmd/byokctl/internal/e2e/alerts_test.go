@@ -146,7 +146,8 @@ type process struct {
 
 // startProcess starts path with args (and env added to the test's
 // environment) until the test ends: then it gets SIGTERM, and is killed
-// 10s later. A process that does not exit cleanly fails the test.
+// 10s later. A process that does not exit cleanly (status 0: SIGTERM is
+// how serve, the exporter and Prometheus stop) fails the test.
 func startProcess(t *testing.T, name, path string, env []string, args ...string) *process {
 	t.Helper()
 	p := &process{name: name, out: &testkit.SyncBuffer{}}
