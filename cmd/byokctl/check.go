@@ -62,11 +62,11 @@ With -f, a keys file (as diff and apply read it) also says:
   duplicate              several keys on the server share an entry's key ARN
                          or key id
 
--o text (the default) prints one line per problem, with the command to look
-further, and nothing when every key is healthy; the summary goes to stderr.
--o json and -o yaml print every key, each with "status" (healthy or
-unhealthy, or unknown), "problems" (the words above) and "reason", field
-names stable; with --cloud, each key also has "policy": its "status"
+-o text (the default) prints one line per problem (and per key of unknown
+health), with the command to look further, and nothing when every key is
+healthy; the summary goes to stderr. -o json and -o yaml print every key,
+each with "status" (healthy, unhealthy, or with --cloud unknown), "problems"
+(the words above) and "reason", field names stable; with --cloud, each key also has "policy": its "status"
 (granted, policy-missing-grants, unreadable or not-checked), and for a policy
 read the "statements" and "warnings" of grants --check -o json, for one that
 could not be read the "error".
