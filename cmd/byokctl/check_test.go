@@ -22,6 +22,12 @@ type checkOutput struct {
 		ValidationPhase                   string   `json:"validation_phase"`
 		Line                              int      `json:"line"`
 		Problems                          []string `json:"problems"`
+		Policy                            *struct {
+			Status     string           `json:"status"`
+			Statements []statementCheck `json:"statements"`
+			Warnings   []string         `json:"warnings"`
+			Error      string           `json:"error"`
+		} `json:"policy"` // with --cloud
 	} `json:"keys"`
 }
 

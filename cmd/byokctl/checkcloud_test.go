@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -9,32 +8,6 @@ import (
 
 	"github.com/byokctl/byok/wrapper"
 )
-
-// cloudCheckOutput is the -o json output of check --cloud, by key id.
-type cloudCheckOutput struct {
-	Healthy bool `json:"healthy"`
-	Keys    []struct {
-		ID       string   `json:"id"`
-		Status   string   `json:"status"`
-		Problems []string `json:"problems"`
-		Reason   string   `json:"reason"`
-		Policy   *struct {
-			Status     string           `json:"status"`
-			Statements []statementCheck `json:"statements"`
-			Warnings   []string         `json:"warnings"`
-			Error      string           `json:"error"`
-		} `json:"policy"`
-	} `json:"keys"`
-}
-
-func decodeCloudCheck(t *testing.T, stdout string) cloudCheckOutput {
-	t.Helper()
-	var out cloudCheckOutput
-	if err := json.Unmarshal([]byte(stdout), &out); err != nil {
-		t.Fatalf("%v in\n%s", err, stdout)
-	}
-	return out
-}
 
 // allAWSActions are the actions of the two statements Confluent Cloud
 // needs, in their order, as the reason of policy-missing-grants names them.
@@ -90,7 +63,7 @@ func TestCheckCloudLocalKMS(t *testing.T) {
 
 	r = f.run("check", "--cloud", "--kms-endpoint", endpoint, "-o", "json")
 	expect(t, r, exitUnhealthy)
-	out := decodeCloudCheck(t, r.stdout)
+	out := decodeCheck(t, r.stdout)
 	if out.Healthy || len(out.Keys) != 3 {
 		t.Fatalf("want healthy false and 3 keys:\n%s", r.stdout)
 	}
@@ -228,7 +201,7 @@ func TestCheckCloudUnreadable(t *testing.T) {
 			}
 			r = f.run("check", "--cloud", "-o", "json")
 			expect(t, r, c.code)
-			out := decodeCloudCheck(t, r.stdout)
+			out := decodeCheck(t, r.stdout)
 			for _, k := range out.Keys {
 				if k.ID != unread {
 					continue

@@ -32,6 +32,26 @@ func byID(t *testing.T, results []Result, id string) Result {
 	return Result{}
 }
 
+// want is the result a test expects for key id.
+type want struct {
+	id       string
+	status   Status
+	problems []Problem
+	reason   string
+}
+
+// assertResults fails the test for each result of wants' keys that is not
+// as it expects.
+func assertResults(t *testing.T, results []Result, wants []want) {
+	t.Helper()
+	for _, w := range wants {
+		r := byID(t, results, w.id)
+		if r.Status != w.status || !slices.Equal(r.Problems, w.problems) || r.Reason != w.reason {
+			t.Errorf("%s: got %s %v %q; want %s %v %q", w.id, r.Status, r.Problems, r.Reason, w.status, w.problems, w.reason)
+		}
+	}
+}
+
 func TestEvaluateRules(t *testing.T) {
 	in := Input{
 		Keys: []wrapper.Key{
@@ -48,23 +68,13 @@ func TestEvaluateRules(t *testing.T) {
 	if len(results) != len(in.Keys) {
 		t.Fatalf("got %d results for %d keys", len(results), len(in.Keys))
 	}
-	for _, c := range []struct {
-		id       string
-		status   Status
-		problems []Problem
-		reason   string
-	}{
+	assertResults(t, results, []want{
 		{"cck-valid", Healthy, []Problem{}, ""},
 		{"cck-denied", Unhealthy, []Problem{Invalid}, "INVALID: Access to key denied."},
 		{"cck-young", Healthy, []Problem{}, "INITIALIZING for 59m0s"},
 		{"cck-old", Unhealthy, []Problem{InitializingTooLong}, "INITIALIZING for 1h0m0s, longer than 1h0m0s"},
 		{"cck-newer", Healthy, []Problem{}, "validation phase DEGRADED, which byokctl does not know"},
-	} {
-		r := byID(t, results, c.id)
-		if r.Status != c.status || !slices.Equal(r.Problems, c.problems) || r.Reason != c.reason {
-			t.Errorf("%s: got %s %v %q; want %s %v %q", c.id, r.Status, r.Problems, r.Reason, c.status, c.problems, c.reason)
-		}
-	}
+	})
 	if got := Count(results, Unhealthy); got != 2 {
 		t.Errorf("Count(results, Unhealthy) = %d; want 2", got)
 	}
@@ -174,12 +184,7 @@ func TestEvaluatePolicies(t *testing.T) {
 	}
 	const unread = "its policy could not be read, so whether it grants what Confluent Cloud needs is unknown: kms:GetKeyPolicy: AccessDeniedException"
 	results := Evaluate(in)
-	for _, c := range []struct {
-		id       string
-		status   Status
-		problems []Problem
-		reason   string
-	}{
+	assertResults(t, results, []want{
 		{"cck-granted", Healthy, []Problem{}, ""},
 		{"cck-missing", Unhealthy, []Problem{PolicyMissingGrants},
 			"its policy does not grant Confluent Cloud kms:CreateGrant, kms:ListGrants; the key turns INVALID without them"},
@@ -188,12 +193,7 @@ func TestEvaluatePolicies(t *testing.T) {
 		{"cck-denied", Unknown, []Problem{}, unread},
 		{"cck-both", Unhealthy, []Problem{Invalid}, "INVALID: Access to key denied.; " + unread},
 		{"cck-other", Healthy, []Problem{}, ""},
-	} {
-		r := byID(t, results, c.id)
-		if r.Status != c.status || !slices.Equal(r.Problems, c.problems) || r.Reason != c.reason {
-			t.Errorf("%s: got %s %v %q; want %s %v %q", c.id, r.Status, r.Problems, r.Reason, c.status, c.problems, c.reason)
-		}
-	}
+	})
 	if got := Count(results, Unknown); got != 1 {
 		t.Errorf("Count(results, Unknown) = %d; want 1", got)
 	}
