@@ -150,7 +150,11 @@ func runCheck(ctx context.Context, rt *runtime, o checkOptions) error {
 	if unknown := health.Count(results, health.Unknown); unknown > 0 {
 		return unknownError(unknown, len(results))
 	}
-	rt.infof("%s, all healthy", countKeys(len(results)))
+	summary := countKeys(len(results)) + ", all healthy"
+	if cloud != nil {
+		summary += fmt.Sprintf(" (the policies of %s checked in AWS KMS)", countKeys(cloud.checked))
+	}
+	rt.infof("%s", summary)
 	return nil
 }
 

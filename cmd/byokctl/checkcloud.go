@@ -42,6 +42,8 @@ type cloudPolicy struct {
 type cloudCheck struct {
 	health   map[string]health.Policy
 	policies map[string]*cloudPolicy
+	// checked is the number of AWS keys whose policy was checked.
+	checked int
 	// notChecked is the number of keys --cloud does not check (Azure,
 	// GCP), and notCheckedIn their providers, one each, sorted.
 	notChecked   int
@@ -68,6 +70,7 @@ func checkCloud(ctx context.Context, rt *runtime, keys []wrapper.Key, o kmsOptio
 		}
 	}
 	slices.Sort(c.notCheckedIn)
+	c.checked = len(aws)
 	checks := make([]policyCheck, len(aws))
 	errs := make([]error, len(aws))
 	limited, cancel, limit := rt.withTimeout(ctx, defaultTimeout)
