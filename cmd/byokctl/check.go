@@ -66,10 +66,10 @@ With -f, a keys file (as diff and apply read it) also says:
 health), with the command to look further, and nothing when every key is
 healthy; the summary goes to stderr. -o json and -o yaml print every key,
 each with "status" (healthy, unhealthy, or with --cloud unknown), "problems"
-(the words above) and "reason", field names stable; with --cloud, each key also has "policy": its "status"
-(granted, policy-missing-grants, unreadable or not-checked), and for a policy
-read the "statements" and "warnings" of grants --check -o json, for one that
-could not be read the "error".
+(the words above) and "reason", field names stable; with --cloud, each key
+also has "policy": its "status" (granted, policy-missing-grants, unreadable
+or not-checked), and for a policy read the "statements" and "warnings" of
+grants --check -o json, for one that could not be read the "error".
 
 Exit status:
   0  every key is healthy
@@ -144,10 +144,15 @@ func runCheck(ctx context.Context, rt *runtime, o checkOptions) error {
 	}
 	// An unhealthy key is what a check is for: it is said (exit 4) also
 	// when another key could not be checked.
+	unknown := health.Count(results, health.Unknown)
 	if bad := health.Count(results, health.Unhealthy); bad > 0 {
-		return &statusError{fmt.Sprintf("%d of %s unhealthy", bad, countKeys(len(results))), exitUnhealthy}
+		msg := fmt.Sprintf("%d of %s unhealthy", bad, countKeys(len(results)))
+		if unknown > 0 {
+			msg += fmt.Sprintf("; the policy of %d more could not be read", unknown)
+		}
+		return &statusError{msg, exitUnhealthy}
 	}
-	if unknown := health.Count(results, health.Unknown); unknown > 0 {
+	if unknown > 0 {
 		return unknownError(unknown, len(results))
 	}
 	summary := countKeys(len(results)) + ", all healthy"

@@ -175,7 +175,7 @@ func TestCheckCloudUnreadable(t *testing.T) {
 			}
 			summary := "byokctl: the policy of 1 of 2 keys could not be read, so the check could not be made in full; the others are healthy\n"
 			if c.invalid {
-				summary = "byokctl: 1 of 2 keys unhealthy\n"
+				summary = "byokctl: 1 of 2 keys unhealthy; the policy of 1 more could not be read\n"
 			}
 			if !strings.HasSuffix(r.stderr, summary) {
 				t.Errorf("stderr does not end with %q:\n%s", summary, r.stderr)
