@@ -1,10 +1,14 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"net/http"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/byokctl/byok/wrapper"
 )
@@ -245,4 +249,38 @@ func TestCheckCloudFlags(t *testing.T) {
 		t.Errorf("a key in another region than --region:\n%s", r.transcript())
 	}
 	expect(t, f.run("check", "--cloud", "--region", "us-west-2"), exitOK)
+}
+
+// TestCheckCloudInterrupted: SIGINT while a key policy is being read stops
+// check --cloud at once, with the signal's exit status and no report of
+// keys half checked.
+func TestCheckCloudInterrupted(t *testing.T) {
+	f := newFixture(t)
+	id, _ := createdKey(t, f, "aws", "--key-arn", exampleARN)
+	setValid(t, f, id)
+	arrived, release := make(chan struct{}, 1), make(chan struct{})
+	stub := newStubKMSFor(t, func(kmsCall, int) kmsAnswer {
+		select {
+		case arrived <- struct{}{}:
+		default:
+		}
+		<-release
+		return kmsPolicy(everyoneGranted)
+	})
+	t.Cleanup(func() { close(release) }) // before the stub's Close
+	awsTestEnv(t, stub.url)
+	ctx, cancel := context.WithCancelCause(t.Context())
+	defer cancel(nil)
+	go func() {
+		select {
+		case <-arrived:
+		case <-time.After(processLimit): // the test fails below: no request held
+		}
+		cancel(&interruption{syscall.SIGINT})
+	}()
+	var stdout, stderr bytes.Buffer
+	code := run(ctx, []string{"check", "--cloud"}, f.system(f.env, &stdout, &stderr))
+	if code != 130 || stdout.String() != "" || !strings.HasPrefix(stderr.String(), "byokctl: interrupted by SIGINT") || stub.count("GetKeyPolicy") != 1 {
+		t.Errorf("exit status %d, %d GetKeyPolicy\n--- stdout\n%s--- stderr\n%s", code, stub.count("GetKeyPolicy"), stdout.String(), stderr.String())
+	}
 }
