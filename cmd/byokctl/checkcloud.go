@@ -95,7 +95,7 @@ func checkCloud(ctx context.Context, rt *runtime, keys []wrapper.Key, o kmsOptio
 	for i, k := range aws {
 		if errs[i] != nil {
 			c.health[k.ID] = health.Policy{Err: errs[i]}
-			c.policies[k.ID] = &cloudPolicy{Status: policyUnreadable, Error: describe(errs[i])}
+			c.policies[k.ID] = &cloudPolicy{Status: policyUnreadable, Error: errs[i].Error()}
 			continue
 		}
 		p := &cloudPolicy{Status: policyGranted, Statements: checks[i].Statements, Warnings: checks[i].Warnings}
