@@ -135,7 +135,7 @@ func TestCheckCloudUnreadable(t *testing.T) {
 		}, want: "kms:GetKeyPolicy on " + exampleARN + ": AccessDeniedException: User: arn:aws:sts::111122223333:assumed-role/audit/x is not authorized to perform: kms:GetKeyPolicy " +
 			"(HTTP 400, request id req-GetKeyPolicy-", gets: 1, code: exitFailure},
 		{name: "another account", answer: func(int) kmsAnswer {
-			return kmsError(http.StatusBadRequest, "NotFoundException", "Key '"+exampleARN+"' does not exist")
+			return kmsError(http.StatusBadRequest, "NotFoundException", "Key '"+exampleARN+"' does not exist\x1b[2J")
 		}, want: "a key policy can be read and written only with credentials of the key's own account (111122223333)", gets: 1, code: exitFailure},
 		{name: "throttled for good", answer: func(int) kmsAnswer {
 			return kmsError(http.StatusBadRequest, "ThrottlingException", "Rate exceeded")
@@ -170,6 +170,9 @@ func TestCheckCloudUnreadable(t *testing.T) {
 			r := f.run(append([]string{"check", "--cloud"}, c.args...)...)
 			assertNoAWSSecret(t, r)
 			expect(t, r, c.code)
+			if strings.Contains(r.stdout+r.stderr, "\x1b") {
+				t.Errorf("a control character of KMS's answer reached the terminal:\n%q", r.stdout)
+			}
 			line := unread + " (billing): its policy could not be read, so whether it grants what Confluent Cloud needs is unknown: "
 			if !strings.Contains(r.stdout, line) || !strings.Contains(r.stdout, c.want) || !strings.Contains(r.stdout, "(look further: byokctl get "+unread+")\n") {
 				t.Errorf("stdout does not name the key, why and what to do (want %q):\n%s", c.want, r.transcript())
