@@ -87,7 +87,7 @@ func (a *applier) converge(ctx context.Context) (last *plan, verified bool, err 
 				a.listed[item.ID] = true
 			}
 		}
-		if err := a.confirm(p); err != nil {
+		if err := a.confirm(ctx, p); err != nil {
 			return nil, false, err
 		}
 		todo := a.todo(p)
@@ -151,7 +151,7 @@ func (a *applier) checkComplete(server serverKeys) error {
 }
 
 // confirm asks, once, before --prune deletes the extra keys of plan p.
-func (a *applier) confirm(p plan) error {
+func (a *applier) confirm(ctx context.Context, p plan) error {
 	if !a.flags.prune || a.confirmed != nil {
 		return nil
 	}
@@ -165,7 +165,7 @@ func (a *applier) confirm(p plan) error {
 	if len(extra) == 0 {
 		return nil
 	}
-	if err := confirmDeletion(a.rt, extra, a.flags.force); err != nil {
+	if err := confirmDeletion(ctx, a.rt, extra, a.flags.force); err != nil {
 		var declined *silentFailure
 		if errors.As(err, &declined) {
 			// The question comes before any change: say that the creates

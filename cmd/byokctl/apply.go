@@ -75,7 +75,7 @@ Exit status:
 			return runF(cmd.Context(), rt, af)
 		},
 	}
-	withFormats(cmd, formatText, formatJSON, formatYAML)
+	withFormats(cmd, formatHuman, formatJSON, formatYAML)
 	f := cmd.Flags()
 	f.StringVarP(&af.file, "file", "f", "", "the keys file, YAML or JSON (required)")
 	f.BoolVar(&af.prune, "prune", false, "delete the keys on the server that are not in the file")

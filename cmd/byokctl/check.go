@@ -86,7 +86,7 @@ Exit status:
 			return runF(cmd.Context(), rt, o)
 		},
 	}
-	withFormats(cmd, formatText, formatJSON, formatYAML)
+	withFormats(cmd, formatHuman, formatJSON, formatYAML)
 	f := cmd.Flags()
 	f.StringVarP(&o.file, "file", "f", "", "also check the keys of this keys file, YAML or JSON")
 	f.DurationVar(&o.initializingFor, "initializing-for", time.Hour, "a key INITIALIZING for this long is unhealthy")

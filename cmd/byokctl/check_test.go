@@ -183,7 +183,7 @@ func TestCheckCouldNotBeMade(t *testing.T) {
 
 	for _, args := range [][]string{
 		{"check", "--initializing-for", "0s"},
-		{"check", "-o", "table"},
+		{"check", "-o", "csv"},
 		{"check", "extra-arg"},
 		{"check", "-f", "no-such-file.yaml"},
 	} {
@@ -200,7 +200,7 @@ func TestRunCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	var stdout, stderr bytes.Buffer
-	rt := newTestRuntime(f.system(f.env, &stdout, &stderr), newEnumFlag(formatText, formatText, formatJSON))
+	rt := newTestRuntime(f.system(f.env, &stdout, &stderr), newEnumFlag(formatHuman, formatHuman, formatJSON))
 	err := runCheck(t.Context(), rt, checkOptions{initializingFor: time.Hour})
 	if exitCode(err) != exitUnhealthy || !strings.Contains(stdout.String(), b) {
 		t.Errorf("got %v (exit status %d), stdout %q", err, exitCode(err), stdout.String())

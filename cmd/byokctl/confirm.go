@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -31,9 +32,11 @@ func confirmable(rt *runtime, c confirmation, force bool) error {
 	return usagef("%s needs a confirmation, and there is no terminal to ask on: give --force to %s", c.what, c.force)
 }
 
-// confirm asks c on the terminal, unless force; a "no" is a silent
-// failure (exit status 1) after saying what it left.
-func confirm(rt *runtime, c confirmation, force bool) error {
+// confirm asks c on the terminal, unless force. Only "yes", what the
+// question asks for, confirms; anything else is a "no": a silent failure
+// (exit status 1) after saying what it left. The wait for the answer ends
+// with ctx: a signal (exit status 130 or 143) or --timeout.
+func confirm(ctx context.Context, rt *runtime, c confirmation, force bool) error {
 	if force {
 		return nil
 	}
@@ -41,15 +44,38 @@ func confirm(rt *runtime, c confirmation, force bool) error {
 		return err
 	}
 	_, _ = io.WriteString(rt.sys.stderr, c.question+" Type yes to confirm: ")
-	answer, err := bufio.NewReader(rt.sys.stdin).ReadString('\n')
-	if err != nil && !errors.Is(err, io.EOF) {
+	answer, err := readAnswer(ctx, rt.sys.stdin)
+	switch {
+	case ctx.Err() != nil:
+		_, _ = io.WriteString(rt.sys.stderr, "\n") // end the question's line
+		return fmt.Errorf("no answer; %s: %w", c.declined, context.Cause(ctx))
+	case err != nil:
 		return fmt.Errorf("reading the answer: %w", err)
-	}
-	if a := strings.ToLower(strings.TrimSpace(answer)); a != "yes" && a != "y" {
+	case strings.TrimSpace(answer) != "yes":
 		rt.infof("Not confirmed: %s.", c.declined)
 		return &silentFailure{"not confirmed"}
 	}
 	return nil
+}
+
+// readAnswer reads one line from r, or what r holds before its end, until
+// ctx ends. A read still waiting then is left behind (a terminal's read
+// cannot be interrupted); the command ends next.
+func readAnswer(ctx context.Context, r io.Reader) (string, error) {
+	read := make(chan readResult, 1)
+	go func() {
+		line, err := bufio.NewReader(r).ReadString('\n')
+		if errors.Is(err, io.EOF) {
+			err = nil
+		}
+		read <- readResult{data: []byte(line), err: err}
+	}()
+	select {
+	case got := <-read:
+		return string(got.data), got.err
+	case <-ctx.Done():
+		return "", context.Cause(ctx)
+	}
 }
 
 // deleting is the confirmation of a deletion of n keys.
@@ -58,7 +84,7 @@ func deleting(n int) confirmation {
 }
 
 // confirmDeletion asks on a terminal before deleting keys; without a terminal it needs force (see confirmable).
-func confirmDeletion(rt *runtime, keys []wrapper.Key, force bool) error {
+func confirmDeletion(ctx context.Context, rt *runtime, keys []wrapper.Key, force bool) error {
 	if force {
 		return nil
 	}
@@ -72,5 +98,5 @@ func confirmDeletion(rt *runtime, keys []wrapper.Key, force bool) error {
 		_, _ = fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", cell(k.ID), cell(k.DisplayName), cell(string(k.Provider)), cell(keyColumn(k)), cell(string(k.State)))
 	}
 	_ = tw.Flush()
-	return confirm(rt, deleting(len(keys)), force)
+	return confirm(ctx, rt, deleting(len(keys)), force)
 }

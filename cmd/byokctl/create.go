@@ -143,7 +143,7 @@ func newCreateGCPCmd(rt *runtime, runF func(context.Context, *runtime, createOpt
 }
 
 func (cf *createOptions) register(cmd *cobra.Command) {
-	withFormats(cmd, formatTable, formatJSON, formatYAML)
+	withFormats(cmd, formatHuman, formatJSON, formatYAML)
 	cmd.Flags().StringVar(&cf.displayName, "display-name", "", "human-readable name of the key")
 	cmd.Flags().BoolVar(&cf.wait, "wait", false, "wait for the validation to complete (see byokctl wait)")
 }

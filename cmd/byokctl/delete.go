@@ -41,9 +41,12 @@ is deleted, the missing ones are named and the exit status is 1. With
 --ignore-not-found a missing key counts as deleted, for cleanup scripts that
 run twice.
 
-On a terminal, the keys are listed and byokctl asks before deleting them.
+On a terminal, the keys are listed and byokctl asks before deleting them:
+only "yes" deletes; any other answer deletes nothing and the exit status is
+1. Ctrl-C (exit status 130), SIGTERM (143) and --timeout end the question.
 Without a terminal (a script, CI), --force is needed; --force also skips the
-question on a terminal.
+question on a terminal. --force has no one-letter form: -f is --file, in every
+command that reads a file.
 
 A key still in use by a cluster cannot be deleted (409 Conflict); with
 --wait, byokctl tries again until it can or --timeout (default 10m with
@@ -61,7 +64,7 @@ and the exit status is 1 when any delete failed.`,
 		ValidArgsFunction: keyIDCompletion(rt),
 	}
 	f := cmd.Flags()
-	f.BoolVarP(&o.force, "force", "f", false, "delete without asking (needed without a terminal)")
+	f.BoolVar(&o.force, "force", false, "delete without asking (needed without a terminal)")
 	f.BoolVar(&o.ignoreNotFound, "ignore-not-found", false, "treat a key that does not exist as deleted")
 	f.BoolVar(&o.wait, "wait", false, "while a key is in use (409), try again until --timeout")
 	return cmd
@@ -98,7 +101,7 @@ func deleteFound(ctx context.Context, rt *runtime, client *wrapper.Client, ids [
 	if len(keys) == 0 {
 		return nil
 	}
-	if err := confirmDeletion(rt, keys, o.force); err != nil {
+	if err := confirmDeletion(ctx, rt, keys, o.force); err != nil {
 		return err
 	}
 	// The deletes go to the ids the user gave, never to ids of the answers.

@@ -1,10 +1,16 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"io"
 	"net/http"
+	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -89,7 +95,8 @@ func TestDeleteConfirmation(t *testing.T) {
 	}
 
 	f.terminal = true
-	for _, answer := range []string{"", "n\n", "no\n", "nope"} {
+	// Only what the question asks for confirms.
+	for _, answer := range []string{"", "n\n", "no\n", "nope", "y\n", "Y\n", "YES\n", "yes please\n"} {
 		f.stdin = answer
 		r = f.run("delete", ids[0], ids[3])
 		expect(t, r, exitFailure)
@@ -169,5 +176,75 @@ func TestDeleteWait(t *testing.T) {
 	}
 	if _, ok := f.srv.Key(ids[1]); !ok {
 		t.Errorf("%s was deleted", ids[1])
+	}
+}
+
+// promptWatcher is the stderr of a run: once the question has been written,
+// it calls then (once).
+type promptWatcher struct {
+	mu   sync.Mutex
+	buf  bytes.Buffer
+	then func()
+}
+
+func (w *promptWatcher) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	n, _ := w.buf.Write(p)
+	if w.then != nil && strings.Contains(w.buf.String(), "Type yes to confirm: ") {
+		w.then()
+		w.then = nil
+	}
+	return n, nil
+}
+
+func (w *promptWatcher) String() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.buf.String()
+}
+
+// TestConfirmationEndsWithContext: the question of delete (as of apply
+// --prune and grants --apply) does not wait for Enter after SIGINT or
+// SIGTERM (exit status 130 or 143), nor past --timeout (exit status 1);
+// nothing is deleted.
+func TestConfirmationEndsWithContext(t *testing.T) {
+	f := newFixture(t)
+	f.terminal = true
+	ids := seedKeys(t, f)
+	ask := func(ctx context.Context, then func(), args ...string) (int, string) {
+		stdin, w := io.Pipe() // a terminal where nobody types
+		t.Cleanup(func() { _ = w.Close() })
+		stderr := &promptWatcher{then: then}
+		sys := f.system(f.env, io.Discard, stderr)
+		sys.stdin = stdin
+		return run(ctx, args, sys), stderr.String()
+	}
+	for _, tc := range []struct {
+		sig  syscall.Signal
+		code int
+	}{{syscall.SIGINT, 130}, {syscall.SIGTERM, 143}} {
+		ctx, cancel := context.WithCancelCause(t.Context())
+		code, stderr := ask(ctx, func() { cancel(&interruption{tc.sig}) }, "delete", ids[0])
+		want := "Delete them? Type yes to confirm: \nbyokctl: interrupted by " + signalName(tc.sig) + ": no answer; nothing was deleted\n"
+		if code != tc.code || !strings.HasSuffix(stderr, want) {
+			t.Errorf("%s: exit status %d, stderr\n%s\nwant %d and the end\n%s", signalName(tc.sig), code, stderr, tc.code, want)
+		}
+	}
+	// apply --prune asks the same question, before any change.
+	keys := filepath.Join(t.TempDir(), "keys.yaml")
+	writeFile(t, keys, "keys: []\n")
+	ctx, cancel := context.WithCancelCause(t.Context())
+	code, stderr := ask(ctx, func() { cancel(&interruption{syscall.SIGINT}) }, "apply", "-f", keys, "--prune")
+	if code != 130 || !strings.Contains(stderr, "Type yes to confirm: \nbyokctl: interrupted by SIGINT") {
+		t.Errorf("apply --prune: exit status %d, stderr\n%s\nwant 130, interrupted at the question", code, stderr)
+	}
+	code, stderr = ask(t.Context(), nil, "delete", ids[0], "--timeout", "200ms")
+	want := "Delete them? Type yes to confirm: \nbyokctl: gave up after 200ms (set a longer --timeout): no answer; nothing was deleted: context deadline exceeded\n"
+	if code != exitFailure || !strings.HasSuffix(stderr, want) {
+		t.Errorf("--timeout: exit status %d, stderr\n%s\nwant %d and the end\n%s", code, stderr, exitFailure, want)
+	}
+	if deletes(f) != 0 || f.srv.Len() != 4 {
+		t.Errorf("%d deletes sent, %d keys left; want none and 4", deletes(f), f.srv.Len())
 	}
 }

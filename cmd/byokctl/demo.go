@@ -26,7 +26,7 @@ type demoOptions struct {
 func newDemoCmd(rt *runtime, global *globalFlags, runF func(context.Context, *runtime, demoOptions) error) *cobra.Command {
 	return &cobra.Command{
 		Use:   "demo",
-		Short: "Walk through the whole flow against an embedded fake server (offline)",
+		Short: "Walk through the whole flow offline, against an embedded fake API",
 		Long: `Start the fake BYOK API on a free loopback port and walk through the whole
 flow with it: create an AWS, an Azure and a GCP key (and one whose validation
 fails), print what to grant, wait for their validation, list them, rename

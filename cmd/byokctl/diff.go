@@ -77,7 +77,7 @@ Exit status, for CI (byokctl diff -f keys.yaml fails a pipeline on drift):
 			return runF(cmd.Context(), rt, o)
 		},
 	}
-	withFormats(cmd, formatText, formatJSON, formatYAML)
+	withFormats(cmd, formatHuman, formatJSON, formatYAML)
 	cmd.Flags().StringVarP(&o.file, "file", "f", "", "the keys file, YAML or JSON (required)")
 	_ = cmd.MarkFlagRequired("file")
 	return cmd

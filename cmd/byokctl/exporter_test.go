@@ -38,7 +38,7 @@ func startExporter(t *testing.T, f *fixture, env map[string]string, o exporterOp
 		}
 		return &readyListener{Listener: ln, ready: func() { addrs <- ln.Addr() }}, nil
 	}
-	rt := newTestRuntime(sys, newEnumFlag(formatTable, formatTable))
+	rt := newTestRuntime(sys, newEnumFlag(formatHuman, formatHuman))
 	o.listen = "127.0.0.1:0"
 	ctx, cancel := context.WithCancel(t.Context())
 	t.Cleanup(cancel)

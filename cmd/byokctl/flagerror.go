@@ -15,6 +15,9 @@ func flagValueError(err error) error {
 	if !errors.As(err, &bad) {
 		return &usageError{err}
 	}
+	if r, ok := bad.GetFlag().Value.(refusedFlag); ok {
+		return refusedFlagError(bad.GetFlag().Name, r)
+	}
 	var want string
 	switch bad.GetFlag().Value.Type() {
 	case "int", "int64", "uint":

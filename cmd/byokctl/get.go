@@ -25,7 +25,7 @@ func newGetCmd(rt *runtime, runF func(context.Context, *runtime, getOptions) err
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runF(cmd.Context(), rt, getOptions{id: args[0]})
 		},
-	}, formatTable, formatJSON, formatYAML)
+	}, formatHuman, formatJSON, formatYAML)
 }
 
 // runGet prints key o.id.

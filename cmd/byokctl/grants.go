@@ -29,7 +29,7 @@ func newGrantsCmd(rt *runtime, runF func(context.Context, *runtime, grantsOption
 	var o grantsOptions
 	cmd := &cobra.Command{
 		Use:   "grants ID [--policy FILE | --check | --apply]",
-		Short: "Print what to grant Confluent Cloud in AWS KMS, Azure Key Vault or Google Cloud KMS",
+		Short: "Print the grants Confluent Cloud needs in the key's KMS",
 		Long: `Confluent Cloud can use a registered key only once its principals have access
 to it in the cloud. grants prints what to grant, from the key as the server
 returned it:
@@ -88,7 +88,7 @@ $AWS_ENDPOINT_URL_KMS):
 	}
 	cmd.Flags().StringVar(&o.policy, "policy", "", "merge the AWS statements into this key-policy document (- for stdin) and print it")
 	o.aws = addGrantsAWSFlags(cmd)
-	return withFormats(cmd, formatText, formatJSON, formatYAML)
+	return withFormats(cmd, formatHuman, formatJSON, formatYAML)
 }
 
 // runGrants prints what to grant for key o.id, merges it into o.policy, or
@@ -119,7 +119,7 @@ func runGrants(ctx context.Context, rt *runtime, o grantsOptions) error {
 
 // printGrants writes what to grant for key to stdout in the -o format.
 func printGrants(rt *runtime, key wrapper.Key) error {
-	if rt.output.value == formatText {
+	if rt.output.value == formatHuman {
 		text, err := grantsText(key)
 		if err != nil {
 			return err

@@ -159,7 +159,7 @@ func TestGrantsPolicy(t *testing.T) {
 	for _, args := range [][]string{
 		{"grants", awsID, "--policy", filepath.Join(dir, "missing.json")},
 		{"grants", awsID, "--policy", policy, "-o", "yaml"},
-		{"grants", awsID, "-o", "table"},
+		{"grants", awsID, "-o", "csv"},
 		{"grants"},
 	} {
 		expect(t, f.run(args...), exitUsage)

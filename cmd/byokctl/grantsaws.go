@@ -191,7 +191,7 @@ func applyGrants(ctx context.Context, rt *runtime, key wrapper.Key, o applyOptio
 	if _, err := io.WriteString(rt.sys.stderr, cleanDiff(unifiedDiff("policy of "+set.Scope, "merged policy", old, string(merged)))); err != nil {
 		return err
 	}
-	if err := confirm(rt, changingPolicy(), o.force); err != nil {
+	if err := confirm(ctx, rt, changingPolicy(), o.force); err != nil {
 		return err
 	}
 	backup, err := writeBackup(rt, o.backup, set.ID, old)
@@ -348,7 +348,7 @@ func runGrantsAWS(ctx context.Context, rt *runtime, id string, o *grantsAWSOptio
 		}
 		return runGrantsCheck(ctx, rt, *key, o.kms)
 	}
-	if rt.output.value != formatText {
+	if rt.output.value != formatHuman {
 		return usagef("--apply prints the change as a diff: give no -o")
 	}
 	if err := confirmable(rt, changingPolicy(), o.force); err != nil {

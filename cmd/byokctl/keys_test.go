@@ -3,6 +3,7 @@ package main
 import (
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -77,6 +78,30 @@ func TestCreateWaitInvalid(t *testing.T) {
 	// The key exists: it is printed (INVALID) even though the command fails.
 	expect(t, r, exitFailure)
 	golden(t, "create-gcp-wait-invalid", r.transcript())
+}
+
+// TestGetTableInvalid: the one-key table of an INVALID key says why and
+// since when, not only INVALID.
+func TestGetTableInvalid(t *testing.T) {
+	f := newFixture(t, byoktest.WithInvalidKeys(func(string) bool { return true }, "Access to key denied."))
+	id, _ := createdKey(t, f, "gcp", "--key-id", exampleGCPKey)
+	r := f.run("get", id) // the second read validates the key
+	expect(t, r, exitOK)
+	lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("stdout has %d lines, want a header and one row:\n%s", len(lines), r.stdout)
+	}
+	header, row := strings.Fields(lines[0]), lines[1]
+	for _, col := range []string{"PHASE", "SINCE", "MESSAGE"} {
+		if !slices.Contains(header, col) {
+			t.Errorf("header %q has no column %s", lines[0], col)
+		}
+	}
+	for _, want := range []string{"INVALID", "Access to key denied.", "2024-03-20T15:30:00Z"} {
+		if !strings.Contains(row, want) {
+			t.Errorf("row %q does not say %q", row, want)
+		}
+	}
 }
 
 func TestCreateUsageErrors(t *testing.T) {

@@ -12,6 +12,10 @@ import (
 // tableHeader names the columns of -o table.
 const tableHeader = "ID\tDISPLAY NAME\tPROVIDER\tKEY\tSTATE\tPHASE\tREGION\tCREATED"
 
+// oneKeyHeader adds the columns of the one-key table: why the key is in its
+// validation phase and since when, and whom to grant access to.
+const oneKeyHeader = "\tSINCE\tMESSAGE\tPRINCIPALS"
+
 // printKeys writes keys to stdout in the -o format. JSON and YAML write one
 // array (empty when there are no keys), in the API's field names.
 func printKeys(rt *runtime, keys []wrapper.Key) error {
@@ -25,8 +29,9 @@ func printKeys(rt *runtime, keys []wrapper.Key) error {
 }
 
 // printKey writes one key to stdout in the -o format: one JSON or YAML
-// object, or a one-row table that also names the principals to grant access
-// to (see byokctl grants).
+// object, or a one-row table that also gives the validation's since and
+// message ("Access to key denied.") and names the principals to grant
+// access to (see byokctl grants).
 func printKey(rt *runtime, key wrapper.Key) error {
 	if structured(rt) {
 		return printStructured(rt, key)
@@ -34,12 +39,12 @@ func printKey(rt *runtime, key wrapper.Key) error {
 	return writeTable(rt.sys.stdout, []wrapper.Key{key}, true)
 }
 
-// writeTable writes keys as a table, every cell cleaned; with principals,
-// a last column lists the principals of each key.
-func writeTable(w io.Writer, keys []wrapper.Key, principals bool) error {
+// writeTable writes keys as a table, every cell cleaned; oneKey adds the
+// columns of oneKeyHeader.
+func writeTable(w io.Writer, keys []wrapper.Key, oneKey bool) error {
 	header := tableHeader
-	if principals {
-		header += "\tPRINCIPALS"
+	if oneKey {
+		header += oneKeyHeader
 	}
 	rows := make([][]string, 0, len(keys))
 	for _, k := range keys {
@@ -53,8 +58,8 @@ func writeTable(w io.Writer, keys []wrapper.Key, principals bool) error {
 			k.Validation.Region,
 			timestamp(k.Metadata.CreatedAt),
 		}
-		if principals {
-			row = append(row, strings.Join(keyPrincipals(k.Material), ","))
+		if oneKey {
+			row = append(row, timestamp(k.Validation.Since), k.Validation.Message, strings.Join(keyPrincipals(k.Material), ","))
 		}
 		rows = append(rows, row)
 	}

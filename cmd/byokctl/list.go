@@ -52,7 +52,7 @@ func newListCmd(rt *runtime, runF func(context.Context, *runtime, listOptions) e
 	_ = cmd.RegisterFlagCompletionFunc("provider", fixedCompletion(provider.allowed...))
 	_ = cmd.RegisterFlagCompletionFunc("state", fixedCompletion(state.allowed...))
 	_ = cmd.RegisterFlagCompletionFunc("validation-phase", fixedCompletion(phase.allowed...))
-	withFormats(cmd, formatTable, formatJSON, formatYAML)
+	withFormats(cmd, formatHuman, formatJSON, formatYAML)
 	cmd.PreRunE = func(cmd *cobra.Command, _ []string) error {
 		if cmd.Flags().Changed("page-size") && (o.filter.PageSize < 1 || o.filter.PageSize > wrapper.MaxPageSize) {
 			return usagef("--page-size is %d; expected 1 to %d", o.filter.PageSize, wrapper.MaxPageSize)

@@ -24,26 +24,65 @@ func withFormats(cmd *cobra.Command, formats ...string) *cobra.Command {
 	return cmd
 }
 
+// outputFlag returns the value of -o: a name of formatHuman, json or yaml.
+func outputFlag() *enumFlag {
+	return newEnumFlag(formatHuman, append(humanNames(), formatJSON, formatYAML)...)
+}
+
+// formatNames returns the names -o takes for formats, in order.
+func formatNames(formats []string) []string {
+	var names []string
+	for _, f := range formats {
+		if f == formatHuman {
+			names = append(names, humanNames()...)
+		} else {
+			names = append(names, f)
+		}
+	}
+	return names
+}
+
+// commandFormats returns the formats cmd honours, its default first; none
+// for a command without output formats.
+func commandFormats(cmd *cobra.Command) []string {
+	if list := cmd.Annotations[formatsAnnotation]; list != "" {
+		return strings.Split(list, ",")
+	}
+	return nil
+}
+
 // checkFormat refuses an -o the command does not honour (a command without
 // structured output honours none), and sets the command's default format
-// when -o was not given: -o is never silently ignored.
+// when -o was not given: -o is never silently ignored. Every name of the
+// human format is that format.
 func checkFormat(rt *runtime, cmd *cobra.Command) error {
 	given := cmd.Flags().Changed("output")
-	list := cmd.Annotations[formatsAnnotation]
-	if list == "" {
+	formats := commandFormats(cmd)
+	if formats == nil {
 		if given {
 			return usagef("%s has no output formats; -o %s is not for it", cmd.CommandPath(), rt.output.value)
 		}
 		return nil
 	}
-	formats := strings.Split(list, ",")
+	value := rt.output.value
+	if slices.Contains(humanNames(), value) {
+		value = formatHuman
+	}
 	switch {
 	case !given:
 		rt.output.value = formats[0]
-	case !slices.Contains(formats, rt.output.value):
-		return usagef("-o %s: %s prints %s", rt.output.value, cmd.CommandPath(), strings.Join(formats, ", "))
+	case !slices.Contains(formats, value):
+		return usagef("-o %s: %s prints %s", rt.output.value, cmd.CommandPath(), strings.Join(formatNames(formats), ", "))
+	default:
+		rt.output.value = value
 	}
 	return nil
+}
+
+// formatCompletion completes -o with the names of the formats the command
+// honours, and nothing for a command without output formats.
+func formatCompletion(cmd *cobra.Command, _ []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	return formatNames(commandFormats(cmd)), cobra.ShellCompDirectiveNoFileComp
 }
 
 // structured reports whether -o asks for JSON or YAML.

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"strings"
+
 	"github.com/spf13/cobra"
 
 	"github.com/byokctl/byok/wrapper"
@@ -21,12 +23,16 @@ type globalFlags struct {
 }
 
 // Output formats of -o. A command honours the formats withFormats gave it.
+// formatHuman is the format for people, a table or text as the command
+// prints it; -o accepts it under each of humanNames.
 const (
-	formatTable = "table"
-	formatText  = "text"
+	formatHuman = "human"
 	formatJSON  = "json"
 	formatYAML  = "yaml"
 )
+
+// humanNames are the names of formatHuman for -o, the usual first.
+func humanNames() []string { return []string{"table", "text"} }
 
 const rootLong = `byokctl manages the customer managed keys (Bring Your Own Key) that protect
 the data at rest of dedicated Confluent Cloud clusters on AWS, Azure and GCP.
@@ -45,7 +51,8 @@ which kind of credential was used (never its value).
 Prefer the environment for secrets: a flag ends up in the shell history.
 
 Only data goes to stdout; messages and progress go to stderr. Exit status:
-0 success, 1 the API refused or an operation failed, 2 a usage error,
+0 success, 1 the API refused, an operation failed or a question (delete,
+apply --prune, grants --apply) was answered other than yes, 2 a usage error,
 3 changes pending (diff only), 4 a key unhealthy (check) or a grant missing
 (grants --check), 130 and 143 stopped by SIGINT (Ctrl-C) or SIGTERM.`
 
@@ -54,7 +61,7 @@ Only data goes to stdout; messages and progress go to stderr. Exit status:
 func newRootCmd(sys *system) *cobra.Command {
 	flags := &globalFlags{sys: sys}
 	rt := &runtime{sys: sys, clock: sys.clock, newClient: flags.newClient,
-		output: newEnumFlag(formatTable, formatTable, formatText, formatJSON, formatYAML)}
+		output: outputFlag()}
 	if rt.clock == nil {
 		rt.clock = wrapper.RealClock{}
 	}
@@ -64,6 +71,9 @@ func newRootCmd(sys *system) *cobra.Command {
 		Long:          rootLong,
 		SilenceErrors: true,
 		SilenceUsage:  true,
+		// report suggests a command on its own line (suggestion).
+		DisableSuggestions:         true,
+		SuggestionsMinimumDistance: 2,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			if cmd.Flags().Changed("timeout") && rt.timeout <= 0 {
 				return usagef("--timeout is %s; expected a positive duration such as 30s or 10m", rt.timeout)
@@ -85,10 +95,11 @@ func newRootCmd(sys *system) *cobra.Command {
 	pf.DurationVar(&rt.timeout, "timeout", 0, "give up after this long (default 1m; 10m for wait, create --wait, delete --wait and apply)")
 	pf.BoolVar(&flags.insecureHTTP, "insecure-http", false, "allow a plain http:// --endpoint that is not loopback (credentials travel unencrypted)")
 	pf.BoolVar(&flags.debug, "debug", false, "log every request and response to stderr (credentials redacted)")
-	pf.VarP(rt.output, "output", "o", "output format (default table; text for grants, diff, apply and check)")
-	pf.Lookup("output").DefValue = "" // the usage says it: the default depends on the command
-	_ = root.RegisterFlagCompletionFunc("output", fixedCompletion(rt.output.allowed...))
+	pf.VarP(rt.output, "output", "o", "output format: "+strings.Join(humanNames(), " or ")+" (one format for people, the default), json or yaml")
+	pf.Lookup("output").DefValue = "" // the usage says it
+	_ = root.RegisterFlagCompletionFunc("output", formatCompletion)
 
+	serve := newServeCmd(rt, runServe)
 	root.AddCommand(
 		newListCmd(rt, runList),
 		newGetCmd(rt, runGet),
@@ -101,12 +112,14 @@ func newRootCmd(sys *system) *cobra.Command {
 		newCheckCmd(rt, runCheck),
 		newExporterCmd(rt, runExporter),
 		newApplyCmd(rt, runApply),
-		newServeCmd(rt, flags, runServe),
+		serve,
 		newDemoCmd(rt, flags, runDemo),
 		newVersionCmd(rt),
 	)
+	refuseGlobalFlags(serve, pf) // it has its own credential flags, and needs no other
 	completionCmd(root)
 	markFailures(root)
+	wrapHelp(root)
 	return root
 }
 

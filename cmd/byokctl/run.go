@@ -90,7 +90,27 @@ func report(sys *system, cmd *cobra.Command, err error, code int) {
 		path := "byokctl"
 		if cmd != nil {
 			path = cmd.CommandPath()
+			if s := suggestion(cmd, err); s != "" {
+				_, _ = fmt.Fprintln(sys.stderr, s)
+			}
 		}
 		_, _ = fmt.Fprintf(sys.stderr, "Run '%s --help' for usage.\n", path)
 	}
+}
+
+// suggestion returns, for cobra's error about an unknown command under cmd,
+// the line naming the commands the user may have meant; else "".
+func suggestion(cmd *cobra.Command, err error) string {
+	var typed string
+	if _, scanErr := fmt.Sscanf(err.Error(), "unknown command %q for", &typed); scanErr != nil {
+		return ""
+	}
+	names := cmd.SuggestionsFor(typed)
+	if len(names) == 0 {
+		return ""
+	}
+	for i, name := range names {
+		names[i] = cmd.CommandPath() + " " + name
+	}
+	return "Did you mean " + strings.Join(names, " or ") + "?"
 }

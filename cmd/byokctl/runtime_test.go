@@ -38,7 +38,7 @@ func parseFlags[O any](t *testing.T, build func(*runtime, func(context.Context, 
 		called bool
 	)
 	rt := newTestRuntime(&system{stdout: io.Discard, stderr: io.Discard, getenv: func(string) string { return "" }, isTerminal: func(any) bool { return false }},
-		newEnumFlag(formatTable, formatTable, formatJSON, formatYAML))
+		newEnumFlag(formatHuman, formatHuman, formatJSON, formatYAML))
 	cmd := build(rt, func(_ context.Context, _ *runtime, o O) error {
 		got, called = o, true
 		return nil
@@ -124,7 +124,7 @@ func TestRunFunctionsWithoutCobra(t *testing.T) {
 // by --timeout and names the limit when it passes.
 func TestCallExplainsTheDeadline(t *testing.T) {
 	f := newFixture(t)
-	rt := newTestRuntime(f.system(f.env, io.Discard, io.Discard), newEnumFlag(formatTable, formatTable))
+	rt := newTestRuntime(f.system(f.env, io.Discard, io.Discard), newEnumFlag(formatHuman, formatHuman))
 	rt.timeout = time.Millisecond
 	err := rt.call(t.Context(), time.Hour, func(ctx context.Context, _ *wrapper.Client) error {
 		<-ctx.Done()
@@ -139,7 +139,7 @@ func TestCallExplainsTheDeadline(t *testing.T) {
 // with a fake runF: nothing is sent, no client is made.
 func TestCommandFlags(t *testing.T) {
 	t.Run("delete", func(t *testing.T) {
-		o, err := parseFlags(t, newDeleteCmd, "cck-1", "cck-2", "-f", "--ignore-not-found", "--wait")
+		o, err := parseFlags(t, newDeleteCmd, "cck-1", "cck-2", "--force", "--ignore-not-found", "--wait")
 		if err != nil || !slices.Equal(o.ids, []string{"cck-1", "cck-2"}) || !o.force || !o.ignoreNotFound || !o.wait {
 			t.Errorf("got %+v, %v", o, err)
 		}
@@ -195,12 +195,8 @@ func TestCommandFlags(t *testing.T) {
 		}
 	})
 	t.Run("serve", func(t *testing.T) {
-		global := &globalFlags{apiKey: "K", apiSecret: "S"}
-		serve := func(rt *runtime, runF func(context.Context, *runtime, serveFlags) error) *cobra.Command {
-			return newServeCmd(rt, global, runF)
-		}
-		o, err := parseFlags(t, serve, "--addr", "127.0.0.1:0", "--seed", "3", "--fault-rate", "0.5")
-		if err != nil || o.addr != "127.0.0.1:0" || o.seed != 3 || o.faultRate != 0.5 || o.global != global {
+		o, err := parseFlags(t, newServeCmd, "--addr", "127.0.0.1:0", "--seed", "3", "--fault-rate", "0.5", "--api-key", "K", "--api-secret", "S")
+		if err != nil || o.addr != "127.0.0.1:0" || o.seed != 3 || o.faultRate != 0.5 || o.apiKey != "K" || o.apiSecret != "S" {
 			t.Errorf("got %+v, %v", o, err)
 		}
 	})

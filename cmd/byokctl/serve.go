@@ -39,12 +39,12 @@ func (l serveLimits) httpServer(h http.Handler) *http.Server {
 	return &http.Server{Handler: h, ReadHeaderTimeout: l.readHeader, ReadTimeout: l.read, IdleTimeout: l.idle, MaxHeaderBytes: l.maxHeaderBytes}
 }
 
-// serveFlags are the flags of byokctl serve (with the global --api-key,
-// --api-secret and --token, which set the credentials the fake accepts).
+// serveFlags are the flags of byokctl serve.
 type serveFlags struct {
-	// global holds the credentials the fake accepts: --api-key and
-	// --api-secret, or --token.
-	global    *globalFlags
+	// apiKey and apiSecret, or token, are the credentials the fake
+	// accepts (--api-key, --api-secret, --token).
+	apiKey, apiSecret, token string
+
 	addr      string
 	data      string
 	baseURL   string
@@ -55,19 +55,22 @@ type serveFlags struct {
 }
 
 // newServeCmd builds byokctl serve: it parses the flags into serveFlags (its
-// options; global gives the credentials the fake accepts) and calls runF
-// with them (runServe, or a test's fake).
-func newServeCmd(rt *runtime, global *globalFlags, runF func(context.Context, *runtime, serveFlags) error) *cobra.Command {
-	sf := serveFlags{global: global}
+// options) and calls runF with them (runServe, or a test's fake). Its
+// --api-key, --api-secret and --token are its own: the credentials the
+// fake accepts, never read from the environment. newRootCmd refuses the
+// other global flags for it (refuseGlobalFlags).
+func newServeCmd(rt *runtime, runF func(context.Context, *runtime, serveFlags) error) *cobra.Command {
+	var sf serveFlags
 	cmd := &cobra.Command{
 		Use:   "serve",
-		Short: "Run a fake BYOK API on this machine, for trying byokctl and for tests",
+		Short: "Run a fake BYOK API on this machine, to try byokctl and for tests",
 		Long: `Run the fake BYOK API of package wrapper/byoktest until interrupted (Ctrl-C,
 SIGINT or SIGTERM), then shut down cleanly.
 
-Given --api-key and --api-secret, or --token, the fake accepts only those.
-Given none of them, it accepts its built-in test credentials, which are fixed
-and public: the API key ` + byoktest.DefaultAPIKey + ` with the secret ` + byoktest.DefaultAPISecret + `,
+Given --api-key and --api-secret, or --token, the fake accepts only those;
+serve reads no environment variable (CONFLUENT_CLOUD_API_KEY and the others
+are for the commands that call the API). Given none of them, it accepts its
+built-in test credentials, which are fixed and public: the API key ` + byoktest.DefaultAPIKey + ` with the secret ` + byoktest.DefaultAPISecret + `,
 or the bearer token ` + byoktest.DefaultToken + `; it prints them on stderr with the URL.
 
 Keys live in memory, or in the JSON file given with --data: loaded at start,
@@ -91,6 +94,9 @@ turns key cck-12345 INVALID with "Access to key denied.".`,
 		},
 	}
 	f := cmd.Flags()
+	f.StringVar(&sf.apiKey, "api-key", "", "accept this Cloud API key, with --api-secret (default: the built-in test credentials)")
+	f.StringVar(&sf.apiSecret, "api-secret", "", "the secret of --api-key")
+	f.StringVar(&sf.token, "token", "", "accept this bearer access token (default: the built-in test credentials)")
 	f.StringVar(&sf.addr, "addr", "127.0.0.1:8080", "address to listen on")
 	f.StringVar(&sf.data, "data", "", "keep the keys in this JSON file")
 	f.StringVar(&sf.baseURL, "base-url", "", "URL that links in answers start with (default: the listening address)")
@@ -103,7 +109,7 @@ turns key cck-12345 INVALID with "Access to key denied.".`,
 			return usagef("--seed is %d; expected a number of keys, 0 or more", sf.seed)
 		case sf.faultRate < 0 || sf.faultRate > 1:
 			return usagef("--fault-rate is %v; expected a fraction from 0 to 1", sf.faultRate)
-		case (sf.global.apiKey == "") != (sf.global.apiSecret == ""):
+		case (sf.apiKey == "") != (sf.apiSecret == ""):
 			return usagef("give --api-key and --api-secret together")
 		case sf.baseURL != "" && !isBaseURL(sf.baseURL):
 			return usagef("--base-url is %q; expected a scheme and a host, such as http://127.0.0.1:8080", sf.baseURL)
@@ -138,11 +144,11 @@ func baseFakeOptions() []byoktest.Option {
 // flags; base is the URL links start with.
 func serveFakeOptions(rt *runtime, sf serveFlags, base string) []byoktest.Option {
 	opts := append(baseFakeOptions(), byoktest.WithBaseURL(base))
-	if sf.global.apiKey != "" {
-		opts = append(opts, byoktest.WithCredentials(sf.global.apiKey, sf.global.apiSecret))
+	if sf.apiKey != "" {
+		opts = append(opts, byoktest.WithCredentials(sf.apiKey, sf.apiSecret))
 	}
-	if sf.global.token != "" {
-		opts = append(opts, byoktest.WithToken(sf.global.token))
+	if sf.token != "" {
+		opts = append(opts, byoktest.WithToken(sf.token))
 	}
 	if sf.data != "" {
 		opts = append(opts, byoktest.WithDataFile(sf.data))
@@ -232,17 +238,17 @@ func serveBanner(rt *runtime, logf func(string, ...any), sf serveFlags, fake *by
 	logf("%d keys; point byokctl at it with:", fake.Len())
 	logf("  export %s=%s", envEndpoint, listenURL)
 	switch {
-	case sf.global.apiKey == "" && sf.global.token == "":
+	case sf.apiKey == "" && sf.token == "":
 		// The fixed, public built-in credentials: printing them is the
 		// point.
 		logf("  export %s=%s", envAPIKey, fake.APIKey())
 		logf("  export %s=%s", envAPISecret, fake.APISecret())
 		logf("or a bearer token: export %s=%s", envAccessToken, fake.Token())
 		logf("(the built-in test credentials; start serve with --api-key and --api-secret or --token to accept only yours)")
-	case sf.global.apiKey != "":
+	case sf.apiKey != "":
 		logf("  export %s=%s", envAPIKey, fake.APIKey())
 		logf("  export %s=<the secret given with --api-secret>", envAPISecret)
-		if sf.global.token != "" {
+		if sf.token != "" {
 			logf("or a bearer token: export %s=<the token given with --token>", envAccessToken)
 		}
 	default:

@@ -729,3 +729,51 @@ func TestPrismServe(t *testing.T) {
 		t.Errorf("%d exchanges went through Prism; the flow makes at least 6", rec.Exchanges())
 	}
 }
+
+// TestServeOwnFlags: serve offers only its own flags, in its help and in
+// completion, and refuses a global flag it would ignore; its help says where
+// its credentials come from (its flags, not the environment).
+func TestServeOwnFlags(t *testing.T) {
+	f := newFixture(t)
+	r := f.run("serve", "--help")
+	expect(t, r, exitOK)
+	for _, unwanted := range []string{"Global Flags", "--timeout", "--endpoint", "--insecure-http", "--debug", "--output", "(default $"} {
+		if strings.Contains(r.stdout, unwanted) {
+			t.Errorf("serve --help offers %q:\n%s", unwanted, r.stdout)
+		}
+	}
+	text := strings.Join(strings.Fields(r.stdout), " ")
+	for _, want := range []string{"--api-key", "--api-secret", "--token", "serve reads no environment variable"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("serve --help does not say %q", want)
+		}
+	}
+	for _, args := range [][]string{
+		{"--timeout", "1s"}, {"--endpoint", "http://127.0.0.1:1"}, {"--insecure-http"}, {"--debug"}, {"-o", "json"},
+	} {
+		// On an ephemeral port, should serve start regardless.
+		r := f.run(append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
+		name := args[0]
+		if name == "-o" {
+			name = "--output"
+		}
+		want := "byokctl: byokctl serve has no " + name + " flag\nRun 'byokctl serve --help' for usage.\n"
+		if r.code != exitUsage || r.stderr != want {
+			t.Errorf("serve %s: exit status %d, stderr %q; want %d and %q", strings.Join(args, " "), r.code, r.stderr, exitUsage, want)
+		}
+	}
+	r = f.run("__complete", "serve", "--")
+	expect(t, r, exitOK)
+	for _, unwanted := range []string{"--timeout", "--endpoint", "--output"} {
+		if strings.Contains(r.stdout, unwanted+"\t") || strings.Contains(r.stdout, unwanted+"\n") {
+			t.Errorf("completion of serve offers %s:\n%s", unwanted, r.stdout)
+		}
+	}
+	if !strings.Contains(r.stdout, "--api-key") {
+		t.Errorf("completion of serve does not offer --api-key:\n%s", r.stdout)
+	}
+	// The other commands keep the global flags.
+	if r := f.run("list", "--timeout", "5s"); r.code != exitOK {
+		t.Errorf("list --timeout: %s", r.transcript())
+	}
+}

@@ -35,7 +35,7 @@ func newUpdateCmd(rt *runtime, runF func(context.Context, *runtime, updateOption
 	}
 	cmd.Flags().StringVar(&o.name, "display-name", "", "the new display name (required)")
 	_ = cmd.MarkFlagRequired("display-name")
-	return withFormats(cmd, formatTable, formatJSON, formatYAML)
+	return withFormats(cmd, formatHuman, formatJSON, formatYAML)
 }
 
 // runUpdate renames key o.id and prints the key the server returned.

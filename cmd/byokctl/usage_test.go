@@ -1,6 +1,7 @@
 package main
 
 import (
+	"path/filepath"
 	"regexp"
 	goruntime "runtime"
 	"strings"
@@ -25,8 +26,6 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"wait", "cck-1", "--timeout", "-5s"}, "--timeout is -5s; expected a positive duration such as 30s or 10m", "byokctl wait"},
 		{[]string{"delete", "cck-1", "-o", "json"}, "byokctl delete has no output formats; -o json is not for it", "byokctl delete"},
 		{[]string{"version", "-o", "yaml"}, "byokctl version has no output formats; -o yaml is not for it", "byokctl version"},
-		{[]string{"list", "-o", "text"}, "-o text: byokctl list prints table, json, yaml", "byokctl list"},
-		{[]string{"grants", "cck-1", "-o", "table"}, "-o table: byokctl grants prints text, json, yaml", "byokctl grants"},
 		{[]string{"list", "--page-size", "ten"}, `--page-size is "ten"; expected a whole number`, "byokctl list"},
 		{[]string{"list", "--timeout", "soon"}, `--timeout is "soon"; expected a duration such as 30s or 10m`, "byokctl list"},
 		{[]string{"delete", "cck-1", "--force=maybe"}, `--force is "maybe"; expected true or false`, "byokctl delete"},
@@ -109,18 +108,17 @@ func TestCompletion(t *testing.T) {
 	}
 }
 
-// TestGlobalFlagDefaults: the help of -o names every command whose default
-// format is not a table, and the help of --timeout every command with the
-// longer default.
+// TestGlobalFlagDefaults: the help of -o says that the human format is the
+// default, as it is of every command with output formats, and the help of
+// --timeout names every command with the longer default.
 func TestGlobalFlagDefaults(t *testing.T) {
 	root := newRootCmd(&system{})
 	usage := root.PersistentFlags().Lookup("output").Usage
 	var walk func(c *cobra.Command)
 	walk = func(c *cobra.Command) {
 		if formats := c.Annotations[formatsAnnotation]; formats != "" {
-			def, _, _ := strings.Cut(formats, ",")
-			if def != formatTable && !regexp.MustCompile(`\b`+def+` for [a-z, ]*\b`+c.Name()+`\b`).MatchString(usage) {
-				t.Errorf("-o usage %q does not say that %s defaults to %s", usage, c.CommandPath(), def)
+			if def, _, _ := strings.Cut(formats, ","); def != formatHuman {
+				t.Errorf("%s defaults to -o %s; the -o usage %q says the human format is the default", c.CommandPath(), def, usage)
 			}
 		}
 		for _, sub := range c.Commands() {
@@ -134,5 +132,63 @@ func TestGlobalFlagDefaults(t *testing.T) {
 		if !strings.Contains(timeout, cmd) {
 			t.Errorf("--timeout usage %q does not name %s, whose default is %s", timeout, cmd, defaultWaitTimeout)
 		}
+	}
+}
+
+// TestHumanFormatNames: -o table and -o text are one format, the default,
+// for every command with output formats; and completion of -o offers what
+// the command accepts, nothing for a command without formats.
+func TestHumanFormatNames(t *testing.T) {
+	f := newFixture(t)
+	ids := seedKeys(t, f)
+	keys := filepath.Join(t.TempDir(), "keys.yaml")
+	writeFile(t, keys, "keys: []\n")
+	for _, args := range [][]string{
+		{"list"}, {"get", ids[0]}, {"wait", ids[0]}, {"update", ids[0], "--display-name", "renamed"},
+		{"grants", ids[0]}, {"diff", "--file", keys}, {"check"},
+	} {
+		t.Run(args[0], func(t *testing.T) {
+			def := f.run(args...)
+			for _, name := range humanNames() {
+				r := f.run(append(args, "-o", name)...)
+				if r.code != def.code || r.stdout != def.stdout {
+					t.Errorf("byokctl %s -o %s differs from its default output:\n%s\nwant\n%s",
+						strings.Join(args, " "), name, r.transcript(), def.transcript())
+				}
+			}
+		})
+	}
+	for cmd, want := range map[string]string{
+		"list":    "table\ntext\njson\nyaml\n:4\n",
+		"grants":  "table\ntext\njson\nyaml\n:4\n",
+		"delete":  ":4\n",
+		"version": ":4\n",
+	} {
+		r := f.run("__complete", cmd, "-o", "")
+		expect(t, r, exitOK)
+		if !strings.HasPrefix(r.stdout, want) {
+			t.Errorf("completion of %s -o:\n%s\nwant\n%s", cmd, r.stdout, want)
+		}
+	}
+}
+
+// TestShortFlagF: -f is --file in every command that has it, and nothing
+// else: a slip of one letter never means --force.
+func TestShortFlagF(t *testing.T) {
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		if fl := c.Flags().ShorthandLookup("f"); fl != nil && fl.Name != "file" {
+			t.Errorf("%s: -f is --%s, want --file only", c.CommandPath(), fl.Name)
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(newRootCmd(&system{}))
+	f := newFixture(t)
+	r := f.run("delete", "cck-1", "-f")
+	expect(t, r, exitUsage)
+	if !strings.Contains(r.stderr, "unknown shorthand flag: 'f' in -f") {
+		t.Errorf("delete -f: %s", r.stderr)
 	}
 }

@@ -33,7 +33,7 @@ Progress is shown on stderr when it is a terminal.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runF(cmd.Context(), rt, waitOptions{id: args[0]})
 		},
-	}, formatTable, formatJSON, formatYAML)
+	}, formatHuman, formatJSON, formatYAML)
 }
 
 // runWait waits for the validation of key o.id and prints the valid key.
