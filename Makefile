@@ -25,7 +25,7 @@ PRISM_SUITES  ?= ./wrapper/... ./cmd/...
 PRISM_RUN     ?= ^TestPrism
 PRISM_MIN     ?= 40
 
-.PHONY: all check generate drift lint test shells localkms demo bench contract spectral prism fuzz breaking breaking-latest rules e2e clean
+.PHONY: all check generate drift lint test shells localkms prometheus-tools demo bench contract spectral prism fuzz breaking breaking-latest rules e2e clean
 
 all: check
 
@@ -75,19 +75,20 @@ test: shells $(LOCALKMS)
 localkms: $(LOCALKMS)
 $(LOCALKMS): internal/localkms/go.mod internal/localkms/go.sum internal/localkms/main.go
 	@mkdir -p $(BIN)
-	cd internal/localkms && $(GO) build -o $@ .
+	cd internal/localkms && CGO_ENABLED=0 $(GO) build -trimpath -o $@ .
 
 ## shells: the shells byokctl's printed commands are pasted into by the
 ## tests (TestShellCommandsInEveryShell): bash, dash, zsh and fish, from
 ## Debian packages, installed with apt-get (as root) when missing. Where one
-## cannot be installed, the test skips it and says so.
+## cannot be installed, the test skips it and says so; under CI (CI set),
+## where a skip would hide a missing check, make shells fails instead.
 SHELLS := bash dash zsh fish
 shells:
 	@missing=; for s in $(SHELLS); do command -v $$s >/dev/null 2>&1 || missing="$$missing $$s"; done; \
 	if [ -n "$$missing" ]; then \
 		echo "shells: installing$$missing with apt-get"; \
 		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; } \
-			|| echo "shells: could not install$$missing; the tests that paste commands into them skip them" >&2; \
+			|| { echo "shells: could not install$$missing; the tests that paste commands into them skip them" >&2; test -z "$$CI"; }; \
 	fi
 
 ## contract: the tests, then the table of the 39 documented (operation,
@@ -224,15 +225,29 @@ e2e: $(PROMETHEUS)
 	$(GO) build -o $(OUT)/e2e/byokctl ./cmd/byokctl
 	BYOK_BYOKCTL_BIN=$(OUT)/e2e/byokctl BYOK_PROMETHEUS_BIN=$(PROMETHEUS) $(GO) test -count=1 -v -run '^TestAlertsWithPrometheus$$' ./cmd/byokctl/internal/e2e
 
-# The Prometheus tools, pinned, built from source into bin/ (one go install
-# each: a package's main is named after its directory, renamed here to carry
-# the version, as golangci-lint is).
-$(PROMTOOL):
+# The Prometheus tools, pinned, built from source into bin/ by one go install
+# (so their shared dependencies compile once), renamed to carry the version
+# as golangci-lint is. Cheap to build on a cold machine: the tag
+# remove_all_sd leaves out Prometheus' service-discovery plugins but file
+# and http (plugins/ in its module; make e2e scrapes a static_configs
+# target), CGO_ENABLED=0 and -trimpath, no race detector. Immutable: go
+# install checks the module against the checksum database and its
+# dependencies against its go.sum, and the recipe first checks the module's
+# hash against PROMETHEUS_SUM (go mod download -json prints it), which holds
+# even where the checksum database is turned off. The build holds a lock in
+# bin/, so that a second make (.ci/run builds the tools while make check
+# runs) waits for it rather than building them again.
+PROMETHEUS_MODULE := github.com/prometheus/prometheus
+PROMETHEUS_SUM    := h1:f1GRFerhTMKQma+awCoC9T820ecWeGSdF+xAlMHzZzM=
+PROMETHEUS_GOBIN  := $(BIN)/.prometheus-$(PROMETHEUS_VERSION)
+prometheus-tools: $(PROMTOOL) $(PROMETHEUS)
+$(PROMTOOL) $(PROMETHEUS) &:
 	@mkdir -p $(BIN)
-	GOBIN=$(BIN) $(GO) install github.com/prometheus/prometheus/cmd/promtool@$(PROMETHEUS_VERSION)
-	mv $(BIN)/promtool $@
-
-$(PROMETHEUS):
-	@mkdir -p $(BIN)
-	GOBIN=$(BIN) $(GO) install github.com/prometheus/prometheus/cmd/prometheus@$(PROMETHEUS_VERSION)
-	mv $(BIN)/prometheus $@
+	@exec 9>$(BIN)/.prometheus-$(PROMETHEUS_VERSION).lock; flock 9; \
+	if [ -x $(PROMTOOL) ] && [ -x $(PROMETHEUS) ]; then echo "prometheus-tools: built meanwhile by another make"; exit 0; fi; \
+	sum=$$($(GO) mod download -json $(PROMETHEUS_MODULE)@$(PROMETHEUS_VERSION) | sed -n 's/^[[:space:]]*"Sum": "\(.*\)",*$$/\1/p'); \
+	test "$$sum" = "$(PROMETHEUS_SUM)" || { echo "$(PROMETHEUS_MODULE)@$(PROMETHEUS_VERSION) has hash '$$sum', the Makefile pins $(PROMETHEUS_SUM)" >&2; exit 1; }; \
+	set -x; rm -rf $(PROMETHEUS_GOBIN); \
+	GOBIN=$(PROMETHEUS_GOBIN) CGO_ENABLED=0 $(GO) install -trimpath -tags remove_all_sd \
+		$(PROMETHEUS_MODULE)/cmd/promtool@$(PROMETHEUS_VERSION) $(PROMETHEUS_MODULE)/cmd/prometheus@$(PROMETHEUS_VERSION) && \
+	mv $(PROMETHEUS_GOBIN)/promtool $(PROMTOOL) && mv $(PROMETHEUS_GOBIN)/prometheus $(PROMETHEUS) && rmdir $(PROMETHEUS_GOBIN)
