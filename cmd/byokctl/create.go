@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/byokctl/byok/wrapper"
 )
@@ -24,37 +25,153 @@ type createOptions struct {
 	grants *applyOptions
 }
 
-// newCreateCmd builds byokctl create and its provider subcommands: each
+// newCreateCmd builds byokctl create KEY and the provider subcommands: each
 // parses its flags into createOptions and calls runF with them (runCreate,
-// or a test's fake).
+// or a test's fake). create KEY tells the provider by the form of KEY, as
+// confluent byok create does; the subcommands name it.
 func newCreateCmd(rt *runtime, runF func(context.Context, *runtime, createOptions) error) *cobra.Command {
+	var (
+		cf    createOptions
+		azure wrapper.AzureKey // --key-vault-id and --tenant-id of an Azure KEY
+	)
 	cmd := &cobra.Command{
-		Use:   "create aws|azure|gcp",
+		Use:   "create KEY",
 		Short: "Register a key of AWS KMS, Azure Key Vault or Google Cloud KMS",
 		Long: `Register a customer managed key. The server answers with the key in the
 INITIALIZING validation phase and, on stderr, byokctl says what to grant the
 key to (AWS IAM roles, an Azure application, a Google group).
+
+byokctl create KEY tells the provider by the form of KEY, as confluent byok
+create does:
+
+  AWS    a KMS key ARN, ` + keyARNForm + `
+  Azure  a Key Vault key URL, ` + azureKeyIDForm + `, with
+         --key-vault-id (or --key-vault) and --tenant-id (or --tenant)
+  GCP    a Cloud KMS key id, projects/<project>/locations/<location>/
+         keyRings/<ring>/cryptoKeys/<key>[/cryptoKeyVersions/<version>]
+
+byokctl create aws|azure|gcp names the provider, with its flags (see their
+--help).
 
 With --wait, byokctl then waits for the validation (see byokctl wait); the key
 is printed on stdout in the state last read, even when the validation failed.
 
 create aws --apply-grants also writes the AWS key policy (see create aws
 --help).`,
+		Example: `  byokctl create arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab
+  byokctl create https://vault-name.vault.azure.net/keys/key-name \
+    --tenant 00000000-0000-0000-0000-000000000000 \
+    --key-vault /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/vault-name
+  byokctl create projects/p/locations/us-central1/keyRings/r/cryptoKeys/k/cryptoKeyVersions/3 --display-name "GCP key"`,
 		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) > 0 {
-				return usagef("unknown provider %q: expected aws, azure or gcp", args[0])
+			if len(args) > 1 {
+				return usagef("byokctl create takes one key, got %d arguments: %s", len(args), shellJoin(args))
 			}
 			return nil
 		},
-		RunE: func(*cobra.Command, []string) error {
-			return usagef("missing the provider: byokctl create aws|azure|gcp")
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usagef("missing the key or the provider: byokctl create KEY, or byokctl create aws|azure|gcp")
+			}
+			m, err := keyOfForm(args[0], azure)
+			if err != nil {
+				return keyUsage(err)
+			}
+			if err := checkAzureFlags(cmd, m); err != nil {
+				return err
+			}
+			cf.material = m
+			return runF(cmd.Context(), rt, cf)
 		},
-		// The flags of a provider's create (create oci --key-id ...) are not
-		// create's own: let the unknown provider be the error.
-		FParseErrWhitelist: cobra.FParseErrWhitelist{UnknownFlags: true},
 	}
+	cf.register(cmd)
+	addAzureVaultFlags(cmd, &azure, " of an Azure KEY")
+	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		if c == cmd {
+			return createFlagError(cmd, err)
+		}
+		return flagValueError(err)
+	})
 	cmd.AddCommand(newCreateAWSCmd(rt, runF), newCreateAzureCmd(rt, runF), newCreateGCPCmd(rt, runF))
 	return cmd
+}
+
+// addAzureVaultFlags adds to cmd --key-vault-id and --tenant-id, into key,
+// under the names confluent byok create gives them too (--key-vault,
+// --tenant); what ends their help.
+func addAzureVaultFlags(cmd *cobra.Command, key *wrapper.AzureKey, what string) {
+	f := cmd.Flags()
+	f.StringVar(&key.KeyVaultID, "key-vault-id", "", "resource id of the Key Vault"+what)
+	f.StringVar(&key.TenantID, "tenant-id", "", "tenant id (a UUID) of the Key Vault"+what)
+	aliasFlags(cmd, map[string]string{"key-vault": "key-vault-id", "tenant": "tenant-id"})
+}
+
+// checkAzureFlags checks that --key-vault-id and --tenant-id of create KEY
+// are both given for an Azure key, and neither for another.
+func checkAzureFlags(cmd *cobra.Command, m wrapper.KeyMaterial) error {
+	var given, missing []string
+	for _, name := range []string{"key-vault-id", "tenant-id"} {
+		if cmd.Flags().Changed(name) {
+			given = append(given, "--"+name)
+		} else {
+			missing = append(missing, "--"+name)
+		}
+	}
+	_, azure := m.(wrapper.AzureKey)
+	switch {
+	case azure && len(missing) > 0:
+		return usagef("an Azure key needs --key-vault-id (or --key-vault), the resource id of its Key Vault, and --tenant-id (or --tenant), its tenant; missing %s",
+			strings.Join(missing, " and "))
+	case !azure && len(given) > 0:
+		form := "an AWS KMS key ARN"
+		if _, gcp := m.(wrapper.GCPKey); gcp {
+			form = "a Cloud KMS key id"
+		}
+		verb := "is"
+		if len(given) > 1 {
+			verb = "are"
+		}
+		return usagef("%s %s for an Azure key; KEY is %s", strings.Join(given, " and "), verb, form)
+	}
+	return nil
+}
+
+// keyUsage is the usage error of a KEY of create that keyOfForm refused:
+// its message, without the field's name (KEY is no field).
+func keyUsage(err error) error {
+	var bad *inputError
+	if errors.As(err, &bad) {
+		return usagef("%s", bad.Msg)
+	}
+	return &usageError{err}
+}
+
+// createFlagError is a flag error of create itself. When its argument is
+// neither a provider nor a key, that is the error (create oci --key-id x);
+// a flag of a provider subcommand given without the provider says where it
+// belongs.
+func createFlagError(cmd *cobra.Command, err error) error {
+	var unknown *pflag.NotExistError
+	if !errors.As(err, &unknown) {
+		return flagValueError(err)
+	}
+	if args := cmd.Flags().Args(); len(args) > 0 {
+		if _, err := keyOfForm(args[0], wrapper.AzureKey{}); err != nil {
+			return keyUsage(err)
+		}
+	}
+	name := unknown.GetSpecifiedName()
+	var providers []string
+	for _, sub := range cmd.Commands() {
+		if sub.Flags().Lookup(name) != nil && unknown.GetSpecifiedShortnames() == "" {
+			providers = append(providers, sub.Name())
+		}
+	}
+	if len(providers) == 0 {
+		return flagValueError(err)
+	}
+	return usagef("--%s is a flag of byokctl create %s: name the provider first (byokctl create %s --%s ...), or give the key alone (byokctl create KEY)",
+		name, strings.Join(providers, "|"), providers[0], name)
 }
 
 func newCreateAWSCmd(rt *runtime, runF func(context.Context, *runtime, createOptions) error) *cobra.Command {
@@ -111,10 +228,8 @@ func newCreateAzureCmd(rt *runtime, runF func(context.Context, *runtime, createO
 		},
 	}
 	cf.register(cmd)
-	f := cmd.Flags()
-	f.StringVar(&key.KeyID, "key-id", "", "key identifier URL without version (required)")
-	f.StringVar(&key.KeyVaultID, "key-vault-id", "", "resource id of the Key Vault (required)")
-	f.StringVar(&key.TenantID, "tenant-id", "", "tenant id (a UUID) of the Key Vault (required)")
+	cmd.Flags().StringVar(&key.KeyID, "key-id", "", "key identifier URL without version (required)")
+	addAzureVaultFlags(cmd, &key, " (required)")
 	for _, name := range []string{"key-id", "key-vault-id", "tenant-id"} {
 		_ = cmd.MarkFlagRequired(name)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"strings"
 
 	"github.com/spf13/pflag"
 )
@@ -11,6 +12,10 @@ import (
 // the parser's own message names Go's functions ("strconv.ParseInt:
 // parsing \"ten\": invalid syntax").
 func flagValueError(err error) error {
+	var unknown *pflag.NotExistError
+	if errors.As(err, &unknown) {
+		return confluentFlagError(unknown)
+	}
 	var bad *pflag.InvalidValueError
 	if !errors.As(err, &bad) {
 		return &usageError{err}
@@ -32,4 +37,15 @@ func flagValueError(err error) error {
 		return &usageError{err} // the flag's own message says what it takes
 	}
 	return usagef("--%s is %q; expected %s", bad.GetFlag().Name, bad.GetValue(), want)
+}
+
+// confluentFlagError is the usage error of an unknown flag. The flags of
+// the Confluent CLI that byokctl has under another name (--unsafe-trace,
+// -v and --verbose are its --debug) are named in the same line.
+func confluentFlagError(err *pflag.NotExistError) error {
+	name, shorts := err.GetSpecifiedName(), err.GetSpecifiedShortnames()
+	if name == "unsafe-trace" || name == "verbose" || shorts != "" && strings.Trim(shorts, "v") == "" {
+		return usagef("%s; byokctl's form is --debug (every request and response on stderr, credentials redacted)", err)
+	}
+	return &usageError{err}
 }

@@ -94,8 +94,15 @@ func checkMaterial(m wrapper.KeyMaterial) (wrapper.KeyMaterial, []string, error)
 	return m, nil, nil
 }
 
+// The forms of the key identifiers, as the messages give them.
+const (
+	keyARNForm     = "arn:<partition>:kms:<region>:<account>:key/<key id>"
+	azureKeyIDForm = "https://<vault>.vault.azure.net/keys/<name>"
+	gcpKeyIDForm   = "projects/<project>/locations/<location>/keyRings/<ring>/cryptoKeys/<key>, optionally with /cryptoKeyVersions/<version>"
+)
+
 // wantKeyARN is the form of a KMS key ARN.
-const wantKeyARN = "expected arn:<partition>:kms:<region>:<account>:key/<key id>"
+const wantKeyARN = "expected " + keyARNForm
 
 // checkAWSKeyARN checks that s is the ARN of a KMS key.
 func checkAWSKeyARN(s string) error {
@@ -115,7 +122,7 @@ func checkAWSKeyARN(s string) error {
 // it without a version and with its host in lower case (one key has one
 // reference, however its host is written), saying whether it had a version.
 func normalizeAzureKeyID(s string) (id string, stripped bool, err error) {
-	const want = "expected https://<vault>.vault.azure.net/keys/<name>"
+	const want = "expected " + azureKeyIDForm
 	if s == "" {
 		return "", false, &inputError{"key_id", "is empty; " + want}
 	}
@@ -215,7 +222,7 @@ func (n gcpKeyName) cryptoKey() string {
 // checkGCPKeyID checks that s names a Cloud KMS key or one of its versions.
 // Either is registered as given, as the API takes it.
 func checkGCPKeyID(s string) error {
-	const want = "expected projects/<project>/locations/<location>/keyRings/<ring>/cryptoKeys/<key>, optionally with /cryptoKeyVersions/<version>"
+	const want = "expected " + gcpKeyIDForm
 	if s == "" {
 		return &inputError{"key_id", "is empty; " + want}
 	}
@@ -223,4 +230,34 @@ func checkGCPKeyID(s string) error {
 		return nil
 	}
 	return &inputError{"key_id", fmt.Sprintf("%q is not a Cloud KMS key id; %s", s, want)}
+}
+
+// keyOfForm returns the key material that key names by its form alone, as
+// confluent byok create tells it: an AWS KMS key ARN, an Azure Key Vault
+// key URL (whose vault and tenant are in azure), or a Cloud KMS key id. Each
+// form is the rule above that checks it; a key of none of them (or, were the
+// rules ever to overlap, of more than one) is an *inputError naming the
+// three.
+func keyOfForm(key string, azure wrapper.AzureKey) (wrapper.KeyMaterial, error) {
+	var forms []wrapper.KeyMaterial
+	if awsKeyARN.MatchString(key) || awsAliasARN.MatchString(key) {
+		forms = append(forms, wrapper.AWSKey{KeyARN: key})
+	}
+	if azureKeyID.MatchString(key) {
+		azure.KeyID = key
+		forms = append(forms, azure)
+	}
+	if gcpKeyID.MatchString(key) {
+		forms = append(forms, wrapper.GCPKey{KeyID: key})
+	}
+	if len(forms) != 1 {
+		return nil, &inputError{"key", fmt.Sprintf("%q is neither a provider (aws, azure or gcp) nor a key of a form byokctl knows: "+
+			"an AWS KMS key ARN (%s), an Azure Key Vault key URL (%s) or a Cloud KMS key id (%s)", key, keyARNForm, azureKeyIDForm, gcpKeyIDForm)}
+	}
+	if aws, ok := forms[0].(wrapper.AWSKey); ok {
+		if err := checkAWSKeyARN(aws.KeyARN); err != nil {
+			return nil, err
+		}
+	}
+	return forms[0], nil
 }

@@ -273,7 +273,7 @@ func TestCreateProviderInAnyCase(t *testing.T) {
 	}
 	r := f.run("create", "OCI", "--key-id", "x")
 	expect(t, r, exitUsage)
-	if !strings.HasPrefix(r.stderr, `byokctl: unknown provider "OCI": expected aws, azure or gcp`) {
+	if !strings.HasPrefix(r.stderr, `byokctl: "OCI" is neither a provider (aws, azure or gcp) nor a key of a form byokctl knows: `+keyForms+"\n") {
 		t.Errorf("create OCI: %s", r.stderr)
 	}
 }

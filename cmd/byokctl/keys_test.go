@@ -111,8 +111,8 @@ func TestCreateUsageErrors(t *testing.T) {
 		want string
 		help string
 	}{
-		{[]string{"create"}, "missing the provider: byokctl create aws|azure|gcp", "byokctl create"},
-		{[]string{"create", "ibm"}, `unknown provider "ibm": expected aws, azure or gcp`, "byokctl create"},
+		{[]string{"create"}, "missing the key or the provider: byokctl create KEY, or byokctl create aws|azure|gcp", "byokctl create"},
+		{[]string{"create", "ibm"}, `"ibm" is neither a provider (aws, azure or gcp) nor a key of a form byokctl knows: ` + keyForms, "byokctl create"},
 		{[]string{"create", "aws"}, `required flag(s) "key-arn" not set`, "byokctl create aws"},
 		{[]string{"create", "azure", "--key-id", exampleAzureKey}, `required flag(s) "key-vault-id", "tenant-id" not set`, "byokctl create azure"},
 		{[]string{"create", "gcp"}, `required flag(s) "key-id" not set`, "byokctl create gcp"},

@@ -29,9 +29,14 @@ func newListCmd(rt *runtime, runF func(context.Context, *runtime, listOptions) e
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List keys, all pages, optionally filtered",
+		Long: `List the keys, all pages, keeping those that match every filter given.
+
+The filters also take the names of confluent byok list: --cloud is
+--provider, --region is --validation-region, --phase is --validation-phase.`,
 		Example: `  byokctl list
   byokctl list --provider aws --validation-phase invalid -o json
-  byokctl list --display-name billing --validation-region us-west-2`,
+  byokctl list --display-name billing --validation-region us-west-2
+  byokctl list --cloud gcp --region us-central1 --phase valid --key testkeyring`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			o.filter.Provider = wrapper.Provider(provider.value)
@@ -52,6 +57,7 @@ func newListCmd(rt *runtime, runF func(context.Context, *runtime, listOptions) e
 	_ = cmd.RegisterFlagCompletionFunc("provider", fixedCompletion(provider.allowed...))
 	_ = cmd.RegisterFlagCompletionFunc("state", fixedCompletion(state.allowed...))
 	_ = cmd.RegisterFlagCompletionFunc("validation-phase", fixedCompletion(phase.allowed...))
+	aliasFlags(cmd, map[string]string{"cloud": "provider", "region": "validation-region", "phase": "validation-phase"})
 	withFormats(cmd, formatHuman, formatJSON, formatYAML)
 	cmd.PreRunE = func(cmd *cobra.Command, _ []string) error {
 		if cmd.Flags().Changed("page-size") && (o.filter.PageSize < 1 || o.filter.PageSize > wrapper.MaxPageSize) {

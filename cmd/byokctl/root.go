@@ -31,8 +31,9 @@ const (
 	formatYAML  = "yaml"
 )
 
-// humanNames are the names of formatHuman for -o, the usual first.
-func humanNames() []string { return []string{"table", "text"} }
+// humanNames are the names of formatHuman for -o, the usual first; human
+// is the name confluent byok gives it.
+func humanNames() []string { return []string{"table", "text", "human"} }
 
 const rootLong = `byokctl manages the customer managed keys (Bring Your Own Key) that protect
 the data at rest of dedicated Confluent Cloud clusters on AWS, Azure and GCP.
@@ -54,7 +55,8 @@ Only data goes to stdout; messages and progress go to stderr. Exit status:
 0 success, 1 the API refused, an operation failed or a question (delete,
 apply --prune, grants --apply) was answered other than yes, 2 a usage error,
 3 changes pending (diff only), 4 a key unhealthy (check) or a grant missing
-(grants --check), 130 and 143 stopped by SIGINT (Ctrl-C) or SIGTERM.`
+(grants --check), 130 and 143 stopped by SIGINT (Ctrl-C) or SIGTERM (serve
+and exporter exit 0 once shut down cleanly: a signal is their normal stop).`
 
 // newRootCmd builds the whole command tree. It keeps no state outside the
 // tree, so every call (every test) gets fresh flags.
@@ -95,7 +97,7 @@ func newRootCmd(sys *system) *cobra.Command {
 	pf.DurationVar(&rt.timeout, "timeout", 0, "give up after this long (default 1m; 10m for wait, create --wait, delete --wait and apply)")
 	pf.BoolVar(&flags.insecureHTTP, "insecure-http", false, "allow a plain http:// --endpoint that is not loopback (credentials travel unencrypted)")
 	pf.BoolVar(&flags.debug, "debug", false, "log every request and response to stderr (credentials redacted)")
-	pf.VarP(rt.output, "output", "o", "output format: "+strings.Join(humanNames(), " or ")+" (one format for people, the default), json or yaml")
+	pf.VarP(rt.output, "output", "o", "output format: "+strings.Join(humanNames()[:len(humanNames())-1], ", ")+" or "+humanNames()[len(humanNames())-1]+" (one format for people, the default), json or yaml")
 	pf.Lookup("output").DefValue = "" // the usage says it
 	_ = root.RegisterFlagCompletionFunc("output", formatCompletion)
 
@@ -103,6 +105,7 @@ func newRootCmd(sys *system) *cobra.Command {
 	root.AddCommand(
 		newListCmd(rt, runList),
 		newGetCmd(rt, runGet),
+		newDescribeCmd(rt, runDescribe),
 		newCreateCmd(rt, runCreate),
 		newUpdateCmd(rt, runUpdate),
 		newDeleteCmd(rt, runDelete),
@@ -115,6 +118,7 @@ func newRootCmd(sys *system) *cobra.Command {
 		serve,
 		newDemoCmd(rt, flags, runDemo),
 		newVersionCmd(rt),
+		newByokCmd(),
 	)
 	refuseGlobalFlags(serve, pf) // it has its own credential flags, and needs no other
 	completionCmd(root)

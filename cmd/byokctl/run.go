@@ -13,8 +13,10 @@ import (
 // run executes byokctl with the arguments args (without the program name)
 // and returns the exit status. It prints errors itself: one line for a
 // failure, the error and a hint to the help for a usage error. When ctx was
-// cancelled by a signal (its cause is an *interruption), the status is that
-// of the signal and one line says the command was interrupted.
+// cancelled by a signal (its cause is an *interruption) and the command
+// failed for it, the status is that of the signal and one line says the
+// command was interrupted. A command whose normal end the signal is (serve
+// and exporter, which shut down cleanly on it) returns nil and exits 0.
 func run(ctx context.Context, args []string, sys *system) int {
 	root := newRootCmd(sys)
 	if args == nil {
@@ -23,7 +25,7 @@ func run(ctx context.Context, args []string, sys *system) int {
 	root.SetArgs(providerInAnyCase(root, args))
 	cmd, err := root.ExecuteContextC(ctx)
 	var intr *interruption
-	if errors.As(context.Cause(ctx), &intr) {
+	if errors.As(context.Cause(ctx), &intr) && err != nil {
 		reportInterruption(sys, err, intr)
 		return intr.exitStatus()
 	}

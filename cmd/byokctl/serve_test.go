@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -27,7 +28,7 @@ import (
 type served struct {
 	url    string
 	stderr *testkit.SyncBuffer
-	stop   func() int // cancels the context and returns the exit status
+	stop   func() int // stops it as SIGTERM does and returns the exit status
 }
 
 // startServe runs byokctl serve with args (and --addr 127.0.0.1:0) until
@@ -50,14 +51,15 @@ func startServe(t *testing.T, f *fixture, args ...string) *served {
 		// banner is written.
 		return &readyListener{Listener: ln, ready: func() { addrs <- ln.Addr() }}, nil
 	}
-	ctx, cancel := context.WithCancel(t.Context())
+	ctx, cancel := context.WithCancelCause(t.Context())
 	done := make(chan int, 1)
 	go func() {
 		done <- run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), sys)
 	}()
 	s := &served{stderr: stderr}
 	s.stop = func() int {
-		cancel()
+		// As main does on SIGTERM: serve's normal stop, so exit status 0.
+		cancel(&interruption{syscall.SIGTERM})
 		select {
 		case code := <-done:
 			if stdout.String() != "" {
@@ -69,7 +71,7 @@ func startServe(t *testing.T, f *fixture, args ...string) *served {
 			return -1
 		}
 	}
-	t.Cleanup(func() { cancel() })
+	t.Cleanup(func() { cancel(nil) })
 	select {
 	case addr := <-addrs:
 		s.url = "http://" + addr.String()
@@ -114,9 +116,12 @@ func TestServe(t *testing.T) {
 	expect(t, r, exitFailure)
 
 	if code := s.stop(); code != exitOK {
-		t.Errorf("serve exited with %d after the interrupt, want 0:\n%s", code, s.stderr.String())
+		t.Errorf("serve exited with %d after SIGTERM, want 0:\n%s", code, s.stderr.String())
 	}
 	log := s.stderr.String()
+	if strings.Contains(log, "interrupted") || !strings.HasSuffix(log, "stopped\n") {
+		t.Errorf("serve stopped by SIGTERM: want its log to end with \"stopped\" and say nothing of an interruption:\n%s", log)
+	}
 	for _, want := range []string{
 		"fake BYOK API listening on " + s.url + " (Ctrl-C to stop)\n",
 		"3 keys; point byokctl at it with:\n",

@@ -34,7 +34,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"get", ""}, "key ID number 1 is empty; IDs look like cck-12345", "byokctl get"},
 		{[]string{"delete", "cck-1", " "}, "key ID number 2 is empty; IDs look like cck-12345", "byokctl delete"},
 		{[]string{"wait"}, "missing the key ID (for example: byokctl wait cck-12345)", "byokctl wait"},
-		{[]string{"get", "cck-1", "-o", "csv"}, `invalid argument "csv" for "-o, --output" flag: accepted values are table, text, json, yaml (in any case)`, "byokctl get"},
+		{[]string{"get", "cck-1", "-o", "csv"}, `invalid argument "csv" for "-o, --output" flag: accepted values are table, text, human, json, yaml (in any case)`, "byokctl get"},
 		{[]string{"version", "now"}, `byokctl version takes no arguments, got "now"`, "byokctl version"},
 		{[]string{"completion", "tcsh"}, `unknown shell "tcsh": expected bash, zsh, fish or powershell`, "byokctl completion"},
 		{[]string{"completion"}, "missing the shell: byokctl completion bash|zsh|fish|powershell", "byokctl completion"},
@@ -69,7 +69,7 @@ func TestHelp(t *testing.T) {
 	}
 	r := f.run("--help")
 	for _, want := range []string{"list", "get", "create", "update", "delete", "wait", "serve", "demo", "version", "completion",
-		"CONFLUENT_CLOUD_API_KEY", "CONFLUENT_CLOUD_ACCESS_TOKEN", "--output table|text|json|yaml", "--timeout"} {
+		"CONFLUENT_CLOUD_API_KEY", "CONFLUENT_CLOUD_ACCESS_TOKEN", "--output table|text|human|json|yaml", "--timeout"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("byokctl --help does not mention %q", want)
 		}
@@ -159,8 +159,8 @@ func TestHumanFormatNames(t *testing.T) {
 		})
 	}
 	for cmd, want := range map[string]string{
-		"list":    "table\ntext\njson\nyaml\n:4\n",
-		"grants":  "table\ntext\njson\nyaml\n:4\n",
+		"list":    "table\ntext\nhuman\njson\nyaml\n:4\n",
+		"grants":  "table\ntext\nhuman\njson\nyaml\n:4\n",
 		"delete":  ":4\n",
 		"version": ":4\n",
 	} {
