@@ -208,7 +208,7 @@ func printHealth(rt *runtime, results []health.Result, file string, cloud *cloud
 		case slices.Contains(r.Problems, health.PolicyMissingGrants):
 			b.WriteString(" (look further: byokctl grants " + id + " --check; byokctl grants " + id + " --apply adds them)")
 		case r.ID != "":
-			b.WriteString(" (look further: byokctl get " + id + ")")
+			b.WriteString(" (look further: byokctl describe " + id + ")")
 		case file != "":
 			b.WriteString(" (look further: byokctl diff -f " + shellQuote(clean(file)) + ")")
 		}

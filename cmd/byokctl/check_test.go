@@ -81,7 +81,7 @@ func TestCheckInvalid(t *testing.T) {
 	}
 	r := f.run("check")
 	expect(t, r, exitUnhealthy)
-	want := b + " (analytics): INVALID: Access to key denied. (look further: byokctl get " + b + ")\n"
+	want := b + " (analytics): INVALID: Access to key denied. (look further: byokctl describe " + b + ")\n"
 	if r.stdout != want || r.stderr != "byokctl: 1 of 2 keys unhealthy\n" {
 		t.Errorf("got\n%s\nwant stdout %q", r.transcript(), want)
 	}

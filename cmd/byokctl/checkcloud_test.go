@@ -174,7 +174,7 @@ func TestCheckCloudUnreadable(t *testing.T) {
 				t.Errorf("a control character of KMS's answer reached the terminal:\n%q", r.stdout)
 			}
 			line := unread + " (billing): its policy could not be read, so whether it grants what Confluent Cloud needs is unknown: "
-			if !strings.Contains(r.stdout, line) || !strings.Contains(r.stdout, c.want) || !strings.Contains(r.stdout, "(look further: byokctl get "+unread+")\n") {
+			if !strings.Contains(r.stdout, line) || !strings.Contains(r.stdout, c.want) || !strings.Contains(r.stdout, "(look further: byokctl describe "+unread+")\n") {
 				t.Errorf("stdout does not name the key, why and what to do (want %q):\n%s", c.want, r.transcript())
 			}
 			if !strings.Contains(r.stderr, `warning: `+other+`: statement "open" allows kms:* to every principal ("*")`) {
