@@ -22,6 +22,12 @@ type checkOutput struct {
 		ValidationPhase                   string   `json:"validation_phase"`
 		Line                              int      `json:"line"`
 		Problems                          []string `json:"problems"`
+		Policy                            *struct {
+			Status     string           `json:"status"`
+			Statements []statementCheck `json:"statements"`
+			Warnings   []string         `json:"warnings"`
+			Error      string           `json:"error"`
+		} `json:"policy"` // with --cloud
 	} `json:"keys"`
 }
 
@@ -75,7 +81,7 @@ func TestCheckInvalid(t *testing.T) {
 	}
 	r := f.run("check")
 	expect(t, r, exitUnhealthy)
-	want := b + " (analytics): INVALID: Access to key denied. (look further: byokctl get " + b + ")\n"
+	want := b + " (analytics): INVALID: Access to key denied. (look further: byokctl describe " + b + ")\n"
 	if r.stdout != want || r.stderr != "byokctl: 1 of 2 keys unhealthy\n" {
 		t.Errorf("got\n%s\nwant stdout %q", r.transcript(), want)
 	}

@@ -177,10 +177,17 @@ type stubKMS struct {
 	url    string
 	mu     sync.Mutex
 	calls  []kmsCall
-	answer func(op string, n int) kmsAnswer
+	answer func(c kmsCall, n int) kmsAnswer
 }
 
 func newStubKMS(t *testing.T, answer func(op string, n int) kmsAnswer) *stubKMS {
+	t.Helper()
+	return newStubKMSFor(t, func(c kmsCall, n int) kmsAnswer { return answer(c.op, n) })
+}
+
+// newStubKMSFor is newStubKMS with answers that depend on the request
+// (the key it names).
+func newStubKMSFor(t *testing.T, answer func(c kmsCall, n int) kmsAnswer) *stubKMS {
 	t.Helper()
 	s := &stubKMS{answer: answer}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -196,7 +203,7 @@ func newStubKMS(t *testing.T, answer func(op string, n int) kmsAnswer) *stubKMS 
 		}
 		s.calls = append(s.calls, kmsCall{op, body})
 		s.mu.Unlock()
-		a := s.answer(op, n)
+		a := s.answer(kmsCall{op, body}, n)
 		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
 		w.Header().Set("X-Amzn-Requestid", "req-"+op+"-"+string(rune('0'+n)))
 		w.WriteHeader(a.status)

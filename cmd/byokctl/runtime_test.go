@@ -171,8 +171,12 @@ func TestCommandFlags(t *testing.T) {
 	})
 	t.Run("check", func(t *testing.T) {
 		o, err := parseFlags(t, newCheckCmd, "-f", "keys.yaml", "--initializing-for", "30m")
-		if err != nil || o.file != "keys.yaml" || o.initializingFor != 30*time.Minute {
+		if err != nil || o.file != "keys.yaml" || o.initializingFor != 30*time.Minute || o.cloud {
 			t.Errorf("got %+v, %v", o, err)
+		}
+		o, err = parseFlags(t, newCheckCmd, "--cloud", "--profile", "audit", "--region", "us-west-2", "--kms-endpoint", "http://127.0.0.1:4566")
+		if err != nil || !o.cloud || o.kms != (kmsOptions{profile: "audit", region: "us-west-2", endpoint: "http://127.0.0.1:4566"}) {
+			t.Errorf("--cloud: got %+v, %v", o, err)
 		}
 	})
 	t.Run("exporter", func(t *testing.T) {

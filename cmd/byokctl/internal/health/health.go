@@ -9,10 +9,16 @@
 //   - it has been INITIALIZING for InitializingFor or longer;
 //   - it could not be decoded, so its health cannot be told;
 //   - with a keys file, another key on the server shares its identifier
-//     with it and an entry of the file.
+//     with it and an entry of the file;
+//   - with the policies of the keys read in their cloud (byokctl check
+//     --cloud), its policy does not grant Confluent Cloud every action it
+//     needs: the key turns INVALID for that, later.
 //
 // An entry of the keys file that matches no key on the server is a problem
-// of its own.
+// of its own. A key whose policy could not be read is not unhealthy for
+// that: its health is unknown, the check of it could not be made. Grants
+// beyond what Confluent Cloud needs are the command's warnings, not a
+// problem: they take no access away.
 package health
 
 import (
@@ -30,6 +36,9 @@ type Status string
 const (
 	Healthy   Status = "healthy"
 	Unhealthy Status = "unhealthy"
+	// Unknown: the key has no problem as far as it could be checked, but
+	// a check of it could not be made (its policy could not be read).
+	Unknown Status = "unknown"
 )
 
 // Problem names one reason a key is unhealthy; the values of the
@@ -50,7 +59,21 @@ const (
 	Duplicate Problem = "duplicate"
 	// Unreadable: the key could not be decoded.
 	Unreadable Problem = "unreadable"
+	// PolicyMissingGrants: the key's policy in its cloud does not grant
+	// Confluent Cloud's principals every action they need.
+	PolicyMissingGrants Problem = "policy-missing-grants"
 )
+
+// Policy is what a check of a key's policy in its cloud found: the actions
+// it does not grant, or why it could not be read.
+type Policy struct {
+	// Missing are the actions Confluent Cloud's principals need that the
+	// policy does not grant them, such as kms:Encrypt; none when it grants
+	// them all.
+	Missing []string
+	// Err says why the policy could not be read; nil when it was.
+	Err error
+}
 
 // Entry is an entry of a keys file, with the keys on the server it matches.
 type Entry struct {
@@ -79,6 +102,9 @@ type Input struct {
 	// InitializingFor is how long a key may stay INITIALIZING; zero or
 	// less means for ever.
 	InitializingFor time.Duration
+	// Policies are the policies of keys in their cloud, by key id; a key
+	// without one is judged by what the server says alone.
+	Policies map[string]Policy
 }
 
 // Result is the health of one key, or of an entry of the keys file that
@@ -100,13 +126,19 @@ type Result struct {
 	// Line is where the key's entry starts in the keys file; 0 when it is
 	// not in the file.
 	Line int `json:"line,omitempty"`
-	// Status is healthy or unhealthy.
+	// Status is healthy, unhealthy, or unknown (only when a check in the
+	// key's cloud could not be made).
 	Status Status `json:"status"`
 	// Problems says why the key is unhealthy; empty when it is healthy.
 	Problems []Problem `json:"problems"`
 	// Reason says in words why, or what is going on for a healthy key
-	// that is not VALID; "" for a VALID key.
+	// that is not VALID, and why its health is unknown; "" for a VALID key
+	// checked in full.
 	Reason string `json:"reason"`
+
+	// unknown says why a check of the key could not be made, "" when
+	// every check was.
+	unknown string
 }
 
 // Evaluate returns the health of every key of in, in the listing's order,
@@ -180,6 +212,15 @@ func keyResult(k wrapper.Key, in Input) Result {
 	default:
 		r.Reason = fmt.Sprintf("validation phase %s, which byokctl does not know", k.Validation.Phase)
 	}
+	if p, ok := in.Policies[k.ID]; ok {
+		switch {
+		case p.Err != nil:
+			r.unknown = fmt.Sprintf("its policy could not be read, so whether it grants what Confluent Cloud needs is unknown: %v", p.Err)
+		case len(p.Missing) > 0:
+			r.add(PolicyMissingGrants, fmt.Sprintf("its policy does not grant Confluent Cloud %s; the key turns INVALID without them",
+				strings.Join(p.Missing, ", ")))
+		}
+	}
 	return r
 }
 
@@ -193,13 +234,22 @@ func (r *Result) add(p Problem, reason string) {
 	r.Reason = reason
 }
 
-// done sets the status from the problems.
+// done sets the status from the problems and from the checks that could
+// not be made, and says why of the latter last.
 func (r Result) done() Result {
-	r.Status = Healthy
-	if len(r.Problems) > 0 {
+	if r.unknown != "" {
+		if r.Reason != "" {
+			r.Reason += "; "
+		}
+		r.Reason += r.unknown
+	}
+	switch {
+	case len(r.Problems) > 0:
 		r.Status = Unhealthy
-	} else {
-		r.Problems = []Problem{}
+	case r.unknown != "":
+		r.Status, r.Problems = Unknown, []Problem{}
+	default:
+		r.Status, r.Problems = Healthy, []Problem{}
 	}
 	return r
 }
@@ -213,11 +263,11 @@ func roundAge(d time.Duration) time.Duration {
 	return d.Round(time.Second)
 }
 
-// CountUnhealthy returns how many of results are unhealthy.
-func CountUnhealthy(results []Result) int {
+// Count returns how many of results have status s.
+func Count(results []Result, s Status) int {
 	n := 0
 	for _, r := range results {
-		if r.Status == Unhealthy {
+		if r.Status == s {
 			n++
 		}
 	}

@@ -32,6 +32,26 @@ func byID(t *testing.T, results []Result, id string) Result {
 	return Result{}
 }
 
+// want is the result a test expects for key id.
+type want struct {
+	id       string
+	status   Status
+	problems []Problem
+	reason   string
+}
+
+// assertResults fails the test for each result of wants' keys that is not
+// as it expects.
+func assertResults(t *testing.T, results []Result, wants []want) {
+	t.Helper()
+	for _, w := range wants {
+		r := byID(t, results, w.id)
+		if r.Status != w.status || !slices.Equal(r.Problems, w.problems) || r.Reason != w.reason {
+			t.Errorf("%s: got %s %v %q; want %s %v %q", w.id, r.Status, r.Problems, r.Reason, w.status, w.problems, w.reason)
+		}
+	}
+}
+
 func TestEvaluateRules(t *testing.T) {
 	in := Input{
 		Keys: []wrapper.Key{
@@ -48,25 +68,15 @@ func TestEvaluateRules(t *testing.T) {
 	if len(results) != len(in.Keys) {
 		t.Fatalf("got %d results for %d keys", len(results), len(in.Keys))
 	}
-	for _, c := range []struct {
-		id       string
-		status   Status
-		problems []Problem
-		reason   string
-	}{
+	assertResults(t, results, []want{
 		{"cck-valid", Healthy, []Problem{}, ""},
 		{"cck-denied", Unhealthy, []Problem{Invalid}, "INVALID: Access to key denied."},
 		{"cck-young", Healthy, []Problem{}, "INITIALIZING for 59m0s"},
 		{"cck-old", Unhealthy, []Problem{InitializingTooLong}, "INITIALIZING for 1h0m0s, longer than 1h0m0s"},
 		{"cck-newer", Healthy, []Problem{}, "validation phase DEGRADED, which byokctl does not know"},
-	} {
-		r := byID(t, results, c.id)
-		if r.Status != c.status || !slices.Equal(r.Problems, c.problems) || r.Reason != c.reason {
-			t.Errorf("%s: got %s %v %q; want %s %v %q", c.id, r.Status, r.Problems, r.Reason, c.status, c.problems, c.reason)
-		}
-	}
-	if got := CountUnhealthy(results); got != 2 {
-		t.Errorf("CountUnhealthy = %d; want 2", got)
+	})
+	if got := Count(results, Unhealthy); got != 2 {
+		t.Errorf("Count(results, Unhealthy) = %d; want 2", got)
 	}
 }
 
@@ -143,5 +153,48 @@ func TestEvaluateUndecodable(t *testing.T) {
 	if len(results) != 1 || results[0].ID != "cck-bad" || results[0].Status != Unhealthy ||
 		!slices.Equal(results[0].Problems, []Problem{Unreadable}) {
 		t.Errorf("got %+v", results)
+	}
+}
+
+// TestEvaluatePolicies: a policy that misses grants makes a key unhealthy
+// while it is still VALID or INITIALIZING, with the actions in the reason;
+// a policy that could not be read makes the health of an otherwise healthy
+// key unknown, and adds to the reason of an unhealthy one; a key without a
+// policy is judged by its validation alone.
+func TestEvaluatePolicies(t *testing.T) {
+	denied := errors.New("kms:GetKeyPolicy: AccessDeniedException")
+	in := Input{
+		Keys: []wrapper.Key{
+			key("cck-granted", wrapper.PhaseValid, now, ""),
+			key("cck-missing", wrapper.PhaseValid, now, ""),
+			key("cck-young", wrapper.PhaseInitializing, now.Add(-time.Minute), ""),
+			key("cck-denied", wrapper.PhaseValid, now, ""),
+			key("cck-both", wrapper.PhaseInvalid, now, "Access to key denied."),
+			key("cck-other", wrapper.PhaseValid, now, ""),
+		},
+		Now:             now,
+		InitializingFor: time.Hour,
+		Policies: map[string]Policy{
+			"cck-granted": {},
+			"cck-missing": {Missing: []string{"kms:CreateGrant", "kms:ListGrants"}},
+			"cck-young":   {Missing: []string{"kms:Encrypt"}},
+			"cck-denied":  {Err: denied},
+			"cck-both":    {Err: denied},
+		},
+	}
+	const unread = "its policy could not be read, so whether it grants what Confluent Cloud needs is unknown: kms:GetKeyPolicy: AccessDeniedException"
+	results := Evaluate(in)
+	assertResults(t, results, []want{
+		{"cck-granted", Healthy, []Problem{}, ""},
+		{"cck-missing", Unhealthy, []Problem{PolicyMissingGrants},
+			"its policy does not grant Confluent Cloud kms:CreateGrant, kms:ListGrants; the key turns INVALID without them"},
+		{"cck-young", Unhealthy, []Problem{PolicyMissingGrants},
+			"its policy does not grant Confluent Cloud kms:Encrypt; the key turns INVALID without them"},
+		{"cck-denied", Unknown, []Problem{}, unread},
+		{"cck-both", Unhealthy, []Problem{Invalid}, "INVALID: Access to key denied.; " + unread},
+		{"cck-other", Healthy, []Problem{}, ""},
+	})
+	if got := Count(results, Unknown); got != 1 {
+		t.Errorf("Count(results, Unknown) = %d; want 1", got)
 	}
 }
