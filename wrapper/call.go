@@ -114,7 +114,7 @@ func (r *retries) gaveUp(n int, stop string, ctxErr, during error) error {
 // the header h of its answer (nil without one), and why the outcome is
 // retried. It returns why it did not wait, or not to the end (no attempt
 // left, a wait too long, the context's end), and the context's error when
-// the context ended.
+// the context ended (ErrNoTimeLeft when its deadline is too close).
 func (c *Client) wait(ctx context.Context, r *retries, n int, o outcome, h http.Header, why string) (stop string, err error) {
 	if n >= c.retry.MaxAttempts {
 		return fmt.Sprintf("no attempt left (the retry policy allows %d)", c.retry.MaxAttempts), nil

@@ -47,6 +47,13 @@ var (
 	// *ValidationError carrying the server's message.
 	ErrKeyInvalid = errors.New("key validation failed")
 
+	// ErrNoTimeLeft: a call stopped retrying (or a listing stopped asking for
+	// pages after empty ones) because the wait before the next attempt would
+	// end after the context's deadline. The deadline has not passed, so the
+	// error does not match context.DeadlineExceeded, but it is the deadline,
+	// not the retry policy, that ended the call: a longer one lets it go on.
+	ErrNoTimeLeft = errors.New("the wait before the next attempt is longer than the time left before the deadline")
+
 	// ErrResponseTooLarge: a response body exceeded MaxResponseBytes.
 	ErrResponseTooLarge = errors.New("response body too large")
 )

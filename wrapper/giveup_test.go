@@ -66,6 +66,9 @@ func TestGiveUpWaitLongerThanTimeLeft(t *testing.T) {
 	if errors.Is(err, context.DeadlineExceeded) || len(clock.Sleeps()) != 0 || s.requests() != 1 {
 		t.Errorf("%v after %d waits and %d requests; want no deadline error, no wait and 1 request", err, len(clock.Sleeps()), s.requests())
 	}
+	if !errors.Is(err, wrapper.ErrNoTimeLeft) {
+		t.Errorf("%v does not match ErrNoTimeLeft", err)
+	}
 	contains(t, err.Error(), "get key cck-1: gave up after 1 attempt: ",
 		"the wait of 1m0s (X-RateLimit-Reset, with X-RateLimit-Remaining 0) before attempt 2 is longer than the ", "s left before the deadline",
 		"the last error: GET /byok/v1/keys/cck-1: 429 Too Many Requests", "(request id req-429)")
@@ -186,6 +189,9 @@ func TestEmptyPagesWaitLongerThanTimeLeft(t *testing.T) {
 	// deadline.
 	if errors.Is(err, context.DeadlineExceeded) || ctx.Err() != nil || requests.Load() != 7 || len(clock.Sleeps()) != 5 {
 		t.Errorf("%v after %d requests and waits %v; want no deadline error, 7 requests and 5 waits", err, requests.Load(), clock.Sleeps())
+	}
+	if !errors.Is(err, wrapper.ErrNoTimeLeft) {
+		t.Errorf("%v does not match ErrNoTimeLeft", err)
 	}
 	contains(t, err.Error(), "list keys: gave up waiting for a page with keys after 7 pages in a row without a key but with a next page token, and 15.5s of waiting: ",
 		"the wait of 16s (back-off) before the next page is longer than the ", "s left before the deadline")

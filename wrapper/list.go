@@ -225,6 +225,8 @@ func (c *Client) emptyPageWait(ctx context.Context, e *emptyPages) error {
 	w := wait{d: c.retry.step(e.n - 1)}
 	stop, err := c.sleep(ctx, w, "before the next page")
 	switch {
+	case errors.Is(err, ErrNoTimeLeft):
+		return &emptyPagesError{msg: gaveUp(stop), err: err} // stop says it
 	case err != nil:
 		return fmt.Errorf("%s: %w", gaveUp(stop), err)
 	case stop != "":
@@ -233,3 +235,13 @@ func (c *Client) emptyPageWait(ctx context.Context, e *emptyPages) error {
 	e.waited += w.d
 	return nil
 }
+
+// emptyPagesError is the error of a listing that stopped asking for pages
+// after empty ones: its message, and the error it matches.
+type emptyPagesError struct {
+	msg string
+	err error
+}
+
+func (e *emptyPagesError) Error() string { return e.msg }
+func (e *emptyPagesError) Unwrap() error { return e.err }

@@ -258,12 +258,12 @@ func (c *Client) retryWait(ctx context.Context, attempt int, o outcome, h http.H
 // sleep waits w, unless it would end after ctx's deadline. before says
 // what the wait comes before ("before attempt 3"). It returns why it did not
 // wait, or not to the end: stop says so in words, and err is ctx's error
-// when the context ended during the wait (nil when the wait was not
-// started).
+// when the context ended during the wait, ErrNoTimeLeft when the wait was
+// not started.
 func (c *Client) sleep(ctx context.Context, w wait, before string) (stop string, err error) {
 	if deadline, ok := ctx.Deadline(); ok {
 		if left := time.Until(deadline); left <= w.d {
-			return fmt.Sprintf("the wait of %s %s is longer than the %s left before the deadline", w, before, max(left, 0).Round(time.Millisecond)), nil
+			return fmt.Sprintf("the wait of %s %s is longer than the %s left before the deadline", w, before, max(left, 0).Round(time.Millisecond)), ErrNoTimeLeft
 		}
 	}
 	if err := c.clock.Sleep(ctx, w.d); err != nil {
@@ -291,7 +291,7 @@ type gaveUpError struct {
 	waited   time.Duration
 	waitedOn []string // what the waits were for: "back-off", "Retry-After", ...
 	stop     string
-	ctxErr   error // nil unless the context ended
+	ctxErr   error // nil unless the context ended, or ErrNoTimeLeft
 	during   error // of the attempt the context ended, if it did
 	last     error // of the last attempt that came to an end
 }
@@ -317,8 +317,9 @@ func (e *gaveUpError) Error() string {
 	return b.String()
 }
 
-// Unwrap returns the context's error and the error of the attempt it
-// ended, when the context ended, and the last attempt's error.
+// Unwrap returns the context's error (or ErrNoTimeLeft) and the error of
+// the attempt it ended, when the context ended, and the last attempt's
+// error.
 func (e *gaveUpError) Unwrap() []error {
 	var errs []error
 	for _, err := range []error{e.ctxErr, e.during, e.last} {

@@ -47,8 +47,12 @@ type change struct {
 	err    error    // why the last attempt failed
 	// final: another attempt would fail the same way (a 4xx answer).
 	final bool
-	note  string
-	key   *wrapper.Key // a created key
+	// untrusted: the server answered a create with other key material
+	// than was sent (checkCreated). The entry failed, whatever a later
+	// listing shows, and is never created again.
+	untrusted bool
+	note      string
+	key       *wrapper.Key // a created key
 }
 
 // itemKey names the key an item is about across rounds: its entry in the
@@ -73,7 +77,12 @@ func (a *applier) converge(ctx context.Context) (last *plan, verified bool, err 
 			if isFinal(err) {
 				break // another listing would be refused too
 			}
-			a.rt.errorf("listing the keys: %s", describe(explainDeadline(err, a.limit)))
+			msg := "listing the keys: " + describe(explainDeadline(err, a.limit))
+			if round <= maxRounds && ctx.Err() == nil {
+				a.rt.infof("retrying in the next round: %s", msg)
+			} else {
+				a.rt.errorf("%s", msg)
+			}
 			continue
 		}
 		a.listErr = nil
@@ -101,7 +110,7 @@ func (a *applier) converge(ctx context.Context) (last *plan, verified bool, err 
 			if ctx.Err() != nil {
 				break
 			}
-			a.act(ctx, item)
+			a.act(ctx, item, round < maxRounds)
 		}
 	}
 	a.stopped = ctx.Err()
@@ -203,8 +212,11 @@ func (a *applier) todo(p plan) []planItem {
 	return todo
 }
 
-// act makes the change of item.
-func (a *applier) act(ctx context.Context, item planItem) {
+// act makes the change of item. A failure that a later round retries
+// (retry: this is not the last round, and another attempt may succeed) is
+// said in one "retrying" line; any other failure in an error line. The
+// report says how each ended.
+func (a *applier) act(ctx context.Context, item planItem, retry bool) {
 	c := &change{item: item}
 	a.changes[itemKey(item)] = c
 	var err error
@@ -227,7 +239,12 @@ func (a *applier) act(ctx context.Context, item planItem) {
 	if err != nil {
 		c.err = explainDeadline(err, a.limit)
 		c.final = c.final || isFinal(err)
-		a.rt.errorf("%s %s %s: %s", item.Action, clean(item.Provider), clean(item.Key), describe(c.err))
+		what := fmt.Sprintf("%s %s %s", item.Action, clean(item.Provider), clean(item.Key))
+		if retry && !c.final && ctx.Err() == nil {
+			a.rt.infof("retrying in the next round: %s: %s", what, describe(c.err))
+		} else {
+			a.rt.errorf("%s: %s", what, describe(c.err))
+		}
 	}
 }
 
@@ -250,8 +267,7 @@ func followed(err error, format string, args ...any) error {
 func (a *applier) create(ctx context.Context, c *change) error {
 	key, err := a.r.create(ctx, *c.item.entry)
 	if err == nil {
-		a.created(c, key, "")
-		return nil
+		return a.created(c, key, "")
 	}
 	lost := errors.Is(err, wrapper.ErrOutcomeUnknown)
 	if !lost && !errors.Is(err, wrapper.ErrConflict) {
@@ -262,8 +278,7 @@ func (a *applier) create(ctx context.Context, c *change) error {
 	case findErr != nil:
 		return followed(err, "listing the keys to find out whether it was created failed too: %s", describe(findErr))
 	case len(found) == 1 && lost:
-		a.created(c, &found[0], "answer lost; found on the server by listing")
-		return nil
+		return a.created(c, &found[0], "answer lost; found on the server by listing")
 	case len(found) == 1:
 		c.note = "the server already had it (409)"
 		return nil
@@ -276,11 +291,18 @@ func (a *applier) create(ctx context.Context, c *change) error {
 }
 
 // created records a new key and prints on stderr what to grant it (as
-// create does).
-func (a *applier) created(c *change, key *wrapper.Key, note string) {
+// create does), once checkCreated found it to hold the material of the
+// entry. A key with other material is an error, final and untrusted: no
+// grants are printed for it, and the entry is not created again.
+func (a *applier) created(c *change, key *wrapper.Key, note string) error {
+	if err := checkCreated(c.item.entry.material, *key); err != nil {
+		c.final, c.untrusted = true, true
+		return err
+	}
 	c.result, c.key, c.note = resultCreated, key, note
 	a.newKeys[itemKey(c.item)] = key
 	printGrantsHint(a.rt, *key)
+	return nil
 }
 
 // isFinal reports whether err is an answer that another attempt would get

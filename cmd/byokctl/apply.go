@@ -53,7 +53,11 @@ is settled by listing the keys before any new attempt. apply works in rounds
 (at most 5): each lists the keys and does what is still to do. An entry
 created in this run is never created again, and a listing that does not show
 a key this run created, or that an earlier listing showed for an entry, is
-incomplete: apply stops there and says so.
+incomplete: apply stops there and says so. A change that failed and that the
+next round tries again is said in a "retrying in the next round" line on
+stderr; the report says how it ended. A create answered with other key
+material than the entry's (as create checks it) fails the entry and the run,
+and is not tried again.
 
 What to grant each new key is printed on stderr; with --wait, apply then waits
 for the validation of the new keys. The report on stdout has one line per key

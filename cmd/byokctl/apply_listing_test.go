@@ -36,6 +36,9 @@ type laxServer struct {
 	// stored turns the key ARN of a create into the one the server keeps
 	// and shows; nil keeps it as sent.
 	stored func(arn string) string
+	// answered turns the key ARN of a create into the one its answer
+	// shows (not the one kept); nil answers with the key kept.
+	answered func(arn string) string
 	// afterCreate runs after each create, with the lock held: to add keys
 	// behind apply's back.
 	afterCreate func(arn string)
@@ -132,6 +135,9 @@ func (s *laxServer) serve(w http.ResponseWriter, r *http.Request) {
 			s.afterCreate(body.Key.KeyARN)
 		}
 		w.Header().Set("Location", s.srv.URL+"/byok/v1/keys/"+k.id)
+		if s.answered != nil {
+			k.arn = s.answered(k.arn)
+		}
 		laxJSON(w, http.StatusCreated, s.render(k))
 	case item && r.Method == http.MethodPatch:
 		var body struct {
@@ -277,11 +283,12 @@ func TestApplyIncompleteListing(t *testing.T) {
 
 // TestApplyCreatesOnce: a key created in this run is not created again,
 // even when every later listing shows it under another identifier than the
-// one sent (here: the server keeps the ARN in upper case). Before, each
-// round created the keys once more (15 creates for 3 keys).
+// one sent (here: the server answers the create with the ARN sent, and
+// keeps it in upper case). Before, each round created the keys once more
+// (15 creates for 3 keys).
 func TestApplyCreatesOnce(t *testing.T) {
 	s := newLaxServer(t)
-	s.stored = strings.ToUpper
+	s.stored, s.answered = strings.ToUpper, strings.ToLower // the ARNs are in lower case
 	file := inSyncAndNew(t, s, 0, 3)
 	r := s.fixture().run("apply", "-f", file, "-o", "json")
 	creates, _ := s.counts()

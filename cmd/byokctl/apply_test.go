@@ -592,3 +592,29 @@ func TestApplyOneLineJSON(t *testing.T) {
 		t.Errorf("%d creates, want 2: the refused one is not tried again", n)
 	}
 }
+
+// TestApplyRetryingNotAnError: a create that fails (503) and that a later
+// round completes is said in one "retrying" line naming what failed, not in
+// an error line; the report says created, and apply converges. Before, stderr
+// had "byokctl: create GCP …: 503 Service Unavailable" and the report
+// "created".
+func TestApplyRetryingNotAnError(t *testing.T) {
+	f := newFixture(t)
+	if err := f.srv.FailNext(1, byoktest.FaultUnavailable, byoktest.OpCreate); err != nil {
+		t.Fatal(err)
+	}
+	r := f.run("apply", "-f", keysFilePath("example.yaml"))
+	expect(t, r, exitOK)
+	if strings.Contains(r.stderr, "byokctl: ") {
+		t.Errorf("an error line for a create that a later round completed:\n%s", r.transcript())
+	}
+	want := "retrying in the next round: create AWS " + fileARN + ": POST /byok/v1/keys: 503 Service Unavailable"
+	if n := strings.Count("\n"+r.stderr, "\nretrying "); n != 1 || !strings.Contains("\n"+r.stderr, "\n"+want) {
+		t.Errorf("%d retrying lines; want one, starting %q:\n%s", n, want, r.transcript())
+	}
+	for _, line := range strings.Split(strings.TrimSpace(r.stdout), "\n")[1:] {
+		if !strings.HasPrefix(line, "created ") {
+			t.Errorf("report line %q, want created", line)
+		}
+	}
+}

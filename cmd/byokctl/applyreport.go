@@ -68,13 +68,15 @@ func (a *applier) result(item planItem, c *change, verified bool) applyResult {
 		case c.key == nil:
 		case r.ID == "" && verified:
 			r.ID = c.key.ID
-			r.Note = strings.Join(nonEmpty(r.Note, unlisted(c.key.ID)+"; not created again"), "; ")
+			r.Note = joinNotes(r.Note, unlisted(c.key.ID)+"; not created again")
 		case r.ID == "":
 			r.ID = c.key.ID // the last listing came before the create
 		}
 		r.created = c.key
 	}
 	switch {
+	case c != nil && c.untrusted:
+		r.Result, r.Error = resultFailed, actCreate+": "+describe(c.err)
 	case c != nil && c.result != "":
 		r.Result = c.result
 	case c != nil && c.err != nil && (item.Action == actCreate || item.Action == actRename || item.Action == actExtra):
@@ -228,18 +230,8 @@ func printResults(rt *runtime, file string, results []applyResult, verified bool
 		default:
 			cols[3] = r.ServerDisplayName
 		}
-		cols[4] = strings.Join(nonEmpty(r.Error, r.Message, r.Note), "; ")
+		cols[4] = joinNotes(r.Error, r.Message, r.Note)
 		rows[i] = append([]string{r.Result}, cols...)
 	}
 	return writeRows(rt.sys.stdout, "RESULT", rows)
-}
-
-func nonEmpty(values ...string) []string {
-	var out []string
-	for _, v := range values {
-		if v != "" {
-			out = append(out, v)
-		}
-	}
-	return out
 }

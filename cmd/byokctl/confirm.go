@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/byokctl/byok/wrapper"
 )
@@ -92,11 +91,14 @@ func confirmDeletion(ctx context.Context, rt *runtime, keys []wrapper.Key, force
 		return err
 	}
 	rt.infof("About to delete %s:", countKeys(len(keys)))
-	tw := tabwriter.NewWriter(rt.sys.stderr, 0, 0, 3, ' ', 0)
-	_, _ = fmt.Fprintln(tw, "  ID\tDISPLAY NAME\tPROVIDER\tKEY\tSTATE")
-	for _, k := range keys {
-		_, _ = fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", cell(k.ID), cell(k.DisplayName), cell(string(k.Provider)), cell(keyColumn(k)), cell(string(k.State)))
+	rows := make([][]string, len(keys))
+	for i, k := range keys {
+		rows[i] = []string{k.ID, k.DisplayName, string(k.Provider), keyColumn(k), string(k.State)}
 	}
-	_ = tw.Flush()
+	var table strings.Builder
+	_ = writeCells(&table, "ID\tDISPLAY NAME\tPROVIDER\tKEY\tSTATE", rows)
+	for _, line := range strings.Split(strings.TrimSuffix(table.String(), "\n"), "\n") {
+		rt.infof("  %s", line)
+	}
 	return confirm(ctx, rt, deleting(len(keys)), force)
 }

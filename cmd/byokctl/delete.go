@@ -135,7 +135,7 @@ func lookUp(ctx context.Context, rt *runtime, client *wrapper.Client, ids []stri
 		case errors.Is(err, wrapper.ErrNotFound):
 			missing = append(missing, clean(id))
 		case err != nil:
-			return nil, nil, nil, &hinted{fmt.Sprintf("looking up %s before deleting (nothing was deleted)", clean(id)), err}
+			return nil, nil, nil, &hinted{fmt.Sprintf("looking up %s before deleting (nothing was deleted)", clean(id)), err, false}
 		default:
 			found = append(found, id)
 			keys = append(keys, *key)
@@ -157,7 +157,7 @@ func deleteKey(ctx context.Context, rt *runtime, client *wrapper.Client, id stri
 		}
 		left := deadline.Sub(clock.Now())
 		if left <= 0 || try >= deleteMaxTries {
-			return &hinted{fmt.Sprintf("still in use after %s (set a longer --timeout)", limit), err}
+			return &hinted{fmt.Sprintf("still in use after %s (set a longer --timeout)", limit), err, true}
 		}
 		rt.infof("%s is in use (%s); trying again in %s", clean(id), describeBrief(err), min(pause, left).Round(time.Second))
 		if err := clock.Sleep(ctx, min(pause, left)); err != nil {

@@ -154,7 +154,7 @@ func (item planItem) columns() []string {
 // writeRows writes rows under the header first, ID, PROVIDER, KEY, DISPLAY
 // NAME and NOTE, in aligned columns, every cell cleaned.
 func writeRows(w io.Writer, first string, rows [][]string) error {
-	return writeCells(w, 2, first+"\tID\tPROVIDER\tKEY\tDISPLAY NAME\tNOTE", rows)
+	return writeCells(w, first+"\tID\tPROVIDER\tKEY\tDISPLAY NAME\tNOTE", rows)
 }
 
 // describeCounts says how many items there are of each action, such as "1

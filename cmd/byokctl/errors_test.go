@@ -10,8 +10,11 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/byokctl/byok/internal/testkit"
 	"github.com/byokctl/byok/wrapper"
 	"github.com/byokctl/byok/wrapper/byoktest"
 )
@@ -288,5 +291,69 @@ func TestAPIErrorStatusNotRepeated(t *testing.T) {
 	got := describe(&wrapper.APIError{Method: "GET", Path: "/byok/v1/keys", StatusCode: 503, Body: "upstream reset"})
 	if want := "GET /byok/v1/keys: 503 Service Unavailable: upstream reset"; got != want {
 		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+// TestGiveUpSaysWhy: an error after retries keeps the library's account
+// (after how many attempts, why it stopped, the last error), and says once
+// when the time limit stopped the retries. Retries used up: no --timeout
+// hint. A server's wait longer than the time left under --timeout: the hint,
+// though the deadline has not passed (before, the message said nothing of
+// --timeout).
+func TestGiveUpSaysWhy(t *testing.T) {
+	t.Run("attempts used up", func(t *testing.T) {
+		f := newFixture(t)
+		n := wrapper.DefaultRetryPolicy().MaxAttempts
+		if err := f.srv.FailNext(n, byoktest.FaultBadGateway, byoktest.OpList); err != nil {
+			t.Fatal(err)
+		}
+		r := f.run("list")
+		expect(t, r, exitFailure)
+		line := strings.TrimSuffix(r.stderr, "\n")
+		for _, want := range []string{"byokctl: list keys: gave up after " + strconv.Itoa(n) + " attempts and ",
+			"no attempt left (the retry policy allows " + strconv.Itoa(n) + "); the last error: GET /byok/v1/keys: 502 Bad Gateway"} {
+			if !strings.Contains(line, want) {
+				t.Errorf("stderr does not say %q:\n%s", want, r.stderr)
+			}
+		}
+		if strings.Contains(line, "\n") || strings.Contains(line, "--timeout") {
+			t.Errorf("want one line, without a --timeout hint:\n%s", r.stderr)
+		}
+	})
+	t.Run("no time left", func(t *testing.T) {
+		var requests atomic.Int32
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			requests.Add(1)
+			w.Header().Set("Retry-After", "20")
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusTooManyRequests)
+			_, _ = w.Write([]byte(`{"errors":[{"status":"429","title":"Too Many Requests","detail":"slow down"}]}`))
+		}))
+		t.Cleanup(srv.Close)
+		f := &fixture{t: t, clock: testkit.NewClockAt(testEpoch()),
+			env: map[string]string{envEndpoint: srv.URL, envAPIKey: testAPIKey, envAPISecret: testAPISecret}}
+		r := f.run("list", "--timeout", "5s")
+		expect(t, r, exitFailure)
+		want := "byokctl: stopped retrying: the 5s time limit left no time for the next attempt (set a longer --timeout): " +
+			"list keys: gave up after 1 attempt: the wait of 20s (Retry-After) before attempt 2 is longer than the "
+		if !strings.HasPrefix(r.stderr, want) || !strings.Contains(r.stderr, "; the last error: GET /byok/v1/keys: 429 Too Many Requests: slow down") ||
+			strings.Count(r.stderr, "--timeout") != 1 || strings.Count(r.stderr, "\n") != 1 || requests.Load() != 1 {
+			t.Errorf("%d requests; stderr\n%s\nwant one request and one line starting %q, with the --timeout hint once", requests.Load(), r.stderr, want)
+		}
+	})
+}
+
+// TestExplainDeadlineOnce: an error explained twice (a command's own
+// explanation, then the runtime's) gives the hint once, also under another
+// hint; before, "gave up after 1s (set a longer --timeout)" came twice.
+func TestExplainDeadlineOnce(t *testing.T) {
+	for _, err := range []error{context.DeadlineExceeded, fmt.Errorf("list keys: %w", wrapper.ErrNoTimeLeft)} {
+		once := explainDeadline(err, time.Second)
+		for _, twice := range []error{explainDeadline(once, time.Second),
+			explainDeadline(&hinted{"looking up cck-1 before deleting (nothing was deleted)", once, false}, time.Second)} {
+			if got := describe(twice); strings.Count(got, "--timeout") != 1 {
+				t.Errorf("%q: want the --timeout hint once", got)
+			}
+		}
 	}
 }

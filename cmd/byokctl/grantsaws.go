@@ -140,7 +140,7 @@ func writePolicyCheck(w io.Writer, c policyCheck) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Key %s (AWS): the policy of %s, for %s:\n", c.ID, c.KeyARN, strings.Join(c.Roles, ", "))
 	for _, s := range c.Statements {
-		fmt.Fprintf(&b, "  %-4s  %s", s.Status, s.Sid)
+		fmt.Fprintf(&b, "  %-4s%s%s", s.Status, strings.Repeat(" ", tableGap), s.Sid) // a column of the tables' gap
 		if s.Missing != nil {
 			fmt.Fprintf(&b, ": missing %s", strings.Join(s.Missing, ", "))
 		}

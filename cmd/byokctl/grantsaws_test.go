@@ -89,7 +89,7 @@ func TestGrantsAWSLocalKMS(t *testing.T) {
 
 	check = f.run("grants", id, "--check")
 	expect(t, check, exitOK)
-	if strings.Count(check.stdout, "  all   Allow Confluent Cloud BYOK key "+id) != 2 {
+	if strings.Count(check.stdout, "  all "+strings.Repeat(" ", tableGap)+"Allow Confluent Cloud BYOK key "+id) != 2 {
 		t.Errorf("--check after the apply:\n%s", check.transcript())
 	}
 

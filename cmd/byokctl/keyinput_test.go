@@ -330,3 +330,34 @@ func TestCreateChecksAnswer(t *testing.T) {
 		})
 	}
 }
+
+// TestAzureVaultOfKeyRefused: an Azure key id whose vault host is not the
+// vault --key-vault-id names is refused, by create and in a keys file
+// (diff and apply) alike: exit status 2, the field named, no request sent.
+// The vault's name is compared in any case. (Refused since issue 18 item 5;
+// this test guards it for both inputs.)
+func TestAzureVaultOfKeyRefused(t *testing.T) {
+	f := newFixture(t)
+	other := strings.Replace(exampleAzureVault, "vault-name", "other-vault", 1)
+	want := `"` + other + `" is not the vault of key ` + exampleAzureKey + `, which is in vault vault-name`
+	file := writeKeysFile(t, "{provider: azure, key_id: '"+exampleAzureKey+"', key_vault_id: '"+other+"', tenant_id: '"+exampleTenant+"'}")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"create", "azure", "--key-id", exampleAzureKey, "--key-vault-id", other, "--tenant-id", exampleTenant}, "--key-vault-id " + want},
+		{[]string{"diff", "-f", file}, file + ":2: key_vault_id: " + want},
+		{[]string{"apply", "-f", file}, file + ":2: key_vault_id: " + want},
+	} {
+		r := f.run(tc.args...)
+		expect(t, r, exitUsage)
+		if !strings.HasPrefix(r.stderr, "byokctl: "+tc.want) {
+			t.Errorf("%v: stderr\n%s\nwant it to start with %q", tc.args, r.stderr, "byokctl: "+tc.want)
+		}
+	}
+	if n := len(f.srv.Requests()); n != 0 {
+		t.Errorf("%d requests sent, want none", n)
+	}
+	upper := strings.Replace(exampleAzureVault, "vault-name", "VAULT-NAME", 1)
+	expect(t, f.run("create", "azure", "--key-id", exampleAzureKey, "--key-vault-id", upper, "--tenant-id", exampleTenant), exitOK)
+}

@@ -74,6 +74,59 @@ func (e *fileError) Error() string {
 	return place + ": " + e.msg
 }
 
+// maxMistakes bounds the mistakes of a keys file that are reported: enough
+// to fix a file in one go, not a screenful per line of a wrong file.
+const maxMistakes = 20
+
+// fileErrors are the mistakes of a keys file, in the order of the file:
+// every one is reported in one run, each on a line of its own.
+type fileErrors []*fileError
+
+func (e fileErrors) Error() string {
+	lines := make([]string, len(e))
+	for i, m := range e {
+		lines[i] = m.Error()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// lines returns the mistakes as the lines to print, at most maxMistakes and
+// a last one saying how many more there are.
+func (e fileErrors) lines() []string {
+	var out []string
+	for _, m := range e[:min(len(e), maxMistakes)] {
+		out = append(out, m.Error())
+	}
+	if len(e) > maxMistakes {
+		out = append(out, fmt.Sprintf("%s: %d more mistakes; fix these and run again", e[0].file, len(e)-maxMistakes))
+	}
+	return out
+}
+
+// mistakes collects the mistakes of a keys file.
+type mistakes struct{ list fileErrors }
+
+// add records err, a *fileError or fileErrors; nil is nothing.
+func (m *mistakes) add(err error) {
+	var one *fileError
+	var many fileErrors
+	switch {
+	case err == nil:
+	case errors.As(err, &many):
+		m.list = append(m.list, many...)
+	case errors.As(err, &one):
+		m.list = append(m.list, one)
+	}
+}
+
+// err returns the mistakes collected, nil when there are none.
+func (m *mistakes) err() error {
+	if len(m.list) == 0 {
+		return nil
+	}
+	return m.list
+}
+
 // entryFields are the fields an entry may have, by provider.
 var entryFields = map[wrapper.Provider][]string{
 	wrapper.ProviderAWS:   {"key_arn"},
@@ -146,39 +199,46 @@ func parseYAMLNodes(name string, data []byte) (*yaml.Node, error) {
 }
 
 // checkKeysFile checks the root node of the keys file name and its entries.
+// It reports every mistake it finds (fileErrors), not only the first.
 func checkKeysFile(name string, root *yaml.Node) (*keysFile, error) {
 	if root.Kind != yaml.MappingNode {
 		return nil, &fileError{file: name, line: root.Line, msg: "expected a mapping with a \"keys\" list"}
 	}
+	var bad mistakes
 	var list *yaml.Node
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		k, v := root.Content[i], root.Content[i+1]
 		switch {
 		case k.Value != "keys":
-			return nil, &fileError{file: name, line: k.Line, field: k.Value, msg: "unknown field; the file has one field, \"keys\""}
+			bad.add(&fileError{file: name, line: k.Line, field: k.Value, msg: "unknown field; the file has one field, \"keys\""})
 		case list != nil:
-			return nil, twice(name, k, root.Content[0])
+			bad.add(twice(name, k, root.Content[0]))
+		default:
+			list = v
 		}
-		list = v
 	}
 	switch {
 	case list == nil:
-		return nil, &fileError{file: name, line: root.Line, msg: "no \"keys\" list"}
+		bad.add(&fileError{file: name, line: root.Line, msg: "no \"keys\" list"})
+		return nil, bad.err()
 	case list.Kind == yaml.ScalarNode && list.Tag == "!!null":
 		list = &yaml.Node{Kind: yaml.SequenceNode} // "keys:" with nothing: no keys
 	case list.Kind != yaml.SequenceNode:
-		return nil, &fileError{file: name, line: list.Line, field: "keys", msg: "expected a list of keys"}
+		bad.add(&fileError{file: name, line: list.Line, field: "keys", msg: "expected a list of keys"})
+		return nil, bad.err()
 	}
 	kf := &keysFile{name: name}
 	seen := map[keyRef]int{} // the line of each key's first entry
 	for _, item := range list.Content {
 		e, note, err := parseEntry(name, item)
 		if err != nil {
-			return nil, err
+			bad.add(err)
+			continue
 		}
 		ref := e.ref()
 		if first, dup := seen[ref]; dup {
-			return nil, &fileError{file: name, line: e.line, msg: fmt.Sprintf("the %s key %s is already listed at line %d; list each key once", ref.provider, ref.id, first)}
+			bad.add(&fileError{file: name, line: e.line, msg: fmt.Sprintf("the %s key %s is already listed at line %d; list each key once", ref.provider, ref.id, first)})
+			continue
 		}
 		seen[ref] = e.line
 		kf.entries = append(kf.entries, e)
@@ -186,33 +246,44 @@ func checkKeysFile(name string, root *yaml.Node) (*keysFile, error) {
 			kf.notes = append(kf.notes, fmt.Sprintf("%s:%d: %s", name, e.line, note))
 		}
 	}
+	if err := bad.err(); err != nil {
+		return nil, err
+	}
 	return kf, nil
 }
 
 // parseEntry reads one entry of the list and checks it as create checks its
-// flags.
+// flags. The error holds every mistake of the entry (fileErrors) that can be
+// told apart: each field given twice or not text, each unknown field, each
+// missing one, else the first value of the wrong form.
 func parseEntry(file string, n *yaml.Node) (keyEntry, string, error) {
 	if n.Kind != yaml.MappingNode {
 		return keyEntry{}, "", &fileError{file: file, line: n.Line, msg: "expected a key: a mapping with provider and the key's fields"}
 	}
+	var bad mistakes
 	fields := map[string]*yaml.Node{}
 	names := map[string]*yaml.Node{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		if first, ok := names[k.Value]; ok {
-			return keyEntry{}, "", twice(file, k, first)
+			bad.add(twice(file, k, first))
+			continue
 		}
+		names[k.Value] = k
 		if v.Kind != yaml.ScalarNode {
-			return keyEntry{}, "", &fileError{file: file, line: v.Line, field: k.Value, msg: "expected a text value"}
+			bad.add(&fileError{file: file, line: v.Line, field: k.Value, msg: "expected a text value"})
+			continue
 		}
-		fields[k.Value], names[k.Value] = v, k
+		fields[k.Value] = v
 	}
-	fail := func(field, msg string) error {
+	fail := func(field, msg string) {
 		line := n.Line
 		if v := fields[field]; v != nil {
 			line = v.Line
+		} else if k := names[field]; k != nil {
+			line = k.Line
 		}
-		return &fileError{file: file, line: line, field: field, msg: msg}
+		bad.add(&fileError{file: file, line: line, field: field, msg: msg})
 	}
 	value := func(field string) string {
 		if v := fields[field]; v != nil && v.Tag != "!!null" {
@@ -222,23 +293,32 @@ func parseEntry(file string, n *yaml.Node) (keyEntry, string, error) {
 	}
 
 	p, ok := fields["provider"]
-	if !ok {
-		return keyEntry{}, "", fail("provider", "missing; expected aws, azure or gcp")
+	var provider string
+	switch {
+	case names["provider"] != nil && !ok: // not text: said already
+	case !ok:
+		fail("provider", "missing; expected aws, azure or gcp")
+	default:
+		if provider, ok = providerFlag().match(p.Value); !ok {
+			fail("provider", fmt.Sprintf("%q is not a provider; expected aws, azure or gcp (in any case)", p.Value))
+		}
 	}
-	provider, ok := providerFlag().match(p.Value)
-	if !ok {
-		return keyEntry{}, "", fail("provider", fmt.Sprintf("%q is not a provider; expected aws, azure or gcp (in any case)", p.Value))
+	if provider == "" {
+		return keyEntry{}, "", bad.err() // the fields depend on the provider
 	}
 	allowed := append([]string{"provider", "display_name"}, entryFields[wrapper.Provider(provider)]...)
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		if k := n.Content[i]; !slices.Contains(allowed, k.Value) {
-			return keyEntry{}, "", fail(k.Value, fmt.Sprintf("unknown field for %s keys; expected %s", provider, strings.Join(allowed, ", ")))
+		if k := n.Content[i]; !slices.Contains(allowed, k.Value) && names[k.Value] == k {
+			fail(k.Value, fmt.Sprintf("unknown field for %s keys; expected %s", provider, strings.Join(allowed, ", ")))
 		}
 	}
 	for _, f := range entryFields[wrapper.Provider(provider)] {
-		if value(f) == "" {
-			return keyEntry{}, "", fail(f, fmt.Sprintf("missing; %s keys need %s", provider, strings.Join(entryFields[wrapper.Provider(provider)], ", ")))
+		if value(f) == "" && (names[f] == nil || fields[f] != nil) { // a value that is not text is said already
+			fail(f, fmt.Sprintf("missing; %s keys need %s", provider, strings.Join(entryFields[wrapper.Provider(provider)], ", ")))
 		}
+	}
+	if err := bad.err(); err != nil {
+		return keyEntry{}, "", err
 	}
 
 	var material wrapper.KeyMaterial
@@ -252,13 +332,15 @@ func parseEntry(file string, n *yaml.Node) (keyEntry, string, error) {
 	}
 	checked, notes, err := checkMaterial(material)
 	var inErr *inputError
-	if errors.As(err, &inErr) {
-		return keyEntry{}, "", fail(inErr.Field, inErr.Msg)
+	switch {
+	case errors.As(err, &inErr):
+		fail(inErr.Field, inErr.Msg)
+		return keyEntry{}, "", bad.err()
+	case err != nil:
+		fail("", err.Error())
+		return keyEntry{}, "", bad.err()
 	}
-	if err != nil {
-		return keyEntry{}, "", fail("", err.Error())
-	}
-	return keyEntry{line: n.Line, material: checked, displayName: value("display_name")}, strings.Join(notes, "; "), nil
+	return keyEntry{line: n.Line, material: checked, displayName: value("display_name")}, joinNotes(notes...), nil
 }
 
 // twice reports field k given a second time, after first.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -209,5 +210,58 @@ func TestKeysFileJSONFromPython(t *testing.T) {
 		if !strings.Contains(r.stdout, name) {
 			t.Errorf("the plan does not name %q:\n%s", name, r.transcript())
 		}
+	}
+}
+
+// TestKeysFileAllMistakes: a keys file with several mistakes reports every
+// one in one run, each on its own line with its file:line: field, before any
+// request; a file with very many says how many it left out.
+func TestKeysFileAllMistakes(t *testing.T) {
+	f := newFixture(t)
+	path := filepath.Join(t.TempDir(), "keys.yaml")
+	writeFile(t, path, "keys:\n"+
+		"  - provider: aws\n    key_arn: arn:aws:kms:us-west-2:1:key/x\n"+ // 2-3
+		"  - provider: gcp\n    key_id: "+fileGCP+"\n    tenant_id: x\n    dispaly_name: y\n"+ // 4-7
+		"  - provider: oci\n"+ // 8
+		"  - provider: azure\n    key_id: "+fileAzure+"\n"+ // 9-10
+		"  - provider: aws\n    key_arn: "+fileARN+"\n"+ // 11-12
+		"  - provider: aws\n    key_arn: "+fileARN+"\n") // 13-14
+	r := f.run("diff", "-f", path)
+	expect(t, r, exitUsage)
+	want := []string{
+		path + ":3: key_arn: \"arn:aws:kms:us-west-2:1:key/x\" is not a KMS key ARN",
+		path + ":6: tenant_id: unknown field for GCP keys",
+		path + ":7: dispaly_name: unknown field for GCP keys",
+		path + ":8: provider: \"oci\" is not a provider",
+		path + ":9: key_vault_id: missing; Azure keys need key_id, key_vault_id, tenant_id",
+		path + ":9: tenant_id: missing; Azure keys need key_id, key_vault_id, tenant_id",
+		path + ":13: the AWS key " + fileARN + " is already listed at line 11",
+	}
+	lines := strings.Split(strings.TrimSuffix(r.stderr, "\n"), "\n")
+	if len(lines) != len(want)+1 {
+		t.Fatalf("%d lines on stderr, want %d mistakes and the usage hint:\n%s", len(lines), len(want), r.transcript())
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(lines[i], "byokctl: "+w) {
+			t.Errorf("line %d: %q\nwant one starting with %q", i+1, lines[i], "byokctl: "+w)
+		}
+	}
+	if n := len(f.srv.Requests()); n != 0 {
+		t.Errorf("%d requests sent, want none", n)
+	}
+
+	var many strings.Builder
+	many.WriteString("keys:\n")
+	for range maxMistakes + 5 {
+		many.WriteString("  - provider: oci\n")
+	}
+	_, err := parseKeysFile("keys.yaml", []byte(many.String()))
+	var mistakes fileErrors
+	if !errors.As(err, &mistakes) || len(mistakes) != maxMistakes+5 {
+		t.Fatalf("error %v, want %d mistakes", err, maxMistakes+5)
+	}
+	got := mistakes.lines()
+	if len(got) != maxMistakes+1 || got[maxMistakes] != "keys.yaml: 5 more mistakes; fix these and run again" {
+		t.Errorf("%d lines, the last %q; want %d mistakes and a line saying 5 more", len(got), got[len(got)-1], maxMistakes)
 	}
 }

@@ -22,7 +22,12 @@ const maxJSONDepth = 32
 // Python's json.dump) into the nodes the YAML parser gives, each with the
 // line and column where it starts: one check then serves both formats.
 func parseJSONNodes(name string, data []byte) (*yaml.Node, error) {
-	p := &jsonNodes{name: name, data: data, dec: json.NewDecoder(bytes.NewReader(data)), at: position{line: 1, col: 1}}
+	return jsonToNodes(name, data, maxJSONDepth)
+}
+
+// jsonToNodes is parseJSONNodes with maxDepth levels of nesting at most.
+func jsonToNodes(name string, data []byte, maxDepth int) (*yaml.Node, error) {
+	p := &jsonNodes{name: name, data: data, dec: json.NewDecoder(bytes.NewReader(data)), at: position{line: 1, col: 1}, maxDepth: maxDepth}
 	if !utf8.Valid(data) {
 		i := 0
 		for i < len(data) {
@@ -51,9 +56,10 @@ func parseJSONNodes(name string, data []byte) (*yaml.Node, error) {
 
 // jsonNodes is the state of parseJSONNodes.
 type jsonNodes struct {
-	name string
-	data []byte
-	dec  *json.Decoder
+	name     string
+	data     []byte
+	dec      *json.Decoder
+	maxDepth int
 	// at is the line and column of byte off of data.
 	at  position
 	off int
@@ -72,8 +78,8 @@ func (p *jsonNodes) value(depth int) (*yaml.Node, error) {
 	n := &yaml.Node{Kind: yaml.ScalarNode, Line: at.line, Column: at.col}
 	switch t := tok.(type) {
 	case json.Delim:
-		if depth >= maxJSONDepth {
-			return nil, &fileError{file: p.name, line: at.line, col: at.col, msg: fmt.Sprintf("nested more than %d deep; a keys file is an object with a \"keys\" list of objects", maxJSONDepth)}
+		if depth >= p.maxDepth {
+			return nil, &fileError{file: p.name, line: at.line, col: at.col, msg: fmt.Sprintf("nested more than %d deep; a keys file is an object with a \"keys\" list of objects", p.maxDepth)}
 		}
 		n.Kind, n.Tag = yaml.SequenceNode, "!!seq"
 		if t == '{' {

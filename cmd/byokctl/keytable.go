@@ -63,7 +63,7 @@ func writeTable(w io.Writer, keys []wrapper.Key, oneKey bool) error {
 		}
 		rows = append(rows, row)
 	}
-	return writeCells(w, 3, header, rows)
+	return writeCells(w, header, rows)
 }
 
 // timestamp is a time as the table shows it: RFC 3339 in UTC, or empty.

@@ -98,11 +98,15 @@ func printStructured(rt *runtime, v any) error {
 	return writeJSON(rt.sys.stdout, v)
 }
 
+// tableGap is the space between the columns of every table byokctl
+// prints.
+const tableGap = 3
+
 // writeCells writes header (its columns separated by tabs) and rows in
-// aligned columns, gap spaces apart. Every cell is cleaned (see cell): it
-// may hold text from the server.
-func writeCells(w io.Writer, gap int, header string, rows [][]string) error {
-	tw := tabwriter.NewWriter(w, 0, 0, gap, ' ', 0)
+// aligned columns, tableGap spaces apart: the one table writer. Every cell
+// is cleaned (see cell): it may hold text from the server.
+func writeCells(w io.Writer, header string, rows [][]string) error {
+	tw := tabwriter.NewWriter(w, 0, 0, tableGap, ' ', 0)
 	_, _ = fmt.Fprintln(tw, header)
 	for _, row := range rows {
 		for i := range row {

@@ -87,7 +87,9 @@ func report(sys *system, cmd *cobra.Command, err error, code int) {
 	if errors.As(err, &silent) {
 		return
 	}
-	_, _ = fmt.Fprintf(sys.stderr, "byokctl: %s\n", describe(err))
+	for _, line := range describeLines(err) {
+		_, _ = fmt.Fprintf(sys.stderr, "byokctl: %s\n", line)
+	}
 	if code == exitUsage {
 		path := "byokctl"
 		if cmd != nil {

@@ -9,7 +9,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"sigs.k8s.io/yaml"
+	"go.yaml.in/yaml/v3"
+	yaml11 "sigs.k8s.io/yaml"
 
 	"github.com/byokctl/byok/internal/termtext"
 )
@@ -67,9 +68,10 @@ func escapeUnsafe(b []byte) []byte {
 	return out
 }
 
-// writeYAML writes v as YAML, in v's JSON field names (the API's). A string
-// holding an unsafe character is written double-quoted with escapes; the
-// others as sigs.k8s.io/yaml writes them.
+// writeYAML writes v as YAML, in v's JSON field names (the API's) and in
+// the order of its JSON (-o json and -o yaml give the fields in one order).
+// A string holding an unsafe character is written double-quoted with
+// escapes; the others as the YAML library writes them.
 func writeYAML(w io.Writer, v any) error {
 	out, err := encodeYAML(v)
 	if err != nil {
@@ -79,31 +81,41 @@ func writeYAML(w io.Writer, v any) error {
 	return err
 }
 
+// maxOutputDepth bounds the nesting of what -o yaml writes: that of JSON
+// as encoding/json reads it.
+const maxOutputDepth = 10000
+
 func encodeYAML(v any) ([]byte, error) {
 	raw, err := encodeJSON(v, "")
 	if err != nil {
 		return nil, err
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var tree any
-	if err := dec.Decode(&tree); err != nil {
-		return nil, err
-	}
-	// The YAML library cannot be made to quote a string, and refuses some
-	// characters: each unsafe string is replaced by a placeholder, which
-	// is then replaced by the string in double quotes, as JSON writes it
-	// (a JSON string is a YAML double-quoted scalar).
-	p := &placeholders{prefix: placeholderPrefix(raw), quoted: map[string][]byte{}}
-	tree = p.replace(tree)
-	out, err := yaml.Marshal(tree)
+	// The JSON, as nodes in its order (the nodes of a JSON keys file).
+	root, err := jsonToNodes("output", raw, maxOutputDepth)
 	if err != nil {
 		return nil, err
 	}
-	for name, quoted := range p.quoted {
-		out = bytes.ReplaceAll(out, []byte(name), quoted)
+	// The YAML library cannot be made to quote a string with escapes, and
+	// refuses some characters: each unsafe string is replaced by a
+	// placeholder, which is then replaced by the string in double quotes,
+	// as JSON writes it (a JSON string is a YAML double-quoted scalar).
+	p := &placeholders{prefix: placeholderPrefix(raw), quoted: map[string][]byte{}}
+	p.replace(root, false)
+	var out bytes.Buffer
+	enc := yaml.NewEncoder(&out)
+	enc.SetIndent(2)
+	enc.CompactSeqIndent()
+	if err := enc.Encode(root); err != nil {
+		return nil, err
 	}
-	return out, nil
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	b := out.Bytes()
+	for name, quoted := range p.quoted {
+		b = bytes.ReplaceAll(b, []byte(name), quoted)
+	}
+	return b, nil
 }
 
 // placeholders stand for the unsafe strings of a YAML document.
@@ -122,25 +134,45 @@ func placeholderPrefix(raw []byte) string {
 	return prefix
 }
 
-// replace returns v with every unsafe string (value or key) replaced by a
-// placeholder.
-func (p *placeholders) replace(v any) any {
-	switch v := v.(type) {
-	case string:
-		return p.stand(v, false)
-	case []any:
-		for i := range v {
-			v[i] = p.replace(v[i])
+// replace replaces every unsafe string of n (value or key, key says which n
+// is) by a placeholder.
+func (p *placeholders) replace(n *yaml.Node, key bool) {
+	switch n.Kind {
+	case yaml.ScalarNode:
+		if n.Tag != "!!str" {
+			return
 		}
-		return v
-	case map[string]any:
-		out := make(map[string]any, len(v))
-		for k, val := range v {
-			out[p.stand(k, true)] = p.replace(val)
+		if n.Value = p.stand(n.Value, key); !plainInYAML11(n.Value) {
+			n.Style = yaml.DoubleQuotedStyle
 		}
-		return out
+	case yaml.MappingNode:
+		for i, c := range n.Content {
+			p.replace(c, i%2 == 0)
+		}
+	default:
+		for _, c := range n.Content {
+			p.replace(c, false)
+		}
 	}
-	return v
+}
+
+// plainInYAML11 reports whether s, written plain, reads back as the string
+// s in YAML 1.1 too (the YAML library writes YAML 1.2, where yes, on and
+// 0x1F are strings; many readers take them for a bool or a number).
+func plainInYAML11(s string) bool {
+	// A word of more than 5 letters' start is a string in YAML 1.1: only
+	// y, yes, no, on, off, true, false and null (in some cases) are not,
+	// and a number or a date starts otherwise. The YAML library quotes
+	// what its own syntax needs.
+	if len(s) > 5 && ('a' <= s[0] && s[0] <= 'z' || 'A' <= s[0] && s[0] <= 'Z') {
+		return true
+	}
+	var back any
+	if err := yaml11.Unmarshal([]byte(s), &back); err != nil {
+		return false
+	}
+	str, ok := back.(string)
+	return ok && str == s
 }
 
 // maxSimpleKey is the longest key the YAML library writes as "key: value";
