@@ -17,7 +17,7 @@ import (
 type confirmation struct {
 	what     string // what needs it: "deleting 2 keys"
 	force    string // what --force does: "delete without asking"
-	question string // the question: "Delete them?"
+	question string // the question: "Delete it?", "Delete them?"
 	declined string // what a "no" leaves: "nothing was deleted"
 }
 
@@ -77,9 +77,14 @@ func readAnswer(ctx context.Context, r io.Reader) (string, error) {
 	}
 }
 
-// deleting is the confirmation of a deletion of n keys.
+// deleting is the confirmation of a deletion of n keys: "Delete it?" for
+// one, "Delete them?" for more.
 func deleting(n int) confirmation {
-	return confirmation{what: "deleting " + countKeys(n), force: "delete without asking", question: "Delete them?", declined: "nothing was deleted"}
+	question := "Delete them?"
+	if n == 1 {
+		question = "Delete it?"
+	}
+	return confirmation{what: "deleting " + countKeys(n), force: "delete without asking", question: question, declined: "nothing was deleted"}
 }
 
 // confirmDeletion asks on a terminal before deleting keys; without a terminal it needs force (see confirmable).
