@@ -97,7 +97,7 @@ func (a *applier) converge(ctx context.Context) (last *plan, verified bool, err 
 			}
 		}
 		if err := a.confirm(ctx, p); err != nil {
-			return nil, false, err
+			return nil, false, explainDeadline(err, a.limit)
 		}
 		todo := a.todo(p)
 		if len(todo) == 0 {

@@ -47,7 +47,7 @@ func confirm(ctx context.Context, rt *runtime, c confirmation, force bool) error
 	switch {
 	case ctx.Err() != nil:
 		_, _ = io.WriteString(rt.sys.stderr, "\n") // end the question's line
-		return fmt.Errorf("no answer; %s: %w", c.declined, context.Cause(ctx))
+		return &noAnswer{declined: c.declined, cause: context.Cause(ctx)}
 	case err != nil:
 		return fmt.Errorf("reading the answer: %w", err)
 	case strings.TrimSpace(answer) != "yes":
@@ -56,6 +56,18 @@ func confirm(ctx context.Context, rt *runtime, c confirmation, force bool) error
 	}
 	return nil
 }
+
+// noAnswer is a question whose wait ended with its context (--timeout or a
+// signal) before an answer came. Its message leaves the cause out: the
+// caller's explanation (explainDeadline's "gave up after 30s", the line of
+// an interruption) says it, once.
+type noAnswer struct {
+	declined string // what was left: "nothing was deleted"
+	cause    error  // the context's cause
+}
+
+func (e *noAnswer) Error() string { return "no answer; " + e.declined }
+func (e *noAnswer) Unwrap() error { return e.cause }
 
 // readAnswer reads one line from r, or what r holds before its end, until
 // ctx ends. A read still waiting then is left behind (a terminal's read
