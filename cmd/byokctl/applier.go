@@ -97,7 +97,7 @@ func (a *applier) converge(ctx context.Context) (last *plan, verified bool, err 
 			}
 		}
 		if err := a.confirm(ctx, p); err != nil {
-			return nil, false, err
+			return nil, false, explainDeadline(err, a.limit)
 		}
 		todo := a.todo(p)
 		if len(todo) == 0 {
@@ -285,7 +285,9 @@ func (a *applier) create(ctx context.Context, c *change) error {
 	case len(found) > 1:
 		return followed(err, "the server has %d keys with this identifier", len(found))
 	case lost:
-		return followed(err, "listing the keys shows it was not created")
+		// apply has listed the keys: the library's advice to do so is
+		// not repeated.
+		return errors.New(withoutListAdvice(describe(err)) + "; listing the keys shows it was not created")
 	}
 	return err
 }

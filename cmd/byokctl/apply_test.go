@@ -197,6 +197,12 @@ func TestApplyLostAnswer(t *testing.T) {
 			if posts != wantPosts || conflicts != 0 {
 				t.Errorf("%d creates (%d refused as duplicates), want %d and none", posts, conflicts, wantPosts)
 			}
+			// Not created: apply listed the keys, so it does not tell the
+			// user to.
+			if !tc.applied && (!strings.Contains(r.stderr, "; listing the keys shows it was not created") ||
+				strings.Contains(r.stderr, "list the keys before creating it again")) {
+				t.Errorf("stderr %q", r.stderr)
+			}
 			rep := decodeReport(t, r)
 			if got := rep.Keys[0]; got.Result != resultCreated || (got.Note != "") != tc.applied {
 				t.Errorf("first key: %+v", got)

@@ -17,7 +17,7 @@ import (
 type confirmation struct {
 	what     string // what needs it: "deleting 2 keys"
 	force    string // what --force does: "delete without asking"
-	question string // the question: "Delete them?"
+	question string // the question: "Delete it?", "Delete them?"
 	declined string // what a "no" leaves: "nothing was deleted"
 }
 
@@ -47,7 +47,7 @@ func confirm(ctx context.Context, rt *runtime, c confirmation, force bool) error
 	switch {
 	case ctx.Err() != nil:
 		_, _ = io.WriteString(rt.sys.stderr, "\n") // end the question's line
-		return fmt.Errorf("no answer; %s: %w", c.declined, context.Cause(ctx))
+		return &noAnswer{declined: c.declined, cause: context.Cause(ctx)}
 	case err != nil:
 		return fmt.Errorf("reading the answer: %w", err)
 	case strings.TrimSpace(answer) != "yes":
@@ -56,6 +56,18 @@ func confirm(ctx context.Context, rt *runtime, c confirmation, force bool) error
 	}
 	return nil
 }
+
+// noAnswer is a question whose wait ended with its context (--timeout or a
+// signal) before an answer came. Its message leaves the cause out: the
+// caller's explanation (explainDeadline's "gave up after 30s", the line of
+// an interruption) says it, once.
+type noAnswer struct {
+	declined string // what was left: "nothing was deleted"
+	cause    error  // the context's cause
+}
+
+func (e *noAnswer) Error() string { return "no answer; " + e.declined }
+func (e *noAnswer) Unwrap() error { return e.cause }
 
 // readAnswer reads one line from r, or what r holds before its end, until
 // ctx ends. A read still waiting then is left behind (a terminal's read
@@ -77,9 +89,14 @@ func readAnswer(ctx context.Context, r io.Reader) (string, error) {
 	}
 }
 
-// deleting is the confirmation of a deletion of n keys.
+// deleting is the confirmation of a deletion of n keys: "Delete it?" for
+// one, "Delete them?" for more.
 func deleting(n int) confirmation {
-	return confirmation{what: "deleting " + countKeys(n), force: "delete without asking", question: "Delete them?", declined: "nothing was deleted"}
+	question := "Delete them?"
+	if n == 1 {
+		question = "Delete it?"
+	}
+	return confirmation{what: "deleting " + countKeys(n), force: "delete without asking", question: question, declined: "nothing was deleted"}
 }
 
 // confirmDeletion asks on a terminal before deleting keys; without a terminal it needs force (see confirmable).

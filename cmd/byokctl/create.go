@@ -350,24 +350,27 @@ type createOutcomeUnknown struct {
 func (e *createOutcomeUnknown) Error() string { return e.describe() }
 func (e *createOutcomeUnknown) Unwrap() error { return e.err }
 
-// describe returns the error in one line: what the server (or the gateway)
-// said, that the key may exist, and how to look for it.
+// describe returns the error in one line: the library's whole account (what
+// the server or the gateway said, and for a call that gave up retrying,
+// after how many attempts and why it stopped), that the key may exist, and
+// how to look for it, said once.
 func (e *createOutcomeUnknown) describe() string {
-	const advice = "the key may have been created, list the keys before creating it again"
-	var msg string
-	var apiErr *wrapper.APIError
-	if errors.As(e.err, &apiErr) {
-		msg = describe(apiErr) + "; outcome unknown: " + advice
-	} else {
-		msg = clean(strings.TrimPrefix(e.err.Error(), "byok: "))
-		if !strings.HasSuffix(msg, advice) {
-			msg += "; " + advice
-		}
-	}
+	msg := withoutListAdvice(clean(strings.TrimPrefix(e.err.Error(), "byok: "))) + "; " + listAdvice
 	if e.ref == "" {
 		return msg + ": byokctl list"
 	}
 	return msg + ": byokctl list --key " + shellQuote(clean(e.ref))
+}
+
+// listAdvice is what the library says after a create of unknown outcome.
+const listAdvice = "the key may have been created, list the keys before creating it again"
+
+// withoutListAdvice returns msg without the library's listAdvice, wherever
+// in msg the library put it (after the create's error, or inside the
+// account of a call that gave up), so that the caller says it once, or not
+// at all when it has listed the keys already.
+func withoutListAdvice(msg string) string {
+	return strings.ReplaceAll(msg, "; "+listAdvice, "")
 }
 
 // providerInAnyCase returns args with the provider of create in lower case

@@ -21,10 +21,13 @@ type demoOptions struct {
 	debug bool // --debug: the steps run with it too
 }
 
-// newDemoCmd builds byokctl demo: it reads --debug into demoOptions and
-// calls runF with them (runDemo, or a test's fake).
-func newDemoCmd(rt *runtime, global *globalFlags, runF func(context.Context, *runtime, demoOptions) error) *cobra.Command {
-	return &cobra.Command{
+// newDemoCmd builds byokctl demo: it reads its one flag, --debug, into
+// demoOptions and calls runF with them (runDemo, or a test's fake). The
+// global flags, which the demo would ignore (it talks to its own fake with
+// its credentials), are refused (refuseGlobalFlags, in newRootCmd).
+func newDemoCmd(rt *runtime, runF func(context.Context, *runtime, demoOptions) error) *cobra.Command {
+	var o demoOptions
+	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Walk through the whole flow offline, against an embedded fake API",
 		Long: `Start the fake BYOK API on a free loopback port and walk through the whole
@@ -34,9 +37,11 @@ one, show it as YAML, delete one and list again. Each step is printed as the byo
 runs, followed by that command's output. Nothing leaves this machine.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runF(cmd.Context(), rt, demoOptions{debug: global.debug})
+			return runF(cmd.Context(), rt, o)
 		},
 	}
+	cmd.Flags().BoolVar(&o.debug, "debug", false, "run every step with --debug: log every request and response to stderr (credentials redacted)")
+	return cmd
 }
 
 // demoKey is a key the demo creates: the create arguments after "create".

@@ -45,13 +45,44 @@ func TestDemo(t *testing.T) {
 }
 
 // TestDemoIgnoresUserCredentials checks that the demo neither uses nor
-// prints the user's credentials: its fake uses its built-in ones.
+// prints the user's credentials from the environment: its fake uses its
+// built-in ones.
 func TestDemoIgnoresUserCredentials(t *testing.T) {
 	f := newFixture(t)
 	env := map[string]string{envAPIKey: "USERKEY", envAPISecret: testAPISecret, envAccessToken: testToken}
-	r := f.runEnv(env, "demo", "--api-key", "USERKEY", "--api-secret", testAPISecret)
+	r := f.runEnv(env, "demo")
 	expect(t, r, exitOK) // runEnv fails the test if a secret was printed
 	if strings.Contains(r.stdout, "USERKEY") {
 		t.Errorf("the demo used the user's API key:\n%s", r.stdout)
+	}
+}
+
+// TestDemoOwnFlags: demo offers only its --debug in its help and refuses
+// every global flag, which it would ignore, before starting anything.
+func TestDemoOwnFlags(t *testing.T) {
+	f := newFixture(t)
+	r := f.run("demo", "--help")
+	expect(t, r, exitOK)
+	for _, unwanted := range []string{"Global Flags", "--timeout", "--endpoint", "--insecure-http", "--api-key", "--api-secret", "--token", "--output"} {
+		if strings.Contains(r.stdout, unwanted) {
+			t.Errorf("demo --help offers %q:\n%s", unwanted, r.stdout)
+		}
+	}
+	if !strings.Contains(r.stdout, "--debug") {
+		t.Errorf("demo --help does not offer --debug:\n%s", r.stdout)
+	}
+	for _, args := range [][]string{
+		{"--timeout", "1s"}, {"--endpoint", "http://127.0.0.1:1"}, {"--insecure-http"},
+		{"--api-key", "USERKEY", "--api-secret", testAPISecret}, {"--token", testToken}, {"-o", "json"},
+	} {
+		r := f.run(append([]string{"demo"}, args...)...)
+		name := args[0]
+		if name == "-o" {
+			name = "--output"
+		}
+		want := "byokctl: byokctl demo has no " + name + " flag\nRun 'byokctl demo --help' for usage.\n"
+		if r.code != exitUsage || r.stderr != want || r.stdout != "" {
+			t.Errorf("demo %s: exit status %d, stdout %q, stderr %q; want %d and %q", strings.Join(args, " "), r.code, r.stdout, r.stderr, exitUsage, want)
+		}
 	}
 }

@@ -2,88 +2,49 @@ package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"strings"
-	"time"
 
-	"github.com/byokctl/byok/wrapper"
+	"github.com/spf13/cobra"
 )
 
-// describe returns err as one line for stderr, cleaned (see clean). An API
-// error keeps everything the server said: the status, every error detail and
-// the request id.
-func describe(err error) string {
-	var h *hinted
-	if errors.As(err, &h) {
-		return h.hint + ": " + describe(h.err)
-	}
-	var unknown *createOutcomeUnknown
-	if errors.As(err, &unknown) {
-		return unknown.describe()
-	}
-	// An API error renders itself (wrapper.APIError.Error): what the
-	// library says in front of it (a call that gave up retrying: after how
-	// many attempts, and why) is kept.
-	return clean(strings.TrimPrefix(err.Error(), "byok: "))
+// describeOptions are the flags and arguments of byokctl describe.
+type describeOptions struct {
+	id string
 }
 
-// describeLines returns err as the lines for stderr: one per mistake of a
-// keys file (fileErrors), else the one line of describe.
-func describeLines(err error) []string {
-	var mistakes fileErrors
-	if !errors.As(err, &mistakes) {
-		return []string{describe(err)}
-	}
-	lines := mistakes.lines()
-	for i := range lines {
-		lines[i] = clean(lines[i])
-	}
-	return lines
+// newDescribeCmd builds byokctl describe: it parses the arguments into
+// describeOptions and calls runF with them (runDescribe, or a test's fake).
+// (errtext.go holds the renderer of errors, describe.)
+func newDescribeCmd(rt *runtime, runF func(context.Context, *runtime, describeOptions) error) *cobra.Command {
+	return withFormats(&cobra.Command{
+		Use:   "describe ID",
+		Short: "Show one key and what to grant Confluent Cloud for it",
+		Long: `Show one key as confluent byok describe does: the key's table on stdout
+(with its principals, and its validation's since and message), then on
+stderr what to grant Confluent Cloud in the key's cloud (see byokctl grants).
+
+-o json and -o yaml print the key alone, as byokctl get does: get is the one
+for scripts.`,
+		Example:           "  byokctl describe cck-12345",
+		Args:              oneID,
+		ValidArgsFunction: keyIDCompletion(rt),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runF(cmd.Context(), rt, describeOptions{id: args[0]})
+		},
+	}, formatHuman, formatJSON, formatYAML)
 }
 
-// explainDeadline turns a context error into a message that says what to
-// do: a command that ran out of time, or whose retries stopped because the
-// next wait would end after its time limit (wrapper.ErrNoTimeLeft), names
-// its time limit and the flag that sets it; an interrupted command says so.
-// An error explained already is returned as it is: the hint is said once.
-func explainDeadline(err error, limit time.Duration) error {
-	switch {
-	case explained(err):
+// runDescribe prints key o.id and, in the table format, what to grant for
+// it.
+func runDescribe(ctx context.Context, rt *runtime, o describeOptions) error {
+	key, err := getKey(ctx, rt, o.id)
+	if err != nil {
 		return err
-	case errors.Is(err, context.DeadlineExceeded):
-		return &hinted{fmt.Sprintf("gave up after %s (set a longer --timeout)", limit), err, true}
-	case errors.Is(err, wrapper.ErrNoTimeLeft):
-		return &hinted{fmt.Sprintf("stopped retrying: the %s time limit left no time for the next attempt (set a longer --timeout)", limit), err, true}
-	case errors.Is(err, context.Canceled):
-		return &hinted{"interrupted", err, true}
 	}
-	return err
-}
-
-// explained reports whether err holds a hint of explainDeadline (or one
-// like it) already.
-func explained(err error) bool {
-	for {
-		var h *hinted
-		if !errors.As(err, &h) {
-			return false
-		}
-		if h.limit {
-			return true
-		}
-		err = h.err
+	if err := printKey(rt, *key); err != nil {
+		return err
 	}
+	if !structured(rt) {
+		printGrantsHint(rt, *key)
+	}
+	return nil
 }
-
-// hinted is an error with a hint in front of its message.
-type hinted struct {
-	hint string
-	err  error
-	// limit: the hint is about the time limit or an interruption
-	// (explainDeadline's), said once.
-	limit bool
-}
-
-func (h *hinted) Error() string { return h.hint + ": " + strings.TrimPrefix(h.err.Error(), "byok: ") }
-func (h *hinted) Unwrap() error { return h.err }

@@ -102,6 +102,7 @@ func newRootCmd(sys *system) *cobra.Command {
 	_ = root.RegisterFlagCompletionFunc("output", formatCompletion)
 
 	serve := newServeCmd(rt, runServe)
+	demo := newDemoCmd(rt, runDemo)
 	root.AddCommand(
 		newListCmd(rt, runList),
 		newGetCmd(rt, runGet),
@@ -116,11 +117,12 @@ func newRootCmd(sys *system) *cobra.Command {
 		newExporterCmd(rt, runExporter),
 		newApplyCmd(rt, runApply),
 		serve,
-		newDemoCmd(rt, flags, runDemo),
+		demo,
 		newVersionCmd(rt),
 		newByokCmd(),
 	)
 	refuseGlobalFlags(serve, pf) // it has its own credential flags, and needs no other
+	refuseGlobalFlags(demo, pf)  // it talks to its own fake: only its --debug
 	completionCmd(root)
 	markFailures(root)
 	wrapHelp(root)
