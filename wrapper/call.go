@@ -267,7 +267,7 @@ func (c *Client) transportError(op operation, err error, notSent bool) error {
 // wraps, ErrServer.
 func gatewayError(op operation, apiErr *APIError) error {
 	return fmt.Errorf("byok: %s: %w: a gateway answered %d, so the request may have reached the API (%w); the key may have been created, list the keys before creating it again",
-		op.name, ErrOutcomeUnknown, apiErr.StatusCode, apiErr)
+		op.name, ErrOutcomeUnknown, apiErr.StatusCode, unprefixed{apiErr})
 }
 
 // attemptTrace records whether an attempt asked for and got a connection,

@@ -242,6 +242,14 @@ func excerpt(body []byte) string {
 	return strings.ToValidUTF8(string(body[:maxExcerpt]), "") + "…"
 }
 
+// unprefixed is an error of this package quoted inside another, whose
+// message starts with "byok: " already: its message is err's without that
+// prefix, and it unwraps to err, so errors.Is and errors.As see through it.
+type unprefixed struct{ err error }
+
+func (e unprefixed) Error() string { return strings.TrimPrefix(e.err.Error(), "byok: ") }
+func (e unprefixed) Unwrap() error { return e.err }
+
 // KeyDecodeError is a key of a list page that could not be decoded (it has
 // no "key" object, its "key" has no kind, or a field has the wrong JSON
 // type). It concerns that key alone: ListKeys returns it in
