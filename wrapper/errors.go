@@ -283,10 +283,9 @@ func (e *KeyDecodeError) Error() string {
 // Unwrap returns the cause.
 func (e *KeyDecodeError) Unwrap() error { return e.Err }
 
-// apiError builds the *APIError of a non-2xx answer. h is already redacted;
-// red redacts the credential of the attempt from the body and the error
-// details.
-func (c *Client) apiError(op operation, status int, h http.Header, body []byte, red redactor) *APIError {
+// apiError builds the *APIError of a non-2xx answer. h and body are already
+// redacted (attempt redacts what it reads), so nothing is redacted here.
+func (c *Client) apiError(op operation, status int, h http.Header, body []byte) *APIError {
 	e := &APIError{
 		StatusCode: status,
 		Method:     op.method,
@@ -297,11 +296,8 @@ func (c *Client) apiError(op operation, status int, h http.Header, body []byte, 
 	}
 	e.RetryAfter, _ = parseRetryAfter(h, c.clock.Now())
 	e.Errors = decodeFailure(body)
-	for i, d := range e.Errors {
-		e.Errors[i] = red.detail(d)
-	}
 	if len(e.Errors) == 0 {
-		e.Body = red.excerpt(body)
+		e.Body = excerpt(body)
 	}
 	return e
 }
