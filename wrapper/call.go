@@ -171,13 +171,15 @@ func (c *Client) attempt(ctx context.Context, op operation, send func(context.Co
 	body, tooLarge, err := readBody(resp.Body)
 	_ = resp.Body.Close()
 	a.resp = newResponse(a.status, a.header)
-	switch {
-	case err != nil:
+	if err != nil {
 		a.readErr = red.error(fmt.Errorf("reading the %d answer: %w", a.status, err))
-	case a.status >= 200 && a.status <= 299:
-		a.body, a.tooLarge = red.body(body), tooLarge
-	default:
-		a.apiErr = c.apiError(op, a.status, a.header, body, red)
+		return a
+	}
+	body = red.body(body) // the one place a body is redacted, whatever its status
+	if a.status >= 200 && a.status <= 299 {
+		a.body, a.tooLarge = body, tooLarge
+	} else {
+		a.apiErr = c.apiError(op, a.status, a.header, body)
 	}
 	return a
 }
@@ -267,7 +269,7 @@ func (c *Client) transportError(op operation, err error, notSent bool) error {
 // wraps, ErrServer.
 func gatewayError(op operation, apiErr *APIError) error {
 	return fmt.Errorf("byok: %s: %w: a gateway answered %d, so the request may have reached the API (%w); the key may have been created, list the keys before creating it again",
-		op.name, ErrOutcomeUnknown, apiErr.StatusCode, apiErr)
+		op.name, ErrOutcomeUnknown, apiErr.StatusCode, unprefixed{apiErr})
 }
 
 // attemptTrace records whether an attempt asked for and got a connection,

@@ -242,6 +242,14 @@ func excerpt(body []byte) string {
 	return strings.ToValidUTF8(string(body[:maxExcerpt]), "") + "…"
 }
 
+// unprefixed is an error of this package quoted inside another, whose
+// message starts with "byok: " already: its message is err's without that
+// prefix, and it unwraps to err, so errors.Is and errors.As see through it.
+type unprefixed struct{ err error }
+
+func (e unprefixed) Error() string { return strings.TrimPrefix(e.err.Error(), "byok: ") }
+func (e unprefixed) Unwrap() error { return e.err }
+
 // KeyDecodeError is a key of a list page that could not be decoded (it has
 // no "key" object, its "key" has no kind, or a field has the wrong JSON
 // type). It concerns that key alone: ListKeys returns it in
@@ -275,10 +283,9 @@ func (e *KeyDecodeError) Error() string {
 // Unwrap returns the cause.
 func (e *KeyDecodeError) Unwrap() error { return e.Err }
 
-// apiError builds the *APIError of a non-2xx answer. h is already redacted;
-// red redacts the credential of the attempt from the body and the error
-// details.
-func (c *Client) apiError(op operation, status int, h http.Header, body []byte, red redactor) *APIError {
+// apiError builds the *APIError of a non-2xx answer. h and body are already
+// redacted (attempt redacts what it reads), so nothing is redacted here.
+func (c *Client) apiError(op operation, status int, h http.Header, body []byte) *APIError {
 	e := &APIError{
 		StatusCode: status,
 		Method:     op.method,
@@ -289,11 +296,8 @@ func (c *Client) apiError(op operation, status int, h http.Header, body []byte, 
 	}
 	e.RetryAfter, _ = parseRetryAfter(h, c.clock.Now())
 	e.Errors = decodeFailure(body)
-	for i, d := range e.Errors {
-		e.Errors[i] = red.detail(d)
-	}
 	if len(e.Errors) == 0 {
-		e.Body = red.excerpt(body)
+		e.Body = excerpt(body)
 	}
 	return e
 }

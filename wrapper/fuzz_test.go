@@ -306,7 +306,7 @@ func FuzzFailureDecode(f *testing.F) {
 		h.Set("Retry-After", retryAfter)
 		c := &Client{clock: fuzzClock{}}
 		op := operation{name: "get key cck-1", method: http.MethodGet, path: "/byok/v1/keys/cck-1"}
-		e := c.apiError(op, status, h, body, redactor{})
+		e := c.apiError(op, status, h, body)
 
 		if e.StatusCode != status || e.RequestID != h.Get("X-Request-Id") {
 			t.Fatalf("status %d, request id %q; want %d, %q", e.StatusCode, e.RequestID, status, h.Get("X-Request-Id"))

@@ -61,6 +61,9 @@ func TestCreateAnsweredByGatewayIsOutcomeUnknown(t *testing.T) {
 				t.Errorf("%d: %q lacks %q", status, msg, want)
 			}
 		}
+		if n := strings.Count(msg, "byok: "); n != 1 {
+			t.Errorf("%d: %q says \"byok: \" %d times; want once, at the start", status, msg, n)
+		}
 	}
 }
 

@@ -504,9 +504,11 @@ func (r redactor) redact(s string) string {
 	return s
 }
 
-// body returns the body of a successful answer, or when it holds a
-// credential, a copy with the credentials redacted, so that no key, error or
-// message decoded from it carries one.
+// body returns the body of an answer, or when it holds a credential, a copy
+// with the credentials redacted, so that no key, error, excerpt or message
+// decoded from it carries one. It is redacted whole, before anything cuts an
+// excerpt from it, so that a credential cut in two at the end of an excerpt
+// cannot leave its first part.
 func (r redactor) body(b []byte) []byte {
 	out, _ := r.apply(b)
 	return out
@@ -541,22 +543,6 @@ func (r redactor) headerContains(h http.Header) bool {
 		}
 	}
 	return false
-}
-
-// detail returns d with the credentials redacted from every text.
-func (r redactor) detail(d ErrorDetail) ErrorDetail {
-	for _, s := range []*string{&d.ID, &d.Status, &d.Code, &d.Title, &d.Detail, &d.Message, &d.Source.Pointer, &d.Source.Parameter} {
-		*s = r.redact(*s)
-	}
-	return d
-}
-
-// excerpt returns excerpt(body) without the credentials. They are redacted
-// before the excerpt is cut, so that one cut in two at the end cannot leave
-// its first part.
-func (r redactor) excerpt(body []byte) string {
-	out, _ := r.apply(body)
-	return excerpt(out)
 }
 
 // error returns err, or when its message holds a credential, an error with

@@ -308,11 +308,11 @@ func (e *gaveUpError) Error() string {
 	b.WriteString(": ")
 	b.WriteString(e.stop)
 	if e.during != nil {
-		b.WriteString(" (" + strings.TrimPrefix(e.during.Error(), "byok: ") + ")")
+		b.WriteString(" (" + unprefixed{e.during}.Error() + ")")
 	}
 	if e.last != nil {
 		b.WriteString("; the last error: ")
-		b.WriteString(strings.TrimPrefix(e.last.Error(), "byok: "))
+		b.WriteString(unprefixed{e.last}.Error())
 	}
 	return b.String()
 }

@@ -10,17 +10,17 @@ const realm = `realm="Confluent Cloud"`
 
 // authenticate reports whether r carries accepted credentials, and whether
 // it carries any.
-func (h *Server) authenticate(r *http.Request) (ok, present bool) {
+func (s *Server) authenticate(r *http.Request) (ok, present bool) {
 	auth := r.Header.Get("Authorization")
 	if auth == "" {
 		return false, false
 	}
 	if key, secret, isBasic := r.BasicAuth(); isBasic {
-		return h.cfg.apiKey != "" && equal(key, h.cfg.apiKey) && equal(secret, h.cfg.apiSecret), true
+		return s.cfg.apiKey != "" && equal(key, s.cfg.apiKey) && equal(secret, s.cfg.apiSecret), true
 	}
 	scheme, token, found := strings.Cut(auth, " ")
-	if found && strings.EqualFold(scheme, "Bearer") && h.cfg.token != "" {
-		return equal(strings.TrimSpace(token), h.cfg.token), true
+	if found && strings.EqualFold(scheme, "Bearer") && s.cfg.token != "" {
+		return equal(strings.TrimSpace(token), s.cfg.token), true
 	}
 	return false, true
 }
@@ -37,16 +37,16 @@ func unauthenticatedProblem(present bool) problem {
 }
 
 // unauthorized answers 401 with the challenges the server accepts.
-func (h *Server) unauthorized(w http.ResponseWriter, present bool) {
+func (s *Server) unauthorized(w http.ResponseWriter, present bool) {
 	basic, bearer := "Basic "+realm, "Bearer "+realm
 	if present {
 		basic += `, error="invalid_key", error_description="The API key or secret is invalid"`
 		bearer += `, error="invalid_token"`
 	}
-	if h.cfg.apiKey != "" {
+	if s.cfg.apiKey != "" {
 		w.Header().Add("WWW-Authenticate", basic)
 	}
-	if h.cfg.token != "" {
+	if s.cfg.token != "" {
 		w.Header().Add("WWW-Authenticate", bearer)
 	}
 	fail(w, http.StatusUnauthorized, unauthenticatedProblem(present))

@@ -18,16 +18,16 @@ import (
 // readObject reads r's body as a JSON object. A body that is too large,
 // empty or not JSON is a 400 problem; JSON that is not an object is a 422
 // problem.
-func (h *Server) readObject(w http.ResponseWriter, r *http.Request) (map[string]json.RawMessage, int, *problem) {
+func (s *Server) readObject(w http.ResponseWriter, r *http.Request) (map[string]json.RawMessage, int, *problem) {
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
 		p := badRequest("unsupported_media_type", fmt.Sprintf("The request body must be sent with Content-Type application/json, not %q.", r.Header.Get("Content-Type")), "")
 		return nil, http.StatusBadRequest, &p
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.cfg.bodyLimit))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.bodyLimit))
 	var tooLarge *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooLarge):
-		p := badRequest("request_too_large", fmt.Sprintf("The request body is larger than the limit of %d bytes.", h.cfg.bodyLimit), "")
+		p := badRequest("request_too_large", fmt.Sprintf("The request body is larger than the limit of %d bytes.", s.cfg.bodyLimit), "")
 		return nil, http.StatusBadRequest, &p
 	case err != nil:
 		p := badRequest("unreadable_body", "The request body could not be read: "+err.Error(), "")

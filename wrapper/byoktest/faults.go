@@ -190,28 +190,28 @@ func splitmix(x uint64) uint64 {
 // SetFaults replaces the random fault configuration and restarts its
 // sequence (the next eligible request is the first). Faults{} turns random
 // faults off; FailNext and RespondNext entries are kept.
-func (h *Server) SetFaults(f Faults) error {
+func (s *Server) SetFaults(f Faults) error {
 	if err := f.check(); err != nil {
 		return err
 	}
-	h.faults.mu.Lock()
-	defer h.faults.mu.Unlock()
-	h.faults.f, h.faults.n, h.faults.burstLeft = f, 0, 0
+	s.faults.mu.Lock()
+	defer s.faults.mu.Unlock()
+	s.faults.f, s.faults.n, s.faults.burstLeft = f, 0, 0
 	return nil
 }
 
 // FailNext makes the next n requests for one of ops (any operation when ops
 // is empty) fail with mode, before any random fault.
-func (h *Server) FailNext(n int, mode FaultMode, ops ...Operation) error {
+func (s *Server) FailNext(n int, mode FaultMode, ops ...Operation) error {
 	if n < 1 {
 		return fmt.Errorf("byoktest: FailNext: n must be at least 1, got %d", n)
 	}
 	if err := (Faults{Modes: []FaultMode{mode}, Operations: ops}).check(); err != nil {
 		return fmt.Errorf("byoktest: FailNext: %w", err)
 	}
-	h.faults.mu.Lock()
-	defer h.faults.mu.Unlock()
-	h.faults.next = append(h.faults.next, forced{mode: mode, left: n, ops: slices.Clone(ops)})
+	s.faults.mu.Lock()
+	defer s.faults.mu.Unlock()
+	s.faults.next = append(s.faults.next, forced{mode: mode, left: n, ops: slices.Clone(ops)})
 	return nil
 }
 
@@ -220,13 +220,13 @@ func (h *Server) FailNext(n int, mode FaultMode, ops ...Operation) error {
 // headers (Retry-After on 429, WWW-Authenticate on 401) and without applying
 // it. Unlike a fault it carries no FaultHeader: the contract validator
 // checks it. Calls queue up, one answer each.
-func (h *Server) RespondNext(op Operation, status int) error {
+func (s *Server) RespondNext(op Operation, status int) error {
 	if !slices.Contains(documentedErrors(op), status) {
 		return fmt.Errorf("byoktest: RespondNext: %s does not document status %d (it documents %v)", op, status, documentedErrors(op))
 	}
-	h.faults.mu.Lock()
-	defer h.faults.mu.Unlock()
-	h.faults.respond[op] = append(h.faults.respond[op], status)
+	s.faults.mu.Lock()
+	defer s.faults.mu.Unlock()
+	s.faults.respond[op] = append(s.faults.respond[op], status)
 	return nil
 }
 
@@ -260,7 +260,7 @@ const htmlPage = `<!DOCTYPE html>
 
 // before breaks the exchange for the modes that act before the request is
 // handled. It reports whether the exchange is over.
-func (h *Server) before(w http.ResponseWriter, r *http.Request, mode FaultMode, rt rate, onAbort func()) bool {
+func (s *Server) before(w http.ResponseWriter, r *http.Request, mode FaultMode, rt rate, onAbort func()) bool {
 	if mode == "" || mode == FaultDropResponse || mode == FaultTruncated {
 		return false
 	}
@@ -270,10 +270,10 @@ func (h *Server) before(w http.ResponseWriter, r *http.Request, mode FaultMode, 
 		// Read the body first: the server notices a client that goes away
 		// (and cancels the context) only once the body has been read.
 		if r.Body != nil {
-			b, err := io.ReadAll(io.LimitReader(r.Body, h.cfg.bodyLimit+1))
+			b, err := io.ReadAll(io.LimitReader(r.Body, s.cfg.bodyLimit+1))
 			r.Body = readCloser{io.MultiReader(bytes.NewReader(b), errReader{err}), r.Body}
 		}
-		t := time.NewTimer(h.faults.delayOf())
+		t := time.NewTimer(s.faults.delayOf())
 		defer t.Stop()
 		select {
 		case <-t.C:

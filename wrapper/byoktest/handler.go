@@ -13,39 +13,39 @@ import (
 
 // ServeHTTP serves one request of the API (through the middleware given
 // with WithMiddleware).
-func (h *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.outer.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.outer.ServeHTTP(w, r) }
 
 // APIKey returns the API key accepted with HTTP Basic authentication, or ""
 // when HTTP Basic authentication is off (WithToken without
 // WithCredentials).
-func (h *Server) APIKey() string { return h.cfg.apiKey }
+func (s *Server) APIKey() string { return s.cfg.apiKey }
 
 // APISecret returns the API secret accepted with HTTP Basic authentication,
 // or "" when HTTP Basic authentication is off.
-func (h *Server) APISecret() string { return h.cfg.apiSecret }
+func (s *Server) APISecret() string { return s.cfg.apiSecret }
 
 // Token returns the bearer token accepted, or "" when Bearer authentication
 // is off.
-func (h *Server) Token() string { return h.cfg.token }
+func (s *Server) Token() string { return s.cfg.token }
 
 // Organization returns the organisation id that the keys' resource names
 // (CRNs) carry.
-func (h *Server) Organization() string { return h.org }
+func (s *Server) Organization() string { return s.org }
 
 // Authorize sets accepted credentials on r: HTTP Basic authentication with
 // the API key and secret, or the bearer token when HTTP Basic
 // authentication is off.
-func (h *Server) Authorize(r *http.Request) {
-	if h.cfg.apiKey == "" {
-		r.Header.Set("Authorization", "Bearer "+h.cfg.token)
+func (s *Server) Authorize(r *http.Request) {
+	if s.cfg.apiKey == "" {
+		r.Header.Set("Authorization", "Bearer "+s.cfg.token)
 		return
 	}
-	r.SetBasicAuth(h.cfg.apiKey, h.cfg.apiSecret)
+	r.SetBasicAuth(s.cfg.apiKey, s.cfg.apiSecret)
 }
 
 // baseFor returns the base URL for links in the answer to r.
-func (h *Server) baseFor(r *http.Request) string {
-	if b := h.base.Load(); b != nil {
+func (s *Server) baseFor(r *http.Request) string {
+	if b := s.base.Load(); b != nil {
 		return *b
 	}
 	if r == nil {
@@ -69,8 +69,8 @@ func (h *Server) baseFor(r *http.Request) string {
 // roles, application_id or security_group (else filled). AddKey ignores the
 // quota. With a data file that cannot be saved, nothing is added and the
 // error says why.
-func (h *Server) AddKey(k api.Key) (api.Key, error) {
-	now := h.cfg.clock()
+func (s *Server) AddKey(k api.Key) (api.Key, error) {
+	now := s.cfg.clock()
 	kind, mat, err := material(k.Key)
 	if err != nil {
 		return api.Key{}, fmt.Errorf("byoktest: AddKey: %w", err)
@@ -102,49 +102,49 @@ func (h *Server) AddKey(k api.Key) (api.Key, error) {
 		}
 		r.override = o
 	}
-	h.classify(r)
-	h.store.mu.Lock()
-	defer h.store.mu.Unlock()
-	if h.store.full(1) {
+	s.classify(r)
+	s.store.mu.Lock()
+	defer s.store.mu.Unlock()
+	if s.store.full(1) {
 		return api.Key{}, errors.New("byoktest: AddKey: the store is full: its sequence numbers are used up")
 	}
 	if k.ID != "" {
 		if !validID(k.ID) {
 			return api.Key{}, fmt.Errorf("byoktest: AddKey: id %q is not a key id (1 to 255 letters, digits, '-', '_' or '.')", k.ID)
 		}
-		if _, taken := h.store.byID[k.ID]; taken {
+		if _, taken := s.store.byID[k.ID]; taken {
 			return api.Key{}, fmt.Errorf("byoktest: AddKey: a key with id %q exists", k.ID)
 		}
 		r.id = k.ID
 	} else {
-		r.id = h.freshIDLocked()
+		r.id = s.freshIDLocked()
 	}
-	if id, taken := h.store.byMaterial[mat]; mat != "" && taken {
+	if id, taken := s.store.byMaterial[mat]; mat != "" && taken {
 		return api.Key{}, fmt.Errorf("byoktest: AddKey: key %s already has %s %q", id, materialName(kind), mat)
 	}
-	if r.details, err = h.fillDetails(k.Key, r.id); err != nil {
+	if r.details, err = s.fillDetails(k.Key, r.id); err != nil {
 		return api.Key{}, fmt.Errorf("byoktest: AddKey: %w", err)
 	}
-	m := h.store.mark()
-	h.store.insert(r)
-	if err := h.commitLocked(func() { h.store.rollback(m) }); err != nil {
+	m := s.store.mark()
+	s.store.insert(r)
+	if err := s.commitLocked(func() { s.store.rollback(m) }); err != nil {
 		return api.Key{}, fmt.Errorf("byoktest: AddKey: %w", err)
 	}
-	return h.snapshot(r, now), nil
+	return s.snapshot(r, now), nil
 }
 
 // classify marks r INVALID-to-be when WithInvalidKeys matches its material.
-func (h *Server) classify(r *record) {
-	if h.cfg.invalidMatch != nil && h.cfg.invalidMatch(r.material) {
-		r.invalidMessage = h.cfg.invalidMessage
+func (s *Server) classify(r *record) {
+	if s.cfg.invalidMatch != nil && s.cfg.invalidMatch(r.material) {
+		r.invalidMessage = s.cfg.invalidMessage
 	}
 }
 
 // freshIDLocked returns a key id not in use. The caller holds store.mu.
-func (h *Server) freshIDLocked() string {
+func (s *Server) freshIDLocked() string {
 	for {
-		id := h.ids.keyID()
-		if _, taken := h.store.byID[id]; !taken {
+		id := s.ids.keyID()
+		if _, taken := s.store.byID[id]; !taken {
 			return id
 		}
 	}
@@ -152,8 +152,8 @@ func (h *Server) freshIDLocked() string {
 
 // snapshot renders r for a caller of the Go API: it shares no memory with
 // the store.
-func (h *Server) snapshot(r *record, now time.Time) api.Key {
-	k := h.render(r, h.baseFor(nil), now)
+func (s *Server) snapshot(r *record, now time.Time) api.Key {
+	k := s.render(r, s.baseFor(nil), now)
 	k.Key = cloneDetails(k.Key)
 	return k
 }
@@ -166,46 +166,46 @@ func (h *Server) snapshot(r *record, now time.Time) api.Key {
 // numbers are used up, it adds none and returns nil. It takes one lock for
 // all n keys and no JSON round trip per key, so that benchmarks can seed
 // 100,000 keys (see BenchmarkSeed).
-func (h *Server) Seed(n int) []string {
+func (s *Server) Seed(n int) []string {
 	if n <= 0 {
 		return nil
 	}
-	now := h.cfg.clock()
+	now := s.cfg.clock()
 	regions := []string{"us-west-2", "us-east-1", "eu-west-1", "ap-southeast-1"}
 	gcpRegions := []string{"us-central1", "europe-west1", "asia-east1"}
 	ids := make([]string, 0, n)
-	h.store.mu.Lock()
-	if h.store.full(n) {
-		h.store.mu.Unlock()
+	s.store.mu.Lock()
+	if s.store.full(n) {
+		s.store.mu.Unlock()
 		return nil
 	}
-	h.store.reserve(n)
-	m := h.store.mark()
-	start := h.store.nextSeq
+	s.store.reserve(n)
+	m := s.store.mark()
+	start := s.store.nextSeq
 	for i := range n {
 		seq := start + uint64(i)
 		r := &record{state: api.KeyStateAVAILABLE, createdAt: now, updatedAt: now, override: &override{phase: api.KeyValidationPhaseVALID, since: now}}
-		r.id = h.freshIDLocked()
+		r.id = s.freshIDLocked()
 		name := "seed key " + strconv.FormatUint(seq, 10)
 		r.displayName = &name
 		var v any
 		switch i % 3 {
 		case 0:
 			r.kind = kindAWS
-			r.material = "arn:aws:kms:" + regions[i%len(regions)] + ":" + h.awsAccount + ":key/seed-" + strconv.FormatUint(seq, 10) + "-" + r.id
-			v = api.AwsKey{Kind: api.AwsKeyKindAwsKey, KeyARN: r.material, Roles: []string{"arn:aws:iam::" + h.awsAccount + ":role/cc-byok-" + r.id}}
+			r.material = "arn:aws:kms:" + regions[i%len(regions)] + ":" + s.awsAccount + ":key/seed-" + strconv.FormatUint(seq, 10) + "-" + r.id
+			v = api.AwsKey{Kind: api.AwsKeyKindAwsKey, KeyARN: r.material, Roles: []string{"arn:aws:iam::" + s.awsAccount + ":role/cc-byok-" + r.id}}
 		case 1:
 			r.kind = kindAzure
 			vault := "seed-vault-" + strconv.FormatUint(seq, 10)
 			r.material = "https://" + vault + ".vault.azure.net/keys/" + r.id
-			v = api.AzureKey{Kind: api.AzureKeyKindAzureKey, KeyID: r.material, ApplicationID: h.org, TenantID: h.org,
-				KeyVaultID: "/subscriptions/" + h.org + "/resourceGroups/seed/providers/Microsoft.KeyVault/vaults/" + vault}
+			v = api.AzureKey{Kind: api.AzureKeyKindAzureKey, KeyID: r.material, ApplicationID: s.org, TenantID: s.org,
+				KeyVaultID: "/subscriptions/" + s.org + "/resourceGroups/seed/providers/Microsoft.KeyVault/vaults/" + vault}
 		default:
 			r.kind = kindGCP
 			r.material = "projects/seed/locations/" + gcpRegions[i%len(gcpRegions)] + "/keyRings/seed/cryptoKeys/" + r.id + "-" + strconv.FormatUint(seq, 10)
 			v = api.GcpKey{Kind: api.GcpKeyKindGcpKey, KeyID: r.material, SecurityGroup: "cc-byok-" + r.id + "@groups.byoktest.invalid"}
 		}
-		if _, taken := h.store.byMaterial[r.material]; taken {
+		if _, taken := s.store.byMaterial[r.material]; taken {
 			continue // cannot happen: the material holds the fresh id
 		}
 		b, err := json.Marshal(v)
@@ -216,11 +216,11 @@ func (h *Server) Seed(n int) []string {
 			continue // cannot happen: the variants always marshal
 		}
 		r.seq = seq
-		h.store.insert(r)
+		s.store.insert(r)
 		ids = append(ids, r.id)
 	}
-	err := h.commitLocked(func() { h.store.rollback(m) })
-	h.store.mu.Unlock()
+	err := s.commitLocked(func() { s.store.rollback(m) })
+	s.store.mu.Unlock()
 	if err != nil {
 		return nil
 	}
@@ -231,11 +231,11 @@ func (h *Server) Seed(n int) []string {
 // the generated type, which wrapper.StateAvailable and wrapper.StateInUse
 // are) or any other value, the list being extensible. An IN_USE key cannot
 // be deleted.
-func (h *Server) SetState(id string, state api.KeyState) error {
+func (s *Server) SetState(id string, state api.KeyState) error {
 	if state == "" {
 		return errors.New("byoktest: SetState: state must not be empty")
 	}
-	err := h.change(id, func(r *record, _ time.Time) { r.state = state })
+	err := s.change(id, func(r *record, _ time.Time) { r.state = state })
 	if err != nil {
 		return fmt.Errorf("byoktest: SetState: %w", err)
 	}
@@ -245,11 +245,11 @@ func (h *Server) SetState(id string, state api.KeyState) error {
 // SetValidation fixes the validation of key id at phase (INITIALIZING, VALID,
 // INVALID, such as wrapper.PhaseValid, or any other value) with message (may
 // be empty), since now; the configured progression no longer applies to it.
-func (h *Server) SetValidation(id string, phase api.KeyValidationPhase, message string) error {
+func (s *Server) SetValidation(id string, phase api.KeyValidationPhase, message string) error {
 	if phase == "" {
 		return errors.New("byoktest: SetValidation: phase must not be empty")
 	}
-	err := h.change(id, func(r *record, now time.Time) { r.override = &override{phase: phase, message: message, since: now} })
+	err := s.change(id, func(r *record, now time.Time) { r.override = &override{phase: phase, message: message, since: now} })
 	if err != nil {
 		return fmt.Errorf("byoktest: SetValidation: %w", err)
 	}
@@ -258,40 +258,40 @@ func (h *Server) SetValidation(id string, phase api.KeyValidationPhase, message 
 
 // change applies f to key id and saves it; when the save fails the key is
 // left as it was.
-func (h *Server) change(id string, f func(*record, time.Time)) error {
-	now := h.cfg.clock()
-	h.store.mu.Lock()
-	defer h.store.mu.Unlock()
-	r, ok := h.store.byID[id]
+func (s *Server) change(id string, f func(*record, time.Time)) error {
+	now := s.cfg.clock()
+	s.store.mu.Lock()
+	defer s.store.mu.Unlock()
+	r, ok := s.store.byID[id]
 	if !ok {
 		return fmt.Errorf("no key with id %q", id)
 	}
 	old := *r
 	f(r, now)
-	h.store.version++
-	return h.commitLocked(func() { *r = old })
+	s.store.version++
+	return s.commitLocked(func() { *r = old })
 }
 
 // Keys returns every key, in creation order, as a GET would show it now
 // (without counting as a read).
-func (h *Server) Keys() []api.Key {
-	now := h.cfg.clock()
-	h.store.mu.RLock()
-	recs := h.store.live()
-	h.store.mu.RUnlock()
+func (s *Server) Keys() []api.Key {
+	now := s.cfg.clock()
+	s.store.mu.RLock()
+	recs := s.store.live()
+	s.store.mu.RUnlock()
 	out := make([]api.Key, len(recs))
 	for i := range recs {
-		out[i] = h.snapshot(&recs[i], now)
+		out[i] = s.snapshot(&recs[i], now)
 	}
 	return out
 }
 
 // IDs returns the ids of every key, in creation order.
-func (h *Server) IDs() []string {
-	h.store.mu.RLock()
-	defer h.store.mu.RUnlock()
-	ids := make([]string, 0, len(h.store.byID))
-	for _, r := range h.store.order {
+func (s *Server) IDs() []string {
+	s.store.mu.RLock()
+	defer s.store.mu.RUnlock()
+	ids := make([]string, 0, len(s.store.byID))
+	for _, r := range s.store.order {
 		if !r.deleted {
 			ids = append(ids, r.id)
 		}
@@ -301,24 +301,24 @@ func (h *Server) IDs() []string {
 
 // Key returns key id as a GET would show it now (without counting as a
 // read), and whether it exists.
-func (h *Server) Key(id string) (api.Key, bool) {
-	now := h.cfg.clock()
-	h.store.mu.RLock()
-	r, ok := h.store.byID[id]
+func (s *Server) Key(id string) (api.Key, bool) {
+	now := s.cfg.clock()
+	s.store.mu.RLock()
+	r, ok := s.store.byID[id]
 	var c record
 	if ok {
 		c = *r
 	}
-	h.store.mu.RUnlock()
+	s.store.mu.RUnlock()
 	if !ok {
 		return api.Key{}, false
 	}
-	return h.snapshot(&c, now), true
+	return s.snapshot(&c, now), true
 }
 
 // Len returns the number of keys.
-func (h *Server) Len() int {
-	h.store.mu.RLock()
-	defer h.store.mu.RUnlock()
-	return len(h.store.byID)
+func (s *Server) Len() int {
+	s.store.mu.RLock()
+	defer s.store.mu.RUnlock()
+	return len(s.store.byID)
 }

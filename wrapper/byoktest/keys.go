@@ -64,7 +64,7 @@ func material(d api.KeyDetails) (kind, mat string, err error) {
 
 // fillDetails returns d with the read-only fields the server fills (roles,
 // application_id, security_group) set where they are missing.
-func (h *Server) fillDetails(d api.KeyDetails, id string) (api.KeyDetails, error) {
+func (s *Server) fillDetails(d api.KeyDetails, id string) (api.KeyDetails, error) {
 	var (
 		out api.KeyDetails
 		v   any
@@ -80,7 +80,7 @@ func (h *Server) fillDetails(d api.KeyDetails, id string) (api.KeyDetails, error
 			return out, err
 		}
 		if len(k.Roles) == 0 {
-			k.Roles = []string{"arn:aws:iam::" + h.awsAccount + ":role/cc-byok-" + id}
+			k.Roles = []string{"arn:aws:iam::" + s.awsAccount + ":role/cc-byok-" + id}
 		}
 		k.Kind = api.AwsKeyKindAwsKey
 		v = k
@@ -90,7 +90,7 @@ func (h *Server) fillDetails(d api.KeyDetails, id string) (api.KeyDetails, error
 			return out, err
 		}
 		if k.ApplicationID == "" {
-			k.ApplicationID = h.ids.uuid()
+			k.ApplicationID = s.ids.uuid()
 		}
 		k.Kind = api.AzureKeyKindAzureKey
 		v = k
@@ -134,8 +134,8 @@ func keyURL(base, id string) string { return base + itemPrefix + id }
 func wireTime(t time.Time) time.Time { return t.UTC().Truncate(time.Second) }
 
 // render turns a record into the API's Key as seen at now.
-func (h *Server) render(r *record, base string, now time.Time) api.Key {
-	v := h.cfg.validation.view(r, now)
+func (s *Server) render(r *record, base string, now time.Time) api.Key {
+	v := s.cfg.validation.view(r, now)
 	k := api.Key{
 		APIVersion: api.KeyAPIVersionByokV1,
 		Kind:       api.KeyKindKey,
@@ -143,7 +143,7 @@ func (h *Server) render(r *record, base string, now time.Time) api.Key {
 		// Timestamps are shown as the API shows them: UTC, whole seconds.
 		Metadata: api.ObjectMeta{
 			Self:         keyURL(base, r.id),
-			ResourceName: "crn://confluent.cloud/organization=" + h.org + "/key=" + r.id,
+			ResourceName: "crn://confluent.cloud/organization=" + s.org + "/key=" + r.id,
 			CreatedAt:    wireTime(r.createdAt),
 			UpdatedAt:    wireTime(r.updatedAt),
 		},

@@ -82,7 +82,7 @@ func (f filters) matcher(v Validation, now time.Time) func(*record) bool {
 }
 
 // list serves GET /byok/v1/keys.
-func (h *Server) list(w http.ResponseWriter, r *http.Request, now time.Time) {
+func (s *Server) list(w http.ResponseWriter, r *http.Request, now time.Time) {
 	q := r.URL.Query()
 	size := DefaultPageSize
 	if q.Has("page_size") {
@@ -96,7 +96,7 @@ func (h *Server) list(w http.ResponseWriter, r *http.Request, now time.Time) {
 	}
 	var after uint64
 	if tok := q.Get("page_token"); tok != "" {
-		seq, ok := h.readToken(tok)
+		seq, ok := s.readToken(tok)
 		if !ok {
 			fail(w, http.StatusBadRequest, badRequest("invalid_page_token",
 				"page_token is not a token this server made; use the metadata.next link of the previous page.", "page_token"))
@@ -105,15 +105,15 @@ func (h *Server) list(w http.ResponseWriter, r *http.Request, now time.Time) {
 		after = seq
 	}
 	f := filtersOf(q)
-	match := f.matcher(h.cfg.validation, now)
-	cacheTotal := !f.usesValidation() || !h.cfg.validation.timeDependent()
+	match := f.matcher(s.cfg.validation, now)
+	cacheTotal := !f.usesValidation() || !s.cfg.validation.timeDependent()
 
-	h.store.mu.RLock()
-	recs, more := h.store.page(after, size, match)
-	total := h.store.count(match, f.values().Encode(), cacheTotal)
-	h.store.mu.RUnlock()
+	s.store.mu.RLock()
+	recs, more := s.store.page(after, size, match)
+	total := s.store.count(match, f.values().Encode(), cacheTotal)
+	s.store.mu.RUnlock()
 
-	base := h.baseFor(r)
+	base := s.baseFor(r)
 	links := f.values()
 	if q.Has("page_size") {
 		links.Set("page_size", strconv.Itoa(size))
@@ -129,10 +129,10 @@ func (h *Server) list(w http.ResponseWriter, r *http.Request, now time.Time) {
 		Data:       make([]api.Key, len(recs)),
 	}
 	for i := range recs {
-		list.Data[i] = h.render(&recs[i], base, now)
+		list.Data[i] = s.render(&recs[i], base, now)
 	}
 	if more {
-		links.Set("page_token", h.token(recs[len(recs)-1].seq))
+		links.Set("page_token", s.token(recs[len(recs)-1].seq))
 		list.Metadata.Next = base + collectionPath + "?" + links.Encode()
 	}
 	writeJSON(w, http.StatusOK, list)
@@ -141,13 +141,13 @@ func (h *Server) list(w http.ResponseWriter, r *http.Request, now time.Time) {
 // token makes the page token that resumes a listing after sequence number
 // seq: the number and a check value tied to this server's organisation, in
 // URL-safe base64.
-func (h *Server) token(seq uint64) string {
-	s := strconv.FormatUint(seq, 36)
-	return base64.RawURLEncoding.EncodeToString([]byte("v1." + s + "." + h.tokenCheck(s)))
+func (s *Server) token(seq uint64) string {
+	n := strconv.FormatUint(seq, 36)
+	return base64.RawURLEncoding.EncodeToString([]byte("v1." + n + "." + s.tokenCheck(n)))
 }
 
 // readToken returns the sequence number a token made by token holds.
-func (h *Server) readToken(tok string) (uint64, bool) {
+func (s *Server) readToken(tok string) (uint64, bool) {
 	if len(tok) > 255 {
 		return 0, false
 	}
@@ -156,18 +156,18 @@ func (h *Server) readToken(tok string) (uint64, bool) {
 		return 0, false
 	}
 	parts := strings.Split(string(b), ".")
-	if len(parts) != 3 || parts[0] != "v1" || parts[2] != h.tokenCheck(parts[1]) {
+	if len(parts) != 3 || parts[0] != "v1" || parts[2] != s.tokenCheck(parts[1]) {
 		return 0, false
 	}
 	seq, err := strconv.ParseUint(parts[1], 36, 64)
 	// Only the token's own spelling: base64 with other padding bits, or
 	// the number with leading zeros, decodes the same but was not made
 	// here.
-	return seq, err == nil && h.token(seq) == tok
+	return seq, err == nil && s.token(seq) == tok
 }
 
-func (h *Server) tokenCheck(s string) string {
+func (s *Server) tokenCheck(n string) string {
 	f := fnv.New32a()
-	_, _ = f.Write([]byte(h.org + "/" + s))
+	_, _ = f.Write([]byte(s.org + "/" + n))
 	return strconv.FormatUint(uint64(f.Sum32()), 36)
 }

@@ -78,8 +78,8 @@ func tempPrefix(path string) string { return "." + filepath.Base(path) + ".tmp-"
 // openData takes the data file's lock, removes the temporary files a killed
 // run left, checks that a save can be made and loads the keys. On error
 // the lock is released.
-func (h *Server) openData() (err error) {
-	path := h.cfg.dataFile
+func (s *Server) openData() (err error) {
+	path := s.cfg.dataFile
 	lock, err := lockFile(lockPath(path))
 	switch {
 	case errors.Is(err, errLocked):
@@ -87,10 +87,10 @@ func (h *Server) openData() (err error) {
 	case err != nil:
 		return fmt.Errorf("byoktest: the data file %s cannot be used: %w", path, err)
 	}
-	h.data = &dataFiles{path: path, lock: lock}
+	s.data = &dataFiles{path: path, lock: lock}
 	defer func() {
 		if err != nil {
-			_ = h.data.release()
+			_ = s.data.release()
 		}
 	}()
 	if err := removeLeftovers(path); err != nil {
@@ -106,7 +106,7 @@ func (h *Server) openData() (err error) {
 	if err := os.Remove(tmp.Name()); err != nil {
 		return fmt.Errorf("byoktest: the data file %s cannot be saved: %w", path, err)
 	}
-	return h.load()
+	return s.load()
 }
 
 // removeLeftovers removes the temporary files of path that a run killed
@@ -141,10 +141,10 @@ func (d *dataFiles) release() error {
 // commitLocked saves a change just made to the store. When the save fails,
 // undo reverts the change and the error is returned, so that the store and
 // the file never disagree. The caller holds store.mu's write lock.
-func (h *Server) commitLocked(undo func()) error {
-	if err := h.saveLocked(nil); err != nil {
+func (s *Server) commitLocked(undo func()) error {
+	if err := s.saveLocked(nil); err != nil {
 		undo()
-		h.store.version++
+		s.store.version++
 		return err
 	}
 	return nil
@@ -154,13 +154,13 @@ func (h *Server) commitLocked(undo func()) error {
 // atomically: into a temporary file in the same directory, synced, then
 // renamed over the data file. The caller holds store.mu's write lock, so no
 // change and no read comes between a change and its save.
-func (h *Server) saveLocked(skip *record) error {
-	if h.data == nil {
+func (s *Server) saveLocked(skip *record) error {
+	if s.data == nil {
 		return nil
 	}
-	doc := dataFile{Version: dataFileVersion, Organization: h.org, AWSAccount: h.awsAccount, NextSeq: h.store.nextSeq,
-		Keys: make([]storedKey, 0, len(h.store.byID))}
-	for _, r := range h.store.order {
+	doc := dataFile{Version: dataFileVersion, Organization: s.org, AWSAccount: s.awsAccount, NextSeq: s.store.nextSeq,
+		Keys: make([]storedKey, 0, len(s.store.byID))}
+	for _, r := range s.store.order {
 		if r.deleted || r == skip {
 			continue
 		}
@@ -182,7 +182,7 @@ func (h *Server) saveLocked(skip *record) error {
 	if err != nil {
 		return fmt.Errorf("byoktest: encoding the data file: %w", err)
 	}
-	return h.data.write(append(b, '\n'))
+	return s.data.write(append(b, '\n'))
 }
 
 // write saves data as the data file while the lock is held: a closed
@@ -238,8 +238,8 @@ func syncDir(dir string) {
 // load reads the data file, if it exists, into the empty store, and checks
 // what it reads: keys in creation order with distinct positive seq values
 // below maxSeq, next_seq (when set) past them, distinct ids and materials.
-func (h *Server) load() error {
-	path := h.cfg.dataFile
+func (s *Server) load() error {
+	path := s.cfg.dataFile
 	b, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
@@ -255,32 +255,32 @@ func (h *Server) load() error {
 		return fmt.Errorf("byoktest: the data file %s has version %d; this fake reads version %d", path, doc.Version, dataFileVersion)
 	}
 	if doc.Organization != "" {
-		h.org = doc.Organization
+		s.org = doc.Organization
 	}
 	if doc.AWSAccount != "" {
-		h.awsAccount = doc.AWSAccount
+		s.awsAccount = doc.AWSAccount
 	}
-	h.store.mu.Lock()
-	defer h.store.mu.Unlock()
+	s.store.mu.Lock()
+	defer s.store.mu.Unlock()
 	var last uint64
 	for i, k := range doc.Keys {
-		r, err := h.storedRecord(k, last)
+		r, err := s.storedRecord(k, last)
 		if err != nil {
 			return fmt.Errorf("byoktest: the data file %s: key %d: %w", path, i, err)
 		}
 		last = r.seq
-		h.store.insert(r)
+		s.store.insert(r)
 	}
 	if doc.NextSeq != 0 && (doc.NextSeq <= last || doc.NextSeq > maxSeq) {
 		return fmt.Errorf("byoktest: the data file %s: next_seq is %d; want a number past every key's seq (%d) and at most %d", path, doc.NextSeq, last, uint64(maxSeq))
 	}
-	h.store.nextSeq = max(h.store.nextSeq, doc.NextSeq)
+	s.store.nextSeq = max(s.store.nextSeq, doc.NextSeq)
 	return nil
 }
 
 // storedRecord checks one key of the data file, which follows the key with
 // seq last, and returns it as a record. The caller holds store.mu.
-func (h *Server) storedRecord(k storedKey, last uint64) (*record, error) {
+func (s *Server) storedRecord(k storedKey, last uint64) (*record, error) {
 	kind, mat, err := material(k.Key)
 	switch {
 	case err != nil:
@@ -294,10 +294,10 @@ func (h *Server) storedRecord(k storedKey, last uint64) (*record, error) {
 	case k.Seq <= last:
 		return nil, fmt.Errorf("seq is %d, not past the previous key's %d: keys are listed in creation order, each with a larger seq", k.Seq, last)
 	}
-	if _, dup := h.store.byID[k.ID]; dup {
+	if _, dup := s.store.byID[k.ID]; dup {
 		return nil, fmt.Errorf("id %q appears twice", k.ID)
 	}
-	if _, dup := h.store.byMaterial[mat]; mat != "" && dup {
+	if _, dup := s.store.byMaterial[mat]; mat != "" && dup {
 		return nil, fmt.Errorf("%s %q appears twice", materialName(kind), mat)
 	}
 	// The file is indented; keep the details compact, as created.

@@ -70,7 +70,7 @@ func (l *requestLog) clear() {
 
 // Requests returns the requests received, in the order they arrived: at most the last
 // DefaultRequestLogSize, or as many as WithRequestLog says.
-func (h *Server) Requests() []Request { return h.log.snapshot() }
+func (s *Server) Requests() []Request { return s.log.snapshot() }
 
 // ClearRequests empties the request log.
-func (h *Server) ClearRequests() { h.log.clear() }
+func (s *Server) ClearRequests() { s.log.clear() }

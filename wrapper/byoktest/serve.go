@@ -7,10 +7,10 @@ import (
 )
 
 // serve is the fake's handler, inside the middleware of WithMiddleware.
-func (h *Server) serve(w http.ResponseWriter, r *http.Request) {
-	now := h.cfg.clock()
-	seq := h.reqSeq.Add(1)
-	rid := "byoktest-" + h.instance + "-" + strconv.FormatUint(seq, 10)
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	now := s.cfg.clock()
+	seq := s.reqSeq.Add(1)
+	rid := "byoktest-" + s.instance + "-" + strconv.FormatUint(seq, 10)
 	w.Header().Set("X-Request-Id", rid)
 	sw := &statusWriter{ResponseWriter: w}
 	entry := Request{ID: rid, Time: now, Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, seq: seq}
@@ -18,16 +18,16 @@ func (h *Server) serve(w http.ResponseWriter, r *http.Request) {
 	// A connection closed on purpose is logged before it is closed, so
 	// that the log is complete by the time the client sees the close.
 	onAbort := func() {
-		h.log.add(entry)
+		s.log.add(entry)
 		logged = true
 	}
 	defer func() {
 		if !logged {
 			entry.Status = sw.status
-			h.log.add(entry)
+			s.log.add(entry)
 		}
 	}()
-	_, rt := h.limiter.take(now, false)
+	_, rt := s.limiter.take(now, false)
 	rt.set(w.Header())
 
 	op, id, ok, allow := route(r)
@@ -46,44 +46,44 @@ func (h *Server) serve(w http.ResponseWriter, r *http.Request) {
 
 	// Authentication comes first: a request without valid credentials
 	// uses up no queued answer and no fault.
-	if ok, present := h.authenticate(r); !ok {
-		h.unauthorized(sw, present)
+	if ok, present := s.authenticate(r); !ok {
+		s.unauthorized(sw, present)
 		return
 	}
-	d := h.faults.decide(op)
+	d := s.faults.decide(op)
 	entry.Fault = d.mode
-	if h.before(sw, r, d.mode, rt, onAbort) {
+	if s.before(sw, r, d.mode, rt, onAbort) {
 		return
 	}
 	if d.status != 0 {
-		h.respond(sw, op, d.status)
+		s.respond(sw, op, d.status)
 		return
 	}
-	allowed, rt := h.limiter.take(now, true)
+	allowed, rt := s.limiter.take(now, true)
 	rt.set(w.Header())
 	if !allowed {
 		w.Header().Set("Retry-After", wholeSeconds(rt.reset))
 		fail(sw, http.StatusTooManyRequests, tooManyProblem())
 		return
 	}
-	if h.cfg.forbiddenOps[op] {
+	if s.cfg.forbiddenOps[op] {
 		fail(sw, http.StatusForbidden, forbidden("The credentials may not perform "+string(op)+"."))
 		return
 	}
 	if d.mode == FaultDropResponse || d.mode == FaultTruncated {
 		b := &buffer{w: sw}
-		h.dispatch(b, r, op, id, now)
+		s.dispatch(b, r, op, id, now)
 		after(sw, b, d.mode, onAbort)
 		return
 	}
-	h.dispatch(sw, r, op, id, now)
+	s.dispatch(sw, r, op, id, now)
 }
 
 // respond answers a status queued by RespondNext.
-func (h *Server) respond(w http.ResponseWriter, op Operation, status int) {
+func (s *Server) respond(w http.ResponseWriter, op Operation, status int) {
 	switch status {
 	case http.StatusUnauthorized:
-		h.unauthorized(w, true)
+		s.unauthorized(w, true)
 		return
 	case http.StatusTooManyRequests:
 		w.Header().Set("Retry-After", "1")
@@ -92,13 +92,13 @@ func (h *Server) respond(w http.ResponseWriter, op Operation, status int) {
 }
 
 // dispatch runs the operation.
-func (h *Server) dispatch(w http.ResponseWriter, r *http.Request, op Operation, id string, now time.Time) {
+func (s *Server) dispatch(w http.ResponseWriter, r *http.Request, op Operation, id string, now time.Time) {
 	switch op {
 	case OpList:
-		h.list(w, r, now)
+		s.list(w, r, now)
 		return
 	case OpCreate:
-		h.create(w, r, now)
+		s.create(w, r, now)
 		return
 	}
 	if !validID(id) {
@@ -106,17 +106,17 @@ func (h *Server) dispatch(w http.ResponseWriter, r *http.Request, op Operation, 
 			"The key id must be 1 to 255 letters, digits, '-', '_' or '.' (such as cck-12345).", "id"))
 		return
 	}
-	if h.cfg.forbiddenIDs[id] {
+	if s.cfg.forbiddenIDs[id] {
 		fail(w, http.StatusForbidden, forbidden("The credentials may not access key '"+id+"'."))
 		return
 	}
 	switch op {
 	case OpGet:
-		h.get(w, r, id, now)
+		s.get(w, r, id, now)
 	case OpUpdate:
-		h.update(w, r, id, now)
+		s.update(w, r, id, now)
 	case OpDelete:
-		h.delete(w, r, id)
+		s.delete(w, r, id)
 	}
 }
 

@@ -38,23 +38,23 @@ type Server struct {
 // server unless WithBaseURL says otherwise.
 func NewServer(t testing.TB, opts ...Option) *Server {
 	t.Helper()
-	h, err := New(opts...)
+	s, err := New(opts...)
 	if err != nil {
 		t.Fatalf("byoktest.NewServer: %v", err)
 	}
-	srv := httptest.NewUnstartedServer(h)
-	if h.base.Load() == nil {
+	srv := httptest.NewUnstartedServer(s)
+	if s.base.Load() == nil {
 		base := "http://" + srv.Listener.Addr().String()
-		h.base.Store(&base)
+		s.base.Store(&base)
 	}
 	srv.Start()
-	h.srv = srv
+	s.srv = srv
 	t.Cleanup(func() {
-		if err := h.Close(); err != nil {
+		if err := s.Close(); err != nil {
 			t.Errorf("byoktest: closing the server: %v", err)
 		}
 	})
-	return h
+	return s
 }
 
 // New returns the fake without starting it: serve it as an http.Handler.
@@ -71,7 +71,7 @@ func New(opts ...Option) (*Server, error) {
 		}
 	}
 	cfg.credentials()
-	h := &Server{
+	s := &Server{
 		rules:   specRules(),
 		cfg:     cfg,
 		store:   newStore(),
@@ -80,34 +80,34 @@ func New(opts ...Option) (*Server, error) {
 		faults:  newFaultState(cfg.faults),
 		log:     newRequestLog(cfg.logSize),
 	}
-	h.org = h.ids.uuid()
-	h.awsAccount = h.ids.digits(12)
-	h.instance = h.ids.digits(6)
+	s.org = s.ids.uuid()
+	s.awsAccount = s.ids.digits(12)
+	s.instance = s.ids.digits(6)
 	if cfg.baseURL != "" {
-		h.base.Store(&cfg.baseURL)
+		s.base.Store(&cfg.baseURL)
 	}
 	if cfg.dataFile != "" {
-		if err := h.openData(); err != nil {
+		if err := s.openData(); err != nil {
 			return nil, err
 		}
 	}
-	var outer http.Handler = http.HandlerFunc(h.serve)
+	var outer http.Handler = http.HandlerFunc(s.serve)
 	for i := len(cfg.middleware) - 1; i >= 0; i-- {
 		outer = cfg.middleware[i](outer)
 	}
-	h.outer = outer
-	return h, nil
+	s.outer = outer
+	return s, nil
 }
 
 // URL returns the base URL of a server NewServer started, such as
 // http://127.0.0.1:41234 (the API paths start with /byok/v1/keys), even
 // when WithBaseURL makes the links name another. A server made by New
 // listens nowhere by itself: its URL is "".
-func (h *Server) URL() string {
-	if h.srv == nil {
+func (s *Server) URL() string {
+	if s.srv == nil {
 		return ""
 	}
-	return h.srv.URL
+	return s.srv.URL
 }
 
 // Client returns an HTTP client set up for the server: for one NewServer
@@ -115,11 +115,11 @@ func (h *Server) URL() string {
 // httptest.Server.Client); for one made by New, http.DefaultClient. It
 // sends no credentials by itself: use Authorize, or set them on each
 // request.
-func (h *Server) Client() *http.Client {
-	if h.srv == nil {
+func (s *Server) Client() *http.Client {
+	if s.srv == nil {
 		return http.DefaultClient
 	}
-	return h.srv.Client()
+	return s.srv.Client()
 }
 
 // Close stops the listener of a server NewServer started, waiting for the
@@ -127,12 +127,12 @@ func (h *Server) Client() *http.Client {
 // (the keys are saved after every change); a change after Close is then
 // refused, as one whose save failed, since another server may hold the
 // file. It is safe to call more than once.
-func (h *Server) Close() error {
-	if h.srv != nil {
-		h.srv.Close()
+func (s *Server) Close() error {
+	if s.srv != nil {
+		s.srv.Close()
 	}
-	if h.data == nil {
+	if s.data == nil {
 		return nil
 	}
-	return h.data.release()
+	return s.data.release()
 }
