@@ -16,11 +16,12 @@ import (
 //
 // Of api.Key's fields, a create sends those the spec lets a client set, such
 // as DisplayName (optional); a property the spec gains becomes a field there
-// by make generate alone. The fields the server sets (the spec's readOnly
-// properties: ID, Metadata, Provider, State, Validation, and the material's
-// AWSKey.Roles, AzureKey.ApplicationID, GCPKey.SecurityGroup) are never
-// sent, so a Key from GetKey can be passed on as it is. api.Key's Key, the
-// generated form of the material, is not read: Material replaces it.
+// by make generate alone. The fields the server sets, those the spec marks
+// readOnly (such as ID, State and Validation, and the material's
+// AWSKey.Roles), are never sent, so a key read with GetKey can be registered
+// again as CreateKeyRequest{Key: k.Key, Material: k.Material}. api.Key's
+// Key, the generated form of the material, is not read: Material replaces
+// it.
 type CreateKeyRequest struct {
 	api.Key
 	// Material is the key material: an AWSKey, AzureKey or GCPKey with the
