@@ -35,15 +35,16 @@ all: check
 ## finding cannot block an unrelated change. Exploration is make fuzz.
 check: drift lint test spectral breaking-latest prism contract rules
 
-## generate: regenerate package api and the fake's create-body rules
-## (wrapper/byoktest/rules.gen.go) from openapi/byok-v1.yaml.
+## generate: regenerate package api, the fake's create-body rules
+## (wrapper/byoktest/rules.gen.go) and the properties the library's creates
+## leave out (wrapper/readonly.gen.go) from openapi/byok-v1.yaml.
 generate:
 	$(GO) generate ./...
 
-## drift: fail when the committed generated code (api/, and the fake's
-## create-body rules in wrapper/byoktest/rules.gen.go) differs from a fresh
-## generation.
-GENERATED := api/ wrapper/byoktest/rules.gen.go
+## drift: fail when the committed generated code (api/, the fake's
+## create-body rules in wrapper/byoktest/rules.gen.go, the read-only
+## properties in wrapper/readonly.gen.go) differs from a fresh generation.
+GENERATED := api/ wrapper/byoktest/rules.gen.go wrapper/readonly.gen.go
 drift: generate
 	@git diff --exit-code -- $(GENERATED) || { echo "generated code is stale: run 'make generate' and commit the result" >&2; exit 1; }
 	@test -z "$$(git status --porcelain -- $(GENERATED))" || { echo "generated files git does not track: commit them" >&2; git status --porcelain -- $(GENERATED) >&2; exit 1; }

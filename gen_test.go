@@ -2,6 +2,7 @@ package byok
 
 import (
 	"context"
+	"encoding/json"
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
@@ -27,6 +28,8 @@ var newProperties = []struct {
 
 // userProgram uses the new properties as typed fields of the wrapper's
 // types: it compiles only when make generate alone has made them fields.
+// It sets the key's new writable property on a create, and reads all four
+// from a key it gets.
 const userProgram = `package main
 
 import (
@@ -34,11 +37,19 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/byokctl/byok/api"
 	"github.com/byokctl/byok/wrapper"
 )
 
 func main() {
 	c, err := wrapper.New(wrapper.WithEndpoint(os.Args[1]), wrapper.WithAPIKey("key", "secret"))
+	if err != nil {
+		panic(err)
+	}
+	_, _, err = c.CreateKey(context.Background(), wrapper.CreateKeyRequest{
+		Key:      api.Key{DisplayName: "billing cluster", Purpose: "billing data"},
+		Material: wrapper.AWSKey{KeyARN: "arn:aws:kms:us-west-2:111122223333:key/k"},
+	})
 	if err != nil {
 		panic(err)
 	}
@@ -56,7 +67,9 @@ func main() {
 // TestSpecPropertyReachesUsers: on a copy of the module, optional
 // properties added to the spec of the key, of a key variant, of validation
 // and of metadata reach a user's Go code as typed fields, and the output of
-// byokctl get -o json, after go generate alone, with no hand edit; and the
+// byokctl get -o json, and the key's writable one reaches the server in the
+// body of a create the user makes, after go generate alone, with no hand
+// edit; and the
 // module still builds and passes go vet, tests included. It compiles the copy (reusing the build cache), so it
 // is skipped under -short.
 func TestSpecPropertyReachesUsers(t *testing.T) {
@@ -105,7 +118,23 @@ func TestSpecPropertyReachesUsers(t *testing.T) {
 		`"phase":`, `"attempts": 3, "phase":`,
 		`"self":`, `"etag": "v7", "self":`,
 	).Replace(string(key))
+	created := make(chan map[string]any, 1) // the body of the one create
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && r.URL.Path == "/byok/v1/keys" {
+			var sent map[string]any
+			if err := json.NewDecoder(r.Body).Decode(&sent); err != nil {
+				http.Error(w, err.Error(), http.StatusBadRequest)
+				return
+			}
+			select {
+			case created <- sent:
+			default:
+			}
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusCreated)
+			_, _ = w.Write([]byte(body))
+			return
+		}
 		if r.URL.Path != "/byok/v1/keys/cck-1a2b3" {
 			http.NotFound(w, r)
 			return
@@ -118,6 +147,14 @@ func TestSpecPropertyReachesUsers(t *testing.T) {
 	out := run(t, dir, nil, filepath.Join(bin, "specuser"), srv.URL)
 	if want := "billing data SYMMETRIC_DEFAULT 3 v7\n"; out != want {
 		t.Errorf("the user's program printed %q, want %q", out, want)
+	}
+	select {
+	case sent := <-created:
+		if sent["purpose"] != "billing data" || sent["display_name"] != "billing cluster" {
+			t.Errorf("the create's body has purpose %v and display_name %v, want the user's", sent["purpose"], sent["display_name"])
+		}
+	default:
+		t.Error("the user's program made no create")
 	}
 	env := []string{"CONFLUENT_CLOUD_ENDPOINT=" + srv.URL, "CONFLUENT_CLOUD_API_KEY=key", "CONFLUENT_CLOUD_API_SECRET=secret"}
 	out = run(t, dir, env, filepath.Join(bin, "byokctl"), "get", "cck-1a2b3", "-o", "json")

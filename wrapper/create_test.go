@@ -2,6 +2,8 @@ package wrapper
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/byokctl/byok/api"
@@ -9,12 +11,26 @@ import (
 )
 
 // TestCreateSendsWhatTheSpecAllows: a create request carries every property
-// of its variant that the spec does not mark readOnly, and none that it
-// does. The rule is written once, in key.go's detailsToAPI; this checks
-// it against the spec (kin-openapi on the embedded openapi/byok-v1.yaml).
+// of the key and of its variant that the spec does not mark readOnly, and
+// none that it does, when the request has them all set (a key as the
+// server stored it, passed on as it is). The rule is the spec's, written
+// out at generate time into readonly.gen.go; this checks it against the
+// spec (kin-openapi on the embedded openapi/byok-v1.yaml).
 func TestCreateSendsWhatTheSpecAllows(t *testing.T) {
 	doc, err := openapi.Load()
 	if err != nil {
+		t.Fatal(err)
+	}
+	stored, err := os.ReadFile(filepath.Join("..", "testdata", "keys", "aws.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var key Key
+	if err := json.Unmarshal(stored, &key); err != nil {
+		t.Fatal(err)
+	}
+	var have map[string]json.RawMessage
+	if err := json.Unmarshal(stored, &have); err != nil {
 		t.Fatal(err)
 	}
 	for schema, material := range map[string]KeyMaterial{
@@ -22,11 +38,7 @@ func TestCreateSendsWhatTheSpecAllows(t *testing.T) {
 		"AzureKey": AzureKey{KeyID: "id", KeyVaultID: "vault", TenantID: "tenant", ApplicationID: "app"},
 		"GcpKey":   GCPKey{KeyID: "id", SecurityGroup: "group"},
 	} {
-		ref := doc.Components.Schemas[schema]
-		if ref == nil || ref.Value == nil {
-			t.Fatalf("the spec has no schema %s", schema)
-		}
-		body, err := createToAPI(CreateKeyRequest{Key: material})
+		body, err := createToAPI(CreateKeyRequest{Key: key.Key, Material: material})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -34,19 +46,37 @@ func TestCreateSendsWhatTheSpecAllows(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var sent struct {
-			Key map[string]json.RawMessage `json:"key"`
-		}
+		var sent map[string]json.RawMessage
 		if err := json.Unmarshal(b, &sent); err != nil {
 			t.Fatal(err)
 		}
-		for name, prop := range ref.Value.Properties {
-			_, ok := sent.Key[name]
-			switch readOnly := prop.Value.ReadOnly; {
-			case readOnly && ok:
-				t.Errorf("%s: the create sends %s, which the spec marks readOnly (wrapper/key.go, detailsToAPI)", schema, name)
-			case !readOnly && !ok:
-				t.Errorf("%s: the create does not send %s (wrapper/key.go, detailsToAPI)", schema, name)
+		var sentKey map[string]json.RawMessage
+		if err := json.Unmarshal(sent["key"], &sentKey); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct {
+			schema string
+			sent   map[string]json.RawMessage
+			set    func(name string) bool // whether the request sets the property
+		}{
+			{"Key", sent, func(name string) bool { _, ok := have[name]; return ok || name == "key" }},
+			{schema, sentKey, func(string) bool { return true }},
+		} {
+			ref := doc.Components.Schemas[c.schema]
+			if ref == nil || ref.Value == nil {
+				t.Fatalf("the spec has no schema %s", c.schema)
+			}
+			for name, prop := range ref.Value.Properties {
+				_, ok := c.sent[name]
+				readOnly := prop.Value.ReadOnly
+				switch {
+				case readOnly && !c.set(name):
+					t.Errorf("%s: testdata/keys/aws.json lacks %s, so this test cannot see whether a create leaves it out", c.schema, name)
+				case readOnly && ok:
+					t.Errorf("%s (%s create): the create sends %s, which the spec marks readOnly (wrapper/readonly.gen.go)", c.schema, schema, name)
+				case !readOnly && c.set(name) && !ok:
+					t.Errorf("%s (%s create): the create does not send %s, which the spec lets a client set", c.schema, schema, name)
+				}
 			}
 		}
 	}
@@ -58,7 +88,7 @@ func TestCreateSendsWhatTheSpecAllows(t *testing.T) {
 // program, leave out what is not set: no empty metadata or validation
 // object, no zero time.
 func TestBodiesLeaveOutZeroFields(t *testing.T) {
-	create, err := createToAPI(CreateKeyRequest{Key: AWSKey{KeyARN: "arn:aws:kms:us-west-2:111122223333:key/k", Roles: []string{"read-only"}}})
+	create, err := createToAPI(CreateKeyRequest{Material: AWSKey{KeyARN: "arn:aws:kms:us-west-2:111122223333:key/k", Roles: []string{"read-only"}}})
 	if err != nil {
 		t.Fatal(err)
 	}

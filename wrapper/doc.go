@@ -40,6 +40,7 @@
 //		"log"
 //		"time"
 //
+//		"github.com/byokctl/byok/api"
 //		"github.com/byokctl/byok/wrapper"
 //	)
 //
@@ -54,8 +55,8 @@
 //		defer cancel()
 //
 //		key, resp, err := client.CreateKey(ctx, wrapper.CreateKeyRequest{
-//			DisplayName: "billing cluster",
-//			Key: wrapper.AWSKey{
+//			Key: api.Key{DisplayName: "billing cluster"},
+//			Material: wrapper.AWSKey{
 //				KeyARN: "arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
 //			},
 //		})

@@ -56,7 +56,7 @@ var operations = []struct {
 		return err
 	}},
 	{"create", http.MethodPost, "/byok/v1/keys", []int{400, 401, 402, 403, 409, 422, 429, 500}, func(ctx context.Context, c *wrapper.Client) error {
-		_, _, err := c.CreateKey(ctx, wrapper.CreateKeyRequest{Key: wrapper.AWSKey{KeyARN: "arn:aws:kms:us-west-2:111122223333:key/1234abcd"}})
+		_, _, err := c.CreateKey(ctx, wrapper.CreateKeyRequest{Material: wrapper.AWSKey{KeyARN: "arn:aws:kms:us-west-2:111122223333:key/1234abcd"}})
 		return err
 	}},
 	{"get", http.MethodGet, "/byok/v1/keys/cck-1", []int{400, 401, 403, 404, 429, 500}, func(ctx context.Context, c *wrapper.Client) error {

@@ -7,6 +7,7 @@ import (
 	"log"
 	"net/http/httptest"
 
+	"github.com/byokctl/byok/api"
 	"github.com/byokctl/byok/wrapper"
 	"github.com/byokctl/byok/wrapper/byoktest"
 )
@@ -79,8 +80,8 @@ func ExampleClient_CreateKey() {
 	ctx := context.Background()
 
 	key, resp, err := client.CreateKey(ctx, wrapper.CreateKeyRequest{
-		DisplayName: "billing cluster",
-		Key:         wrapper.AWSKey{KeyARN: "arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"},
+		Key:      api.Key{DisplayName: "billing cluster"},
+		Material: wrapper.AWSKey{KeyARN: "arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"},
 	})
 	if errors.Is(err, wrapper.ErrOutcomeUnknown) {
 		log.Fatal("the key may have been created; list the keys before trying again: ", err)
@@ -121,8 +122,8 @@ func ExampleClient_CreateKey_azureAndGCP() {
 	ctx := context.Background()
 
 	azure, _, err := client.CreateKey(ctx, wrapper.CreateKeyRequest{
-		DisplayName: "billing cluster",
-		Key: wrapper.AzureKey{
+		Key: api.Key{DisplayName: "billing cluster"},
+		Material: wrapper.AzureKey{
 			KeyID:      "https://vault-name.vault.azure.net/keys/key-name",
 			KeyVaultID: "/subscriptions/a1b2c3d4-0000-4000-8000-000000000001/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/vault-name",
 			TenantID:   "a1b2c3d4-0000-4000-8000-000000000002",
@@ -134,7 +135,7 @@ func ExampleClient_CreateKey_azureAndGCP() {
 	fmt.Println(azure.Provider, azure.Validation.Phase, "application to grant:", azure.Material.(wrapper.AzureKey).ApplicationID != "")
 
 	gcp, _, err := client.CreateKey(ctx, wrapper.CreateKeyRequest{
-		Key: wrapper.GCPKey{KeyID: "projects/p/locations/us-central1/keyRings/r/cryptoKeys/k"},
+		Material: wrapper.GCPKey{KeyID: "projects/p/locations/us-central1/keyRings/r/cryptoKeys/k"},
 	})
 	if err != nil {
 		log.Fatal(err)
@@ -176,7 +177,7 @@ func ExampleValidationError() {
 		log.Fatal(err)
 	}
 	ctx := context.Background()
-	key, _, err := client.CreateKey(ctx, wrapper.CreateKeyRequest{Key: wrapper.GCPKey{KeyID: "projects/acme/locations/us-central1/keyRings/r/cryptoKeys/k"}})
+	key, _, err := client.CreateKey(ctx, wrapper.CreateKeyRequest{Material: wrapper.GCPKey{KeyID: "projects/acme/locations/us-central1/keyRings/r/cryptoKeys/k"}})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/byokctl/byok/api"
 	"github.com/byokctl/byok/internal/testkit"
 	"github.com/byokctl/byok/wrapper"
 	"github.com/byokctl/byok/wrapper/byoktest"
@@ -62,7 +63,7 @@ func TestLifecycleAgainstFake(t *testing.T) {
 	}
 	var ids []string
 	for i, m := range materials {
-		k, _, err := c.CreateKey(ctx, wrapper.CreateKeyRequest{DisplayName: fmt.Sprintf("key %d", i), Key: m})
+		k, _, err := c.CreateKey(ctx, wrapper.CreateKeyRequest{Key: api.Key{DisplayName: fmt.Sprintf("key %d", i)}, Material: m})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -155,7 +156,7 @@ func TestPagingAgainstFake(t *testing.T) {
 
 func TestFaultsAgainstFake(t *testing.T) {
 	ctx := context.Background()
-	aws := wrapper.CreateKeyRequest{Key: wrapper.AWSKey{KeyARN: "arn:aws:kms:us-west-2:111122223333:key/1234abcd"}}
+	aws := wrapper.CreateKeyRequest{Material: wrapper.AWSKey{KeyARN: "arn:aws:kms:us-west-2:111122223333:key/1234abcd"}}
 
 	t.Run("create answer dropped", func(t *testing.T) {
 		srv := byoktest.NewServer(t)
@@ -228,7 +229,7 @@ func TestEveryDocumentedStatusAgainstFake(t *testing.T) {
 	calls := map[byoktest.Operation]func() error{
 		byoktest.OpList: func() error { _, _, err := c.ListKeys(ctx, wrapper.ListKeysOptions{}); return err },
 		byoktest.OpCreate: func() error {
-			_, _, err := c.CreateKey(ctx, wrapper.CreateKeyRequest{Key: wrapper.GCPKey{KeyID: "projects/p/locations/us-central1/keyRings/r/cryptoKeys/k"}})
+			_, _, err := c.CreateKey(ctx, wrapper.CreateKeyRequest{Material: wrapper.GCPKey{KeyID: "projects/p/locations/us-central1/keyRings/r/cryptoKeys/k"}})
 			return err
 		},
 		byoktest.OpGet: func() error { _, _, err := c.GetKey(ctx, id); return err },

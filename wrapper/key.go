@@ -359,25 +359,31 @@ func materialOf(v *keyVariants, raw []byte) (KeyMaterial, error) {
 	return UnknownKey{Raw: obj.Key}, nil
 }
 
-// createToAPI builds the body of a create request. Read-only fields are not
-// sent; a required field that is empty (as the generated variant says: a
-// field without omitempty) is an error.
+//go:generate go run ./byoktest/internal/rulesgen -readonly -o readonly.gen.go
+
+// createToAPI builds the body of a create request. The properties the spec
+// marks readOnly (readonly.gen.go) are not sent; a required field that is
+// empty (as the generated variant says: a field without omitempty) is an
+// error.
 func createToAPI(r CreateKeyRequest) (api.CreateByokV1KeyJSONRequestBody, error) {
-	if r.Key == nil {
-		return api.Key{}, errors.New("CreateKeyRequest.Key is nil; expected an AWSKey, AzureKey or GCPKey")
+	if r.Material == nil {
+		return api.Key{}, errors.New("CreateKeyRequest.Material is nil; expected an AWSKey, AzureKey or GCPKey")
 	}
-	d, err := detailsToAPI(r.Key, false)
+	d, err := detailsToAPI(r.Material, false)
 	if err != nil {
-		return api.Key{}, fmt.Errorf("CreateKeyRequest.Key: %w", err)
+		return api.Key{}, fmt.Errorf("CreateKeyRequest.Material: %w", err)
 	}
-	return api.CreateByokV1KeyJSONRequestBody{DisplayName: r.DisplayName, Key: d}, nil
+	body := r.Key
+	clearReadOnly(&body, "")
+	body.Key = d
+	return body, nil
 }
 
-// detailsToAPI builds the "key" oneOf of m. The fields the server sets
-// (AWSKey.Roles, AzureKey.ApplicationID, GCPKey.SecurityGroup) are included
-// only when readOnly is true; for a request they are left out and the
-// required fields are checked.
-func detailsToAPI(m KeyMaterial, readOnly bool) (api.KeyDetails, error) {
+// detailsToAPI builds the "key" oneOf of m. The fields the server sets (the
+// spec's readOnly properties, such as AWSKey.Roles) are included only when
+// withReadOnly is true; for a request they are left out and the required
+// fields are checked.
+func detailsToAPI(m KeyMaterial, withReadOnly bool) (api.KeyDetails, error) {
 	var d api.KeyDetails
 	m, err := materialValue(m)
 	if err != nil {
@@ -388,26 +394,26 @@ func detailsToAPI(m KeyMaterial, readOnly bool) (api.KeyDetails, error) {
 	case AWSKey:
 		a := api.AwsKey(v)
 		a.Kind = api.AwsKeyKindAwsKey
-		if !readOnly {
-			a.Roles = nil
+		if !withReadOnly {
+			clearReadOnly(&a, string(a.Kind))
 		}
 		variant, err = a, d.FromAwsKey(a)
 	case AzureKey:
 		a := api.AzureKey(v)
 		a.Kind = api.AzureKeyKindAzureKey
-		if !readOnly {
-			a.ApplicationID = ""
+		if !withReadOnly {
+			clearReadOnly(&a, string(a.Kind))
 		}
 		variant, err = a, d.FromAzureKey(a)
 	case GCPKey:
 		a := api.GcpKey(v)
 		a.Kind = api.GcpKeyKindGcpKey
-		if !readOnly {
-			a.SecurityGroup = ""
+		if !withReadOnly {
+			clearReadOnly(&a, string(a.Kind))
 		}
 		variant, err = a, d.FromGcpKey(a)
 	case UnknownKey:
-		if !readOnly {
+		if !withReadOnly {
 			return d, fmt.Errorf("keys of kind %q cannot be created with this version of the library; expected an AWSKey, AzureKey or GCPKey", v.MaterialKind())
 		}
 		if len(v.Raw) > 0 {
@@ -420,12 +426,25 @@ func detailsToAPI(m KeyMaterial, readOnly bool) (api.KeyDetails, error) {
 	if err != nil {
 		return d, err
 	}
-	if !readOnly {
+	if !withReadOnly {
 		if missing := missingRequired(variant); len(missing) > 0 {
 			return d, fmt.Errorf("%s: %s is empty; the API requires it", strings.TrimPrefix(fmt.Sprintf("%T", m), "wrapper."), strings.Join(missing, " and "))
 		}
 	}
 	return d, nil
+}
+
+// clearReadOnly sets to zero each field of *v, a generated struct, whose
+// property the spec marks readOnly in the schema of kind (readonly.gen.go;
+// "" for the key itself), so that the encoded request leaves it out.
+func clearReadOnly(v any, kind string) {
+	rv := reflect.ValueOf(v).Elem()
+	for i := range rv.NumField() {
+		name, _, _ := strings.Cut(rv.Type().Field(i).Tag.Get("json"), ",")
+		if readOnly(kind, name) {
+			rv.Field(i).SetZero()
+		}
+	}
 }
 
 // missingRequired returns the JSON names of the required properties of v, a

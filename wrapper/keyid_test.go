@@ -130,7 +130,7 @@ func TestCreateKeyAnswerWithoutAWellFormedID(t *testing.T) {
 	} {
 		var requests atomic.Int32
 		c := lyingServer(t, http.StatusCreated, tc.got, &requests)
-		key, _, err := c.CreateKey(context.Background(), wrapper.CreateKeyRequest{Key: wrapper.AWSKey{KeyARN: "arn:aws:kms:us-west-2:111122223333:key/k"}})
+		key, _, err := c.CreateKey(context.Background(), wrapper.CreateKeyRequest{Material: wrapper.AWSKey{KeyARN: "arn:aws:kms:us-west-2:111122223333:key/k"}})
 		assertMismatch(t, key, err, &requests, http.MethodPost, "/byok/v1/keys", "", strings.ReplaceAll(tc.got, testSecret, "[redacted]"),
 			"byok: create key: outcome unknown", tc.says, "list the keys before creating it again")
 		if !errors.Is(err, wrapper.ErrOutcomeUnknown) {
@@ -141,7 +141,7 @@ func TestCreateKeyAnswerWithoutAWellFormedID(t *testing.T) {
 	for _, id := range []string{"cck-12345", "cck-1a2b3", "cck-" + strings.Repeat("a", 251)} {
 		var requests atomic.Int32
 		c := lyingServer(t, http.StatusCreated, id, &requests)
-		key, _, err := c.CreateKey(context.Background(), wrapper.CreateKeyRequest{Key: wrapper.AWSKey{KeyARN: "arn:aws:kms:us-west-2:111122223333:key/k"}})
+		key, _, err := c.CreateKey(context.Background(), wrapper.CreateKeyRequest{Material: wrapper.AWSKey{KeyARN: "arn:aws:kms:us-west-2:111122223333:key/k"}})
 		if err != nil || key.ID != id {
 			t.Errorf("create answered with id %s: %v", id, err)
 		}

@@ -11,14 +11,22 @@ import (
 	"github.com/byokctl/byok/api"
 )
 
-// CreateKeyRequest is a key to register.
+// CreateKeyRequest is a key to register, in the shape of Key: the fields of
+// the generated model, api.Key, and the key's Material.
+//
+// Of api.Key's fields, a create sends those the spec lets a client set, such
+// as DisplayName (optional); a property the spec gains becomes a field there
+// by make generate alone. The fields the server sets, those the spec marks
+// readOnly (such as ID, State and Validation, and the material's
+// AWSKey.Roles), are never sent, so a key read with GetKey can be registered
+// again as CreateKeyRequest{Key: k.Key, Material: k.Material}. api.Key's
+// Key, the generated form of the material, is not read: Material replaces
+// it.
 type CreateKeyRequest struct {
-	// DisplayName is the human-readable name (optional).
-	DisplayName string
-	// Key is the key material: an AWSKey, AzureKey or GCPKey with the fields
-	// the API requires set. Fields the server sets (AWSKey.Roles,
-	// AzureKey.ApplicationID, GCPKey.SecurityGroup) are never sent.
-	Key KeyMaterial
+	api.Key
+	// Material is the key material: an AWSKey, AzureKey or GCPKey with the
+	// fields the API requires set.
+	Material KeyMaterial
 }
 
 // UpdateKeyRequest holds the fields to change, the generated api.KeyUpdate:

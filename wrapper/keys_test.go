@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/byokctl/byok/api"
 	"github.com/byokctl/byok/internal/testkit"
 	"github.com/byokctl/byok/wrapper"
 )
@@ -91,7 +92,7 @@ func TestCreateKeyVariants(t *testing.T) {
 				w.Header().Set("Location", "https://api.confluent.cloud/byok/v1/keys/"+str(generic(t, answer), "id"))
 				writeJSON(w, http.StatusCreated, answer)
 			}))
-			k, _, err := newClient(t, srv, testkit.NewClock()).CreateKey(context.Background(), wrapper.CreateKeyRequest{DisplayName: "my key", Key: tc.material})
+			k, _, err := newClient(t, srv, testkit.NewClock()).CreateKey(context.Background(), wrapper.CreateKeyRequest{Key: api.Key{DisplayName: "my key"}, Material: tc.material})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -108,7 +109,7 @@ func TestCreateKeyRefusedBeforeSending(t *testing.T) {
 		key  wrapper.KeyMaterial
 		want string
 	}{
-		{nil, "CreateKeyRequest.Key is nil"},
+		{nil, "CreateKeyRequest.Material is nil"},
 		{wrapper.AWSKey{}, "AWSKey: key_arn is empty; the API requires it"},
 		{wrapper.AzureKey{KeyID: "k", TenantID: "t"}, "AzureKey: key_vault_id is empty"},
 		{wrapper.AzureKey{KeyID: "k", KeyVaultID: "v"}, "AzureKey: tenant_id is empty"},
@@ -116,7 +117,7 @@ func TestCreateKeyRefusedBeforeSending(t *testing.T) {
 		{(*wrapper.AWSKey)(nil), "nil *wrapper.AWSKey"},
 		{wrapper.UnknownKey{Raw: json.RawMessage(`{"kind":"OciKey"}`)}, `kind "OciKey" cannot be created`},
 	} {
-		_, _, err := c.CreateKey(context.Background(), wrapper.CreateKeyRequest{Key: tc.key})
+		_, _, err := c.CreateKey(context.Background(), wrapper.CreateKeyRequest{Material: tc.key})
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("CreateKey(%#v) = %v, want an error containing %q", tc.key, err, tc.want)
 		}

@@ -37,7 +37,7 @@ func TestCreateAnsweredByGatewayIsOutcomeUnknown(t *testing.T) {
 		var requests atomic.Int32
 		srv := serve(t, gatewayAnswer(status, &requests))
 		c := newClient(t, srv, testkit.NewClock())
-		_, _, err := c.CreateKey(context.Background(), wrapper.CreateKeyRequest{Key: wrapper.AWSKey{KeyARN: "arn:aws:kms:us-west-2:111122223333:key/x"}})
+		_, _, err := c.CreateKey(context.Background(), wrapper.CreateKeyRequest{Material: wrapper.AWSKey{KeyARN: "arn:aws:kms:us-west-2:111122223333:key/x"}})
 		var apiErr *wrapper.APIError
 		switch {
 		case requests.Load() != 1:
@@ -75,7 +75,7 @@ func TestCreateAnsweredByAPIWithServerErrorIsNotOutcomeUnknown(t *testing.T) {
 		var requests atomic.Int32
 		srv := serve(t, gatewayAnswer(status, &requests))
 		c := newClient(t, srv, testkit.NewClock())
-		_, _, err := c.CreateKey(context.Background(), wrapper.CreateKeyRequest{Key: wrapper.AWSKey{KeyARN: "arn:aws:kms:us-west-2:111122223333:key/x"}})
+		_, _, err := c.CreateKey(context.Background(), wrapper.CreateKeyRequest{Material: wrapper.AWSKey{KeyARN: "arn:aws:kms:us-west-2:111122223333:key/x"}})
 		if requests.Load() != 1 || !errors.Is(err, wrapper.ErrServer) || errors.Is(err, wrapper.ErrOutcomeUnknown) {
 			t.Errorf("create %d: %v after %d requests; want ErrServer alone after 1", status, err, requests.Load())
 		}
@@ -111,7 +111,7 @@ func TestCreateCanceledAfterSendingIsOutcomeUnknown(t *testing.T) {
 	}))
 	c := newClient(t, srv, testkit.NewClock(), wrapper.WithoutRetries())
 	create := func(ctx context.Context) error {
-		_, _, err := c.CreateKey(ctx, wrapper.CreateKeyRequest{Key: wrapper.AWSKey{KeyARN: "arn:aws:kms:us-west-2:111122223333:key/x"}})
+		_, _, err := c.CreateKey(ctx, wrapper.CreateKeyRequest{Material: wrapper.AWSKey{KeyARN: "arn:aws:kms:us-west-2:111122223333:key/x"}})
 		return err
 	}
 	cancelOnArrival := func() context.Context {
@@ -157,7 +157,7 @@ func TestCreateAnswerUnreadableIsOutcomeUnknown(t *testing.T) {
 				writeJSON(w, http.StatusCreated, body)
 			}))
 			_, resp, err := newRawClient(t, srv, testkit.NewClock()).CreateKey(context.Background(),
-				wrapper.CreateKeyRequest{Key: wrapper.AWSKey{KeyARN: "arn:aws:kms:us-west-2:111122223333:key/x"}})
+				wrapper.CreateKeyRequest{Material: wrapper.AWSKey{KeyARN: "arn:aws:kms:us-west-2:111122223333:key/x"}})
 			if !errors.Is(err, wrapper.ErrOutcomeUnknown) || !strings.Contains(err.Error(), "list the keys") {
 				t.Errorf("got %v; want ErrOutcomeUnknown", err)
 			}

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/byokctl/byok/api"
 	"github.com/byokctl/byok/internal/contract"
 	"github.com/byokctl/byok/internal/contract/prism"
 	"github.com/byokctl/byok/internal/testkit"
@@ -72,8 +73,8 @@ func newPrismAPI(t *testing.T, v *contract.Validator, opts ...wrapper.Option) *p
 func newPrismAPIWithSecret(t *testing.T, v *contract.Validator, secret string, opts ...wrapper.Option) *prismAPI {
 	t.Helper()
 	ep := prismEndpoint(t)
-	api := &prismAPI{ep: ep, mock: ep.Server == contract.ServerPrismMock, requests: &atomic.Int64{}}
-	transport := preferTransport(counting(api.requests, v.Transport(t, prism.Transport(t, nil))))
+	pa := &prismAPI{ep: ep, mock: ep.Server == contract.ServerPrismMock, requests: &atomic.Int64{}}
+	transport := preferTransport(counting(pa.requests, v.Transport(t, prism.Transport(t, nil))))
 	base := []wrapper.Option{
 		wrapper.WithAPIKey(ep.APIKey, secret),
 		wrapper.WithEndpoint(ep.URL),
@@ -84,8 +85,8 @@ func newPrismAPIWithSecret(t *testing.T, v *contract.Validator, secret string, o
 	if err != nil {
 		t.Fatal(err)
 	}
-	api.client = c
-	return api
+	pa.client = c
+	return pa
 }
 
 // prismContext bounds a test's calls.
@@ -102,7 +103,7 @@ func (a *prismAPI) create(ctx context.Context, t *testing.T, req wrapper.CreateK
 	t.Helper()
 	k, _, err := a.client.CreateKey(ctx, req)
 	if err != nil {
-		t.Fatalf("create %s: %v", req.Key.MaterialKind(), err)
+		t.Fatalf("create %s: %v", req.Material.MaterialKind(), err)
 	}
 	if !a.mock {
 		a.deleteAtEnd(t, k.ID)
@@ -156,24 +157,24 @@ func TestPrismKeyLifecycle(t *testing.T) {
 	prismEndpoint(t)
 	for _, variant := range prismVariants() {
 		t.Run(variant.name, func(t *testing.T) {
-			api := newPrismAPI(t, validator(t))
+			pa := newPrismAPI(t, validator(t))
 			ctx := prismContext(t)
 			marker := testkit.Marker(t)
 			material := variant.material(marker)
 			name := "prism " + marker
 
-			created := api.create(ctx, t, wrapper.CreateKeyRequest{DisplayName: name, Key: material})
+			created := pa.create(ctx, t, wrapper.CreateKeyRequest{Key: api.Key{DisplayName: name}, Material: material})
 			if created.ID == "" || created.Validation.Phase != wrapper.PhaseInitializing {
 				t.Errorf("created key %q in phase %q; want an id and %s", created.ID, created.Validation.Phase, wrapper.PhaseInitializing)
 			}
 			assertServerSetFields(t, created)
-			if api.mock {
+			if pa.mock {
 				assertSpecExample(t, *created, specResponseExample(t, "KeyCreated"))
 			} else {
 				assertCreatedAsSent(t, created, name, variant.provider, material)
 			}
 			id := created.ID
-			if api.mock {
+			if pa.mock {
 				// The mock answers every read with its KeyFound example,
 				// another key than the KeyCreated one: ask for that key,
 				// as an answer about another key is an error.
@@ -181,7 +182,7 @@ func TestPrismKeyLifecycle(t *testing.T) {
 			}
 
 			checks := 0
-			valid, err := api.client.WaitForValidation(ctx, id, wrapper.WithProgress(func(wrapper.WaitProgress) { checks++ }))
+			valid, err := pa.client.WaitForValidation(ctx, id, wrapper.WithProgress(func(wrapper.WaitProgress) { checks++ }))
 			if err != nil {
 				t.Fatalf("wait for %s: %v", id, err)
 			}
@@ -190,7 +191,7 @@ func TestPrismKeyLifecycle(t *testing.T) {
 					checks, id, valid.Validation.Phase, valid.Validation.Region)
 			}
 			switch {
-			case api.mock:
+			case pa.mock:
 				// The mock reads back its example, not the key it "created".
 				assertSpecExample(t, *valid, specResponseExample(t, "KeyFound"))
 			case valid.ID != id:
@@ -199,22 +200,22 @@ func TestPrismKeyLifecycle(t *testing.T) {
 				t.Errorf("validated in region %q; the key names %q", valid.Validation.Region, variant.region)
 			}
 
-			got, _, err := api.client.GetKey(ctx, id)
+			got, _, err := pa.client.GetKey(ctx, id)
 			if err != nil {
 				t.Fatalf("get %s: %v", id, err)
 			}
-			if api.mock {
+			if pa.mock {
 				assertSpecExample(t, *got, specResponseExample(t, "KeyFound"))
 			} else if !reflect.DeepEqual(got, valid) {
 				t.Errorf("get %s:\n%+v\nwant the key as the wait left it:\n%+v", id, got, valid)
 			}
 
 			renamed := name + " renamed"
-			updated, _, err := api.client.UpdateKey(ctx, id, wrapper.UpdateKeyRequest{DisplayName: renamed})
+			updated, _, err := pa.client.UpdateKey(ctx, id, wrapper.UpdateKeyRequest{DisplayName: renamed})
 			if err != nil {
 				t.Fatalf("update %s: %v", id, err)
 			}
-			if api.mock {
+			if pa.mock {
 				assertSpecExample(t, *updated, specResponseExample(t, "KeyFound"))
 			} else {
 				if updated.DisplayName != renamed || updated.ID != id || updated.Identifier() != (wrapper.Key{Material: material}).Identifier() {
@@ -225,9 +226,9 @@ func TestPrismKeyLifecycle(t *testing.T) {
 				}
 			}
 
-			if !api.mock {
+			if !pa.mock {
 				var ids []string
-				for k, err := range api.client.Keys(ctx, wrapper.ListKeysOptions{Key: marker, DisplayName: "renamed"}) {
+				for k, err := range pa.client.Keys(ctx, wrapper.ListKeysOptions{Key: marker, DisplayName: "renamed"}) {
 					if err != nil {
 						t.Fatalf("list: %v", err)
 					}
@@ -238,15 +239,15 @@ func TestPrismKeyLifecycle(t *testing.T) {
 				}
 			}
 
-			if _, err := api.client.DeleteKey(ctx, id); err != nil {
+			if _, err := pa.client.DeleteKey(ctx, id); err != nil {
 				t.Fatalf("delete %s: %v", id, err)
 			}
-			if api.mock {
+			if pa.mock {
 				return // the mock keeps no state: a read would find the example
 			}
-			_, _, err = api.client.GetKey(ctx, id)
+			_, _, err = pa.client.GetKey(ctx, id)
 			assertStatus(t, err, http.StatusNotFound)
-			assertStatus(t, deleteErr(api.client.DeleteKey(ctx, id)), http.StatusNotFound)
+			assertStatus(t, deleteErr(pa.client.DeleteKey(ctx, id)), http.StatusNotFound)
 		})
 	}
 }
@@ -254,19 +255,19 @@ func TestPrismKeyLifecycle(t *testing.T) {
 // TestPrismListKeys lists with every filter, one page at a time and with
 // the Keys iterator.
 func TestPrismListKeys(t *testing.T) {
-	api := newPrismAPI(t, validator(t))
+	pa := newPrismAPI(t, validator(t))
 	ctx := prismContext(t)
-	if api.mock {
-		listMock(ctx, t, api)
+	if pa.mock {
+		listMock(ctx, t, pa)
 		return
 	}
 	marker := testkit.Marker(t)
 	aws := prismVariants()[0]
 	gcp := prismVariants()[2]
 	keys := []*wrapper.Key{
-		api.create(ctx, t, wrapper.CreateKeyRequest{DisplayName: "billing " + marker, Key: aws.material(marker + "-1")}),
-		api.create(ctx, t, wrapper.CreateKeyRequest{DisplayName: "analytics " + marker, Key: aws.material(marker + "-2")}),
-		api.create(ctx, t, wrapper.CreateKeyRequest{DisplayName: "billing " + marker, Key: gcp.material(marker + "-3")}),
+		pa.create(ctx, t, wrapper.CreateKeyRequest{Key: api.Key{DisplayName: "billing " + marker}, Material: aws.material(marker + "-1")}),
+		pa.create(ctx, t, wrapper.CreateKeyRequest{Key: api.Key{DisplayName: "analytics " + marker}, Material: aws.material(marker + "-2")}),
+		pa.create(ctx, t, wrapper.CreateKeyRequest{Key: api.Key{DisplayName: "billing " + marker}, Material: gcp.material(marker + "-3")}),
 	}
 	ids := make([]string, len(keys))
 	for i, k := range keys {
@@ -274,11 +275,11 @@ func TestPrismListKeys(t *testing.T) {
 	}
 	// The first read of a key completes its validation: only the first key
 	// is VALID; the others stay INITIALIZING.
-	if _, _, err := api.client.GetKey(ctx, ids[0]); err != nil {
+	if _, _, err := pa.client.GetKey(ctx, ids[0]); err != nil {
 		t.Fatal(err)
 	}
 
-	page, _, err := api.client.ListKeys(ctx, wrapper.ListKeysOptions{
+	page, _, err := pa.client.ListKeys(ctx, wrapper.ListKeysOptions{
 		DisplayName: "billing", Provider: wrapper.ProviderAWS, State: wrapper.StateAvailable,
 		ValidationPhase: wrapper.PhaseValid, ValidationRegion: aws.region, Key: marker, PageSize: 25,
 	})
@@ -288,14 +289,14 @@ func TestPrismListKeys(t *testing.T) {
 	if got := pageIDs(page); !reflect.DeepEqual(got, ids[:1]) || page.TotalSize != 1 || page.NextPageToken != "" {
 		t.Errorf("filtered page %v (total %d, next %q); want just %s", got, page.TotalSize, page.NextPageToken, ids[0])
 	}
-	page, _, err = api.client.ListKeys(ctx, wrapper.ListKeysOptions{ValidationPhase: wrapper.PhaseInitializing, Key: marker})
+	page, _, err = pa.client.ListKeys(ctx, wrapper.ListKeysOptions{ValidationPhase: wrapper.PhaseInitializing, Key: marker})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := pageIDs(page); !reflect.DeepEqual(got, ids[1:]) {
 		t.Errorf("keys INITIALIZING %v; want %v", got, ids[1:])
 	}
-	page, _, err = api.client.ListKeys(ctx, wrapper.ListKeysOptions{Key: marker, PageSize: 1})
+	page, _, err = pa.client.ListKeys(ctx, wrapper.ListKeysOptions{Key: marker, PageSize: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -303,9 +304,9 @@ func TestPrismListKeys(t *testing.T) {
 		t.Errorf("first page of one %v (total %d, next %q); want %s, 3 and a token", got, page.TotalSize, page.NextPageToken, ids[0])
 	}
 
-	before := api.requests.Load()
+	before := pa.requests.Load()
 	var listed []string
-	for k, err := range api.client.Keys(ctx, wrapper.ListKeysOptions{Key: marker, PageSize: 1}) {
+	for k, err := range pa.client.Keys(ctx, wrapper.ListKeysOptions{Key: marker, PageSize: 1}) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -315,14 +316,14 @@ func TestPrismListKeys(t *testing.T) {
 		t.Errorf("Keys listed %v; want %v, in the order of creation", listed, ids)
 	}
 	// One page per key; the server knows the third page is the last.
-	if n := api.requests.Load() - before; n != 3 {
+	if n := pa.requests.Load() - before; n != 3 {
 		t.Errorf("Keys made %d requests for 3 keys in pages of 1; want 3", n)
 	}
 }
 
 // listMock lists from the mock, which answers every listing with the
 // example page: one key and a next link whose token it never changes.
-func listMock(ctx context.Context, t *testing.T, api *prismAPI) {
+func listMock(ctx context.Context, t *testing.T, pa *prismAPI) {
 	t.Helper()
 	example := specResponseExample(t, "KeyListPage")
 	data, _ := example["data"].([]any)
@@ -337,7 +338,7 @@ func listMock(ctx context.Context, t *testing.T, api *prismAPI) {
 	}
 	token := next.Query().Get("page_token")
 
-	page, _, err := api.client.ListKeys(ctx, wrapper.ListKeysOptions{
+	page, _, err := pa.client.ListKeys(ctx, wrapper.ListKeysOptions{
 		DisplayName: "billing", Provider: wrapper.ProviderAWS, State: wrapper.StateInUse,
 		ValidationPhase: wrapper.PhaseValid, ValidationRegion: "us-west-2", Key: "1234abcd", PageSize: 25,
 	})
@@ -352,10 +353,10 @@ func listMock(ctx context.Context, t *testing.T, api *prismAPI) {
 	// Keys follows the next link, gets the same page with the same token,
 	// and stops there instead of looping: the example key twice, then
 	// an error saying the token came again, after two requests.
-	before := api.requests.Load()
+	before := pa.requests.Load()
 	var ids []string
 	var last error
-	for k, err := range api.client.Keys(ctx, wrapper.ListKeysOptions{Provider: wrapper.ProviderAWS}) {
+	for k, err := range pa.client.Keys(ctx, wrapper.ListKeysOptions{Provider: wrapper.ProviderAWS}) {
 		if err != nil {
 			last = err
 			continue
@@ -366,7 +367,7 @@ func listMock(ctx context.Context, t *testing.T, api *prismAPI) {
 	if !reflect.DeepEqual(ids, want) || last == nil || !strings.Contains(last.Error(), "again") {
 		t.Errorf("Keys gave %v and %v; want %v and an error saying the page token came again", ids, last, want)
 	}
-	if n := api.requests.Load() - before; n != 2 {
+	if n := pa.requests.Load() - before; n != 2 {
 		t.Errorf("Keys made %d requests; want 2", n)
 	}
 }
@@ -380,26 +381,26 @@ func TestPrismErrors(t *testing.T) {
 		errorsFromMock(t)
 		return
 	}
-	api := newPrismAPI(t, validator(t), wrapper.WithoutRetries())
+	pa := newPrismAPI(t, validator(t), wrapper.WithoutRetries())
 	ctx := prismContext(t)
 	marker := testkit.Marker(t)
-	req := wrapper.CreateKeyRequest{Key: prismVariants()[0].material(marker)}
-	api.create(ctx, t, req)
-	_, _, err := api.client.CreateKey(ctx, req)
+	req := wrapper.CreateKeyRequest{Material: prismVariants()[0].material(marker)}
+	pa.create(ctx, t, req)
+	_, _, err := pa.client.CreateKey(ctx, req)
 	if apiErr := assertAPIError(t, err, http.StatusConflict); apiErr != nil && !strings.Contains(apiErr.Error(), marker) {
 		t.Errorf("the conflict does not name the key ARN: %v", apiErr)
 	}
 
 	missing := "cck-" + marker
-	_, _, err = api.client.GetKey(ctx, missing)
+	_, _, err = pa.client.GetKey(ctx, missing)
 	assertStatus(t, err, http.StatusNotFound)
-	_, _, err = api.client.UpdateKey(ctx, missing, wrapper.UpdateKeyRequest{DisplayName: "x"})
+	_, _, err = pa.client.UpdateKey(ctx, missing, wrapper.UpdateKeyRequest{DisplayName: "x"})
 	assertStatus(t, err, http.StatusNotFound)
-	assertStatus(t, deleteErr(api.client.DeleteKey(ctx, missing)), http.StatusNotFound)
+	assertStatus(t, deleteErr(pa.client.DeleteKey(ctx, missing)), http.StatusNotFound)
 
 	// A page token the server did not make: a string the spec accepts,
 	// which only the server can refuse.
-	_, _, err = api.client.ListKeys(ctx, wrapper.ListKeysOptions{PageToken: "not-a-token-" + marker})
+	_, _, err = pa.client.ListKeys(ctx, wrapper.ListKeysOptions{PageToken: "not-a-token-" + marker})
 	if apiErr := assertAPIError(t, err, http.StatusBadRequest); apiErr != nil {
 		if len(apiErr.Errors) == 0 || apiErr.Errors[0].Source.Parameter != "page_token" {
 			t.Errorf("the 400 does not point at page_token: %+v", apiErr.Errors)
@@ -444,9 +445,9 @@ func errorsFromMock(t *testing.T) {
 					t.Fatalf("the spec documents no %d for %s %s", status, op.method, specPath)
 				}
 				example := generic(t, mustJSON(t, response.Value.Content.Get("application/json").Example))
-				api := newPrismAPI(t, v, wrapper.WithoutRetries())
+				pa := newPrismAPI(t, v, wrapper.WithoutRetries())
 				ctx := withPreferredCode(prismContext(t), status)
-				apiErr := assertAPIError(t, op.call(ctx, api.client), status)
+				apiErr := assertAPIError(t, op.call(ctx, pa.client), status)
 				if apiErr == nil {
 					return
 				}

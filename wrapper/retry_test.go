@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/byokctl/byok/api"
 	"github.com/byokctl/byok/internal/contract"
 	"github.com/byokctl/byok/internal/testkit"
 	"github.com/byokctl/byok/wrapper"
@@ -93,7 +94,7 @@ func created(t *testing.T) func(http.ResponseWriter) {
 func noContent(w http.ResponseWriter) { w.WriteHeader(http.StatusNoContent) }
 
 func createAWS(ctx context.Context, c *wrapper.Client) error {
-	_, _, err := c.CreateKey(ctx, wrapper.CreateKeyRequest{DisplayName: "billing", Key: wrapper.AWSKey{KeyARN: "arn:aws:kms:us-west-2:111122223333:key/1234abcd"}})
+	_, _, err := c.CreateKey(ctx, wrapper.CreateKeyRequest{Key: api.Key{DisplayName: "billing"}, Material: wrapper.AWSKey{KeyARN: "arn:aws:kms:us-west-2:111122223333:key/1234abcd"}})
 	return err
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/byokctl/byok/api"
 	"github.com/byokctl/byok/wrapper"
 )
 
@@ -298,7 +299,7 @@ func createKey(ctx context.Context, rt *runtime, client *wrapper.Client, cf crea
 			return err
 		}
 	}
-	key, resp, err := client.CreateKey(ctx, wrapper.CreateKeyRequest{DisplayName: cf.displayName, Key: material})
+	key, resp, err := client.CreateKey(ctx, wrapper.CreateKeyRequest{Key: api.Key{DisplayName: cf.displayName}, Material: material})
 	if errors.Is(err, wrapper.ErrOutcomeUnknown) {
 		err = &createOutcomeUnknown{err: err, ref: wrapper.Key{Material: material}.Identifier()}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"github.com/byokctl/byok/api"
 	"github.com/byokctl/byok/wrapper"
 )
 
@@ -48,7 +49,7 @@ func (r remote) find(ctx context.Context, ref keyRef) ([]wrapper.Key, error) {
 
 // create registers the key of entry e.
 func (r remote) create(ctx context.Context, e keyEntry) (*wrapper.Key, error) {
-	key, _, err := r.client.CreateKey(ctx, wrapper.CreateKeyRequest{DisplayName: e.displayName, Key: e.material})
+	key, _, err := r.client.CreateKey(ctx, wrapper.CreateKeyRequest{Key: api.Key{DisplayName: e.displayName}, Material: e.material})
 	return key, err
 }
 

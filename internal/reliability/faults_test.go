@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/byokctl/byok/api"
 	"github.com/byokctl/byok/internal/testkit"
 	"github.com/byokctl/byok/wrapper"
 	"github.com/byokctl/byok/wrapper/byoktest"
@@ -194,7 +195,7 @@ func TestConcurrentCreatesUnderLostResponses(t *testing.T) {
 		wg.Go(func() {
 			for i := range each {
 				arn := fmt.Sprintf("arn:aws:kms:us-west-2:111122223333:key/worker-%02d-create-%02d", w, i)
-				k, _, err := c.CreateKey(ctx, wrapper.CreateKeyRequest{DisplayName: "concurrent", Key: wrapper.AWSKey{KeyARN: arn}})
+				k, _, err := c.CreateKey(ctx, wrapper.CreateKeyRequest{Key: api.Key{DisplayName: "concurrent"}, Material: wrapper.AWSKey{KeyARN: arn}})
 				results <- outcome{arn, k, err}
 			}
 		})
@@ -380,7 +381,7 @@ func TestCutAnswers(t *testing.T) {
 	if k, _, err := c.UpdateKey(ctx, id, wrapper.UpdateKeyRequest{DisplayName: "renamed"}); err != nil || k.DisplayName != "renamed" {
 		t.Errorf("update with a cut answer: %v; want the key after a retry", err)
 	}
-	_, _, err := c.CreateKey(ctx, wrapper.CreateKeyRequest{Key: wrapper.AWSKey{KeyARN: "arn:aws:kms:us-west-2:111122223333:key/cut"}})
+	_, _, err := c.CreateKey(ctx, wrapper.CreateKeyRequest{Material: wrapper.AWSKey{KeyARN: "arn:aws:kms:us-west-2:111122223333:key/cut"}})
 	if !errors.Is(err, wrapper.ErrOutcomeUnknown) || !strings.Contains(err.Error(), "decoding the 201 answer") {
 		t.Errorf("create with a cut answer: %v; want ErrOutcomeUnknown naming the 201", err)
 	}

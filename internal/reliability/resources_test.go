@@ -107,7 +107,7 @@ func TestBodiesClosed(t *testing.T) {
 			if err != nil {
 				return nil // fails the case: an error is wanted from the create
 			}
-			_, _, err = c.CreateKey(ctx, wrapper.CreateKeyRequest{Key: k.Material})
+			_, _, err = c.CreateKey(ctx, wrapper.CreateKeyRequest{Material: k.Material})
 			return err
 		}, true},
 		{"422", func() error {
@@ -151,7 +151,7 @@ func TestBodiesClosed(t *testing.T) {
 		}, false},
 		{"create answer dropped", func() error {
 			failNext(1, byoktest.FaultDropResponse, byoktest.OpCreate)
-			_, _, err := c.CreateKey(ctx, wrapper.CreateKeyRequest{Key: wrapper.GCPKey{KeyID: "projects/p/locations/us-central1/keyRings/r/cryptoKeys/dropped"}})
+			_, _, err := c.CreateKey(ctx, wrapper.CreateKeyRequest{Material: wrapper.GCPKey{KeyID: "projects/p/locations/us-central1/keyRings/r/cryptoKeys/dropped"}})
 			return err
 		}, true},
 		{"deadline during a slow answer", func() error {
@@ -162,7 +162,7 @@ func TestBodiesClosed(t *testing.T) {
 			return err
 		}, true},
 		{"wait for validation", func() error {
-			k, _, err := c.CreateKey(ctx, wrapper.CreateKeyRequest{Key: wrapper.AWSKey{KeyARN: "arn:aws:kms:us-west-2:111122223333:key/waited"}})
+			k, _, err := c.CreateKey(ctx, wrapper.CreateKeyRequest{Material: wrapper.AWSKey{KeyARN: "arn:aws:kms:us-west-2:111122223333:key/waited"}})
 			if err != nil {
 				return err
 			}
@@ -234,7 +234,7 @@ func TestNoGoroutineLeft(t *testing.T) {
 		for w := range 5 {
 			wg.Go(func() {
 				for i := range 10 {
-					_, _, _ = c.CreateKey(ctx, wrapper.CreateKeyRequest{Key: wrapper.GCPKey{
+					_, _, _ = c.CreateKey(ctx, wrapper.CreateKeyRequest{Material: wrapper.GCPKey{
 						KeyID: "projects/p/locations/us-central1/keyRings/r/cryptoKeys/leak-" + string(rune('a'+w)) + string(rune('a'+i)),
 					}})
 					_, _, _ = c.GetKey(ctx, ids[w*10+i])

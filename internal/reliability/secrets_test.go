@@ -89,7 +89,7 @@ func TestSecretsInNoErrorOrLog(t *testing.T) {
 	calls := func(ctx context.Context, c *wrapper.Client, id string) []error {
 		_, _, errList := c.ListKeys(ctx, wrapper.ListKeysOptions{PageSize: 5})
 		_, _, errGet := c.GetKey(ctx, id)
-		_, _, errCreate := c.CreateKey(ctx, wrapper.CreateKeyRequest{Key: wrapper.AWSKey{
+		_, _, errCreate := c.CreateKey(ctx, wrapper.CreateKeyRequest{Material: wrapper.AWSKey{
 			KeyARN: "arn:aws:kms:us-west-2:111122223333:key/leak-" + fmt.Sprint(time.Now().UnixNano()),
 		}})
 		_, _, errUpdate := c.UpdateKey(ctx, id, wrapper.UpdateKeyRequest{DisplayName: "renamed"})
@@ -222,7 +222,7 @@ func TestSecretsInNoErrorOrLog(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		k, _, err := c.CreateKey(t.Context(), wrapper.CreateKeyRequest{Key: wrapper.AWSKey{KeyARN: "arn:aws:kms:us-west-2:111122223333:key/invalid"}})
+		k, _, err := c.CreateKey(t.Context(), wrapper.CreateKeyRequest{Material: wrapper.AWSKey{KeyARN: "arn:aws:kms:us-west-2:111122223333:key/invalid"}})
 		if err != nil {
 			t.Fatal(err)
 		}

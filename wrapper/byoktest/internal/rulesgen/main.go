@@ -6,9 +6,15 @@
 // parsing it at run time, and importing byoktest costs no OpenAPI library.
 // `make drift` fails when the committed file differs from a fresh run.
 //
+// With -readonly it writes, for package wrapper, only which properties are
+// read-only (a go:generate line in wrapper/key.go), so that the library's
+// creates leave out what the spec's readOnly flags say, read from the same
+// spec by the same code as the fake's rules.
+//
 // Usage:
 //
 //	go run ./internal/rulesgen -o rules.gen.go
+//	go run ./byoktest/internal/rulesgen -readonly -o readonly.gen.go
 package main
 
 import (
@@ -21,14 +27,20 @@ import (
 
 func main() {
 	out := flag.String("o", "rules.gen.go", "the Go file to write")
+	readOnly := flag.Bool("readonly", false, "write only the read-only properties, for package wrapper")
 	flag.Parse()
-	if err := run(*out); err != nil {
+	write := source
+	if *readOnly {
+		write = readOnlySource
+	}
+	if err := run(*out, write); err != nil {
 		fmt.Fprintln(os.Stderr, "rulesgen:", err)
 		os.Exit(1)
 	}
 }
 
-func run(out string) error {
+// run writes the rules of the embedded spec to out, as write gives them.
+func run(out string, write func(rules) ([]byte, error)) error {
 	doc, err := openapi.Load()
 	if err != nil {
 		return err
@@ -37,7 +49,7 @@ func run(out string) error {
 	if err != nil {
 		return err
 	}
-	src, err := source(rules)
+	src, err := write(rules)
 	if err != nil {
 		return err
 	}

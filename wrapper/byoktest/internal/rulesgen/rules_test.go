@@ -39,22 +39,36 @@ func TestRulesFollowTheSpec(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, string(src), `required: []string{"key", "display_name"},`)
 	assert.Contains(t, string(src), `"security_group": false,`)
+	src, err = readOnlySource(r)
+	require.NoError(t, err)
+	assert.NotContains(t, string(src), `"security_group"`, "the library's creates follow the same flag")
+	assert.NotContains(t, string(src), `"state"`)
+	assert.Contains(t, string(src), `case "application_id":`)
 
 	delete(doc.Components.Schemas, "GcpKey")
 	_, err = rulesOf(doc)
 	assert.ErrorContains(t, err, "GcpKey")
 }
 
-// TestCommittedRulesAreFresh checks that ../../rules.gen.go is what rulesgen
+// TestCommittedRulesAreFresh checks that ../../rules.gen.go and
+// ../../../readonly.gen.go are what rulesgen
 // writes for the spec today (make drift checks the same after make
 // generate; this catches it in make test alone).
 func TestCommittedRulesAreFresh(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "rules.gen.go")
-	require.NoError(t, run(out))
+	require.NoError(t, run(out, source))
 	fresh, err := os.ReadFile(out)
 	require.NoError(t, err)
 	committed, err := os.ReadFile(filepath.Join("..", "..", "rules.gen.go"))
 	require.NoError(t, err)
 	assert.Equal(t, string(fresh), string(committed), "wrapper/byoktest/rules.gen.go is stale: run make generate")
 	assert.True(t, strings.HasPrefix(string(fresh), "// Code generated "), "marked as generated, for the linters")
+
+	out = filepath.Join(t.TempDir(), "readonly.gen.go")
+	require.NoError(t, run(out, readOnlySource))
+	fresh, err = os.ReadFile(out)
+	require.NoError(t, err)
+	committed, err = os.ReadFile(filepath.Join("..", "..", "..", "readonly.gen.go"))
+	require.NoError(t, err)
+	assert.Equal(t, string(fresh), string(committed), "wrapper/readonly.gen.go is stale: run make generate")
 }
