@@ -394,24 +394,15 @@ func detailsToAPI(m KeyMaterial, withReadOnly bool) (api.KeyDetails, error) {
 	case AWSKey:
 		a := api.AwsKey(v)
 		a.Kind = api.AwsKeyKindAwsKey
-		if !withReadOnly {
-			clearReadOnly(&a, string(a.Kind))
-		}
-		variant, err = a, d.FromAwsKey(a)
+		variant, err = encodeVariant(a, string(a.Kind), withReadOnly, d.FromAwsKey)
 	case AzureKey:
 		a := api.AzureKey(v)
 		a.Kind = api.AzureKeyKindAzureKey
-		if !withReadOnly {
-			clearReadOnly(&a, string(a.Kind))
-		}
-		variant, err = a, d.FromAzureKey(a)
+		variant, err = encodeVariant(a, string(a.Kind), withReadOnly, d.FromAzureKey)
 	case GCPKey:
 		a := api.GcpKey(v)
 		a.Kind = api.GcpKeyKindGcpKey
-		if !withReadOnly {
-			clearReadOnly(&a, string(a.Kind))
-		}
-		variant, err = a, d.FromGcpKey(a)
+		variant, err = encodeVariant(a, string(a.Kind), withReadOnly, d.FromGcpKey)
 	case UnknownKey:
 		if !withReadOnly {
 			return d, fmt.Errorf("keys of kind %q cannot be created with this version of the library; expected an AWSKey, AzureKey or GCPKey", v.MaterialKind())
@@ -432,6 +423,16 @@ func detailsToAPI(m KeyMaterial, withReadOnly bool) (api.KeyDetails, error) {
 		}
 	}
 	return d, nil
+}
+
+// encodeVariant stores a, the generated struct of a key variant of the given
+// kind, in the oneOf through from, its fields the server sets left out
+// unless withReadOnly; it returns the variant as stored.
+func encodeVariant[T any](a T, kind string, withReadOnly bool, from func(T) error) (any, error) {
+	if !withReadOnly {
+		clearReadOnly(&a, kind)
+	}
+	return a, from(a)
 }
 
 // clearReadOnly sets to zero each field of *v, a generated struct, whose
